@@ -1,0 +1,51 @@
+# Every target installs what it needs first, so a fresh Debian 12 machine with
+# Node 20 needs nothing but `make run` or `make test`.
+SHELL := /bin/bash
+NODE_STAMP := node_modules/.kapi-installed
+APT_PACKAGES := etcd-server
+
+.PHONY: all deps apt-deps build run test unit lint format-check typecheck-k6 bench clean
+
+all: build
+
+apt-deps:
+	@missing=""; \
+	command -v etcd >/dev/null 2>&1 || missing="$$missing etcd-server"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: apt-deps $(NODE_STAMP)
+
+build: $(NODE_STAMP)
+	npx tsc -p tsconfig.json
+
+run: deps build
+	node services/apiserver/bin/kapi.js
+
+lint: $(NODE_STAMP)
+	npx eslint .
+
+format-check: $(NODE_STAMP)
+	npx prettier --check .
+
+typecheck-k6: $(NODE_STAMP)
+	npx tsc -p tsconfig.k6.json
+
+unit: build
+	node --test --test-reporter=spec dist/
+
+test: deps build lint format-check typecheck-k6
+	node --test --test-reporter=spec dist/
+
+bench: deps build
+	node dist/loadtest/harness/bench.js
+
+clean:
+	rm -rf dist

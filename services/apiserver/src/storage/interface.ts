@@ -1,0 +1,89 @@
+import type { KubeObject } from '../api/object';
+
+/** A watch event as the storage layer reports it; `object` carries its resourceVersion. */
+export interface StorageWatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: KubeObject;
+  /** The previous object for MODIFIED and DELETED, when known. */
+  prevObject?: KubeObject;
+  revision: number;
+}
+
+export interface Preconditions {
+  uid?: string;
+  resourceVersion?: string;
+}
+
+export interface ListOptions {
+  /** "" or undefined: most recent; "0": any; otherwise a revision. */
+  resourceVersion?: string;
+  resourceVersionMatch?: 'NotOlderThan' | 'Exact';
+  limit?: number;
+  /** Key to continue from (exclusive), decoded from a continue token by the caller. */
+  continueKey?: string;
+  /** Revision a continued list must be served at. */
+  continueRevision?: number;
+  /** Filter applied before the limit is counted, as upstream's SelectionPredicate. */
+  predicate?: (obj: KubeObject) => boolean;
+  /** true: key is a single object key (watch/list of one name). */
+  recursive?: boolean;
+}
+
+export interface ListResult {
+  items: KubeObject[];
+  /** Store revision the list was served at. */
+  revision: number;
+  /** Last key returned when the list was cut by limit; undefined when complete. */
+  continueKey?: string;
+  remainingItemCount?: number;
+}
+
+export interface WatchOptions {
+  /** Revision to start after; "0" or undefined means "from now" (0 = upstream's "any", with initial ADDED events). */
+  resourceVersion?: string;
+  recursive?: boolean;
+  predicate?: (obj: KubeObject) => boolean;
+  /** Send synthetic ADDED events for the current state first (resourceVersion "0"/"" semantics). */
+  sendInitialEvents?: boolean;
+  progressNotify?: boolean;
+}
+
+export interface Watcher {
+  /** Async iteration ends when stop() is called or the watch fails (after an ERROR event). */
+  [Symbol.asyncIterator](): AsyncIterator<StorageWatchEvent>;
+  stop(): void;
+}
+
+/**
+ * Returns the new object, or throws to abort the update. `current` is a private copy.
+ * Called again with fresh state after a conflict.
+ */
+export type UpdateFunc = (current: KubeObject) => KubeObject | Promise<KubeObject>;
+
+/**
+ * The storage interface of DESIGN.md: object-level operations on keys. Keys are full
+ * storage keys (prefix included). Errors thrown are StorageError (./errors).
+ */
+export interface Storage {
+  get(key: string, opts?: { resourceVersion?: string; ignoreNotFound?: boolean }): Promise<KubeObject | null>;
+  list(keyPrefix: string, opts?: ListOptions): Promise<ListResult>;
+  watch(key: string, opts?: WatchOptions): Promise<Watcher>;
+  create(key: string, obj: KubeObject, opts?: { ttlSeconds?: number; dryRun?: boolean }): Promise<KubeObject>;
+  guaranteedUpdate(
+    key: string,
+    preconditions: Preconditions | undefined,
+    tryUpdate: UpdateFunc,
+    opts?: { ignoreNotFound?: boolean; dryRun?: boolean },
+  ): Promise<KubeObject>;
+  delete(
+    key: string,
+    preconditions?: Preconditions,
+    opts?: { dryRun?: boolean; validateDeletion?: (obj: KubeObject) => void | Promise<void> },
+  ): Promise<KubeObject>;
+  count(keyPrefix: string): Promise<number>;
+  /** Current store revision (etcd header revision). */
+  currentRevision(): Promise<number>;
+  /** Throws when the backend is unreachable; used by /readyz. */
+  healthCheck(): Promise<void>;
+  close(): Promise<void>;
+}
