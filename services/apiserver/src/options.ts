@@ -1,0 +1,297 @@
+import { isIP } from 'node:net';
+import { parseArgs } from 'node:util';
+import { bigIntToIp, parseCidr } from './net/cidr';
+
+/** Parsed command line; flag names and meanings follow kube-apiserver's. */
+export interface ServerOptions {
+  dataDir: string;
+  securePort: number;
+  bindAddress: string;
+  advertiseAddress: string;
+  storageBackend: 'embedded' | 'etcd3';
+  etcdServers: string[];
+  etcdPrefix: string;
+  serviceClusterIPRange: string;
+  etcdCompactionIntervalMs: number;
+  defaultWatchCacheSize: number;
+}
+
+interface FlagSpec {
+  name: string;
+  type: 'string' | 'boolean';
+  /** What help calls the value, as pflag does: string, int, duration, strings. */
+  valueLabel?: 'int' | 'duration' | 'strings';
+  defaultText: string;
+  usage: string;
+}
+
+const FLAGS: FlagSpec[] = [
+  {
+    name: 'advertise-address',
+    type: 'string',
+    defaultText: '',
+    usage:
+      'The IP address on which to advertise the apiserver to members of the cluster (the default/kubernetes Endpoints). Defaults to --bind-address, or 127.0.0.1 when that is unspecified (0.0.0.0 or ::).',
+  },
+  {
+    name: 'bind-address',
+    type: 'string',
+    defaultText: '127.0.0.1',
+    usage: 'The IP address on which to listen for the --secure-port port. 0.0.0.0 or :: listens on all interfaces.',
+  },
+  {
+    name: 'data-dir',
+    type: 'string',
+    defaultText: '.kapi',
+    usage: 'Directory holding the generated PKI, the admin kubeconfig and the embedded store.',
+  },
+  {
+    name: 'default-watch-cache-size',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '100',
+    usage: 'Default number of recent events kept per resource in the watch cache. 0 disables the watch cache.',
+  },
+  {
+    name: 'etcd-compaction-interval',
+    type: 'string',
+    valueLabel: 'duration',
+    defaultText: '5m0s',
+    usage: 'The interval of compaction requests (a Go duration, e.g. 5m or 1h30m). 0 disables compaction.',
+  },
+  {
+    name: 'etcd-prefix',
+    type: 'string',
+    defaultText: '/registry',
+    usage: 'The prefix to prepend to all resource paths in etcd.',
+  },
+  {
+    name: 'etcd-servers',
+    type: 'string',
+    valueLabel: 'strings',
+    defaultText: '',
+    usage:
+      'List of etcd servers to connect with (scheme://ip:port), comma separated. Required with --storage-backend=etcd3.',
+  },
+  {
+    name: 'help',
+    type: 'boolean',
+    defaultText: '',
+    usage: 'Print this help and exit.',
+  },
+  {
+    name: 'secure-port',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '6443',
+    usage: 'The port on which to serve HTTPS with authentication and authorization. 0 picks a free port.',
+  },
+  {
+    name: 'service-cluster-ip-range',
+    type: 'string',
+    defaultText: '10.96.0.0/12',
+    usage:
+      'A CIDR notation IP range from which to assign service cluster IPs. Its first address is the ClusterIP of the default/kubernetes Service.',
+  },
+  {
+    name: 'storage-backend',
+    type: 'string',
+    defaultText: 'embedded',
+    usage: "The storage backend for persistence. Options: 'embedded' (SQLite in --data-dir), 'etcd3'.",
+  },
+];
+
+/** An invalid command line; main prints the message and exits 1. */
+export class OptionsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OptionsError';
+  }
+}
+
+export function formatHelp(): string {
+  const lines = ['Usage: kapi [flags]', '', 'Flags:'];
+  const left = FLAGS.map((f) =>
+    f.type === 'boolean' ? `  -h, --${f.name}` : `      --${f.name} ${f.valueLabel ?? 'string'}`,
+  );
+  const width = Math.max(...left.map((l) => l.length)) + 3;
+  FLAGS.forEach((f, i) => {
+    // pflag quotes string defaults only.
+    const shown = f.valueLabel === undefined ? JSON.stringify(f.defaultText) : f.defaultText;
+    const suffix = f.defaultText ? ` (default ${shown})` : '';
+    lines.push(`${left[i].padEnd(width)}${f.usage}${suffix}`);
+  });
+  return lines.join('\n') + '\n';
+}
+
+export function parseOptions(argv: string[]): ServerOptions | { help: true } {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  for (const f of FLAGS) options[f.name] = f.name === 'help' ? { type: 'boolean', short: 'h' } : { type: f.type };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new OptionsError(describeParseError(err));
+  }
+  if (values.help) return { help: true };
+
+  const str = (name: string, fallback: string): string => {
+    const v = values[name];
+    return typeof v === 'string' ? v : fallback;
+  };
+
+  const securePort = parseInteger('secure-port', str('secure-port', '6443'), 0, 65535);
+  const bindAddress = str('bind-address', '127.0.0.1');
+  if (!isIP(bindAddress)) throw invalid('bind-address', bindAddress, 'must be an IP address');
+
+  const advertiseFlag = values['advertise-address'];
+  let advertiseAddress: string;
+  if (typeof advertiseFlag === 'string' && advertiseFlag !== '') {
+    if (!isIP(advertiseFlag) || isUnspecified(advertiseFlag)) {
+      throw invalid('advertise-address', advertiseFlag, 'must be a specific IP address');
+    }
+    advertiseAddress = advertiseFlag;
+  } else {
+    advertiseAddress = isUnspecified(bindAddress) ? '127.0.0.1' : bindAddress;
+  }
+
+  const backend = str('storage-backend', 'embedded');
+  if (backend !== 'embedded' && backend !== 'etcd3') {
+    throw invalid('storage-backend', backend, "must be one of 'embedded', 'etcd3'");
+  }
+
+  const etcdServers = str('etcd-servers', '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const server of etcdServers) {
+    if (!/^(https?|unix|unixs):\/\/[^\s]+$/.test(server)) {
+      throw invalid('etcd-servers', server, 'each entry must be a URL such as http://127.0.0.1:2379');
+    }
+  }
+  if (backend === 'etcd3' && etcdServers.length === 0) {
+    throw new OptionsError('--etcd-servers must be specified when --storage-backend=etcd3');
+  }
+
+  const etcdPrefix = str('etcd-prefix', '/registry');
+  if (etcdPrefix === '') throw invalid('etcd-prefix', etcdPrefix, 'must not be empty');
+
+  const serviceClusterIPRange = str('service-cluster-ip-range', '10.96.0.0/12');
+  try {
+    firstServiceIP(serviceClusterIPRange);
+  } catch (err) {
+    throw invalid('service-cluster-ip-range', serviceClusterIPRange, (err as Error).message);
+  }
+
+  const compactionText = str('etcd-compaction-interval', '5m');
+  let etcdCompactionIntervalMs: number;
+  try {
+    etcdCompactionIntervalMs = parseGoDuration(compactionText);
+  } catch (err) {
+    throw invalid('etcd-compaction-interval', compactionText, (err as Error).message);
+  }
+  if (etcdCompactionIntervalMs < 0) throw invalid('etcd-compaction-interval', compactionText, 'must not be negative');
+
+  const defaultWatchCacheSize = parseInteger(
+    'default-watch-cache-size',
+    str('default-watch-cache-size', '100'),
+    0,
+    Number.MAX_SAFE_INTEGER,
+  );
+
+  return {
+    dataDir: str('data-dir', '.kapi') || '.kapi',
+    securePort,
+    bindAddress,
+    advertiseAddress,
+    storageBackend: backend,
+    etcdServers,
+    etcdPrefix,
+    serviceClusterIPRange,
+    etcdCompactionIntervalMs,
+    defaultWatchCacheSize,
+  };
+}
+
+function invalid(flag: string, value: string, why: string): OptionsError {
+  return new OptionsError(`invalid value ${JSON.stringify(value)} for flag --${flag}: ${why}`);
+}
+
+function parseInteger(flag: string, text: string, min: number, max: number): number {
+  if (!/^-?\d+$/.test(text.trim())) throw invalid(flag, text, 'must be an integer');
+  const n = Number(text.trim());
+  if (n < min || n > max) throw invalid(flag, text, `must be between ${min} and ${max}`);
+  return n;
+}
+
+function isUnspecified(ip: string): boolean {
+  return ip === '0.0.0.0' || ip === '::' || /^[0:]+$/.test(ip);
+}
+
+function describeParseError(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  const flag = /'(-{1,2}[^' ]+)/.exec(e.message ?? '')?.[1];
+  switch (e.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown flag: ${flag ?? e.message}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return flag ? `flag needs an argument: ${flag.split(/[ =]/)[0]}` : (e.message ?? 'invalid flag value');
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument: ${/'([^']*)'/.exec(e.message ?? '')?.[1] ?? e.message}`;
+    default:
+      return e.message ?? String(err);
+  }
+}
+
+/**
+ * The first usable address of a service range (network + 1): kube-apiserver
+ * gives it to the default/kubernetes Service. For a dual-stack list
+ * ("v4cidr,v6cidr") the primary (first) range is used.
+ */
+export function firstServiceIP(cidr: string): string {
+  const primary = cidr.split(',')[0].trim();
+  const parsed = parseCidr(primary);
+  const hostBits = parsed.bits - parsed.prefix;
+  // kube-apiserver refuses ranges larger than 2^20 addresses.
+  if (hostBits > 20)
+    throw new Error(`range ${primary} is too large; the prefix length must be at least /${parsed.bits - 20}`);
+  if (hostBits < 2) throw new Error(`range ${primary} is too small to hold a service address`);
+  return bigIntToIp(parsed.network + 1n, parsed.family);
+}
+
+const DURATION_UNITS_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/** Parses a Go time.Duration string ("5m", "1h30m", "1.5s", "-2ms", "0") into milliseconds. */
+export function parseGoDuration(text: string): number {
+  const input = text.trim();
+  if (input === '') throw new Error('invalid duration ""');
+  let rest = input;
+  let sign = 1;
+  if (rest[0] === '-' || rest[0] === '+') {
+    if (rest[0] === '-') sign = -1;
+    rest = rest.slice(1);
+  }
+  if (rest === '0') return 0;
+  if (rest === '') throw new Error(`invalid duration ${JSON.stringify(text)}`);
+  let total = 0;
+  const part = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
+  while (rest !== '') {
+    const match = part.exec(rest);
+    if (!match) {
+      const missingUnit = /^(\d+(?:\.\d*)?|\.\d+)$/.test(rest);
+      throw new Error(`${missingUnit ? 'missing unit in' : 'invalid'} duration ${JSON.stringify(text)}`);
+    }
+    total += Number(match[1]) * DURATION_UNITS_MS[match[2]];
+    rest = rest.slice(match[0].length);
+  }
+  return sign * total;
+}

@@ -1,0 +1,153 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { firstServiceIP, formatHelp, parseGoDuration, parseOptions, type ServerOptions } from '../src/options';
+
+function parse(argv: string[]): ServerOptions {
+  const result = parseOptions(argv);
+  assert.ok(!('help' in result), 'expected options, got help');
+  return result as ServerOptions;
+}
+
+describe('parseOptions', () => {
+  test('defaults match the documented kube-apiserver-style defaults', () => {
+    assert.deepEqual(parse([]), {
+      dataDir: '.kapi',
+      securePort: 6443,
+      bindAddress: '127.0.0.1',
+      advertiseAddress: '127.0.0.1',
+      storageBackend: 'embedded',
+      etcdServers: [],
+      etcdPrefix: '/registry',
+      serviceClusterIPRange: '10.96.0.0/12',
+      etcdCompactionIntervalMs: 300_000,
+      defaultWatchCacheSize: 100,
+    });
+  });
+
+  test('accepts --flag=value and --flag value forms', () => {
+    const opts = parse([
+      '--data-dir=/var/lib/kapi',
+      '--secure-port',
+      '0',
+      '--bind-address=0.0.0.0',
+      '--storage-backend',
+      'etcd3',
+      '--etcd-servers=http://127.0.0.1:2379, http://127.0.0.2:2379',
+      '--etcd-prefix',
+      '/kapi',
+      '--service-cluster-ip-range=10.0.0.0/16',
+      '--etcd-compaction-interval',
+      '1h30m',
+      '--default-watch-cache-size=0',
+    ]);
+    assert.equal(opts.dataDir, '/var/lib/kapi');
+    assert.equal(opts.securePort, 0);
+    assert.equal(opts.bindAddress, '0.0.0.0');
+    assert.equal(opts.storageBackend, 'etcd3');
+    assert.deepEqual(opts.etcdServers, ['http://127.0.0.1:2379', 'http://127.0.0.2:2379']);
+    assert.equal(opts.etcdPrefix, '/kapi');
+    assert.equal(opts.serviceClusterIPRange, '10.0.0.0/16');
+    assert.equal(opts.etcdCompactionIntervalMs, 5_400_000);
+    assert.equal(opts.defaultWatchCacheSize, 0);
+  });
+
+  test('advertise address follows the bind address unless it is unspecified', () => {
+    assert.equal(parse(['--bind-address=10.1.2.3']).advertiseAddress, '10.1.2.3');
+    assert.equal(parse(['--bind-address=0.0.0.0']).advertiseAddress, '127.0.0.1');
+    assert.equal(parse(['--bind-address=::']).advertiseAddress, '127.0.0.1');
+    assert.equal(
+      parse(['--bind-address=0.0.0.0', '--advertise-address', '192.168.1.5']).advertiseAddress,
+      '192.168.1.5',
+    );
+  });
+
+  test('--help and -h ask for help', () => {
+    assert.deepEqual(parseOptions(['--help']), { help: true });
+    assert.deepEqual(parseOptions(['-h']), { help: true });
+  });
+
+  const invalidCases: Array<[string[], RegExp]> = [
+    [['--secure-port=70000'], /--secure-port.*between 0 and 65535/],
+    [['--secure-port=abc'], /--secure-port.*integer/],
+    [['--bind-address=localhost'], /--bind-address.*IP address/],
+    [['--advertise-address=0.0.0.0'], /--advertise-address/],
+    [['--storage-backend=etcd2'], /--storage-backend.*'embedded', 'etcd3'/],
+    [['--storage-backend=etcd3'], /--etcd-servers must be specified/],
+    [['--etcd-servers=127.0.0.1:2379'], /--etcd-servers/],
+    [['--service-cluster-ip-range=10.96.0.0'], /--service-cluster-ip-range.*invalid CIDR/],
+    [['--service-cluster-ip-range=10.0.0.0/8'], /--service-cluster-ip-range.*too large/],
+    [['--etcd-compaction-interval=5'], /--etcd-compaction-interval.*missing unit/],
+    [['--etcd-compaction-interval=-5m'], /--etcd-compaction-interval.*negative/],
+    [['--default-watch-cache-size=-1'], /--default-watch-cache-size/],
+    [['--no-such-flag'], /unknown flag: --no-such-flag/],
+    [['--data-dir'], /--data-dir/],
+    [['stray'], /unexpected argument: stray/],
+  ];
+  for (const [argv, message] of invalidCases) {
+    test(`rejects ${argv.join(' ')}`, () => {
+      assert.throws(() => parseOptions(argv), message);
+    });
+  }
+});
+
+describe('formatHelp', () => {
+  test('lists every flag with its default', () => {
+    const help = formatHelp();
+    for (const flag of [
+      '--data-dir',
+      '--secure-port',
+      '--bind-address',
+      '--advertise-address',
+      '--storage-backend',
+      '--etcd-servers',
+      '--etcd-prefix',
+      '--service-cluster-ip-range',
+      '--etcd-compaction-interval',
+      '--default-watch-cache-size',
+      '--help',
+    ]) {
+      assert.ok(help.includes(flag), `help lacks ${flag}`);
+    }
+    assert.match(help, /--secure-port int +.*\(default 6443\)/);
+    assert.match(help, /--etcd-compaction-interval duration +.*\(default 5m0s\)/);
+    assert.match(help, /--data-dir string +.*\(default "\.kapi"\)/);
+    assert.match(help, /--service-cluster-ip-range string +.*\(default "10\.96\.0\.0\/12"\)/);
+    assert.match(help, /--storage-backend string +.*\(default "embedded"\)/);
+  });
+});
+
+describe('firstServiceIP', () => {
+  test('is the network address plus one', () => {
+    assert.equal(firstServiceIP('10.96.0.0/12'), '10.96.0.1');
+    assert.equal(firstServiceIP('10.96.5.7/12'), '10.96.0.1');
+    assert.equal(firstServiceIP('172.16.255.0/24'), '172.16.255.1');
+    assert.equal(firstServiceIP('fd00:10:96::/112'), 'fd00:10:96::1');
+    assert.equal(firstServiceIP('10.0.0.0/16,fd00::/108'), '10.0.0.1');
+  });
+  test('rejects malformed, oversized and tiny ranges', () => {
+    assert.throws(() => firstServiceIP('10.96.0.0'), /invalid CIDR/);
+    assert.throws(() => firstServiceIP('10.96.0.0/33'), /exceeds 32/);
+    assert.throws(() => firstServiceIP('300.1.1.1/24'), /invalid IP/);
+    assert.throws(() => firstServiceIP('10.0.0.0/11'), /too large/);
+    assert.throws(() => firstServiceIP('fd00::/64'), /too large/);
+    assert.throws(() => firstServiceIP('10.0.0.1/32'), /too small/);
+  });
+});
+
+describe('parseGoDuration', () => {
+  test('parses Go duration strings into milliseconds', () => {
+    assert.equal(parseGoDuration('5m'), 300_000);
+    assert.equal(parseGoDuration('5m0s'), 300_000);
+    assert.equal(parseGoDuration('1h30m'), 5_400_000);
+    assert.equal(parseGoDuration('1.5s'), 1500);
+    assert.equal(parseGoDuration('250ms'), 250);
+    assert.equal(parseGoDuration('2us'), 0.002);
+    assert.equal(parseGoDuration('-2ms'), -2);
+    assert.equal(parseGoDuration('0'), 0);
+  });
+  test('rejects strings Go would reject', () => {
+    for (const bad of ['', '5', '5x', 'm', '1h 30m', '--1s', '.s']) {
+      assert.throws(() => parseGoDuration(bad), /duration/, bad);
+    }
+  });
+});
