@@ -1,0 +1,563 @@
+/**
+ * The Kubernetes protobuf codec between the JSON shape and the wire bytes, driven by the
+ * SchemaSet and written with protobufjs Reader/Writer so the byte layout matches
+ * kube-apiserver's gogo-generated marshallers exactly (see fixtures README).
+ */
+import { Reader, Writer, type Long } from 'protobufjs/minimal';
+import { newBadRequest, newInternalError, StatusError } from '../api/errors';
+import type { KubeObject } from '../api/object';
+import { messageForApiVersionKind } from '../schema/kinds';
+import type { FieldSchema, MessageSchema, SchemaSet } from '../schema/model';
+import { decodeUnknown, encodeUnknown, hasProtobufMagic } from './envelope';
+import { formatGoDuration, formatMicroTime, formatTime, parseGoDuration, parseRfc3339 } from './forms';
+import { normalizeObject, DEFAULT_MAX_DEPTH } from './json';
+import { compareGoStrings, setMember, tablesFor } from './tables';
+
+type Obj = Record<string, unknown>;
+
+function wireTypeOf(type: string): number {
+  switch (type) {
+    case 'double':
+    case 'fixed64':
+    case 'sfixed64':
+      return 1;
+    case 'float':
+    case 'fixed32':
+    case 'sfixed32':
+      return 5;
+    case 'string':
+    case 'bytes':
+      return 2;
+    default:
+      return 0;
+  }
+}
+
+function asObject(v: unknown): Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {};
+}
+
+function toInt64(v: unknown): number | string {
+  if (typeof v === 'number') return Math.trunc(v);
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return v;
+  return 0;
+}
+
+// ---- encoding ---------------------------------------------------------------------
+
+function writeScalar(w: Writer, type: string, v: unknown): void {
+  switch (type) {
+    case 'string':
+      w.string(typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
+      return;
+    case 'bytes':
+      w.bytes(typeof v === 'string' ? Buffer.from(v, 'base64') : new Uint8Array(0));
+      return;
+    case 'bool':
+      w.bool(v === true);
+      return;
+    case 'int32':
+      w.int32(Number(v) | 0);
+      return;
+    case 'uint32':
+      w.uint32(Number(v) >>> 0);
+      return;
+    case 'sint32':
+      w.sint32(Number(v) | 0);
+      return;
+    case 'fixed32':
+      w.fixed32(Number(v) >>> 0);
+      return;
+    case 'sfixed32':
+      w.sfixed32(Number(v) | 0);
+      return;
+    case 'int64':
+      w.int64(toInt64(v));
+      return;
+    case 'uint64':
+      w.uint64(toInt64(v));
+      return;
+    case 'sint64':
+      w.sint64(toInt64(v));
+      return;
+    case 'fixed64':
+      w.fixed64(toInt64(v));
+      return;
+    case 'sfixed64':
+      w.sfixed64(toInt64(v));
+      return;
+    case 'double':
+      w.double(typeof v === 'number' ? v : 0);
+      return;
+    case 'float':
+      w.float(typeof v === 'number' ? v : 0);
+      return;
+    default:
+      throw new Error(`unsupported scalar type ${type}`);
+  }
+}
+
+function tag(w: Writer, number: number, wireType: number): Writer {
+  return w.uint32(((number << 3) | wireType) >>> 0);
+}
+
+function writeSubmessage(schemas: SchemaSet, w: Writer, number: number, fullName: string, v: unknown): void {
+  tag(w, number, 2).fork();
+  writeMessageBody(schemas, w, fullName, v);
+  w.ldelim();
+}
+
+function writeCustom(schemas: SchemaSet, w: Writer, schema: MessageSchema, v: unknown): void {
+  switch (schema.customJson) {
+    case 'Time':
+    case 'MicroTime': {
+      const instant = typeof v === 'string' ? parseRfc3339(v) : undefined;
+      if (!instant) return; // zero time: empty message
+      const nanos = schema.customJson === 'Time' ? 0 : Math.floor(instant.nanos / 1000) * 1000;
+      tag(w, 1, 0).int64(instant.seconds);
+      tag(w, 2, 0).int32(nanos);
+      return;
+    }
+    case 'Duration': {
+      const ns = typeof v === 'string' ? (parseGoDuration(v) ?? 0n) : 0n;
+      tag(w, 1, 0).int64(ns.toString());
+      return;
+    }
+    case 'Quantity':
+      tag(w, 1, 2).string(v === undefined || v === null ? '0' : String(v));
+      return;
+    case 'IntOrString':
+      if (typeof v === 'string') {
+        tag(w, 1, 0).int64(1);
+        tag(w, 2, 0).int32(0);
+        tag(w, 3, 2).string(v);
+      } else {
+        tag(w, 1, 0).int64(0);
+        tag(w, 2, 0).int32(typeof v === 'number' ? v | 0 : 0);
+        tag(w, 3, 2).string('');
+      }
+      return;
+    case 'RawJSON':
+      if (v !== undefined && v !== null) tag(w, 1, 2).bytes(Buffer.from(JSON.stringify(v)));
+      return;
+    case 'StringArray':
+      if (Array.isArray(v)) for (const item of v) tag(w, 1, 2).string(String(item));
+      return;
+    case 'JSONSchemaPropsOrBool': {
+      const props = schema.fullName.replace(/OrBool$/, '');
+      const isSchema = typeof v === 'object' && v !== null;
+      tag(w, 1, 0).bool(isSchema || v === true);
+      if (isSchema) writeSubmessage(schemas, w, 2, props, v);
+      return;
+    }
+    case 'JSONSchemaPropsOrArray':
+    case 'JSONSchemaPropsOrStringArray': {
+      const props = schema.fullName.replace(/Or(Array|StringArray)$/, '');
+      if (Array.isArray(v)) {
+        for (const item of v) {
+          if (schema.customJson === 'JSONSchemaPropsOrArray') writeSubmessage(schemas, w, 2, props, item);
+          else tag(w, 2, 2).string(String(item));
+        }
+      } else if (typeof v === 'object' && v !== null) {
+        writeSubmessage(schemas, w, 1, props, v);
+      }
+      return;
+    }
+  }
+}
+
+function writeField(schemas: SchemaSet, w: Writer, f: FieldSchema, obj: Obj): void {
+  if (f.inline && f.kind === 'message') {
+    writeSubmessage(schemas, w, f.number, f.type, obj);
+    return;
+  }
+  if (f.jsonName === '-' || f.jsonName === '') return;
+  const v = obj[f.jsonName];
+  const absent = v === undefined || v === null;
+  if (f.label === 'map') {
+    if (absent || typeof v !== 'object') return;
+    const entries = Object.entries(v as Obj).sort(([a], [b]) => compareGoStrings(a, b));
+    const keyType = f.keyType ?? 'string';
+    for (const [k, item] of entries) {
+      tag(w, f.number, 2).fork();
+      tag(w, 1, wireTypeOf(keyType));
+      writeScalar(w, keyType, keyType === 'string' ? k : Number(k));
+      if (f.valueKind === 'message') writeSubmessage(schemas, w, 2, String(f.valueType), item);
+      else if (!(item === null && f.valueType === 'bytes')) {
+        tag(w, 2, wireTypeOf(String(f.valueType)));
+        writeScalar(w, String(f.valueType), item);
+      }
+      w.ldelim();
+    }
+    return;
+  }
+  if (f.label === 'repeated') {
+    if (!Array.isArray(v)) return;
+    for (const item of v) {
+      if (f.kind === 'message') writeSubmessage(schemas, w, f.number, f.type, item);
+      else {
+        tag(w, f.number, wireTypeOf(f.type));
+        writeScalar(w, f.type, item);
+      }
+    }
+    return;
+  }
+  if (absent && f.pointer) return;
+  if (f.kind === 'message') {
+    writeSubmessage(schemas, w, f.number, f.type, absent ? undefined : v);
+    return;
+  }
+  tag(w, f.number, wireTypeOf(f.type));
+  writeScalar(w, f.type, v);
+}
+
+function writeMessageBody(schemas: SchemaSet, w: Writer, fullName: string, v: unknown): void {
+  const tables = tablesFor(schemas, fullName);
+  if (tables.schema.customJson) {
+    writeCustom(schemas, w, tables.schema, v);
+    return;
+  }
+  const obj = asObject(v);
+  for (const f of tables.byNumberOrder) writeField(schemas, w, f, obj);
+}
+
+/** Encodes an object (JSON shape) as the bytes of one message, without the envelope. */
+export function encodeMessage(schemas: SchemaSet, fullName: string, obj: KubeObject): Uint8Array {
+  try {
+    const w = Writer.create();
+    writeMessageBody(schemas, w, fullName, obj);
+    return w.finish();
+  } catch (err) {
+    if (err instanceof StatusError) throw err;
+    throw newInternalError(`encoding ${fullName} as protobuf: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+// ---- decoding ---------------------------------------------------------------------
+
+class WireError extends Error {}
+
+interface DecodeContext {
+  schemas: SchemaSet;
+  maxDepth: number;
+}
+
+function skipField(r: Reader, wireType: number): void {
+  switch (wireType) {
+    case 0:
+      r.uint64();
+      return;
+    case 1:
+      r.skip(8);
+      return;
+    case 2:
+      r.skip(r.uint32());
+      return;
+    case 5:
+      r.skip(4);
+      return;
+    default:
+      throw new WireError(`invalid wire type ${wireType}`);
+  }
+}
+
+function longToBigInt(v: number | Long): bigint {
+  if (typeof v === 'number') return BigInt(v);
+  const bits = (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0);
+  return v.unsigned ? bits : BigInt.asIntN(64, bits);
+}
+
+function longToNumber(v: number | Long): number {
+  return typeof v === 'number' ? v : Number(longToBigInt(v));
+}
+
+function readLengthDelimited(r: Reader): Uint8Array {
+  const len = r.uint32();
+  if (len > r.len - r.pos) throw new WireError(`length ${len} exceeds the remaining ${r.len - r.pos} bytes`);
+  const start = r.pos;
+  r.pos += len;
+  return r.buf.subarray(start, start + len);
+}
+
+function readScalar(r: Reader, type: string): unknown {
+  switch (type) {
+    case 'string':
+      return Buffer.from(readLengthDelimited(r)).toString('utf8');
+    case 'bytes':
+      return Buffer.from(readLengthDelimited(r)).toString('base64');
+    case 'bool':
+      return r.bool();
+    case 'int32':
+      return r.int32();
+    case 'uint32':
+      return r.uint32();
+    case 'sint32':
+      return r.sint32();
+    case 'fixed32':
+      return r.fixed32();
+    case 'sfixed32':
+      return r.sfixed32();
+    case 'int64':
+      return longToNumber(r.int64());
+    case 'uint64':
+      return longToNumber(r.uint64());
+    case 'sint64':
+      return longToNumber(r.sint64());
+    case 'fixed64':
+      return longToNumber(r.fixed64());
+    case 'sfixed64':
+      return longToNumber(r.sfixed64());
+    case 'double':
+      return r.double();
+    case 'float':
+      return r.float();
+    default:
+      throw new WireError(`unsupported scalar type ${type}`);
+  }
+}
+
+function expectWireType(f: FieldSchema, actual: number, expected: number): void {
+  if (actual !== expected)
+    throw new WireError(`field ${f.name} (${f.number}) has wire type ${actual}, expected ${expected}`);
+}
+
+/** Reads one element or, for a packed encoding, all elements of a repeated scalar. */
+function readRepeatedScalar(r: Reader, f: FieldSchema, wireType: number, into: unknown[]): void {
+  const expected = wireTypeOf(f.type);
+  if (wireType === 2 && expected !== 2) {
+    const packed = Reader.create(readLengthDelimited(r));
+    while (packed.pos < packed.len) into.push(readScalar(packed, f.type));
+    return;
+  }
+  expectWireType(f, wireType, expected);
+  into.push(readScalar(r, f.type));
+}
+
+function readMapEntry(ctx: DecodeContext, f: FieldSchema, bytes: Uint8Array, depth: number): [string, unknown] {
+  const keyType = f.keyType ?? 'string';
+  const valueType = String(f.valueType);
+  const r = Reader.create(bytes);
+  let key: unknown;
+  let value: unknown;
+  let valueBytes: Uint8Array | undefined;
+  while (r.pos < r.len) {
+    const t = r.uint32();
+    const number = t >>> 3;
+    const wireType = t & 7;
+    if (number === 1) {
+      expectWireType(f, wireType, wireTypeOf(keyType));
+      key = readScalar(r, keyType);
+    } else if (number === 2) {
+      if (f.valueKind === 'message') {
+        expectWireType(f, wireType, 2);
+        valueBytes = readLengthDelimited(r);
+      } else {
+        expectWireType(f, wireType, wireTypeOf(valueType));
+        value = readScalar(r, valueType);
+      }
+    } else {
+      skipField(r, wireType);
+    }
+  }
+  if (f.valueKind === 'message') value = readMessage(ctx, valueType, valueBytes ?? new Uint8Array(0), depth + 1);
+  else if (value === undefined) value = valueType === 'bytes' ? null : zeroScalar(valueType);
+  return [key === undefined ? (keyType === 'string' ? '' : '0') : String(key), value === undefined ? null : value];
+}
+
+function zeroScalar(type: string): unknown {
+  if (type === 'string' || type === 'bytes') return '';
+  if (type === 'bool') return false;
+  return 0;
+}
+
+function parseRawJson(ctx: DecodeContext, bytes: Uint8Array, depth: number): unknown {
+  if (bytes.length === 0) return undefined;
+  if (hasProtobufMagic(bytes)) return decodeEmbeddedObject(ctx, bytes, depth + 1);
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    throw new WireError('embedded raw bytes are neither JSON nor protobuf');
+  }
+  return value;
+}
+
+function readCustom(ctx: DecodeContext, schema: MessageSchema, bytes: Uint8Array, depth: number): unknown {
+  const r = Reader.create(bytes);
+  const fields = new Map<number, unknown>();
+  const lists = new Map<number, unknown[]>();
+  const form = schema.customJson;
+  while (r.pos < r.len) {
+    const t = r.uint32();
+    const number = t >>> 3;
+    const wireType = t & 7;
+    const f = tablesFor(ctx.schemas, schema.fullName).byNumber.get(number);
+    if (!f) {
+      skipField(r, wireType);
+      continue;
+    }
+    if (f.kind === 'message') {
+      expectWireType(f, wireType, 2);
+      const value = readMessage(ctx, f.type, readLengthDelimited(r), depth + 1);
+      if (f.label === 'repeated') {
+        const list = lists.get(number) ?? [];
+        list.push(value);
+        lists.set(number, list);
+      } else fields.set(number, value);
+    } else if (f.label === 'repeated') {
+      const list = lists.get(number) ?? [];
+      readRepeatedScalar(r, f, wireType, list);
+      lists.set(number, list);
+    } else if (f.type === 'bytes') {
+      expectWireType(f, wireType, 2);
+      fields.set(number, readLengthDelimited(r));
+    } else {
+      expectWireType(f, wireType, wireTypeOf(f.type));
+      fields.set(number, f.type === 'int64' ? r.int64() : readScalar(r, f.type));
+    }
+  }
+  switch (form) {
+    case 'Time':
+    case 'MicroTime': {
+      if (bytes.length === 0) return undefined;
+      const secondsRaw = fields.get(1) as number | Long | undefined;
+      const seconds = secondsRaw === undefined ? 0 : longToNumber(secondsRaw);
+      const nanos = Number(fields.get(2) ?? 0);
+      if (!Number.isSafeInteger(seconds) || Math.abs(seconds) > 253402300799) throw new WireError('time out of range');
+      return form === 'Time' ? formatTime({ seconds, nanos }) : formatMicroTime({ seconds, nanos });
+    }
+    case 'Duration': {
+      const raw = fields.get(1) as number | Long | undefined;
+      return formatGoDuration(raw === undefined ? 0n : longToBigInt(raw));
+    }
+    case 'Quantity':
+      return fields.get(1) ?? '0';
+    case 'IntOrString': {
+      const type = fields.get(1) as number | Long | undefined;
+      return type !== undefined && longToNumber(type) === 1 ? (fields.get(3) ?? '') : (fields.get(2) ?? 0);
+    }
+    case 'RawJSON': {
+      const raw = fields.get(1);
+      return raw instanceof Uint8Array ? parseRawJson(ctx, raw, depth) : undefined;
+    }
+    case 'StringArray':
+      return lists.get(1) ?? null;
+    case 'JSONSchemaPropsOrBool':
+      return fields.get(2) ?? fields.get(1) ?? false;
+    case 'JSONSchemaPropsOrArray': {
+      const list = lists.get(2);
+      return list && list.length > 0 ? list : (fields.get(1) ?? null);
+    }
+    case 'JSONSchemaPropsOrStringArray': {
+      const list = lists.get(2);
+      return list && list.length > 0 ? list : (fields.get(1) ?? null);
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Decodes one message into its (not yet normalized) JSON shape. */
+function readMessage(ctx: DecodeContext, fullName: string, bytes: Uint8Array, depth: number): unknown {
+  if (depth > ctx.maxDepth) throw new WireError('exceeded max depth');
+  const tables = tablesFor(ctx.schemas, fullName);
+  if (tables.schema.customJson) return readCustom(ctx, tables.schema, bytes, depth);
+  const out: Obj = {};
+  const r = Reader.create(bytes);
+  while (r.pos < r.len) {
+    const t = r.uint32();
+    const number = t >>> 3;
+    const wireType = t & 7;
+    if (number === 0) throw new WireError('illegal tag 0');
+    const f = tables.byNumber.get(number);
+    if (!f || (f.jsonName === '-' && !f.inline)) {
+      skipField(r, wireType);
+      continue;
+    }
+    if (f.inline && f.kind === 'message') {
+      expectWireType(f, wireType, 2);
+      const inner = asObject(readMessage(ctx, f.type, readLengthDelimited(r), depth + 1));
+      for (const [k, v] of Object.entries(inner)) setMember(out, k, v);
+      continue;
+    }
+    const name = f.jsonName;
+    if (f.label === 'map') {
+      expectWireType(f, wireType, 2);
+      const [k, v] = readMapEntry(ctx, f, readLengthDelimited(r), depth);
+      const map = asObject(out[name]);
+      if (out[name] !== map) out[name] = map;
+      setMember(map, k, v);
+    } else if (f.label === 'repeated') {
+      const list = Array.isArray(out[name]) ? (out[name] as unknown[]) : [];
+      out[name] = list;
+      if (f.kind === 'message') {
+        expectWireType(f, wireType, 2);
+        const item = readMessage(ctx, f.type, readLengthDelimited(r), depth + 1);
+        list.push(item === undefined ? null : item);
+      } else {
+        readRepeatedScalar(r, f, wireType, list);
+      }
+    } else if (f.kind === 'message') {
+      expectWireType(f, wireType, 2);
+      const value = readMessage(ctx, f.type, readLengthDelimited(r), depth + 1);
+      if (value === undefined) delete out[name];
+      else out[name] = value;
+    } else {
+      expectWireType(f, wireType, wireTypeOf(f.type));
+      out[name] = readScalar(r, f.type);
+    }
+  }
+  return out;
+}
+
+function toBadRequest(err: unknown, what: string): StatusError {
+  if (err instanceof StatusError) return err;
+  const detail = err instanceof Error ? err.message : String(err);
+  return newBadRequest(`unable to decode ${what} from protobuf: ${detail}`);
+}
+
+function decodeEmbeddedObject(ctx: DecodeContext, bytes: Uint8Array, depth: number): KubeObject {
+  const envelope = decodeUnknown(bytes);
+  const fullName = messageForApiVersionKind(ctx.schemas, envelope.apiVersion, envelope.kind);
+  if (!fullName) throw new WireError(`no kind "${envelope.kind}" is registered for version "${envelope.apiVersion}"`);
+  const body = asObject(readMessage(ctx, fullName, envelope.raw, depth + 1));
+  return { kind: envelope.kind, apiVersion: envelope.apiVersion, ...body };
+}
+
+/** Decodes the bytes of one message (no envelope) into the canonical JSON shape. Malformed input is a 400. */
+export function decodeMessage(
+  schemas: SchemaSet,
+  fullName: string,
+  bytes: Uint8Array,
+  maxDepth = DEFAULT_MAX_DEPTH,
+): KubeObject {
+  try {
+    const raw = readMessage({ schemas, maxDepth }, fullName, bytes, 0);
+    return normalizeObject(schemas, fullName, asObject(raw) as KubeObject);
+  } catch (err) {
+    throw toBadRequest(err, fullName.slice(fullName.lastIndexOf('.') + 1));
+  }
+}
+
+/** `k8s\0` + runtime.Unknown of an object whose message follows from its apiVersion and kind. */
+export function encodeObjectProtobuf(schemas: SchemaSet, obj: KubeObject): Uint8Array {
+  const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : '';
+  const kind = typeof obj.kind === 'string' ? obj.kind : '';
+  const fullName = messageForApiVersionKind(schemas, apiVersion, kind);
+  if (!fullName) {
+    throw new StatusError(406, 'NotAcceptable', `object ${apiVersion}, Kind=${kind} cannot be encoded as protobuf`);
+  }
+  return encodeUnknown({ apiVersion, kind }, encodeMessage(schemas, fullName, obj));
+}
+
+/** Decodes an enveloped object; kind and apiVersion come from the envelope. */
+export function decodeObjectProtobuf(schemas: SchemaSet, bytes: Uint8Array): KubeObject {
+  const envelope = decodeUnknown(bytes);
+  const fullName = messageForApiVersionKind(schemas, envelope.apiVersion, envelope.kind);
+  if (!fullName) {
+    throw newBadRequest(`no kind "${envelope.kind}" is registered for version "${envelope.apiVersion}"`);
+  }
+  const body = decodeMessage(schemas, fullName, envelope.raw);
+  return normalizeObject(schemas, fullName, { kind: envelope.kind, apiVersion: envelope.apiVersion, ...body });
+}
