@@ -25,7 +25,7 @@ export interface ListOptions {
   continueRevision?: number;
   /** Filter applied before the limit is counted, as upstream's SelectionPredicate. */
   predicate?: (obj: KubeObject) => boolean;
-  /** true: key is a single object key (watch/list of one name). */
+  /** Default true: key is a collection prefix ("/" is appended if missing). false: key is one object's key. */
   recursive?: boolean;
 }
 
@@ -39,12 +39,24 @@ export interface ListResult {
 }
 
 export interface WatchOptions {
-  /** Revision to start after; "0" or undefined means "from now" (0 = upstream's "any", with initial ADDED events). */
+  /**
+   * Revision to start after. ""/undefined/"0": the current state first, as synthetic
+   * ADDED events, then changes (upstream's "most recent"/"any"). A compacted revision
+   * makes watch() throw StorageError 'Expired'; falling behind compaction later ends
+   * the watch with an ERROR event (a 410 Expired Status).
+   */
   resourceVersion?: string;
+  /** Default true: key is a collection prefix. false: key is one object's key. */
   recursive?: boolean;
   predicate?: (obj: KubeObject) => boolean;
-  /** Send synthetic ADDED events for the current state first (resourceVersion "0"/"" semantics). */
+  /**
+   * Send synthetic ADDED events for the current state first. Defaults to true for
+   * resourceVersion ""/"0" and false otherwise; explicitly true also sends the
+   * BOOKMARK annotated k8s.io/initial-events-end after them; explicitly false with
+   * ""/"0" starts from the current revision without initial events.
+   */
   sendInitialEvents?: boolean;
+  /** Emit BOOKMARK events (object: {metadata: {resourceVersion}}) when the store reports progress. */
   progressNotify?: boolean;
 }
 

@@ -1,0 +1,43 @@
+import type { Backend } from './backend';
+import type { StorageCodec } from './codec';
+import { EmbeddedBackend } from './embedded-backend';
+import { Etcd3Backend } from './etcd3-backend';
+import type { Storage } from './interface';
+import { createStore } from './store';
+
+export interface StorageConfig {
+  backend: 'etcd3' | 'embedded';
+  /** --etcd-servers */
+  etcdServers?: string[];
+  /** Directory of the embedded store's kapi.db. */
+  dataDir?: string;
+  /** --etcd-prefix; keys given to Storage already include it, callers build them from this. */
+  prefix?: string;
+  /** --etcd-compaction-interval in ms; 0 disables compaction by this replica. */
+  compactionIntervalMs?: number;
+}
+
+export interface OpenedStorage {
+  storage: Storage;
+  backend: Backend;
+  /** The key prefix in effect ("/registry" unless configured). */
+  prefix: string;
+}
+
+export async function openStorage(config: StorageConfig, codec: StorageCodec): Promise<OpenedStorage> {
+  const prefix = (config.prefix ?? '/registry').replace(/\/+$/, '');
+  let backend: Backend;
+  if (config.backend === 'etcd3') {
+    if (!config.etcdServers || config.etcdServers.length === 0) {
+      throw new Error('storage backend etcd3 needs at least one etcd server (--etcd-servers)');
+    }
+    backend = new Etcd3Backend({ endpoints: config.etcdServers, compactionIntervalMs: config.compactionIntervalMs });
+  } else {
+    if (!config.dataDir) throw new Error('storage backend embedded needs a data directory');
+    backend = await EmbeddedBackend.open({
+      dataDir: config.dataDir,
+      compactionIntervalMs: config.compactionIntervalMs,
+    });
+  }
+  return { storage: createStore(backend, codec), backend, prefix };
+}
