@@ -521,6 +521,24 @@ export function runStorageConformance(name: string, setup: () => Promise<Storage
       }
     });
 
+    test('create with a TTL: the key expires and watchers see it deleted', () =>
+      withStorage(async (s) => {
+        const p = freshPrefix('ttl');
+        const w = await s.watch(p, { resourceVersion: String(await s.currentRevision()) });
+        try {
+          await s.create(`${p}short`, configMap('short'), { ttlSeconds: 1 });
+          await s.create(`${p}kept`, configMap('kept'));
+          // An update keeps the TTL the key was created with.
+          await s.guaranteedUpdate(`${p}short`, undefined, (c) => ({ ...c, data: { touched: 'yes' } }));
+          const evs = await take(w, 4, 10_000);
+          assert.deepEqual(summary(evs), ['ADDED short', 'ADDED kept', 'MODIFIED short', 'DELETED short']);
+          assert.equal(await s.get(`${p}short`, { ignoreNotFound: true }), null);
+          assert.ok(await s.get(`${p}kept`));
+        } finally {
+          w.stop();
+        }
+      }));
+
     test('healthCheck fails after close', async () => {
       const opened = await target.open();
       await opened.storage.healthCheck();

@@ -1,8 +1,12 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { jsonStorageCodec } from '../src/storage/codec';
 import { openStorage } from '../src/storage/factory';
+import { WRITER_PREFIX } from './helpers/embedded-writer';
 import { runStorageConformance } from './storage-conformance';
 
 runStorageConformance('embedded', async () => {
@@ -15,4 +19,51 @@ runStorageConformance('embedded', async () => {
       ),
     teardown: () => rm(dataDir, { recursive: true, force: true }),
   };
+});
+
+test('embedded: every acknowledged write survives SIGKILL of the writer', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'kapi-crash-'));
+  try {
+    const child = spawn(process.execPath, [join(__dirname, 'helpers', 'embedded-writer.js'), dataDir, '100000'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const acked: string[] = [];
+    let partial = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('exit', (_code, signal) => resolve(signal)),
+    );
+    child.stdout.on('data', (d: Buffer) => {
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line.startsWith('ack ')) acked.push(line.slice(4));
+      // Kill mid-stream, while writes are in flight, once enough have been acknowledged.
+      if (acked.length >= 150 && child.exitCode === null && child.pid !== undefined && !child.killed) {
+        process.kill(child.pid, 'SIGKILL');
+      }
+    });
+    const signal = await exited;
+    assert.equal(signal, 'SIGKILL', `writer was killed, not finished (stderr: ${stderr})`);
+    assert.ok(acked.length >= 150, `writer acknowledged ${acked.length} writes`);
+
+    const { storage } = await openStorage({ backend: 'embedded', dataDir, compactionIntervalMs: 0 }, jsonStorageCodec);
+    try {
+      const stored = await storage.list(WRITER_PREFIX);
+      const present = new Set(stored.items.map((o) => o.metadata?.name));
+      const missing = acked.filter((n) => !present.has(n));
+      assert.deepEqual(missing, [], 'no acknowledged write was lost');
+      // Writes are sequential, so what is stored is a gap-free prefix of the sequence.
+      assert.deepEqual(
+        stored.items.map((o) => (o.data as Record<string, string>).i),
+        stored.items.map((_o, i) => String(i)),
+      );
+      const next = await storage.create(`${WRITER_PREFIX}after`, { metadata: { name: 'after' } });
+      assert.ok(Number(next.metadata?.resourceVersion) > stored.revision);
+    } finally {
+      await storage.close();
+    }
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
 });

@@ -124,7 +124,7 @@ export class EmbeddedBackend implements Backend {
     if (interval > 0) {
       this.compactor = startPeriodic(
         interval,
-        async () => this.compactionStep(),
+        () => this.compactionStep(),
         () => undefined,
       );
     }
@@ -370,11 +370,11 @@ export class EmbeddedBackend implements Backend {
   }
 
   /** Compacts to the revision seen one interval ago (the same rhythm as the etcd compactor). */
-  compactionStep(): void {
+  async compactionStep(): Promise<void> {
     if (this.closed) return;
     const target = this.lastObservedRevision;
     this.lastObservedRevision = this.revisionNow();
-    if (target > 0) void this.compact(target);
+    if (target > 0) await this.compact(target);
   }
 
   /** Deletes keys whose TTL has passed, as etcd's lease expiry would. */

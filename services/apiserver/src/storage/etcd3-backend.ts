@@ -143,7 +143,8 @@ export class Etcd3Backend implements Backend {
     return this.call(key, async () => {
       const res = await this.client
         .if(key, 'Mod', '==', expectedModRevision)
-        .then({ request_put: { key: Buffer.from(key), value } })
+        // Keep the key's lease (a TTL set at create) as the embedded backend does.
+        .then({ request_put: { key: Buffer.from(key), value, ignore_lease: true } })
         .else({ request_range: { key: Buffer.from(key) } })
         .commit();
       if (res.succeeded) return { ok: true, revision: Number(res.header.revision) };
