@@ -522,7 +522,7 @@ function decodeEmbeddedObject(ctx: DecodeContext, bytes: Uint8Array, depth: numb
   const fullName = messageForApiVersionKind(ctx.schemas, envelope.apiVersion, envelope.kind);
   if (!fullName) throw new WireError(`no kind "${envelope.kind}" is registered for version "${envelope.apiVersion}"`);
   const body = asObject(readMessage(ctx, fullName, envelope.raw, depth + 1));
-  return { kind: envelope.kind, apiVersion: envelope.apiVersion, ...body };
+  return normalizeObject(ctx.schemas, fullName, { kind: envelope.kind, apiVersion: envelope.apiVersion, ...body });
 }
 
 /** Decodes the bytes of one message (no envelope) into the canonical JSON shape. Malformed input is a 400. */

@@ -47,7 +47,8 @@ export function messageForKind(schemas: SchemaSet, group: string, version: strin
     if (schemas.has(own)) found = own;
     else if (schemas.has(meta)) found = meta;
   }
-  memo.set(key, found);
+  // unknown kinds come from requests; keep the memo bounded
+  if (found !== null || memo.size < 4096) memo.set(key, found);
   return found ?? undefined;
 }
 
