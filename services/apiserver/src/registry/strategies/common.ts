@@ -1,0 +1,94 @@
+import type { FieldError } from '../../api/errors';
+import { isPlainObject, type KubeObject, type ObjectMetaLike } from '../../api/object';
+import type { Strategy } from '../strategy';
+import { validateObjectMetaCreate, validateObjectMetaUpdate } from '../validation/objectmeta';
+import type { NameValidator } from '../validation/names';
+
+/**
+ * A Strategy plus upstream's Canonicalize hook, which runs after validation once
+ * the final name (from generateName) is known.
+ */
+export interface KindStrategy extends Strategy {
+  canonicalize?(obj: KubeObject): void;
+}
+
+export type Obj = Record<string, unknown>;
+
+export function metaOf(obj: KubeObject): ObjectMetaLike {
+  if (!isPlainObject(obj.metadata)) obj.metadata = {};
+  return obj.metadata as ObjectMetaLike;
+}
+
+/** The object at obj[key], created empty when absent so defaulting can fill it. */
+export function ensureObject(obj: Obj, key: string): Obj {
+  const v = obj[key];
+  if (isPlainObject(v)) return v;
+  const created: Obj = {};
+  obj[key] = created;
+  return created;
+}
+
+export function objectAt(obj: unknown, key: string): Obj | undefined {
+  if (!isPlainObject(obj)) return undefined;
+  const v = obj[key];
+  return isPlainObject(v) ? v : undefined;
+}
+
+export function arrayAt(obj: unknown, key: string): unknown[] {
+  if (!isPlainObject(obj)) return [];
+  const v = obj[key];
+  return Array.isArray(v) ? v : [];
+}
+
+export function objectsAt(obj: unknown, key: string): Obj[] {
+  return arrayAt(obj, key).filter(isPlainObject);
+}
+
+export function stringAt(obj: unknown, key: string): string {
+  if (!isPlainObject(obj)) return '';
+  const v = obj[key];
+  return typeof v === 'string' ? v : '';
+}
+
+export function numberAt(obj: unknown, key: string): number | undefined {
+  if (!isPlainObject(obj)) return undefined;
+  const v = obj[key];
+  return typeof v === 'number' ? v : undefined;
+}
+
+export function stringMapAt(obj: unknown, key: string): Record<string, string> | undefined {
+  const m = objectAt(obj, key);
+  if (!m) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m)) out[k] = typeof v === 'string' ? v : String(v);
+  return out;
+}
+
+export function setDefault(obj: Obj, key: string, value: unknown): void {
+  if (obj[key] === undefined || obj[key] === null || obj[key] === '') obj[key] = value;
+}
+
+export function deepClone<T>(v: T): T {
+  return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
+}
+
+/** Requests cannot change generation; only strategies that track spec changes bump it. */
+export function keepOldGeneration(obj: KubeObject, old: KubeObject): void {
+  const meta = metaOf(obj);
+  const oldGen = metaOf(old).generation;
+  if (oldGen === undefined) delete meta.generation;
+  else meta.generation = oldGen;
+}
+
+export interface MetaRules {
+  namespaced: boolean;
+  nameValidator: NameValidator;
+}
+
+export function validateMetaCreate(obj: KubeObject, rules: MetaRules): FieldError[] {
+  return validateObjectMetaCreate(obj.metadata, rules);
+}
+
+export function validateMetaUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+  return validateObjectMetaUpdate(obj.metadata, old.metadata);
+}

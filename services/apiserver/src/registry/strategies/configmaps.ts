@@ -1,0 +1,71 @@
+import type { FieldError } from '../../api/errors';
+import type { KubeObject } from '../../api/object';
+import { forbidden, invalid, key, tooLong } from '../validation/field';
+import { semanticEqual } from '../validation/objectmeta';
+import { isConfigMapKey, nameIsDNSSubdomain } from '../validation/names';
+import { keepOldGeneration, objectAt, validateMetaCreate, validateMetaUpdate, type KindStrategy } from './common';
+import { dedupeErrors } from './dedupe';
+
+/** ConfigMaps and Secrets share etcd's practical value limit. */
+export const MAX_CONFIG_DATA_SIZE_BYTES = 1024 * 1024;
+export const IMMUTABLE_WHEN_SET = 'field is immutable when `immutable` is set';
+
+export function base64DecodedLength(value: string): number {
+  return Buffer.from(value, 'base64').length;
+}
+
+export function validateConfigKeys(keys: string[], path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  for (const k of keys) for (const msg of isConfigMapKey(k)) errs.push(invalid(key(path, k), k, msg));
+  return errs;
+}
+
+export function validateConfigMap(obj: KubeObject): FieldError[] {
+  const errs = validateMetaCreate(obj, { namespaced: true, nameValidator: nameIsDNSSubdomain });
+  const data = objectAt(obj, 'data') ?? {};
+  const binaryData = objectAt(obj, 'binaryData') ?? {};
+  let total = 0;
+  for (const [k, v] of Object.entries(data)) {
+    errs.push(...validateConfigKeys([k], 'data'));
+    if (k in binaryData) errs.push(invalid(key('data', k), k, 'duplicate of key present in binaryData'));
+    total += Buffer.byteLength(typeof v === 'string' ? v : '');
+  }
+  for (const [k, v] of Object.entries(binaryData)) {
+    errs.push(...validateConfigKeys([k], 'binaryData'));
+    total += typeof v === 'string' ? base64DecodedLength(v) : 0;
+  }
+  // The empty path means "the whole object", as upstream reports it.
+  if (total > MAX_CONFIG_DATA_SIZE_BYTES) errs.push(tooLong('', MAX_CONFIG_DATA_SIZE_BYTES));
+  return errs;
+}
+
+/** Once `immutable: true` is stored, the payload fields and the flag itself are frozen. */
+export function validateImmutablePayload(obj: KubeObject, old: KubeObject, payload: string[]): FieldError[] {
+  if (old.immutable !== true) return [];
+  const errs: FieldError[] = [];
+  if (obj.immutable !== true) errs.push(forbidden('immutable', IMMUTABLE_WHEN_SET));
+  for (const field of payload) {
+    if (!semanticEqual(obj[field], old[field])) errs.push(forbidden(field, IMMUTABLE_WHEN_SET));
+  }
+  return errs;
+}
+
+export const configMapStrategy: KindStrategy = {
+  namespaced: true,
+  allowCreateOnUpdate: false,
+  allowUnconditionalUpdate: true,
+
+  prepareForUpdate(obj, old) {
+    keepOldGeneration(obj, old);
+  },
+
+  validate: validateConfigMap,
+
+  validateUpdate(obj, old) {
+    return dedupeErrors([
+      ...validateMetaUpdate(obj, old),
+      ...validateImmutablePayload(obj, old, ['data', 'binaryData']),
+      ...validateConfigMap(obj),
+    ]);
+  },
+};

@@ -1,0 +1,96 @@
+import type { FieldError } from '../../api/errors';
+import type { KubeObject } from '../../api/object';
+import { invalid, required } from '../validation/field';
+import { isDNS1123Subdomain, isQualifiedName, validatePathSegmentName } from '../validation/names';
+import { metaOf, objectAt, stringAt, validateMetaCreate, validateMetaUpdate, type KindStrategy } from './common';
+
+const REPORTING_INSTANCE_MAX = 128;
+const ACTION_MAX = 128;
+const REASON_MAX = 128;
+const NOTE_MAX = 1024;
+const NAMESPACE_DEFAULT = 'default';
+const NAMESPACE_SYSTEM = 'kube-system';
+
+function tooManyChars(field: string, max: number): FieldError {
+  return invalid(field, '', `can have at most ${max} characters`);
+}
+
+/**
+ * core/v1 Event rules (upstream's legacy event validation, which the v1 API keeps
+ * for compatibility): old-style events (no eventTime) only need a consistent
+ * namespace; new-style events must name their reporter, action and reason.
+ */
+export function validateCoreEvent(obj: KubeObject): FieldError[] {
+  const errs: FieldError[] = [];
+  const namespace = metaOf(obj).namespace ?? '';
+  const involvedNamespace = stringAt(objectAt(obj, 'involvedObject'), 'namespace');
+  const mismatch = (): FieldError =>
+    invalid('involvedObject.namespace', involvedNamespace, 'does not match event.namespace');
+  const eventTime = obj.eventTime;
+  if (eventTime === undefined || eventTime === null || eventTime === '') {
+    if (involvedNamespace === '') {
+      // Old clients record cluster-scoped objects' events in "default".
+      if (namespace !== '' && namespace !== NAMESPACE_DEFAULT) errs.push(mismatch());
+    } else if (namespace !== involvedNamespace) {
+      errs.push(mismatch());
+    }
+  } else {
+    if (involvedNamespace === '' && namespace !== NAMESPACE_DEFAULT && namespace !== NAMESPACE_SYSTEM) {
+      errs.push(mismatch());
+    }
+    const reportingController = stringAt(obj, 'reportingComponent');
+    if (reportingController === '') errs.push(required('reportingComponent'));
+    for (const msg of isQualifiedName(reportingController)) {
+      errs.push(invalid('reportingComponent', reportingController, msg));
+    }
+    const reportingInstance = stringAt(obj, 'reportingInstance');
+    if (reportingInstance === '') errs.push(required('reportingInstance'));
+    if (reportingInstance.length > REPORTING_INSTANCE_MAX) {
+      errs.push(tooManyChars('reportingInstance', REPORTING_INSTANCE_MAX));
+    }
+    const action = stringAt(obj, 'action');
+    if (action === '') errs.push(required('action'));
+    if (action.length > ACTION_MAX) errs.push(tooManyChars('action', ACTION_MAX));
+    const reason = stringAt(obj, 'reason');
+    if (reason === '') errs.push(required('reason'));
+    if (reason.length > REASON_MAX) errs.push(tooManyChars('reason', REASON_MAX));
+    if (stringAt(obj, 'message').length > NOTE_MAX) errs.push(tooManyChars('message', NOTE_MAX));
+  }
+  for (const msg of isDNS1123Subdomain(namespace)) errs.push(invalid('namespace', namespace, msg));
+  return errs;
+}
+
+const metaRules = { namespaced: true, nameValidator: validatePathSegmentName };
+
+export const eventStrategy: KindStrategy = {
+  namespaced: true,
+  // Event recorders PUT events without knowing whether they already exist.
+  allowCreateOnUpdate: true,
+  allowUnconditionalUpdate: true,
+
+  validate(obj) {
+    return [...validateCoreEvent(obj), ...validateMetaCreate(obj, metaRules)];
+  },
+
+  validateUpdate(obj, old) {
+    return [...validateCoreEvent(obj), ...validateMetaUpdate(obj, old)];
+  },
+
+  selectableFields(obj) {
+    const involved = objectAt(obj, 'involvedObject');
+    const source = stringAt(objectAt(obj, 'source'), 'component') || stringAt(obj, 'reportingComponent');
+    return {
+      'involvedObject.kind': stringAt(involved, 'kind'),
+      'involvedObject.namespace': stringAt(involved, 'namespace'),
+      'involvedObject.name': stringAt(involved, 'name'),
+      'involvedObject.uid': stringAt(involved, 'uid'),
+      'involvedObject.apiVersion': stringAt(involved, 'apiVersion'),
+      'involvedObject.resourceVersion': stringAt(involved, 'resourceVersion'),
+      'involvedObject.fieldPath': stringAt(involved, 'fieldPath'),
+      reason: stringAt(obj, 'reason'),
+      reportingComponent: stringAt(obj, 'reportingComponent'),
+      source,
+      type: stringAt(obj, 'type'),
+    };
+  },
+};
