@@ -65,34 +65,58 @@ function shortName(fullName: string): string {
 }
 
 /** The Go type name as encoding/json prints it, e.g. `map[string]string`, `v1.ObjectMeta`, `int32`. */
+const goTypeNames = new WeakMap<FieldSchema, [string, string]>();
+
 function goTypeName(field: FieldSchema, element: boolean): string {
+  let names = goTypeNames.get(field);
+  if (!names) {
+    names = [spellGoType(field, false), spellGoType(field, true)];
+    goTypeNames.set(field, names);
+  }
+  return names[element ? 1 : 0];
+}
+
+function spellGoType(field: FieldSchema, element: boolean): string {
   let t = field.goType ?? (field.kind === 'message' ? shortName(field.type) : field.type);
-  if (element) t = t.replace(/^\*?\[\]/, '');
+  if (element) t = t.replace(/^\*?\[\]/, '').replace(/^map\[[^\]]*\]/, '');
   t = t.replace(/^\*/, '').replace(/^\[\]\*/, '[]');
   t = t.replace(/\bmetav1\./g, 'v1.');
   return t;
 }
 
-interface Where {
+/** A position in the input, built as a chain so paths are only spelled out for errors and unknown fields. */
+class Where {
+  constructor(
+    readonly parent: Where | undefined,
+    readonly segment: string,
+    readonly isIndex: boolean,
+    /** Go struct holding the current field */
+    readonly struct: string,
+  ) {}
+
   /** path with indices, for unknown fields */
-  path: string;
+  get path(): string {
+    if (!this.parent) return this.segment;
+    const head = this.parent.path;
+    if (this.isIndex) return `${head}[${this.segment}]`;
+    return head ? `${head}.${this.segment}` : this.segment;
+  }
+
   /** dotted path without indices, as in Go's UnmarshalTypeError */
-  goPath: string;
-  /** Go struct holding the current field */
-  struct: string;
+  get goPath(): string {
+    if (!this.parent) return this.segment;
+    const head = this.parent.goPath;
+    if (this.isIndex) return head;
+    return head ? `${head}.${this.segment}` : this.segment;
+  }
 }
 
-function child(where: Where, name: string): Where {
-  return {
-    path: where.path ? `${where.path}.${name}` : name,
-    goPath: where.goPath ? `${where.goPath}.${name}` : name,
-    struct: where.struct,
-  };
+function child(where: Where, name: string, struct: string = where.struct): Where {
+  return new Where(where, name, false, struct);
 }
 
 function indexed(where: Where, index: number | string): Where {
-  const suffix = typeof index === 'number' ? `[${index}]` : `[${index}]`;
-  return { path: `${where.path}${suffix}`, goPath: where.goPath, struct: where.struct };
+  return new Where(where, String(index), true, where.struct);
 }
 
 function mismatch(value: Json, where: Where, goType: string, detail?: string): never {
@@ -234,7 +258,7 @@ function decodeFieldValue(ctx: DecodeContext, field: FieldSchema, value: Json, w
   if (field.label === 'map') {
     if (typeof value !== 'object' || Array.isArray(value)) mismatch(value, where, goTypeName(field, false));
     const out: Record<string, unknown> = {};
-    const valueGoType = (field.goType ?? '').replace(/^map\[[^\]]*\]/, '');
+    const valueGoType = goTypeName(field, true);
     for (const [k, v] of Object.entries(value as Record<string, Json>)) {
       const w = indexed(where, k);
       const decoded =
@@ -297,16 +321,16 @@ function decodeStruct(
     const member = tables.byJsonName.get(key);
     if (!member) {
       if ((key === 'apiVersion' || key === 'kind') && (root || tables.acceptsTypeMeta)) {
-        if (v !== null && typeof v !== 'string') mismatch(v, { ...child(where, key), struct: 'TypeMeta' }, 'string');
+        if (v !== null && typeof v !== 'string') mismatch(v, child(where, key, 'TypeMeta'), 'string');
         typeMeta ??= {};
         if (typeof v === 'string' && v !== '') typeMeta[key] = v;
         continue;
       }
-      ctx.unknown.push(where.path ? `${where.path}.${key}` : key);
+      ctx.unknown.push(child(where, key).path);
       continue;
     }
     if (v === null) continue;
-    const w = { ...child(where, key), struct };
+    const w = child(where, key, struct);
     const d = decodeFieldValue(ctx, member.field, v, w, depth + 1);
     if (d !== undefined) decoded.set(key, d);
   }
@@ -344,7 +368,7 @@ export function decodeObject(
   const ctx: DecodeContext = { schemas, unknown: [], maxDepth: opts?.maxDepth ?? DEFAULT_MAX_DEPTH };
   try {
     const goType = `v1.${shortName(messageFullName)}`;
-    const where: Where = { path: '', goPath: '', struct: shortName(messageFullName) };
+    const where = new Where(undefined, '', false, shortName(messageFullName));
     const object = decodeStruct(ctx, messageFullName, value, where, goType, 0, true) as KubeObject;
     return { object, unknownFields: ctx.unknown };
   } catch (err) {

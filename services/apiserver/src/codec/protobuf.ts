@@ -388,11 +388,12 @@ function readCustom(ctx: DecodeContext, schema: MessageSchema, bytes: Uint8Array
   const fields = new Map<number, unknown>();
   const lists = new Map<number, unknown[]>();
   const form = schema.customJson;
+  const byNumber = tablesFor(ctx.schemas, schema.fullName).byNumber;
   while (r.pos < r.len) {
     const t = r.uint32();
     const number = t >>> 3;
     const wireType = t & 7;
-    const f = tablesFor(ctx.schemas, schema.fullName).byNumber.get(number);
+    const f = byNumber.get(number);
     if (!f) {
       skipField(r, wireType);
       continue;
@@ -558,6 +559,10 @@ export function decodeObjectProtobuf(schemas: SchemaSet, bytes: Uint8Array): Kub
   if (!fullName) {
     throw newBadRequest(`no kind "${envelope.kind}" is registered for version "${envelope.apiVersion}"`);
   }
-  const body = decodeMessage(schemas, fullName, envelope.raw);
-  return normalizeObject(schemas, fullName, { kind: envelope.kind, apiVersion: envelope.apiVersion, ...body });
+  try {
+    const body = asObject(readMessage({ schemas, maxDepth: DEFAULT_MAX_DEPTH }, fullName, envelope.raw, 0));
+    return normalizeObject(schemas, fullName, { kind: envelope.kind, apiVersion: envelope.apiVersion, ...body });
+  } catch (err) {
+    throw toBadRequest(err, envelope.kind);
+  }
 }
