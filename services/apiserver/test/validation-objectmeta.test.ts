@@ -174,8 +174,10 @@ test('ObjectMeta update validation', () => {
     { name: 'labels checked', change: { labels: { 'a b': 'c' } }, want: ['FieldValueInvalid metadata.labels'] },
   ];
   for (const c of cases) {
-    assert.deepEqual(summary(validateObjectMetaUpdate({ ...old, ...c.change }, old)), c.want, c.name);
+    const opts = { requireResourceVersion: true };
+    assert.deepEqual(summary(validateObjectMetaUpdate({ ...old, ...c.change }, old, opts)), c.want, c.name);
   }
+  assert.deepEqual(validateObjectMetaUpdate({ ...old, resourceVersion: '' }, old), [], 'unconditional update');
   const [immutable] = validateObjectMetaUpdate({ ...old, name: 'b' }, old);
   assert.equal(immutable.message, 'Invalid value: "b": field is immutable');
 });

@@ -255,15 +255,22 @@ function validateCommonMeta(m: ObjectMetaLike, path: string): FieldError[] {
   ];
 }
 
-/**
- * Update rules. metadata.resourceVersion must be set: for unconditional updates
- * the store copies the stored resourceVersion in before validating, as upstream.
- */
+export interface ObjectMetaUpdateOptions {
+  path?: string;
+  /**
+   * Upstream rejects an update without metadata.resourceVersion here, after the
+   * store has copied the stored version into unconditional updates. Stores that
+   * settle unconditional updates themselves leave this off.
+   */
+  requireResourceVersion?: boolean;
+}
+
 export function validateObjectMetaUpdate(
   newMeta: ObjectMetaLike | undefined,
   oldMeta: ObjectMetaLike | undefined,
-  path = 'metadata',
+  opts: ObjectMetaUpdateOptions = {},
 ): FieldError[] {
+  const path = opts.path ?? 'metadata';
   const n: ObjectMetaLike = newMeta ?? {};
   const o: ObjectMetaLike = oldMeta ?? {};
   const errs: FieldError[] = [];
@@ -281,7 +288,8 @@ export function validateObjectMetaUpdate(
     }
   }
   const rv = str(n.resourceVersion);
-  if (rv === '') errs.push(invalid(child(path, 'resourceVersion'), rv, 'must be specified for an update'));
+  if (opts.requireResourceVersion && rv === '')
+    errs.push(invalid(child(path, 'resourceVersion'), rv, 'must be specified for an update'));
   const newGen = typeof n.generation === 'number' ? n.generation : 0;
   const oldGen = typeof o.generation === 'number' ? o.generation : 0;
   if (newGen < oldGen) errs.push(invalid(child(path, 'generation'), newGen, 'must not be decremented'));
