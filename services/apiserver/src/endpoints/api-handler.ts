@@ -1,0 +1,449 @@
+import { newBadRequest, newMethodNotSupported, StatusError } from '../api/errors';
+import type { KubeObject } from '../api/object';
+import type { GenericStore, ListParams } from '../registry/generic-store';
+import { buildTable, parseIncludeObject, tableConverterFor } from '../registry/tables';
+import type { SchemaSet } from '../schema/model';
+import { checkSupportedFields, matchesFields, parseFieldSelector } from '../selection/fields';
+import { matchesLabels, parseLabelSelector } from '../selection/labels';
+import { decodeBody, parseFieldValidation, parseJsonBody, parseYamlBody } from './body';
+import { inputMedia, negotiate, type Negotiated } from './negotiation';
+import { applyPatch } from './patch';
+import type { RequestInfo } from './request-info';
+import { encodeFor, statusOf, successStatus } from './response';
+import type { ApiRequest, ApiResponse, BufferedResponse, StreamSink } from './types';
+import { frameJsonEvent } from './watch-stream';
+
+export interface StoreLookup {
+  store(group: string, version: string, resource: string): GenericStore | undefined;
+}
+
+const DEFAULT_MIN_REQUEST_TIMEOUT_S = 1800;
+const BOOKMARK_INTERVAL_MS = 60_000;
+
+function parseIntParam(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  if (!/^-?\d+$/.test(v)) throw newBadRequest(`invalid value for ${name}: ${v}`);
+  return Number(v);
+}
+
+function isDryRun(q: URLSearchParams): boolean {
+  const values = q.getAll('dryRun');
+  for (const v of values) {
+    if (v !== 'All') throw newBadRequest(`Invalid dryRun value: ${v}, supported values: All`);
+  }
+  return values.length > 0;
+}
+
+export class ApiHandler {
+  constructor(
+    private readonly schemas: SchemaSet,
+    private readonly stores: StoreLookup,
+  ) {}
+
+  respond(
+    status: number,
+    negotiated: Negotiated,
+    obj: KubeObject,
+    extraHeaders: Record<string, string | string[]> = {},
+  ): BufferedResponse {
+    const enc = encodeFor(this.schemas, negotiated.media, obj);
+    return { kind: 'buffered', status, headers: { 'content-type': enc.contentType, ...extraHeaders }, body: enc.body };
+  }
+
+  errorResponse(e: unknown, accept: string | undefined): BufferedResponse {
+    const err = statusOf(e);
+    let negotiated: Negotiated;
+    try {
+      negotiated = negotiate(accept, { allowProtobuf: true, transforms: [] });
+    } catch {
+      negotiated = {
+        media: 'application/json',
+        transform: '',
+        transformGroup: '',
+        transformVersion: '',
+        stream: false,
+      };
+    }
+    const headers: Record<string, string> = {};
+    if (err.details?.retryAfterSeconds) headers['retry-after'] = String(err.details.retryAfterSeconds);
+    return this.respond(err.code, negotiated, err.toStatus() as KubeObject, headers);
+  }
+
+  async handle(req: ApiRequest, info: RequestInfo): Promise<ApiResponse> {
+    try {
+      return await this.dispatch(req, info);
+    } catch (e) {
+      return this.errorResponse(e, req.headers.accept);
+    }
+  }
+
+  private listParams(store: GenericStore, q: URLSearchParams): ListParams {
+    const params: ListParams = {};
+    const ls = q.get('labelSelector');
+    if (ls) {
+      const sel = parseLabelSelector(ls);
+      params.labelMatch = (labels) => matchesLabels(sel, labels);
+    }
+    const fs = q.get('fieldSelector');
+    if (fs) {
+      const sel = parseFieldSelector(fs);
+      checkSupportedFields(sel, store.supportedFieldLabels());
+      params.fieldMatch = (fields) => matchesFields(sel, fields);
+    }
+    const rv = q.get('resourceVersion');
+    if (rv !== null) {
+      if (rv !== '' && !/^\d+$/.test(rv)) {
+        throw new StatusError(
+          400,
+          'BadRequest',
+          `resourceVersion: Invalid value: "${rv}": must be a non-negative integer`,
+        );
+      }
+      params.resourceVersion = rv;
+    }
+    const rvm = q.get('resourceVersionMatch');
+    if (rvm) {
+      if (rvm !== 'NotOlderThan' && rvm !== 'Exact') {
+        throw newBadRequest(
+          `resourceVersionMatch: Unsupported value: "${rvm}": supported values: "Exact", "NotOlderThan"`,
+        );
+      }
+      if (!rv) throw newBadRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
+      params.resourceVersionMatch = rvm;
+    }
+    const limit = parseIntParam(q, 'limit');
+    if (limit !== undefined && limit > 0) params.limit = limit;
+    const cont = q.get('continue');
+    if (cont) params.continueToken = cont;
+    return params;
+  }
+
+  private async dispatch(req: ApiRequest, info: RequestInfo): Promise<ApiResponse> {
+    const store = this.stores.store(info.apiGroup, info.apiVersion, info.resource);
+    if (!store) {
+      throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+    }
+    const q = req.query;
+    const namespace = store.info.namespaced ? info.namespace : '';
+    if (
+      store.info.namespaced &&
+      !namespace &&
+      ['create', 'update', 'patch', 'get', 'delete'].includes(info.verb) &&
+      info.name
+    ) {
+      throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+    }
+    if (info.subresource && info.subresource !== 'status') {
+      throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+    }
+    switch (info.verb) {
+      case 'get':
+        return this.get(req, store, namespace, info.name);
+      case 'list':
+        return this.list(req, store, namespace);
+      case 'watch':
+        return this.watch(req, store, namespace, info.name);
+      case 'create':
+        if (info.name) throw newMethodNotSupported(store.gr, 'create');
+        return this.create(req, store, namespace);
+      case 'update':
+        return this.update(req, store, namespace, info.name, info.subresource);
+      case 'patch':
+        return this.patch(req, store, namespace, info.name, info.subresource);
+      case 'delete':
+        return this.delete(req, store, namespace, info.name);
+      case 'deletecollection':
+        if (!store.info.verbs.includes('deletecollection')) throw newMethodNotSupported(store.gr, 'deletecollection');
+        return this.deleteCollection(req, store, namespace);
+      default:
+        throw newMethodNotSupported(store.gr, req.method);
+    }
+  }
+
+  private negotiateObject(req: ApiRequest, list: boolean): Negotiated {
+    return negotiate(req.headers.accept, {
+      allowProtobuf: true,
+      transforms: list ? ['Table', 'PartialObjectMetadataList'] : ['Table', 'PartialObjectMetadata'],
+    });
+  }
+
+  private transform(
+    store: GenericStore,
+    n: Negotiated,
+    obj: KubeObject,
+    q: URLSearchParams,
+    isList: boolean,
+  ): KubeObject {
+    if (n.transform === 'Table') {
+      const converter = tableConverterFor(store.info.group, store.info.kind);
+      const items = isList ? ((obj.items as KubeObject[]) ?? []) : [obj];
+      const includeObject = parseIncludeObject(q.get('includeObject'));
+      const listMeta = (obj.metadata ?? {}) as Record<string, unknown>;
+      const table = buildTable(converter, items, {
+        includeObject,
+        resourceVersion: typeof listMeta.resourceVersion === 'string' ? listMeta.resourceVersion : undefined,
+        continue: isList && typeof listMeta.continue === 'string' ? listMeta.continue : undefined,
+        remainingItemCount:
+          isList && typeof listMeta.remainingItemCount === 'number' ? listMeta.remainingItemCount : undefined,
+        apiVersion: n.transformVersion === 'v1beta1' ? 'meta.k8s.io/v1beta1' : 'meta.k8s.io/v1',
+      });
+      return table as unknown as KubeObject;
+    }
+    const gv = `meta.k8s.io/${n.transformVersion}`;
+    if (n.transform === 'PartialObjectMetadata') {
+      return { kind: 'PartialObjectMetadata', apiVersion: gv, metadata: obj.metadata };
+    }
+    if (n.transform === 'PartialObjectMetadataList') {
+      const items = ((obj.items as KubeObject[]) ?? []).map((i) => ({
+        kind: 'PartialObjectMetadata',
+        apiVersion: gv,
+        metadata: i.metadata,
+      }));
+      return { kind: 'PartialObjectMetadataList', apiVersion: gv, metadata: obj.metadata, items };
+    }
+    return obj;
+  }
+
+  private async get(req: ApiRequest, store: GenericStore, namespace: string, name: string): Promise<ApiResponse> {
+    const n = this.negotiateObject(req, false);
+    const obj = await store.get(namespace, name);
+    return this.respond(200, n, this.transform(store, n, obj, req.query, false));
+  }
+
+  private async list(req: ApiRequest, store: GenericStore, namespace: string): Promise<ApiResponse> {
+    const n = this.negotiateObject(req, true);
+    const list = await store.list(namespace, this.listParams(store, req.query));
+    return this.respond(200, n, this.transform(store, n, list, req.query, true));
+  }
+
+  private decode(req: ApiRequest, store: GenericStore): { object: KubeObject; warnings: string[] } {
+    if (!req.body || req.body.length === 0) throw newBadRequest('the body of the request is empty');
+    const media = inputMedia(req.headers['content-type'], ['json', 'yaml', 'protobuf']);
+    const validation = parseFieldValidation(req.query.get('fieldValidation'));
+    const mt = store.info.messageType;
+    return decodeBody(
+      this.schemas,
+      media,
+      req.body,
+      { group: store.info.group, version: store.info.version, kind: store.info.kind, messageType: mt },
+      validation,
+    );
+  }
+
+  private warningHeaders(warnings: string[]): Record<string, string[]> {
+    if (warnings.length === 0) return {};
+    return { warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`) };
+  }
+
+  private async create(req: ApiRequest, store: GenericStore, namespace: string): Promise<ApiResponse> {
+    const n = this.negotiateObject(req, false);
+    const { object, warnings } = this.decode(req, store);
+    const created = await store.create(namespace, object, { dryRun: isDryRun(req.query) });
+    return this.respond(201, n, created, this.warningHeaders(warnings));
+  }
+
+  private async update(
+    req: ApiRequest,
+    store: GenericStore,
+    namespace: string,
+    name: string,
+    subresource: string,
+  ): Promise<ApiResponse> {
+    const n = this.negotiateObject(req, false);
+    const { object, warnings } = this.decode(req, store);
+    const dryRun = isDryRun(req.query);
+    if (subresource === 'status') {
+      const r = await store.updateStatus(namespace, name, object, { dryRun });
+      return this.respond(200, n, r, this.warningHeaders(warnings));
+    }
+    const r = await store.update(namespace, name, object, { dryRun });
+    return this.respond(r.created ? 201 : 200, n, r.object, this.warningHeaders(warnings));
+  }
+
+  private async patch(
+    req: ApiRequest,
+    store: GenericStore,
+    namespace: string,
+    name: string,
+    subresource: string,
+  ): Promise<ApiResponse> {
+    const n = this.negotiateObject(req, false);
+    if (!req.body || req.body.length === 0) throw newBadRequest('the body of the request is empty');
+    const media = inputMedia(req.headers['content-type'], [
+      'json-patch',
+      'merge-patch',
+      'strategic-merge-patch',
+      'apply-patch',
+    ]);
+    const validation = parseFieldValidation(req.query.get('fieldValidation'));
+    const patchDoc = media === 'apply-patch' ? parseYamlBody(req.body) : parseJsonBody(req.body);
+    const dryRun = isDryRun(req.query);
+    const warnings: string[] = [];
+    const mutate = (current: KubeObject): KubeObject => {
+      const r = applyPatch(this.schemas, store, media, current, patchDoc, validation);
+      warnings.push(...r.warnings);
+      return r.object;
+    };
+    if (subresource === 'status') {
+      const r = await store.patchStatus(namespace, name, mutate, { dryRun });
+      return this.respond(200, n, r, this.warningHeaders(warnings));
+    }
+    const r = await store.updateWith(namespace, name, mutate, { dryRun });
+    return this.respond(200, n, r.object, this.warningHeaders(warnings));
+  }
+
+  private deleteOptions(req: ApiRequest): {
+    uid?: string;
+    resourceVersion?: string;
+    gracePeriodSeconds?: number;
+    propagationPolicy?: string;
+  } {
+    const opts: { uid?: string; resourceVersion?: string; gracePeriodSeconds?: number; propagationPolicy?: string } =
+      {};
+    if (req.body && req.body.length > 0) {
+      const media = inputMedia(req.headers['content-type'], ['json', 'yaml']);
+      const body = media === 'yaml' ? parseYamlBody(req.body) : parseJsonBody(req.body);
+      if (body && typeof body === 'object' && !Array.isArray(body)) {
+        const b = body as Record<string, unknown>;
+        const pre = b.preconditions as Record<string, unknown> | undefined;
+        if (pre && typeof pre === 'object') {
+          if (typeof pre.uid === 'string') opts.uid = pre.uid;
+          if (typeof pre.resourceVersion === 'string') opts.resourceVersion = pre.resourceVersion;
+        }
+        if (typeof b.gracePeriodSeconds === 'number') opts.gracePeriodSeconds = b.gracePeriodSeconds;
+        if (typeof b.propagationPolicy === 'string') opts.propagationPolicy = b.propagationPolicy;
+      } else {
+        throw newBadRequest('DeleteOptions body must be an object');
+      }
+    }
+    const gp = parseIntParam(req.query, 'gracePeriodSeconds');
+    if (gp !== undefined) opts.gracePeriodSeconds = gp;
+    const pp = req.query.get('propagationPolicy');
+    if (pp) opts.propagationPolicy = pp;
+    return opts;
+  }
+
+  private async delete(req: ApiRequest, store: GenericStore, namespace: string, name: string): Promise<ApiResponse> {
+    const n = this.negotiateObject(req, false);
+    const opts = this.deleteOptions(req);
+    const r = await store.delete(namespace, name, {
+      preconditions: { uid: opts.uid, resourceVersion: opts.resourceVersion },
+      dryRun: isDryRun(req.query),
+      gracePeriodSeconds: opts.gracePeriodSeconds,
+      propagationPolicy: opts.propagationPolicy,
+    });
+    if (!r.deleted || store.returnsDeletedObject) return this.respond(r.deleted ? 200 : 202, n, r.object);
+    const m = r.object.metadata ?? {};
+    return this.respond(
+      200,
+      n,
+      successStatus({ name: m.name ?? name, group: store.info.group, kind: store.info.resource, uid: m.uid ?? '' }),
+    );
+  }
+
+  private async deleteCollection(req: ApiRequest, store: GenericStore, namespace: string): Promise<ApiResponse> {
+    const n = this.negotiateObject(req, true);
+    const opts = this.deleteOptions(req);
+    const list = await store.deleteCollection(namespace, this.listParams(store, req.query), {
+      dryRun: isDryRun(req.query),
+      gracePeriodSeconds: opts.gracePeriodSeconds,
+      propagationPolicy: opts.propagationPolicy,
+    });
+    return this.respond(200, n, list);
+  }
+
+  private async watch(req: ApiRequest, store: GenericStore, namespace: string, name: string): Promise<ApiResponse> {
+    const q = req.query;
+    const n = negotiate(req.headers.accept, {
+      allowProtobuf: false,
+      transforms: ['Table', 'PartialObjectMetadata'],
+      stream: true,
+    });
+    const params = this.listParams(store, q);
+    const timeoutParam = parseIntParam(q, 'timeoutSeconds');
+    const timeoutS =
+      timeoutParam !== undefined && timeoutParam > 0
+        ? timeoutParam
+        : DEFAULT_MIN_REQUEST_TIMEOUT_S * (1 + Math.random());
+    const bookmarks = q.get('allowWatchBookmarks') === 'true';
+    const sendInitialEventsParam = q.get('sendInitialEvents');
+    const sendInitialEvents =
+      sendInitialEventsParam === 'true' ||
+      (sendInitialEventsParam === null && (!params.resourceVersion || params.resourceVersion === '0'));
+    if (sendInitialEventsParam === 'true' && !bookmarks) {
+      throw new StatusError(
+        422,
+        'Invalid',
+        'sendInitialEvents is forbidden for watch unless allowWatchBookmarks is set',
+        {},
+      );
+    }
+    const watcher = await store.watch(namespace, name, { ...params, sendInitialEvents });
+    const transformEvent = (type: string, obj: KubeObject): KubeObject =>
+      type === 'BOOKMARK' || type === 'ERROR' ? obj : this.transform(store, n, obj, q, false);
+    return {
+      kind: 'stream',
+      status: 200,
+      headers: { 'content-type': 'application/json', 'transfer-encoding-hint': 'chunked' },
+      start: (sink: StreamSink) => {
+        let lastRV = params.resourceVersion ?? '0';
+        let closed = false;
+        const stop = (): void => {
+          if (closed) return;
+          closed = true;
+          clearTimeout(timer);
+          clearInterval(bookmarkTimer);
+          watcher.stop();
+          sink.end();
+        };
+        const timer = setTimeout(stop, timeoutS * 1000);
+        const bookmarkTimer = setInterval(() => {
+          if (!bookmarks || closed) return;
+          sink.write(
+            frameJsonEvent('BOOKMARK', {
+              kind: store.info.kind,
+              apiVersion: store.apiVersion,
+              metadata: { resourceVersion: lastRV },
+            }),
+          );
+        }, BOOKMARK_INTERVAL_MS);
+        sink.onClose(stop);
+        void (async () => {
+          try {
+            let initialDone = !sendInitialEvents;
+            for await (const ev of watcher) {
+              if (closed) break;
+              lastRV = String(ev.revision || ev.object.metadata?.resourceVersion || lastRV);
+              if (ev.type === 'BOOKMARK') {
+                if (!initialDone && sendInitialEventsParam === 'true') {
+                  initialDone = true;
+                  sink.write(
+                    frameJsonEvent('BOOKMARK', {
+                      kind: store.info.kind,
+                      apiVersion: store.apiVersion,
+                      metadata: { resourceVersion: lastRV, annotations: { 'k8s.io/initial-events-end': 'true' } },
+                    }),
+                  );
+                } else if (bookmarks) {
+                  sink.write(
+                    frameJsonEvent('BOOKMARK', {
+                      kind: store.info.kind,
+                      apiVersion: store.apiVersion,
+                      metadata: { resourceVersion: lastRV },
+                    }),
+                  );
+                }
+                continue;
+              }
+              sink.write(frameJsonEvent(ev.type, transformEvent(ev.type, ev.object)));
+            }
+          } catch (e) {
+            if (!closed) sink.write(frameJsonEvent('ERROR', statusOf(e).toStatus() as KubeObject));
+          }
+          stop();
+        })();
+      },
+    };
+  }
+}

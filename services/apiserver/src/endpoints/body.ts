@@ -1,0 +1,108 @@
+import { parse as parseYaml } from 'yaml';
+import { newBadRequest, StatusError } from '../api/errors';
+import { isPlainObject, type KubeObject } from '../api/object';
+import { decodeObject } from '../codec/json';
+import { decodeUnknown } from '../codec/envelope';
+import { decodeMessage } from '../codec/protobuf';
+import type { SchemaSet } from '../schema/model';
+import type { InputMedia } from './negotiation';
+
+export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
+
+export interface DecodedBody {
+  object: KubeObject;
+  /** Warning header values, upstream's format, for fieldValidation=Warn */
+  warnings: string[];
+}
+
+export interface ExpectedType {
+  group: string;
+  version: string;
+  kind: string;
+  messageType: string;
+}
+
+const MAX_DEPTH = 100;
+
+export function parseFieldValidation(value: string | null): FieldValidation {
+  if (value === null || value === '') return 'Warn';
+  if (value === 'Ignore' || value === 'Warn' || value === 'Strict') return value;
+  throw newBadRequest(`fieldValidation must be one of Ignore, Warn, or Strict, got ${value}`);
+}
+
+function depthOf(v: unknown, depth = 0): number {
+  if (depth > MAX_DEPTH) return depth;
+  if (Array.isArray(v)) return Math.max(depth, ...v.map((x) => depthOf(x, depth + 1)));
+  if (isPlainObject(v)) {
+    let max = depth;
+    for (const x of Object.values(v)) max = Math.max(max, depthOf(x, depth + 1));
+    return max;
+  }
+  return depth;
+}
+
+export function parseJsonBody(buf: Buffer): unknown {
+  try {
+    return JSON.parse(buf.toString('utf8'));
+  } catch (e) {
+    throw newBadRequest(`error decoding JSON body: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+export function parseYamlBody(buf: Buffer): unknown {
+  try {
+    return parseYaml(buf.toString('utf8'), { uniqueKeys: false, maxAliasCount: 100, merge: false });
+  } catch (e) {
+    throw newBadRequest(`error converting YAML to JSON: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  }
+}
+
+function checkTypeMeta(apiVersion: string, kind: string, expected: ExpectedType): void {
+  const gv = expected.group ? `${expected.group}/${expected.version}` : expected.version;
+  if (!kind) throw newBadRequest(`Object 'Kind' is missing in request body`);
+  if (!apiVersion) throw newBadRequest(`Object 'apiVersion' is missing in request body`);
+  if (apiVersion !== gv) {
+    throw newBadRequest(`the API version in the data (${apiVersion}) does not match the expected API version (${gv})`);
+  }
+  if (kind !== expected.kind) {
+    throw newBadRequest(`the kind in the data (${kind}) does not match the expected kind (${expected.kind})`);
+  }
+}
+
+/**
+ * Decodes a create/update body into the resource's JSON shape, checking its
+ * type meta and reporting unknown fields as fieldValidation asks.
+ */
+export function decodeBody(
+  schemas: SchemaSet,
+  media: InputMedia,
+  buf: Buffer,
+  expected: ExpectedType,
+  validation: FieldValidation,
+): DecodedBody {
+  if (media === 'protobuf') {
+    const unknown = decodeUnknown(buf);
+    checkTypeMeta(unknown.apiVersion, unknown.kind, expected);
+    const object = decodeMessage(schemas, expected.messageType, unknown.raw);
+    return { object: { apiVersion: unknown.apiVersion, kind: unknown.kind, ...object }, warnings: [] };
+  }
+  const value = media === 'yaml' ? parseYamlBody(buf) : parseJsonBody(buf);
+  if (!isPlainObject(value)) {
+    throw newBadRequest(`the body of the request must be a ${expected.kind} object`);
+  }
+  if (depthOf(value) > MAX_DEPTH) throw newBadRequest('the request body is nested too deeply');
+  const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : '';
+  const kind = typeof value.kind === 'string' ? value.kind : '';
+  checkTypeMeta(apiVersion, kind, expected);
+  const { object, unknownFields } = decodeObject(schemas, expected.messageType, value);
+  return { object, warnings: fieldWarnings(unknownFields, validation) };
+}
+
+export function fieldWarnings(unknownFields: string[], validation: FieldValidation): string[] {
+  if (unknownFields.length === 0 || validation === 'Ignore') return [];
+  const messages = unknownFields.map((f) => `unknown field "${f.replace(/^\./, '')}"`);
+  if (validation === 'Strict') {
+    throw new StatusError(400, 'BadRequest', `strict decoding error: ${messages.join(', ')}`);
+  }
+  return messages;
+}

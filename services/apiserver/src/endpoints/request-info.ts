@@ -1,0 +1,103 @@
+/**
+ * What a request asks for, parsed from method and path as upstream's
+ * RequestInfoFactory does: resource requests under /api and /apis, everything
+ * else is a non-resource request.
+ */
+export interface RequestInfo {
+  isResourceRequest: boolean;
+  path: string;
+  verb: string;
+  apiPrefix: string;
+  apiGroup: string;
+  apiVersion: string;
+  namespace: string;
+  resource: string;
+  subresource: string;
+  name: string;
+  parts: string[];
+}
+
+const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
+
+export function parseRequestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
+  const info: RequestInfo = {
+    isResourceRequest: false,
+    path,
+    verb: method.toLowerCase(),
+    apiPrefix: '',
+    apiGroup: '',
+    apiVersion: '',
+    namespace: '',
+    resource: '',
+    subresource: '',
+    name: '',
+    parts: [],
+  };
+  let segments = path.split('/').filter((s) => s.length > 0);
+  if (segments.length === 0) return info;
+  const prefix = segments[0];
+  if (prefix !== 'api' && prefix !== 'apis') return info;
+  info.apiPrefix = prefix;
+  segments = segments.slice(1);
+  if (prefix === 'apis') {
+    if (segments.length < 3) return info; // /apis, /apis/<group>, /apis/<group>/<version> are discovery
+    info.apiGroup = segments[0];
+    segments = segments.slice(1);
+  } else if (segments.length < 2) {
+    return info; // /api, /api/v1
+  }
+  info.apiVersion = segments[0];
+  segments = segments.slice(1);
+  info.isResourceRequest = true;
+
+  switch (method.toUpperCase()) {
+    case 'POST':
+      info.verb = 'create';
+      break;
+    case 'GET':
+    case 'HEAD':
+      info.verb = 'get';
+      break;
+    case 'PUT':
+      info.verb = 'update';
+      break;
+    case 'PATCH':
+      info.verb = 'patch';
+      break;
+    case 'DELETE':
+      info.verb = 'delete';
+      break;
+    default:
+      info.verb = '';
+  }
+
+  // legacy /watch/ path prefix
+  if (segments[0] === 'watch') {
+    info.verb = 'watch';
+    segments = segments.slice(1);
+  }
+
+  if (segments[0] === 'namespaces') {
+    if (segments.length > 1) {
+      info.namespace = segments[1];
+      if (segments.length > 2 && !NAMESPACE_SUBRESOURCES.has(segments[2])) {
+        segments = segments.slice(2);
+      }
+    }
+  }
+  info.parts = segments;
+  if (segments.length >= 3) info.subresource = segments[2];
+  if (segments.length >= 2) info.name = segments[1];
+  if (segments.length >= 1) info.resource = segments[0];
+
+  if (info.name === '' && info.verb === 'get') {
+    const watch = query.get('watch');
+    info.verb = watch === 'true' || watch === '1' ? 'watch' : 'list';
+  }
+  if (info.name === '' && info.verb === 'delete') info.verb = 'deletecollection';
+  if (info.verb === 'get' && info.name !== '') {
+    const watch = query.get('watch');
+    if (watch === 'true' || watch === '1') info.verb = 'watch';
+  }
+  return info;
+}

@@ -1,0 +1,512 @@
+import { randomUUID } from 'node:crypto';
+import {
+  newAlreadyExists,
+  newBadRequest,
+  newConflict,
+  newGone,
+  newInternalError,
+  newInvalid,
+  newNotFound,
+  StatusError,
+  type GroupResource,
+} from '../api/errors';
+import type { KubeObject, ObjectMetaLike } from '../api/object';
+import { isStorageError, StorageError } from '../storage/errors';
+import type { Preconditions, Storage, Watcher } from '../storage/interface';
+import { decodeContinue, encodeContinue } from './continue-token';
+import { generateName } from './names';
+import type { ResourceInfo } from './resources';
+import type { Strategy } from './strategy';
+
+export interface ListParams {
+  labelMatch?: (labels: Record<string, string> | undefined) => boolean;
+  fieldMatch?: (fields: Record<string, string>) => boolean;
+  resourceVersion?: string;
+  resourceVersionMatch?: 'NotOlderThan' | 'Exact';
+  limit?: number;
+  continueToken?: string;
+}
+
+export interface WatchParams extends ListParams {
+  sendInitialEvents?: boolean;
+}
+
+export interface DeleteParams {
+  preconditions?: Preconditions;
+  dryRun?: boolean;
+  gracePeriodSeconds?: number;
+  propagationPolicy?: string;
+}
+
+export interface WriteParams {
+  dryRun?: boolean;
+}
+
+/** Checks, before a namespaced create, that the namespace exists and is not terminating. */
+export type NamespaceGate = (namespace: string) => Promise<void>;
+
+function meta(obj: KubeObject): ObjectMetaLike {
+  if (!obj.metadata || typeof obj.metadata !== 'object') obj.metadata = {};
+  return obj.metadata;
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function nowRfc3339(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * Upstream's generic registry Store: create/get/list/update/delete/watch of one
+ * resource over the storage interface, with a Strategy for what is specific.
+ */
+export class GenericStore {
+  readonly gr: GroupResource;
+
+  constructor(
+    readonly info: ResourceInfo,
+    readonly strategy: Strategy,
+    private readonly storage: Storage,
+    private readonly prefix: string,
+    private readonly namespaceGate?: NamespaceGate,
+  ) {
+    this.gr = { group: info.group, resource: info.resource };
+  }
+
+  get apiVersion(): string {
+    return this.info.group ? `${this.info.group}/${this.info.version}` : this.info.version;
+  }
+
+  /** `/registry/<resource>/` or `/registry/<resource>/<namespace>/` */
+  listPrefix(namespace: string): string {
+    const base = `${this.prefix}/${this.info.resource}/`;
+    return this.info.namespaced && namespace ? `${base}${namespace}/` : base;
+  }
+
+  key(namespace: string, name: string): string {
+    if (this.info.namespaced) {
+      if (!namespace) throw newBadRequest('namespace is required for namespaced resources');
+      return `${this.prefix}/${this.info.resource}/${namespace}/${name}`;
+    }
+    return `${this.prefix}/${this.info.resource}/${name}`;
+  }
+
+  /** Fields a field selector may name for this resource. */
+  selectableFields(obj: KubeObject): Record<string, string> {
+    const m = meta(obj);
+    const fields: Record<string, string> = { 'metadata.name': m.name ?? '' };
+    if (this.info.namespaced) fields['metadata.namespace'] = m.namespace ?? '';
+    return this.strategy.selectableFields ? { ...fields, ...this.strategy.selectableFields(obj) } : fields;
+  }
+
+  supportedFieldLabels(): Set<string> {
+    const probe: KubeObject = { metadata: {} };
+    return new Set(Object.keys(this.selectableFields(probe)));
+  }
+
+  private translateError(e: unknown, name: string): never {
+    if (e instanceof StatusError) throw e;
+    if (e instanceof StorageError) {
+      switch (e.code) {
+        case 'KeyNotFound':
+          throw newNotFound(this.gr, name);
+        case 'KeyExists':
+          throw newAlreadyExists(this.gr, name);
+        case 'ResourceVersionConflicts':
+          throw newConflict(
+            this.gr,
+            name,
+            e.message || 'the object has been modified; please apply your changes to the latest version and try again',
+          );
+        case 'Expired':
+          throw newGone(e.message || 'The resourceVersion for the provided list is too old.');
+        case 'TooLargeResourceVersion':
+          throw new StatusError(504, 'Timeout', `Too large resource version: ${e.message}`, {
+            causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+            retryAfterSeconds: 1,
+          });
+        case 'InvalidObj':
+        case 'InvalidError':
+          throw newConflict(this.gr, name, e.message);
+        case 'Unreachable':
+          throw new StatusError(503, 'ServiceUnavailable', `storage is unreachable: ${e.message}`);
+        default:
+          throw newInternalError(e.message);
+      }
+    }
+    throw newInternalError(e instanceof Error ? e.message : String(e));
+  }
+
+  private withTypeMeta(obj: KubeObject): KubeObject {
+    // Stored objects carry apiVersion/kind; put them first as upstream's encoder does.
+    const { apiVersion: _a, kind: _k, ...rest } = obj;
+    return { apiVersion: this.apiVersion, kind: this.info.kind, ...rest };
+  }
+
+  async get(namespace: string, name: string): Promise<KubeObject> {
+    try {
+      const obj = await this.storage.get(this.key(namespace, name));
+      if (!obj) throw newNotFound(this.gr, name);
+      return this.withTypeMeta(obj);
+    } catch (e) {
+      this.translateError(e, name);
+    }
+  }
+
+  private predicate(params: ListParams): ((obj: KubeObject) => boolean) | undefined {
+    const { labelMatch, fieldMatch } = params;
+    if (!labelMatch && !fieldMatch) return undefined;
+    return (obj: KubeObject) =>
+      (!labelMatch || labelMatch(meta(obj).labels)) && (!fieldMatch || fieldMatch(this.selectableFields(obj)));
+  }
+
+  async list(namespace: string, params: ListParams): Promise<KubeObject> {
+    const prefix = this.listPrefix(namespace);
+    let continueKey: string | undefined;
+    let continueRevision: number | undefined;
+    if (params.continueToken) {
+      if (params.resourceVersion && params.resourceVersion !== '') {
+        throw newBadRequest('specifying resource version is not allowed when using continue');
+      }
+      const decoded = decodeContinue(params.continueToken, prefix);
+      continueKey = decoded.startKey;
+      continueRevision = decoded.revision;
+    }
+    try {
+      const result = await this.storage.list(prefix, {
+        resourceVersion: params.resourceVersion,
+        resourceVersionMatch: params.resourceVersionMatch,
+        limit: params.limit && params.limit > 0 ? params.limit : undefined,
+        continueKey,
+        continueRevision,
+        predicate: this.predicate(params),
+        recursive: true,
+      });
+      const listMeta: Record<string, string | number> = { resourceVersion: String(result.revision) };
+      if (result.continueKey !== undefined) {
+        listMeta.continue = encodeContinue(result.continueKey.slice(prefix.length), result.revision);
+        if (result.remainingItemCount !== undefined) listMeta.remainingItemCount = result.remainingItemCount;
+      }
+      return {
+        apiVersion: this.apiVersion,
+        kind: this.info.listKind,
+        metadata: listMeta,
+        items: result.items.map((i) => this.withTypeMeta(i)),
+      };
+    } catch (e) {
+      if (isStorageError(e, 'Expired') && params.continueToken) {
+        throw new StatusError(
+          410,
+          'Expired',
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+        );
+      }
+      this.translateError(e, '');
+    }
+  }
+
+  async watch(namespace: string, name: string, params: WatchParams): Promise<Watcher> {
+    const fieldMatch = params.fieldMatch;
+    const single = name !== '';
+    const p = this.predicate({
+      ...params,
+      fieldMatch: single ? (f) => f['metadata.name'] === name && (!fieldMatch || fieldMatch(f)) : fieldMatch,
+    });
+    try {
+      return await this.storage.watch(this.listPrefix(namespace), {
+        resourceVersion: params.resourceVersion,
+        recursive: true,
+        predicate: p,
+        sendInitialEvents: params.sendInitialEvents,
+      });
+    } catch (e) {
+      this.translateError(e, name);
+    }
+  }
+
+  private checkCreateMeta(obj: KubeObject, namespace: string): void {
+    const m = meta(obj);
+    if (this.info.namespaced) {
+      if (m.namespace && namespace && m.namespace !== namespace) {
+        throw newBadRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      if (!m.namespace) m.namespace = namespace;
+    } else if (m.namespace) {
+      // cluster-scoped objects never carry a namespace
+      delete m.namespace;
+    }
+  }
+
+  async create(namespace: string, input: KubeObject, params: WriteParams = {}): Promise<KubeObject> {
+    const obj = this.withTypeMeta(input);
+    this.checkCreateMeta(obj, namespace);
+    const m = meta(obj);
+    if (!m.name && m.generateName) m.name = generateName(m.generateName);
+    this.strategy.applyDefaults?.(obj);
+    m.uid = randomUUID();
+    m.creationTimestamp = nowRfc3339();
+    delete m.resourceVersion;
+    delete m.deletionTimestamp;
+    delete m.deletionGracePeriodSeconds;
+    if (!this.info.namespaced) delete m.namespace;
+    this.strategy.prepareForCreate?.(obj);
+    const errs = this.strategy.validate(obj);
+    if (errs.length > 0) throw newInvalid(this.info.kind, this.info.group, m.name ?? m.generateName ?? '', errs);
+    if (this.info.namespaced && this.namespaceGate) await this.namespaceGate(m.namespace ?? '');
+    try {
+      const stored = await this.storage.create(this.key(m.namespace ?? '', m.name ?? ''), obj, {
+        dryRun: params.dryRun,
+      });
+      return this.withTypeMeta(stored);
+    } catch (e) {
+      this.translateError(e, m.name ?? '');
+    }
+  }
+
+  /**
+   * PUT semantics: the new object replaces the stored one; a resourceVersion in the
+   * body must match, unless the strategy allows unconditional updates.
+   */
+  async update(
+    namespace: string,
+    name: string,
+    input: KubeObject,
+    params: WriteParams = {},
+  ): Promise<{ object: KubeObject; created: boolean }> {
+    const obj = this.withTypeMeta(input);
+    const m = meta(obj);
+    if (m.name !== undefined && m.name !== name) {
+      throw newBadRequest(`the name of the object (${m.name}) does not match the name on the URL (${name})`);
+    }
+    m.name = name;
+    this.checkCreateMeta(obj, namespace);
+    return this.updateWith(namespace, name, () => obj, params, true);
+  }
+
+  /** Read-modify-write used by update, patch and subresources. */
+  async updateWith(
+    namespace: string,
+    name: string,
+    mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>,
+    params: WriteParams = {},
+    allowCreate = false,
+    statusOnly = false,
+    systemWrite = false,
+  ): Promise<{ object: KubeObject; created: boolean }> {
+    const key = this.key(namespace, name);
+    let created = false;
+    try {
+      const current = await this.storage.get(key);
+      if (!current) {
+        if (!allowCreate || !this.strategy.allowCreateOnUpdate) throw newNotFound(this.gr, name);
+        const obj = await mutate({ metadata: { name, namespace } });
+        created = true;
+        return { object: await this.create(namespace, obj, params), created };
+      }
+    } catch (e) {
+      this.translateError(e, name);
+    }
+    try {
+      const updated = await this.storage.guaranteedUpdate(
+        key,
+        undefined,
+        async (current) => {
+          const currentRV = meta(current).resourceVersion ?? '';
+          const next = this.withTypeMeta(await mutate(JSON.parse(JSON.stringify(current)) as KubeObject));
+          const nm = meta(next);
+          const om = meta(current);
+          const requestedRV = nm.resourceVersion ?? '';
+          if (requestedRV === '' && !this.strategy.allowUnconditionalUpdate) {
+            throw newInvalid(this.info.kind, this.info.group, name, [
+              {
+                type: 'FieldValueInvalid',
+                field: 'metadata.resourceVersion',
+                message: 'Invalid value: 0x0: must be specified for an update',
+              },
+            ]);
+          }
+          if (requestedRV !== '' && requestedRV !== currentRV) {
+            throw newConflict(
+              this.gr,
+              name,
+              'the object has been modified; please apply your changes to the latest version and try again',
+            );
+          }
+          this.strategy.applyDefaults?.(next);
+          // system-owned metadata is kept from the stored object
+          nm.uid = om.uid;
+          nm.creationTimestamp = om.creationTimestamp;
+          // deletion metadata is the server's to set (systemWrite), never a client's
+          if (!systemWrite) {
+            if (om.deletionTimestamp) nm.deletionTimestamp = om.deletionTimestamp;
+            else delete nm.deletionTimestamp;
+            if (om.deletionGracePeriodSeconds !== undefined)
+              nm.deletionGracePeriodSeconds = om.deletionGracePeriodSeconds;
+            else delete nm.deletionGracePeriodSeconds;
+          }
+          if (!this.info.namespaced) delete nm.namespace;
+          if (!statusOnly) this.strategy.prepareForUpdate?.(next, current);
+          const errs = systemWrite ? [] : this.strategy.validateUpdate(next, current);
+          if (errs.length > 0) throw newInvalid(this.info.kind, this.info.group, name, errs);
+          delete nm.resourceVersion;
+          return next;
+        },
+        { dryRun: params.dryRun },
+      );
+      const um = meta(updated);
+      if (um.deletionTimestamp && (!um.finalizers || um.finalizers.length === 0)) {
+        // the last finalizer is gone: the object can now really be deleted
+        const deleted = await this.storage.delete(key, { uid: um.uid }, { dryRun: params.dryRun });
+        return { object: this.withTypeMeta(deleted), created: false };
+      }
+      return { object: this.withTypeMeta(updated), created };
+    } catch (e) {
+      this.translateError(e, name);
+    }
+  }
+
+  /**
+   * Objects with finalizers only get a deletionTimestamp; the rest are removed.
+   * Returns the object and whether it is gone.
+   */
+  async delete(
+    namespace: string,
+    name: string,
+    params: DeleteParams = {},
+  ): Promise<{ object: KubeObject; deleted: boolean }> {
+    const key = this.key(namespace, name);
+    try {
+      const current = await this.storage.get(key);
+      if (!current) throw newNotFound(this.gr, name);
+      const cm = meta(current);
+      const pre = params.preconditions;
+      if (pre?.uid && pre.uid !== cm.uid) {
+        throw newConflict(
+          this.gr,
+          name,
+          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cm.uid ?? ''}`,
+        );
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== cm.resourceVersion) {
+        throw newConflict(
+          this.gr,
+          name,
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cm.resourceVersion ?? ''}`,
+        );
+      }
+      const finalizers = cm.finalizers ?? [];
+      if (finalizers.length > 0) {
+        if (cm.deletionTimestamp) return { object: this.withTypeMeta(current), deleted: false };
+        const updated = await this.storage.guaranteedUpdate(
+          key,
+          { uid: cm.uid, resourceVersion: pre?.resourceVersion },
+          (cur) => {
+            const m = meta(cur);
+            if (!m.deletionTimestamp) {
+              m.deletionTimestamp = nowRfc3339();
+              m.deletionGracePeriodSeconds = 0;
+            }
+            delete m.resourceVersion;
+            return cur;
+          },
+          { dryRun: params.dryRun },
+        );
+        return { object: this.withTypeMeta(updated), deleted: false };
+      }
+      const deleted = await this.storage.delete(
+        key,
+        { uid: cm.uid, resourceVersion: pre?.resourceVersion },
+        { dryRun: params.dryRun },
+      );
+      return { object: this.withTypeMeta(deleted), deleted: true };
+    } catch (e) {
+      this.translateError(e, name);
+    }
+  }
+
+  async deleteCollection(namespace: string, listParams: ListParams, params: DeleteParams = {}): Promise<KubeObject> {
+    const list = await this.list(namespace, { ...listParams, limit: undefined, continueToken: undefined });
+    const items = (list.items as KubeObject[]) ?? [];
+    const deleted: KubeObject[] = [];
+    for (const item of items) {
+      const m = meta(item);
+      try {
+        const r = await this.delete(m.namespace ?? '', m.name ?? '', { ...params, preconditions: undefined });
+        deleted.push(r.object);
+      } catch (e) {
+        if (e instanceof StatusError && e.code === 404) continue;
+        throw e;
+      }
+    }
+    return { ...list, items: deleted };
+  }
+
+  /** Upstream returns a Status for immediate deletes unless the resource says otherwise. */
+  get returnsDeletedObject(): boolean {
+    return false;
+  }
+
+  private hasStatus(): boolean {
+    return this.info.subresources.some((s) => s.name === 'status');
+  }
+
+  /** PUT .../status: only status changes; the rest is kept from the stored object. */
+  async updateStatus(
+    namespace: string,
+    name: string,
+    input: KubeObject,
+    params: WriteParams = {},
+  ): Promise<KubeObject> {
+    if (!this.hasStatus()) throw newNotFound(this.gr, name);
+    const requestedRV = meta(input).resourceVersion;
+    const r = await this.updateWith(
+      namespace,
+      name,
+      (current) => {
+        const next = JSON.parse(JSON.stringify(current)) as KubeObject;
+        if (input.status === undefined) delete next.status;
+        else next.status = input.status;
+        meta(next).resourceVersion = requestedRV ?? meta(current).resourceVersion;
+        return next;
+      },
+      params,
+      false,
+      true,
+    );
+    return r.object;
+  }
+
+  async patchStatus(
+    namespace: string,
+    name: string,
+    mutate: (current: KubeObject) => KubeObject,
+    params: WriteParams = {},
+  ): Promise<KubeObject> {
+    if (!this.hasStatus()) throw newNotFound(this.gr, name);
+    const r = await this.updateWith(
+      namespace,
+      name,
+      (current) => {
+        const patched = mutate(current);
+        const next = JSON.parse(JSON.stringify(current)) as KubeObject;
+        if (patched.status === undefined) delete next.status;
+        else next.status = patched.status;
+        return next;
+      },
+      params,
+      false,
+      true,
+    );
+    return r.object;
+  }
+
+  async count(namespace: string): Promise<number> {
+    return this.storage.count(this.listPrefix(namespace));
+  }
+
+  isUnchanged(a: KubeObject, b: KubeObject): boolean {
+    return deepEqual(a, b);
+  }
+}

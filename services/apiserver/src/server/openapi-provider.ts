@@ -1,0 +1,49 @@
+import type { JsonObject } from '../api/object';
+import { openApiV3Document, openApiV3Hash } from '../openapi/v3';
+import type { ResourceInfo } from '../registry/resources';
+import type { SchemaSet } from '../schema/model';
+import type { OpenApiProvider } from './non-resource';
+
+function gvPath(r: ResourceInfo): string {
+  return r.group ? `apis/${r.group}/${r.version}` : `api/${r.version}`;
+}
+
+/**
+ * Builds each group-version document once per resource set and keeps its bytes and
+ * hash, so repeated downloads (kubectl asks on every command) cost nothing.
+ */
+export function createOpenApiProvider(schemas: SchemaSet, resources: () => readonly ResourceInfo[]): OpenApiProvider {
+  let cacheKey = '';
+  let docs = new Map<string, { body: Buffer; etag: string }>();
+  const refresh = (): void => {
+    const rs = resources();
+    const key = rs.map((r) => `${r.group}/${r.version}/${r.resource}`).join(',');
+    if (key === cacheKey) return;
+    const byGv = new Map<string, ResourceInfo[]>();
+    for (const r of rs) {
+      const p = gvPath(r);
+      byGv.set(p, [...(byGv.get(p) ?? []), r]);
+    }
+    const next = new Map<string, { body: Buffer; etag: string }>();
+    for (const [p, list] of byGv) {
+      const body = Buffer.from(JSON.stringify(openApiV3Document(schemas, list, rs)));
+      next.set(p, { body, etag: openApiV3Hash(body) });
+    }
+    docs = next;
+    cacheKey = key;
+  };
+  return {
+    v3Index(): JsonObject {
+      refresh();
+      const paths: JsonObject = {};
+      for (const [p, d] of [...docs.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+        paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${d.etag}` };
+      }
+      return { paths };
+    },
+    v3Document(p: string) {
+      refresh();
+      return docs.get(p);
+    },
+  };
+}
