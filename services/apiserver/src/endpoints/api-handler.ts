@@ -1,4 +1,4 @@
-import { newBadRequest, newMethodNotSupported, StatusError } from '../api/errors';
+import { newBadRequest, newInvalid, newMethodNotSupported, StatusError, type FieldError } from '../api/errors';
 import type { KubeObject } from '../api/object';
 import type { GenericStore, ListParams } from '../registry/generic-store';
 import { buildTable, parseIncludeObject, tableConverterFor } from '../registry/tables';
@@ -33,6 +33,44 @@ function isDryRun(q: URLSearchParams): boolean {
     if (v !== 'All') throw newBadRequest(`Invalid dryRun value: ${v}, supported values: All`);
   }
   return values.length > 0;
+}
+
+/** Upstream's ListOptions validation, which differs for list and watch. */
+function validateListOptions(
+  isWatch: boolean,
+  rv: string,
+  rvm: string,
+  sendInitialEvents: string | null,
+): FieldError[] {
+  const errs: FieldError[] = [];
+  const forbidden = (field: string, message: string): void => {
+    errs.push({ type: 'FieldValueForbidden', field, message: `Forbidden: ${message}` });
+  };
+  if (rvm && rvm !== 'NotOlderThan' && rvm !== 'Exact') {
+    errs.push({
+      type: 'FieldValueNotSupported',
+      field: 'resourceVersionMatch',
+      message: `Unsupported value: "${rvm}": supported values: "Exact", "NotOlderThan"`,
+    });
+  }
+  if (isWatch) {
+    if (sendInitialEvents !== null && rvm !== 'NotOlderThan') {
+      forbidden('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+    }
+    if (rvm && sendInitialEvents === null) {
+      forbidden(
+        'resourceVersionMatch',
+        'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
+      );
+    }
+  } else {
+    if (rvm && !rv)
+      forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided');
+    if (rvm === 'Exact' && rv === '0') {
+      forbidden('resourceVersionMatch', 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+    }
+  }
+  return errs;
 }
 
 export class ApiHandler {
@@ -78,7 +116,7 @@ export class ApiHandler {
     }
   }
 
-  private listParams(store: GenericStore, q: URLSearchParams): ListParams {
+  private listParams(store: GenericStore, q: URLSearchParams, isWatch = false): ListParams {
     const params: ListParams = {};
     const ls = q.get('labelSelector');
     if (ls) {
@@ -102,16 +140,10 @@ export class ApiHandler {
       }
       params.resourceVersion = rv;
     }
-    const rvm = q.get('resourceVersionMatch');
-    if (rvm) {
-      if (rvm !== 'NotOlderThan' && rvm !== 'Exact') {
-        throw newBadRequest(
-          `resourceVersionMatch: Unsupported value: "${rvm}": supported values: "Exact", "NotOlderThan"`,
-        );
-      }
-      if (!rv) throw newBadRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
-      params.resourceVersionMatch = rvm;
-    }
+    const rvm = q.get('resourceVersionMatch') ?? '';
+    const errs = validateListOptions(isWatch, rv ?? '', rvm, q.get('sendInitialEvents'));
+    if (errs.length > 0) throw newInvalid('ListOptions', 'meta.k8s.io', '', errs);
+    if (rvm === 'NotOlderThan' || rvm === 'Exact') params.resourceVersionMatch = rvm;
     const limit = parseIntParam(q, 'limit');
     if (limit !== undefined && limit > 0) params.limit = limit;
     const cont = q.get('continue');
@@ -124,7 +156,6 @@ export class ApiHandler {
     if (!store) {
       throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
     }
-    const q = req.query;
     const namespace = store.info.namespaced ? info.namespace : '';
     if (
       store.info.namespaced &&
@@ -360,7 +391,7 @@ export class ApiHandler {
       transforms: ['Table', 'PartialObjectMetadata'],
       stream: true,
     });
-    const params = this.listParams(store, q);
+    const params = this.listParams(store, q, true);
     const timeoutParam = parseIntParam(q, 'timeoutSeconds');
     const timeoutS =
       timeoutParam !== undefined && timeoutParam > 0
@@ -372,12 +403,13 @@ export class ApiHandler {
       sendInitialEventsParam === 'true' ||
       (sendInitialEventsParam === null && (!params.resourceVersion || params.resourceVersion === '0'));
     if (sendInitialEventsParam === 'true' && !bookmarks) {
-      throw new StatusError(
-        422,
-        'Invalid',
-        'sendInitialEvents is forbidden for watch unless allowWatchBookmarks is set',
-        {},
-      );
+      throw newInvalid('ListOptions', 'meta.k8s.io', '', [
+        {
+          type: 'FieldValueForbidden',
+          field: 'allowWatchBookmarks',
+          message: 'Forbidden: allowWatchBookmarks must be set when sendInitialEvents is true',
+        },
+      ]);
     }
     const watcher = await store.watch(namespace, name, { ...params, sendInitialEvents });
     const transformEvent = (type: string, obj: KubeObject): KubeObject =>
