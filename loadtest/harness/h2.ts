@@ -1,0 +1,146 @@
+import http2, { type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
+import { performance } from 'node:perf_hooks';
+import { Samples, type RunResult } from './stats';
+
+/** Client TLS material: the CA to trust and the client certificate (mutual TLS). */
+export interface ClientTls {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+// client-go's HTTP/2 transport advertises a 4 MiB stream window and a 1 GiB connection window.
+const STREAM_WINDOW = 4 * 1024 * 1024;
+const CONNECTION_WINDOW = 1 << 30;
+
+/** Opens one HTTP/2 session (one TLS connection), as client-go does per host. */
+export function connect(url: string, tls: ClientTls): Promise<ClientHttp2Session> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(url, {
+      ca: tls.ca,
+      cert: tls.cert,
+      key: tls.key,
+      settings: { initialWindowSize: STREAM_WINDOW, enablePush: false },
+    });
+    const onError = (err: Error): void => reject(err);
+    session.once('error', onError);
+    session.once('connect', () => {
+      session.off('error', onError);
+      session.on('error', () => undefined);
+      session.setLocalWindowSize(CONNECTION_WINDOW);
+      resolve(session);
+    });
+  });
+}
+
+export interface Request {
+  method: string;
+  path: string;
+  headers?: OutgoingHttpHeaders;
+  body?: Buffer;
+}
+
+export interface Response {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** Collected only when asked for; otherwise empty (the byte count is still kept). */
+  body: Buffer;
+  bytes: number;
+}
+
+/** One request on a session; collects the body only if `collect`. */
+export function request(session: ClientHttp2Session, req: Request, collect = true): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const headers: OutgoingHttpHeaders = { ':method': req.method, ':path': req.path, ...req.headers };
+    const stream = session.request(headers, { endStream: req.body === undefined });
+    let status = 0;
+    let resHeaders: IncomingHttpHeaders = {};
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    stream.on('response', (h) => {
+      resHeaders = h;
+      status = Number(h[':status'] ?? 0);
+    });
+    stream.on('data', (c: Buffer) => {
+      bytes += c.length;
+      if (collect) chunks.push(c);
+    });
+    stream.on('end', () => resolve({ status, headers: resHeaders, body: Buffer.concat(chunks), bytes }));
+    stream.on('error', reject);
+    if (req.body !== undefined) stream.end(req.body);
+  });
+}
+
+export interface LoadOptions {
+  sessions: ClientHttp2Session[];
+  /** Requests in flight at any time (spread round-robin over the sessions). */
+  concurrency: number;
+  durationMs: number;
+  /** Builds the i-th request. */
+  next: (i: number) => Request;
+  expectStatus: number;
+}
+
+/** Closed-loop load: `concurrency` workers each issue one request after another until the time is up. */
+export async function runLoad(opts: LoadOptions): Promise<RunResult> {
+  const latency = new Samples();
+  let requests = 0;
+  let errors = 0;
+  let bytes = 0;
+  let seq = 0;
+  const start = performance.now();
+  const deadline = start + opts.durationMs;
+  const worker = async (w: number): Promise<void> => {
+    const session = opts.sessions[w % opts.sessions.length];
+    while (performance.now() < deadline) {
+      const req = opts.next(seq++);
+      const t0 = performance.now();
+      try {
+        const res = await request(session, req, false);
+        const dt = performance.now() - t0;
+        bytes += res.bytes;
+        if (res.status === opts.expectStatus) {
+          requests++;
+          latency.add(dt);
+        } else {
+          errors++;
+        }
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: opts.concurrency }, (_, w) => worker(w)));
+  return { requests, errors, bytes, elapsedMs: performance.now() - start, latency };
+}
+
+/** A long-running streaming GET; `onLine` is called with each newline-terminated line as it arrives. */
+export interface Stream {
+  close(): void;
+  ready: Promise<number>;
+}
+
+export function openLineStream(
+  session: ClientHttp2Session,
+  path: string,
+  onLine: (line: Buffer, at: number) => void,
+): Stream {
+  const stream = session.request({ ':method': 'GET', ':path': path, accept: 'application/json' });
+  let pending: Buffer = Buffer.alloc(0);
+  const ready = new Promise<number>((resolve, reject) => {
+    stream.once('response', (h) => resolve(Number(h[':status'] ?? 0)));
+    stream.once('error', reject);
+  });
+  stream.on('error', () => undefined);
+  stream.on('data', (c: Buffer) => {
+    const at = performance.now();
+    pending = pending.length === 0 ? c : Buffer.concat([pending, c]);
+    let nl = pending.indexOf(0x0a);
+    while (nl >= 0) {
+      onLine(pending.subarray(0, nl), at);
+      pending = pending.subarray(nl + 1);
+      nl = pending.indexOf(0x0a);
+    }
+  });
+  return { close: () => stream.close(), ready };
+}
