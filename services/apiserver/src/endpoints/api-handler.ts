@@ -5,7 +5,8 @@ import { buildTable, parseIncludeObject, tableConverterFor } from '../registry/t
 import type { SchemaSet } from '../schema/model';
 import { checkSupportedFields, matchesFields, parseFieldSelector } from '../selection/fields';
 import { matchesLabels, parseLabelSelector } from '../selection/labels';
-import { decodeBody, parseFieldValidation, parseJsonBody, parseYamlBody } from './body';
+import { applyScale, SCALE_MESSAGE, toScale } from '../registry/scale';
+import { decodeBody, parseFieldValidation, parseJsonBody, parseYamlBody, type ExpectedType } from './body';
 import { inputMedia, negotiate, type Negotiated } from './negotiation';
 import { applyPatch } from './patch';
 import type { RequestInfo } from './request-info';
@@ -18,6 +19,13 @@ export interface StoreLookup {
 }
 
 const DEFAULT_MIN_REQUEST_TIMEOUT_S = 1800;
+const SCALE_TARGET = {
+  group: 'autoscaling',
+  version: 'v1',
+  kind: 'Scale',
+  messageType: SCALE_MESSAGE,
+  apiVersion: 'autoscaling/v1',
+};
 const BOOKMARK_INTERVAL_MS = 60_000;
 
 function parseIntParam(q: URLSearchParams, name: string): number | undefined {
@@ -165,12 +173,15 @@ export class ApiHandler {
     ) {
       throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
     }
-    if (info.subresource && info.subresource !== 'status') {
+    if (info.subresource && !store.info.subresources.some((sr) => sr.name === info.subresource)) {
       throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+    }
+    if (info.subresource && !['get', 'update', 'patch'].includes(info.verb)) {
+      throw newMethodNotSupported(store.gr, info.verb);
     }
     switch (info.verb) {
       case 'get':
-        return this.get(req, store, namespace, info.name);
+        return this.get(req, store, namespace, info.name, info.subresource);
       case 'list':
         return this.list(req, store, namespace);
       case 'watch':
@@ -236,9 +247,16 @@ export class ApiHandler {
     return obj;
   }
 
-  private async get(req: ApiRequest, store: GenericStore, namespace: string, name: string): Promise<ApiResponse> {
+  private async get(
+    req: ApiRequest,
+    store: GenericStore,
+    namespace: string,
+    name: string,
+    subresource = '',
+  ): Promise<ApiResponse> {
     const n = this.negotiateObject(req, false);
     const obj = await store.get(namespace, name);
+    if (subresource === 'scale') return this.respond(200, n, toScale(obj));
     return this.respond(200, n, this.transform(store, n, obj, req.query, false));
   }
 
@@ -246,6 +264,13 @@ export class ApiHandler {
     const n = this.negotiateObject(req, true);
     const list = await store.list(namespace, this.listParams(store, req.query));
     return this.respond(200, n, this.transform(store, n, list, req.query, true));
+  }
+
+  private decodeAs(req: ApiRequest, expected: ExpectedType): { object: KubeObject; warnings: string[] } {
+    if (!req.body || req.body.length === 0) throw newBadRequest('the body of the request is empty');
+    const media = inputMedia(req.headers['content-type'], ['json', 'yaml', 'protobuf']);
+    const validation = parseFieldValidation(req.query.get('fieldValidation'));
+    return decodeBody(this.schemas, media, req.body, expected, validation);
   }
 
   private decode(req: ApiRequest, store: GenericStore): { object: KubeObject; warnings: string[] } {
@@ -282,8 +307,13 @@ export class ApiHandler {
     subresource: string,
   ): Promise<ApiResponse> {
     const n = this.negotiateObject(req, false);
-    const { object, warnings } = this.decode(req, store);
     const dryRun = isDryRun(req.query);
+    if (subresource === 'scale') {
+      const scale = this.decodeAs(req, SCALE_TARGET);
+      const r = await store.updateWith(namespace, name, (cur) => applyScale(cur, scale.object), { dryRun });
+      return this.respond(200, n, toScale(r.object), this.warningHeaders(scale.warnings));
+    }
+    const { object, warnings } = this.decode(req, store);
     if (subresource === 'status') {
       const r = await store.updateStatus(namespace, name, object, { dryRun });
       return this.respond(200, n, r, this.warningHeaders(warnings));
@@ -311,8 +341,22 @@ export class ApiHandler {
     const patchDoc = media === 'apply-patch' ? parseYamlBody(req.body) : parseJsonBody(req.body);
     const dryRun = isDryRun(req.query);
     const warnings: string[] = [];
+    if (subresource === 'scale') {
+      const r = await store.updateWith(
+        namespace,
+        name,
+        (current) => {
+          const patched = applyPatch(this.schemas, SCALE_TARGET, media, toScale(current), patchDoc, validation);
+          warnings.push(...patched.warnings);
+          return applyScale(current, patched.object);
+        },
+        { dryRun },
+      );
+      return this.respond(200, n, toScale(r.object), this.warningHeaders(warnings));
+    }
+    const target = { messageType: store.info.messageType, apiVersion: store.apiVersion, kind: store.info.kind };
     const mutate = (current: KubeObject): KubeObject => {
-      const r = applyPatch(this.schemas, store, media, current, patchDoc, validation);
+      const r = applyPatch(this.schemas, target, media, current, patchDoc, validation);
       warnings.push(...r.warnings);
       return r.object;
     };
@@ -352,6 +396,29 @@ export class ApiHandler {
     if (gp !== undefined) opts.gracePeriodSeconds = gp;
     const pp = req.query.get('propagationPolicy');
     if (pp) opts.propagationPolicy = pp;
+    const orphan = req.query.get('orphanDependents');
+    if (orphan !== null) {
+      if (opts.propagationPolicy) {
+        throw newInvalid('DeleteOptions', 'meta.k8s.io', '', [
+          {
+            type: 'FieldValueInvalid',
+            field: 'propagationPolicy',
+            message: `Invalid value: "${opts.propagationPolicy}": orphanDependents and deletionPropagation cannot be both set`,
+          },
+        ]);
+      }
+      opts.propagationPolicy = orphan === 'true' ? 'Orphan' : 'Background';
+    }
+    if (opts.propagationPolicy && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
+      throw newInvalid('DeleteOptions', 'meta.k8s.io', '', [
+        {
+          type: 'FieldValueNotSupported',
+          field: 'propagationPolicy',
+          message: `Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"`,
+        },
+      ]);
+    }
+    if (opts.gracePeriodSeconds !== undefined && opts.gracePeriodSeconds < 0) opts.gracePeriodSeconds = 0;
     return opts;
   }
 
@@ -364,7 +431,7 @@ export class ApiHandler {
       gracePeriodSeconds: opts.gracePeriodSeconds,
       propagationPolicy: opts.propagationPolicy,
     });
-    if (!r.deleted || store.returnsDeletedObject) return this.respond(r.deleted ? 200 : 202, n, r.object);
+    if (!r.deleted || store.returnsDeletedObject) return this.respond(200, n, r.object);
     const m = r.object.metadata ?? {};
     return this.respond(
       200,

@@ -2,7 +2,6 @@ import { StatusError } from '../api/errors';
 import type { KubeObject } from '../api/object';
 import { decodeObject } from '../codec/json';
 import { applyPatch as applyPatchDocument } from '../patch';
-import type { GenericStore } from '../registry/generic-store';
 import type { SchemaSet } from '../schema/model';
 import { fieldWarnings, type FieldValidation } from './body';
 import type { InputMedia } from './negotiation';
@@ -13,7 +12,7 @@ import type { InputMedia } from './negotiation';
  */
 export function applyPatch(
   schemas: SchemaSet,
-  store: GenericStore,
+  target: { messageType: string; apiVersion: string; kind: string },
   media: InputMedia,
   current: KubeObject,
   patch: unknown,
@@ -26,8 +25,8 @@ export function applyPatch(
       `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
     );
   }
-  const patched = applyPatchDocument(schemas, store.info.messageType, media, current, patch);
-  const { object, unknownFields } = decodeObject(schemas, store.info.messageType, patched);
+  const patched = applyPatchDocument(schemas, target.messageType, media, current, patch);
+  const { object, unknownFields } = decodeObject(schemas, target.messageType, patched);
   const warnings = fieldWarnings(unknownFields, validation);
-  return { object: { apiVersion: store.apiVersion, kind: store.info.kind, ...object }, warnings };
+  return { object: { apiVersion: target.apiVersion, kind: target.kind, ...object }, warnings };
 }

@@ -58,6 +58,26 @@ function nowRfc3339(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+export const FOREGROUND_FINALIZER = 'foregroundDeletion';
+export const ORPHAN_FINALIZER = 'orphan';
+
+/**
+ * The garbage-collector finalizers a DELETE asks for: Orphan adds `orphan`,
+ * Foreground adds `foregroundDeletion`, Background removes both; no policy keeps
+ * what the object has (the default policy for built-in kinds is Background).
+ */
+export function withPropagationFinalizers(finalizers: string[], policy: string | undefined): string[] {
+  if (!policy) return [...finalizers];
+  const rest = finalizers.filter((f) => f !== FOREGROUND_FINALIZER && f !== ORPHAN_FINALIZER);
+  if (policy === 'Orphan') return [...rest, ORPHAN_FINALIZER];
+  if (policy === 'Foreground') return [...rest, FOREGROUND_FINALIZER];
+  return rest;
+}
+
+function sameStrings(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 /**
  * Upstream's generic registry Store: create/get/list/update/delete/watch of one
  * resource over the storage interface, with a Strategy for what is specific.
@@ -396,9 +416,10 @@ export class GenericStore {
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cm.resourceVersion ?? ''}`,
         );
       }
-      const finalizers = cm.finalizers ?? [];
+      const finalizers = withPropagationFinalizers(cm.finalizers ?? [], params.propagationPolicy);
       if (finalizers.length > 0) {
-        if (cm.deletionTimestamp) return { object: this.withTypeMeta(current), deleted: false };
+        const unchanged = cm.deletionTimestamp && sameStrings(finalizers, cm.finalizers ?? []);
+        if (unchanged) return { object: this.withTypeMeta(current), deleted: false };
         const updated = await this.storage.guaranteedUpdate(
           key,
           { uid: cm.uid, resourceVersion: pre?.resourceVersion },
@@ -408,6 +429,7 @@ export class GenericStore {
               m.deletionTimestamp = nowRfc3339();
               m.deletionGracePeriodSeconds = 0;
             }
+            m.finalizers = withPropagationFinalizers(m.finalizers ?? [], params.propagationPolicy);
             delete m.resourceVersion;
             return cur;
           },
