@@ -9,6 +9,7 @@ export interface ServerOptions {
   bindAddress: string;
   advertiseAddress: string;
   storageBackend: 'embedded' | 'etcd3';
+  storageMediaType: 'application/json' | 'application/vnd.kubernetes.protobuf';
   etcdServers: string[];
   etcdPrefix: string;
   serviceClusterIPRange: string;
@@ -94,6 +95,13 @@ const FLAGS: FlagSpec[] = [
       'A CIDR notation IP range from which to assign service cluster IPs. Its first address is the ClusterIP of the default/kubernetes Service.',
   },
   {
+    name: 'storage-media-type',
+    type: 'string',
+    defaultText: 'application/vnd.kubernetes.protobuf',
+    usage:
+      "The media type to use to store objects in storage. Options: 'application/json', 'application/vnd.kubernetes.protobuf'. Custom resources are always stored as JSON; both are always readable.",
+  },
+  {
     name: 'storage-backend',
     type: 'string',
     defaultText: 'embedded',
@@ -155,6 +163,14 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
     advertiseAddress = isUnspecified(bindAddress) ? '127.0.0.1' : bindAddress;
   }
 
+  const mediaType = str('storage-media-type', 'application/vnd.kubernetes.protobuf');
+  if (mediaType !== 'application/json' && mediaType !== 'application/vnd.kubernetes.protobuf') {
+    throw invalid(
+      'storage-media-type',
+      mediaType,
+      "must be one of 'application/json', 'application/vnd.kubernetes.protobuf'",
+    );
+  }
   const backend = str('storage-backend', 'embedded');
   if (backend !== 'embedded' && backend !== 'etcd3') {
     throw invalid('storage-backend', backend, "must be one of 'embedded', 'etcd3'");
@@ -205,6 +221,7 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
     bindAddress,
     advertiseAddress,
     storageBackend: backend,
+    storageMediaType: mediaType,
     etcdServers,
     etcdPrefix,
     serviceClusterIPRange,

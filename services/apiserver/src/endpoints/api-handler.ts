@@ -12,7 +12,7 @@ import { applyPatch } from './patch';
 import type { RequestInfo } from './request-info';
 import { encodeFor, statusOf, successStatus } from './response';
 import type { ApiRequest, ApiResponse, BufferedResponse, StreamSink } from './types';
-import { frameJsonEvent } from './watch-stream';
+import { eventFramer, WATCH_CONTENT_TYPES } from './watch-stream';
 
 export interface StoreLookup {
   store(group: string, version: string, resource: string): GenericStore | undefined;
@@ -454,10 +454,11 @@ export class ApiHandler {
   private async watch(req: ApiRequest, store: GenericStore, namespace: string, name: string): Promise<ApiResponse> {
     const q = req.query;
     const n = negotiate(req.headers.accept, {
-      allowProtobuf: false,
+      allowProtobuf: true,
       transforms: ['Table', 'PartialObjectMetadata'],
       stream: true,
     });
+    const frame = eventFramer(this.schemas, n.media);
     const params = this.listParams(store, q, true);
     const timeoutParam = parseIntParam(q, 'timeoutSeconds');
     const timeoutS =
@@ -484,7 +485,7 @@ export class ApiHandler {
     return {
       kind: 'stream',
       status: 200,
-      headers: { 'content-type': 'application/json', 'transfer-encoding-hint': 'chunked' },
+      headers: { 'content-type': WATCH_CONTENT_TYPES[n.media] },
       start: (sink: StreamSink) => {
         let lastRV = params.resourceVersion ?? '0';
         let closed = false;
@@ -500,7 +501,7 @@ export class ApiHandler {
         const bookmarkTimer = setInterval(() => {
           if (!bookmarks || closed) return;
           sink.write(
-            frameJsonEvent('BOOKMARK', {
+            frame('BOOKMARK', {
               kind: store.info.kind,
               apiVersion: store.apiVersion,
               metadata: { resourceVersion: lastRV },
@@ -518,7 +519,7 @@ export class ApiHandler {
                 if (!initialDone && sendInitialEventsParam === 'true') {
                   initialDone = true;
                   sink.write(
-                    frameJsonEvent('BOOKMARK', {
+                    frame('BOOKMARK', {
                       kind: store.info.kind,
                       apiVersion: store.apiVersion,
                       metadata: { resourceVersion: lastRV, annotations: { 'k8s.io/initial-events-end': 'true' } },
@@ -526,7 +527,7 @@ export class ApiHandler {
                   );
                 } else if (bookmarks) {
                   sink.write(
-                    frameJsonEvent('BOOKMARK', {
+                    frame('BOOKMARK', {
                       kind: store.info.kind,
                       apiVersion: store.apiVersion,
                       metadata: { resourceVersion: lastRV },
@@ -535,10 +536,10 @@ export class ApiHandler {
                 }
                 continue;
               }
-              sink.write(frameJsonEvent(ev.type, transformEvent(ev.type, ev.object)));
+              sink.write(frame(ev.type, transformEvent(ev.type, ev.object)));
             }
           } catch (e) {
-            if (!closed) sink.write(frameJsonEvent('ERROR', statusOf(e).toStatus() as KubeObject));
+            if (!closed) sink.write(frame('ERROR', statusOf(e).toStatus() as KubeObject));
           }
           stop();
         })();

@@ -1,7 +1,6 @@
 import { StatusError } from '../api/errors';
 import type { KubeObject } from '../api/object';
-import { decodeObject } from '../codec/json';
-import { applyPatch as applyPatchDocument } from '../patch';
+import { applyPatch as applyPatchDocument, decodePatchedObject } from '../patch';
 import type { SchemaSet } from '../schema/model';
 import { fieldWarnings, type FieldValidation } from './body';
 import type { InputMedia } from './negotiation';
@@ -26,7 +25,7 @@ export function applyPatch(
     );
   }
   const patched = applyPatchDocument(schemas, target.messageType, media, current, patch);
-  const { object, unknownFields } = decodeObject(schemas, target.messageType, patched);
+  const { object, unknownFields } = decodePatchedObject(schemas, target.messageType, patched);
   const warnings = fieldWarnings(unknownFields, validation);
   return { object: { apiVersion: target.apiVersion, kind: target.kind, ...object }, warnings };
 }

@@ -9,8 +9,7 @@ import { BUILTIN_RESOURCES, type ResourceInfo } from '../registry/resources';
 import { genericClusterStrategy, genericNamespacedStrategy, strategyFor } from '../registry/strategies';
 import { loadSchemaSet } from '../schema/load';
 import type { SchemaSet } from '../schema/model';
-import { createJsonStorageCodec } from '../storage/codec';
-import { decodeObjectProtobuf } from '../codec/protobuf';
+import { storageCodecFor } from '../storage/protobuf-codec';
 import { openStorage } from '../storage/factory';
 import type { Storage } from '../storage/interface';
 import { buildApp } from './app';
@@ -85,8 +84,7 @@ export async function startReplica(
       prefix: opts.etcdPrefix,
       compactionIntervalMs: opts.etcdCompactionIntervalMs,
     },
-    // values kube-apiserver wrote are protobuf; read them, write JSON until protobuf storage lands
-    createJsonStorageCodec({ decodeProtobuf: (bytes) => decodeObjectProtobuf(schemas, bytes) }),
+    storageCodecFor(opts.storageMediaType, schemas),
   );
   const { storage, prefix } = opened;
   const { table, namespaces } = buildStores(storage, prefix);
