@@ -11,6 +11,7 @@ import {
 import { negotiate } from '../endpoints/negotiation';
 import type { ApiRequest, BufferedResponse } from '../endpoints/types';
 import type { ResourceInfo } from '../registry/resources';
+import { openApiV2Response } from '../openapi/v2-serve';
 import { runHealth, type HealthCheck } from './health';
 
 export interface OpenApiProvider {
@@ -18,6 +19,8 @@ export interface OpenApiProvider {
   v3Index(): JsonObject;
   /** GET /openapi/v3/<path>; undefined when no such group-version */
   v3Document(gvPath: string): { body: Buffer; etag: string } | undefined;
+  /** GET /openapi/v2, both encodings; etag is the unquoted hash both are served under */
+  v2(): { json: Buffer; protobuf: Buffer; etag: string };
 }
 
 export interface VersionInfo {
@@ -114,6 +117,7 @@ export class NonResourceHandler {
       '/healthz',
       '/livez',
       '/readyz',
+      '/openapi/v2',
       '/openapi/v3',
       '/version',
     ]);
@@ -173,6 +177,7 @@ export class NonResourceHandler {
   }
 
   private openapi(req: ApiRequest, rest: string[]): BufferedResponse {
+    if (rest[0] === 'v2' && rest.length === 1) return openApiV2Response(req, this.deps.openapi.v2());
     if (rest[0] !== 'v3') throw notFound();
     if (rest.length === 1) return json(200, this.deps.openapi.v3Index());
     const doc = this.deps.openapi.v3Document(rest.slice(1).join('/'));

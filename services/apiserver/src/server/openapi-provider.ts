@@ -1,4 +1,6 @@
 import type { JsonObject } from '../api/object';
+import { openApiV2FromV3Documents } from '../openapi/v2';
+import { encodeOpenApiV2Protobuf } from '../openapi/v2-proto';
 import { openApiV3Document, openApiV3Hash } from '../openapi/v3';
 import type { ResourceInfo } from '../registry/resources';
 import type { SchemaSet } from '../schema/model';
@@ -15,6 +17,7 @@ function gvPath(r: ResourceInfo): string {
 export function createOpenApiProvider(schemas: SchemaSet, resources: () => readonly ResourceInfo[]): OpenApiProvider {
   let cacheKey = '';
   let docs = new Map<string, { body: Buffer; etag: string }>();
+  let v2: { json: Buffer; protobuf: Buffer; etag: string } | undefined;
   const refresh = (): void => {
     const rs = resources();
     const key = rs.map((r) => `${r.group}/${r.version}/${r.resource}`).join(',');
@@ -30,6 +33,7 @@ export function createOpenApiProvider(schemas: SchemaSet, resources: () => reado
       next.set(p, { body, etag: openApiV3Hash(body) });
     }
     docs = next;
+    v2 = undefined;
     cacheKey = key;
   };
   return {
@@ -44,6 +48,18 @@ export function createOpenApiProvider(schemas: SchemaSet, resources: () => reado
     v3Document(p: string) {
       refresh();
       return docs.get(p);
+    },
+    v2() {
+      refresh();
+      if (!v2) {
+        // derived from the v3 documents served, on first request (upstream's cache is lazy too)
+        const v3 = [...docs.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, d]) => d.body.toString());
+        const doc = openApiV2FromV3Documents(v3.map((text) => JSON.parse(text) as JsonObject));
+        const json = Buffer.from(JSON.stringify(doc));
+        // upstream serves both encodings under the JSON bytes' hash (Vary: Accept tells them apart)
+        v2 = { json, protobuf: encodeOpenApiV2Protobuf(doc), etag: openApiV3Hash(json) };
+      }
+      return v2;
     },
   };
 }
