@@ -147,16 +147,14 @@ describe('protobuf on the wire and in etcd', () => {
   });
 
   test('JSON values written with --storage-media-type=application/json stay readable and migrate on write', async () => {
-    await kv
-      .put('/registry/configmaps/default/legacy')
-      .value(
-        JSON.stringify({
-          apiVersion: 'v1',
-          kind: 'ConfigMap',
-          metadata: { name: 'legacy', namespace: 'default', uid: 'u-1', creationTimestamp: '2020-01-01T00:00:00Z' },
-          data: { old: 'json' },
-        }),
-      );
+    await kv.put('/registry/configmaps/default/legacy').value(
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'legacy', namespace: 'default', uid: 'u-1', creationTimestamp: '2020-01-01T00:00:00Z' },
+        data: { old: 'json' },
+      }),
+    );
     const got = await c.request('GET', `${CM}/legacy`);
     assert.equal(got.status, 200);
     assert.deepEqual(got.json<{ data: Record<string, string> }>().data, { old: 'json' });
