@@ -7,12 +7,13 @@ import { checkSupportedFields, matchesFields, parseFieldSelector } from '../sele
 import { matchesLabels, parseLabelSelector } from '../selection/labels';
 import { applyScale, SCALE_MESSAGE, toScale } from '../registry/scale';
 import { decodeBody, parseFieldValidation, parseJsonBody, parseYamlBody, type ExpectedType } from './body';
-import { inputMedia, negotiate, type Negotiated } from './negotiation';
+import { inputMedia, MEDIA_JSON, MEDIA_PROTOBUF, negotiate, type Negotiated } from './negotiation';
+import { listJson, listProtobuf, objectJson, objectProtobuf } from './object-encoder';
 import { applyPatch } from './patch';
 import type { RequestInfo } from './request-info';
 import { encodeFor, statusOf, successStatus } from './response';
 import type { ApiRequest, ApiResponse, BufferedResponse, StreamSink } from './types';
-import { eventFramer, WATCH_CONTENT_TYPES } from './watch-stream';
+import { eventFramer, frameJsonBytes, frameProtobufBytes, WATCH_CONTENT_TYPES } from './watch-stream';
 
 export interface StoreLookup {
   store(group: string, version: string, resource: string): GenericStore | undefined;
@@ -95,6 +96,45 @@ export class ApiHandler {
   ): BufferedResponse {
     const enc = encodeFor(this.schemas, negotiated.media, obj);
     return { kind: 'buffered', status, headers: { 'content-type': enc.contentType, ...extraHeaders }, body: enc.body };
+  }
+
+  /** A single object of the store's kind, from cached bytes where the format allows. */
+  private respondObject(
+    status: number,
+    n: Negotiated,
+    store: GenericStore,
+    obj: KubeObject,
+    q: URLSearchParams,
+    headers: Record<string, string | string[]> = {},
+  ): BufferedResponse {
+    if (n.transform) return this.respond(status, n, this.transform(store, n, obj, q, false), headers);
+    const tm = { apiVersion: store.apiVersion, kind: store.info.kind };
+    if (n.media === MEDIA_JSON) return this.raw(status, MEDIA_JSON, objectJson(obj, tm), headers);
+    if (n.media === MEDIA_PROTOBUF) {
+      return this.raw(status, MEDIA_PROTOBUF, objectProtobuf(this.schemas, store.info.messageType, obj, tm), headers);
+    }
+    return this.respond(status, n, { ...obj, apiVersion: tm.apiVersion, kind: tm.kind }, headers);
+  }
+
+  private respondList(n: Negotiated, store: GenericStore, list: KubeObject, q: URLSearchParams): BufferedResponse {
+    if (n.transform) return this.respond(200, n, this.transform(store, n, list, q, true));
+    const tm = { apiVersion: store.apiVersion, kind: store.info.listKind };
+    const items = (list.items as KubeObject[]) ?? [];
+    const meta = (list.metadata ?? {}) as Record<string, unknown>;
+    if (n.media === MEDIA_JSON) return this.raw(200, MEDIA_JSON, listJson(items, tm, meta));
+    if (n.media === MEDIA_PROTOBUF) {
+      return this.raw(200, MEDIA_PROTOBUF, listProtobuf(this.schemas, store.info.messageType, items, tm, meta));
+    }
+    return this.respond(200, n, list);
+  }
+
+  private raw(
+    status: number,
+    contentType: string,
+    body: Buffer,
+    headers: Record<string, string | string[]> = {},
+  ): BufferedResponse {
+    return { kind: 'buffered', status, headers: { 'content-type': contentType, ...headers }, body };
   }
 
   errorResponse(e: unknown, accept: string | undefined): BufferedResponse {
@@ -257,13 +297,13 @@ export class ApiHandler {
     const n = this.negotiateObject(req, false);
     const obj = await store.get(namespace, name);
     if (subresource === 'scale') return this.respond(200, n, toScale(obj));
-    return this.respond(200, n, this.transform(store, n, obj, req.query, false));
+    return this.respondObject(200, n, store, obj, req.query);
   }
 
   private async list(req: ApiRequest, store: GenericStore, namespace: string): Promise<ApiResponse> {
     const n = this.negotiateObject(req, true);
     const list = await store.list(namespace, this.listParams(store, req.query));
-    return this.respond(200, n, this.transform(store, n, list, req.query, true));
+    return this.respondList(n, store, list, req.query);
   }
 
   private decodeAs(req: ApiRequest, expected: ExpectedType): { object: KubeObject; warnings: string[] } {
@@ -296,7 +336,7 @@ export class ApiHandler {
     const n = this.negotiateObject(req, false);
     const { object, warnings } = this.decode(req, store);
     const created = await store.create(namespace, object, { dryRun: isDryRun(req.query) });
-    return this.respond(201, n, created, this.warningHeaders(warnings));
+    return this.respondObject(201, n, store, created, req.query, this.warningHeaders(warnings));
   }
 
   private async update(
@@ -316,10 +356,10 @@ export class ApiHandler {
     const { object, warnings } = this.decode(req, store);
     if (subresource === 'status') {
       const r = await store.updateStatus(namespace, name, object, { dryRun });
-      return this.respond(200, n, r, this.warningHeaders(warnings));
+      return this.respondObject(200, n, store, r, req.query, this.warningHeaders(warnings));
     }
     const r = await store.update(namespace, name, object, { dryRun });
-    return this.respond(r.created ? 201 : 200, n, r.object, this.warningHeaders(warnings));
+    return this.respondObject(r.created ? 201 : 200, n, store, r.object, req.query, this.warningHeaders(warnings));
   }
 
   private async patch(
@@ -362,10 +402,10 @@ export class ApiHandler {
     };
     if (subresource === 'status') {
       const r = await store.patchStatus(namespace, name, mutate, { dryRun });
-      return this.respond(200, n, r, this.warningHeaders(warnings));
+      return this.respondObject(200, n, store, r, req.query, this.warningHeaders(warnings));
     }
     const r = await store.updateWith(namespace, name, mutate, { dryRun });
-    return this.respond(200, n, r.object, this.warningHeaders(warnings));
+    return this.respondObject(200, n, store, r.object, req.query, this.warningHeaders(warnings));
   }
 
   private deleteOptions(req: ApiRequest): {
@@ -431,7 +471,7 @@ export class ApiHandler {
       gracePeriodSeconds: opts.gracePeriodSeconds,
       propagationPolicy: opts.propagationPolicy,
     });
-    if (!r.deleted || store.returnsDeletedObject) return this.respond(200, n, r.object);
+    if (!r.deleted || store.returnsDeletedObject) return this.respondObject(200, n, store, r.object, req.query);
     const m = r.object.metadata ?? {};
     return this.respond(
       200,
@@ -480,8 +520,14 @@ export class ApiHandler {
       ]);
     }
     const watcher = await store.watch(namespace, name, { ...params, sendInitialEvents });
-    const transformEvent = (type: string, obj: KubeObject): KubeObject =>
-      type === 'BOOKMARK' || type === 'ERROR' ? obj : this.transform(store, n, obj, q, false);
+    const tm = { apiVersion: store.apiVersion, kind: store.info.kind };
+    const frameObjectEvent = (type: string, obj: KubeObject): Buffer => {
+      if (n.transform) return frame(type, this.transform(store, n, obj, q, false));
+      if (n.media === MEDIA_PROTOBUF) {
+        return frameProtobufBytes(type, objectProtobuf(this.schemas, store.info.messageType, obj, tm));
+      }
+      return frameJsonBytes(type, objectJson(obj, tm, false));
+    };
     return {
       kind: 'stream',
       status: 200,
@@ -536,7 +582,11 @@ export class ApiHandler {
                 }
                 continue;
               }
-              sink.write(frame(ev.type, transformEvent(ev.type, ev.object)));
+              if (ev.type === 'ERROR') {
+                sink.write(frame('ERROR', ev.object));
+                break;
+              }
+              sink.write(frameObjectEvent(ev.type, ev.object));
             }
           } catch (e) {
             if (!closed) sink.write(frame('ERROR', statusOf(e).toStatus() as KubeObject));

@@ -4,6 +4,11 @@ import { encodeObjectProtobuf } from '../codec/protobuf';
 import type { SchemaSet } from '../schema/model';
 import { MEDIA_PROTOBUF, type OutputMedia } from './negotiation';
 
+/** Frames an already encoded JSON object. */
+export function frameJsonBytes(type: string, object: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`{"type":${JSON.stringify(type)},"object":`), object, Buffer.from('}\n')]);
+}
+
 /** One JSON WatchEvent per line, as upstream's JSON watch stream. */
 export function frameJsonEvent(type: string, object: KubeObject): Buffer {
   return Buffer.from(JSON.stringify({ type, object }) + '\n');
@@ -15,7 +20,11 @@ export function frameJsonEvent(type: string, object: KubeObject): Buffer {
  * whose raw bytes are the object in the usual `k8s\0` envelope.
  */
 export function frameProtobufEvent(schemas: SchemaSet, type: string, object: KubeObject): Buffer {
-  const embedded = encodeObjectProtobuf(schemas, object);
+  return frameProtobufBytes(type, encodeObjectProtobuf(schemas, object));
+}
+
+/** Frames an already encoded (enveloped) object. */
+export function frameProtobufBytes(type: string, embedded: Uint8Array): Buffer {
   const w = Writer.create();
   w.uint32(0x0a).string(type);
   w.uint32(0x12).fork().uint32(0x0a).bytes(embedded).ldelim();

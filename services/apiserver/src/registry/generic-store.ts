@@ -159,10 +159,14 @@ export class GenericStore {
     throw newInternalError(e instanceof Error ? e.message : String(e));
   }
 
+  /**
+   * Stored objects already carry apiVersion/kind; they are returned as they are
+   * (same instance), so encoded bytes cached against them stay valid.
+   */
   private withTypeMeta(obj: KubeObject): KubeObject {
-    // Stored objects carry apiVersion/kind; put them first as upstream's encoder does.
+    if (obj.kind === this.info.kind && obj.apiVersion === this.apiVersion) return obj;
     const { apiVersion: _a, kind: _k, ...rest } = obj;
-    return { apiVersion: this.apiVersion, kind: this.info.kind, ...rest };
+    return { kind: this.info.kind, apiVersion: this.apiVersion, ...rest };
   }
 
   async get(namespace: string, name: string): Promise<KubeObject> {
