@@ -16,6 +16,7 @@ describe('parseOptions', () => {
       bindAddress: '127.0.0.1',
       advertiseAddress: '127.0.0.1',
       storageBackend: 'embedded',
+      storageMediaType: 'application/vnd.kubernetes.protobuf',
       etcdServers: [],
       etcdPrefix: '/registry',
       serviceClusterIPRange: '10.96.0.0/12',
