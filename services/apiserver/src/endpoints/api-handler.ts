@@ -6,7 +6,15 @@ import type { SchemaSet } from '../schema/model';
 import { checkSupportedFields, matchesFields, parseFieldSelector } from '../selection/fields';
 import { matchesLabels, parseLabelSelector } from '../selection/labels';
 import { applyScale, SCALE_MESSAGE, toScale } from '../registry/scale';
-import { decodeBody, parseFieldValidation, parseJsonBody, parseYamlBody, type ExpectedType } from './body';
+import { findDuplicateFields } from '../codec/json-duplicates';
+import {
+  decodeBody,
+  parseFieldValidation,
+  parseJsonBody,
+  parseYamlBody,
+  yamlDuplicates,
+  type ExpectedType,
+} from './body';
 import { inputMedia, MEDIA_JSON, MEDIA_PROTOBUF, negotiate, type Negotiated } from './negotiation';
 import { listJson, listProtobuf, objectJson, objectProtobuf } from './object-encoder';
 import { applyPatch } from './patch';
@@ -379,6 +387,12 @@ export class ApiHandler {
     ]);
     const validation = parseFieldValidation(req.query.get('fieldValidation'));
     const patchDoc = media === 'apply-patch' ? parseYamlBody(req.body) : parseJsonBody(req.body);
+    const duplicates =
+      validation === 'Ignore'
+        ? []
+        : media === 'apply-patch'
+          ? yamlDuplicates(req.body)
+          : findDuplicateFields(req.body.toString('utf8'));
     const dryRun = isDryRun(req.query);
     const warnings: string[] = [];
     if (subresource === 'scale') {
@@ -386,7 +400,15 @@ export class ApiHandler {
         namespace,
         name,
         (current) => {
-          const patched = applyPatch(this.schemas, SCALE_TARGET, media, toScale(current), patchDoc, validation);
+          const patched = applyPatch(
+            this.schemas,
+            SCALE_TARGET,
+            media,
+            toScale(current),
+            patchDoc,
+            validation,
+            duplicates,
+          );
           warnings.push(...patched.warnings);
           return applyScale(current, patched.object);
         },
@@ -396,7 +418,7 @@ export class ApiHandler {
     }
     const target = { messageType: store.info.messageType, apiVersion: store.apiVersion, kind: store.info.kind };
     const mutate = (current: KubeObject): KubeObject => {
-      const r = applyPatch(this.schemas, target, media, current, patchDoc, validation);
+      const r = applyPatch(this.schemas, target, media, current, patchDoc, validation, duplicates);
       warnings.push(...r.warnings);
       return r.object;
     };

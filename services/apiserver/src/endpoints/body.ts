@@ -1,4 +1,5 @@
-import { parse as parseYaml } from 'yaml';
+import { isMap, isScalar, isSeq, parse as parseYaml, parseDocument } from 'yaml';
+import { findDuplicateFields } from '../codec/json-duplicates';
 import { newBadRequest, StatusError } from '../api/errors';
 import { isPlainObject, type KubeObject } from '../api/object';
 import { decodeObject } from '../codec/json';
@@ -49,6 +50,31 @@ export function parseJsonBody(buf: Buffer): unknown {
   }
 }
 
+/** Keys repeated within one YAML mapping, as dotted paths. */
+export function yamlDuplicates(buf: Buffer): string[] {
+  const out: string[] = [];
+  const walk = (node: unknown, path: string): void => {
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        const child = path ? `${path}.${key}` : key;
+        if (seen.has(key)) out.push(child);
+        seen.add(key);
+        walk(pair.value, child);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => walk(item, `${path}[${i}]`));
+    }
+  };
+  try {
+    walk(parseDocument(buf.toString('utf8'), { uniqueKeys: false }).contents, '');
+  } catch {
+    return [];
+  }
+  return out;
+}
+
 export function parseYamlBody(buf: Buffer): unknown {
   try {
     return parseYaml(buf.toString('utf8'), { uniqueKeys: false, maxAliasCount: 100, merge: false });
@@ -87,6 +113,8 @@ export function decodeBody(
     return { object: { apiVersion: unknown.apiVersion, kind: unknown.kind, ...object }, warnings: [] };
   }
   const value = media === 'yaml' ? parseYamlBody(buf) : parseJsonBody(buf);
+  const duplicates =
+    validation === 'Ignore' ? [] : media === 'yaml' ? yamlDuplicates(buf) : findDuplicateFields(buf.toString('utf8'));
   if (!isPlainObject(value)) {
     throw newBadRequest(`the body of the request must be a ${expected.kind} object`);
   }
@@ -95,12 +123,19 @@ export function decodeBody(
   const kind = typeof value.kind === 'string' ? value.kind : '';
   checkTypeMeta(apiVersion, kind, expected);
   const { object, unknownFields } = decodeObject(schemas, expected.messageType, value);
-  return { object, warnings: fieldWarnings(unknownFields, validation) };
+  return { object, warnings: fieldWarnings(unknownFields, validation, duplicates) };
 }
 
-export function fieldWarnings(unknownFields: string[], validation: FieldValidation): string[] {
-  if (unknownFields.length === 0 || validation === 'Ignore') return [];
-  const messages = unknownFields.map((f) => `unknown field "${f.replace(/^\./, '')}"`);
+export function fieldWarnings(
+  unknownFields: string[],
+  validation: FieldValidation,
+  duplicates: string[] = [],
+): string[] {
+  if ((unknownFields.length === 0 && duplicates.length === 0) || validation === 'Ignore') return [];
+  const messages = [
+    ...unknownFields.map((f) => `unknown field "${f.replace(/^\./, '')}"`),
+    ...duplicates.map((f) => `duplicate field "${f}"`),
+  ];
   if (validation === 'Strict') {
     throw new StatusError(400, 'BadRequest', `strict decoding error: ${messages.join(', ')}`);
   }

@@ -16,6 +16,7 @@ export function applyPatch(
   current: KubeObject,
   patch: unknown,
   validation: FieldValidation,
+  duplicates: string[] = [],
 ): { object: KubeObject; warnings: string[] } {
   if (media !== 'json-patch' && media !== 'merge-patch' && media !== 'strategic-merge-patch') {
     throw new StatusError(
@@ -26,6 +27,6 @@ export function applyPatch(
   }
   const patched = applyPatchDocument(schemas, target.messageType, media, current, patch);
   const { object, unknownFields } = decodePatchedObject(schemas, target.messageType, patched);
-  const warnings = fieldWarnings(unknownFields, validation);
+  const warnings = fieldWarnings(unknownFields, validation, duplicates);
   return { object: { apiVersion: target.apiVersion, kind: target.kind, ...object }, warnings };
 }
