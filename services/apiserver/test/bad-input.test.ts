@@ -154,6 +154,22 @@ describe('bad input gets a metav1.Status and leaves data untouched', () => {
     assertStatus(await c.request('POST', CM, big), 413, 'RequestEntityTooLarge');
   });
 
+  test('an object over the storage value limit is 413 before reaching storage', async () => {
+    const lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'huge' },
+      spec: { holderIdentity: 'x'.repeat(2 * 1024 * 1024) },
+    };
+    const s = assertStatus(
+      await c.request('POST', '/apis/coordination.k8s.io/v1/namespaces/default/leases', lease),
+      413,
+      'RequestEntityTooLarge',
+    );
+    assert.match(s.message, /storage limit/);
+    assert.equal((await c.request('GET', '/apis/coordination.k8s.io/v1/namespaces/default/leases/huge')).status, 404);
+  });
+
   test('an unsupported content type is 415 and an unsupported Accept is 406', async () => {
     assertStatus(await c.request('POST', CM, 'x', { 'content-type': 'text/plain' }), 415, 'UnsupportedMediaType');
     const r = await c.request('GET', `${CM}/keep`, undefined, { accept: 'text/html' });

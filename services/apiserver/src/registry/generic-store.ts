@@ -150,6 +150,8 @@ export class GenericStore {
         case 'InvalidObj':
         case 'InvalidError':
           throw newConflict(this.gr, name, e.message);
+        case 'TooLarge':
+          throw new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: ${e.message}`);
         case 'Unreachable':
           throw new StatusError(503, 'ServiceUnavailable', `storage is unreachable: ${e.message}`);
         default:

@@ -7,6 +7,7 @@ export type StorageErrorCode =
   | 'Expired'
   | 'TooLargeResourceVersion'
   | 'Unreachable'
+  | 'TooLarge'
   | 'Internal';
 
 /** Storage-level failure; the registry turns it into a metav1.Status with resource and name. */

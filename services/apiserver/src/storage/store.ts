@@ -18,7 +18,12 @@ import { EventQueue } from './watch-queue';
 export interface StoreOptions {
   /** Upper bound of a page fetched from the backend while filling a filtered list. */
   maxPageSize?: number;
+  /** Largest value the backend accepts (etcd's default --max-request-bytes); larger writes fail before reaching it. */
+  maxValueBytes?: number;
 }
+
+/** etcd's default request size limit. */
+export const DEFAULT_MAX_VALUE_BYTES = 1572864;
 
 /** Annotation upstream puts on the BOOKMARK that closes the initial events of a watch. */
 export const INITIAL_EVENTS_END_ANNOTATION = 'k8s.io/initial-events-end';
@@ -101,7 +106,18 @@ export function createStore(backend: Backend, codec: StorageCodec, opts: StoreOp
     return withResourceVersion(obj, kv.modRevision);
   };
 
-  const encode = (obj: KubeObject): Buffer => codec.encode(withoutResourceVersion(obj));
+  const maxValueBytes = opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
+  const encode = (obj: KubeObject): Buffer => {
+    const bytes = codec.encode(withoutResourceVersion(obj));
+    if (bytes.length > maxValueBytes) {
+      throw new StorageError(
+        'TooLarge',
+        '',
+        `the encoded object is ${bytes.length} bytes, larger than the storage limit of ${maxValueBytes} bytes`,
+      );
+    }
+    return bytes;
+  };
 
   const collectionKey = (key: string, recursive: boolean | undefined): string =>
     recursive !== false && !key.endsWith('/') ? `${key}/` : key;
