@@ -435,9 +435,15 @@ export class ApiHandler {
     resourceVersion?: string;
     gracePeriodSeconds?: number;
     propagationPolicy?: string;
+    dryRun?: boolean;
   } {
-    const opts: { uid?: string; resourceVersion?: string; gracePeriodSeconds?: number; propagationPolicy?: string } =
-      {};
+    const opts: {
+      uid?: string;
+      resourceVersion?: string;
+      gracePeriodSeconds?: number;
+      propagationPolicy?: string;
+      dryRun?: boolean;
+    } = {};
     if (req.body && req.body.length > 0) {
       const media = inputMedia(req.headers['content-type'], ['json', 'yaml']);
       const body = media === 'yaml' ? parseYamlBody(req.body) : parseJsonBody(req.body);
@@ -450,6 +456,14 @@ export class ApiHandler {
         }
         if (typeof b.gracePeriodSeconds === 'number') opts.gracePeriodSeconds = b.gracePeriodSeconds;
         if (typeof b.propagationPolicy === 'string') opts.propagationPolicy = b.propagationPolicy;
+        if (Array.isArray(b.dryRun) && b.dryRun.length > 0) {
+          if (b.dryRun.some((v) => v !== 'All'))
+            throw newBadRequest(`Invalid dryRun value: ${String(b.dryRun)}, supported values: All`);
+          opts.dryRun = true;
+        }
+        if (typeof b.orphanDependents === 'boolean' && !opts.propagationPolicy) {
+          opts.propagationPolicy = b.orphanDependents ? 'Orphan' : 'Background';
+        }
       } else {
         throw newBadRequest('DeleteOptions body must be an object');
       }
@@ -489,7 +503,7 @@ export class ApiHandler {
     const opts = this.deleteOptions(req);
     const r = await store.delete(namespace, name, {
       preconditions: { uid: opts.uid, resourceVersion: opts.resourceVersion },
-      dryRun: isDryRun(req.query),
+      dryRun: isDryRun(req.query) || opts.dryRun === true,
       gracePeriodSeconds: opts.gracePeriodSeconds,
       propagationPolicy: opts.propagationPolicy,
     });
@@ -506,7 +520,7 @@ export class ApiHandler {
     const n = this.negotiateObject(req, true);
     const opts = this.deleteOptions(req);
     const list = await store.deleteCollection(namespace, this.listParams(store, req.query), {
-      dryRun: isDryRun(req.query),
+      dryRun: isDryRun(req.query) || opts.dryRun === true,
       gracePeriodSeconds: opts.gracePeriodSeconds,
       propagationPolicy: opts.propagationPolicy,
     });
