@@ -612,3 +612,31 @@ test('managerFromRequest and fieldManager validation', () => {
     'CreateOptions.meta.k8s.io "" is invalid: fieldManager: Too long: may not be more than 128 bytes',
   );
 });
+
+test('atomic structs are one leaf unless the field makes them granular', () => {
+  const model = typeModel(schemas);
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p' },
+    spec: { containers: [{ name: 'c', image: 'i' }], affinity: { nodeAffinity: {} } },
+  } as JsonObject;
+  const podSet = toFieldSet(model, model.root('k8s.io.api.core.v1.Pod'), pod).toFieldsV1() as JsonObject;
+  assert.deepEqual((podSet['f:spec'] as JsonObject)['f:affinity'], { 'f:nodeAffinity': {} });
+  const pv = {
+    apiVersion: 'v1',
+    kind: 'PersistentVolume',
+    metadata: { name: 'v' },
+    spec: { claimRef: { name: 'c', namespace: 'n' } },
+  } as JsonObject;
+  const pvSet = toFieldSet(model, model.root('k8s.io.api.core.v1.PersistentVolume'), pv).toFieldsV1() as JsonObject;
+  assert.deepEqual((pvSet['f:spec'] as JsonObject)['f:claimRef'], { 'f:name': {}, 'f:namespace': {} });
+  const ev = {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: 'e' },
+    involvedObject: { kind: 'Pod', name: 'p' },
+  } as JsonObject;
+  const evSet = toFieldSet(model, model.root('k8s.io.api.core.v1.Event'), ev).toFieldsV1() as JsonObject;
+  assert.deepEqual(evSet['f:involvedObject'], {});
+});

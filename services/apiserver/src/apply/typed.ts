@@ -144,6 +144,11 @@ export class TypeModel {
       return { kind: 'list', rel, elem, keys, keyDefaults };
     }
     if (field.markers.structType === 'atomic') return LEAF;
+    // a field may make an atomic struct granular where it uses it (e.g. PersistentVolumeSpec.claimRef)
+    if (field.markers.structType === 'granular' && field.kind === 'message' && this.schemas.has(field.type)) {
+      const message = this.schemas.message(field.type);
+      if (!message.customJson) return { kind: 'struct', message };
+    }
     return elem;
   }
 
