@@ -10,6 +10,15 @@ export interface ServerOptions {
   advertiseAddress: string;
   storageBackend: 'embedded' | 'etcd3';
   storageMediaType: 'application/json' | 'application/vnd.kubernetes.protobuf';
+  serviceNodePortRange: string;
+  endpointReconcilerType: 'lease' | 'none';
+  goawayChance: number;
+  tlsCertFile: string;
+  tlsPrivateKeyFile: string;
+  clientCaFile: string;
+  certDir: string;
+  identityLeaseDurationSeconds: number;
+  identityLeaseRenewIntervalSeconds: number;
   etcdServers: string[];
   etcdPrefix: string;
   serviceClusterIPRange: string;
@@ -93,6 +102,66 @@ const FLAGS: FlagSpec[] = [
     defaultText: '10.96.0.0/12',
     usage:
       'A CIDR notation IP range from which to assign service cluster IPs. Its first address is the ClusterIP of the default/kubernetes Service.',
+  },
+  {
+    name: 'service-node-port-range',
+    type: 'string',
+    defaultText: '30000-32767',
+    usage: 'A port range to reserve for services with NodePort visibility, inclusive at both ends (e.g. 30000-32767).',
+  },
+  {
+    name: 'endpoint-reconciler-type',
+    type: 'string',
+    defaultText: 'lease',
+    usage: 'Use an endpoint reconciler (lease, none) for the default/kubernetes Service.',
+  },
+  {
+    name: 'goaway-chance',
+    type: 'string',
+    defaultText: '0',
+    usage:
+      'To spread long-lived HTTP/2 clients across replicas, send a GOAWAY to a request at this probability (0 to 0.02; 0 disables).',
+  },
+  {
+    name: 'tls-cert-file',
+    type: 'string',
+    defaultText: '',
+    usage:
+      'File containing the serving certificate (CA-signed certificates after it). Without it, one is generated in --cert-dir.',
+  },
+  {
+    name: 'tls-private-key-file',
+    type: 'string',
+    defaultText: '',
+    usage: 'File containing the private key matching --tls-cert-file.',
+  },
+  {
+    name: 'client-ca-file',
+    type: 'string',
+    defaultText: '',
+    usage:
+      'Client certificates signed by one of the authorities in this file are accepted; the common name is the user name.',
+  },
+  {
+    name: 'cert-dir',
+    type: 'string',
+    defaultText: '<data-dir>/pki',
+    usage:
+      'The directory where generated TLS certificates are kept. Ignored when --tls-cert-file and --tls-private-key-file are given.',
+  },
+  {
+    name: 'identity-lease-duration-seconds',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '3600',
+    usage: "The duration of this replica's identity lease in kube-system.",
+  },
+  {
+    name: 'identity-lease-renew-interval-seconds',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '10',
+    usage: 'How often this replica renews its identity lease.',
   },
   {
     name: 'storage-media-type',
@@ -215,8 +284,55 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
     Number.MAX_SAFE_INTEGER,
   );
 
+  const serviceNodePortRange = str('service-node-port-range', '30000-32767');
+  const portRange = /^(\d+)-(\d+)$/.exec(serviceNodePortRange);
+  if (
+    !portRange ||
+    Number(portRange[1]) > Number(portRange[2]) ||
+    Number(portRange[2]) > 65535 ||
+    Number(portRange[1]) < 1
+  ) {
+    throw invalid('service-node-port-range', serviceNodePortRange, 'must be a port range such as 30000-32767');
+  }
+  const endpointReconcilerType = str('endpoint-reconciler-type', 'lease');
+  if (endpointReconcilerType !== 'lease' && endpointReconcilerType !== 'none') {
+    throw invalid('endpoint-reconciler-type', endpointReconcilerType, "must be one of 'lease', 'none'");
+  }
+  const goawayText = str('goaway-chance', '0');
+  const goawayChance = Number(goawayText);
+  if (!Number.isFinite(goawayChance) || goawayChance < 0 || goawayChance > 0.02) {
+    throw invalid('goaway-chance', goawayText, 'must be a number between 0 and 0.02');
+  }
+  const tlsCertFile = str('tls-cert-file', '');
+  const tlsPrivateKeyFile = str('tls-private-key-file', '');
+  if ((tlsCertFile === '') !== (tlsPrivateKeyFile === '')) {
+    throw new OptionsError('--tls-cert-file and --tls-private-key-file must be given together');
+  }
+  const dataDir = str('data-dir', '.kapi') || '.kapi';
+  const identityLeaseDurationSeconds = parseInteger(
+    'identity-lease-duration-seconds',
+    str('identity-lease-duration-seconds', '3600'),
+    1,
+    Number.MAX_SAFE_INTEGER,
+  );
+  const identityLeaseRenewIntervalSeconds = parseInteger(
+    'identity-lease-renew-interval-seconds',
+    str('identity-lease-renew-interval-seconds', '10'),
+    1,
+    Number.MAX_SAFE_INTEGER,
+  );
+
   return {
-    dataDir: str('data-dir', '.kapi') || '.kapi',
+    dataDir,
+    serviceNodePortRange,
+    endpointReconcilerType,
+    goawayChance,
+    tlsCertFile,
+    tlsPrivateKeyFile,
+    clientCaFile: str('client-ca-file', ''),
+    certDir: str('cert-dir', '') || `${dataDir.replace(/\/+$/, '')}/pki`,
+    identityLeaseDurationSeconds,
+    identityLeaseRenewIntervalSeconds,
     securePort,
     bindAddress,
     advertiseAddress,

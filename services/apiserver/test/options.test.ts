@@ -22,7 +22,24 @@ describe('parseOptions', () => {
       serviceClusterIPRange: '10.96.0.0/12',
       etcdCompactionIntervalMs: 300_000,
       defaultWatchCacheSize: 100,
+      serviceNodePortRange: '30000-32767',
+      endpointReconcilerType: 'lease',
+      goawayChance: 0,
+      tlsCertFile: '',
+      tlsPrivateKeyFile: '',
+      clientCaFile: '',
+      certDir: '.kapi/pki',
+      identityLeaseDurationSeconds: 3600,
+      identityLeaseRenewIntervalSeconds: 10,
     });
+  });
+
+  test('cluster flags are validated with the flag named', () => {
+    assert.throws(() => parse(['--service-node-port-range=40000-30000']), /service-node-port-range/);
+    assert.throws(() => parse(['--goaway-chance=0.5']), /goaway-chance/);
+    assert.throws(() => parse(['--endpoint-reconciler-type=master-count']), /endpoint-reconciler-type/);
+    assert.throws(() => parse(['--tls-cert-file=/x.crt']), /tls-private-key-file/);
+    assert.equal(parse(['--data-dir=/d', '--goaway-chance=0.01']).certDir, '/d/pki');
   });
 
   test('accepts --flag=value and --flag value forms', () => {

@@ -4,16 +4,16 @@ import type { FastifyInstance } from 'fastify';
 import { ensurePki, writeKubeconfig } from '../certs';
 import { ApiHandler } from '../endpoints/api-handler';
 import { firstServiceIP, type ServerOptions } from '../options';
-import { GenericStore } from '../registry/generic-store';
-import { BUILTIN_RESOURCES, type ResourceInfo } from '../registry/resources';
+import { makeStore, type StoreDeps } from '../registry/store-factory';
+import { BUILTIN_RESOURCES } from '../registry/resources';
 import { genericClusterStrategy, genericNamespacedStrategy, strategyFor } from '../registry/strategies';
 import { loadSchemaSet } from '../schema/load';
 import type { SchemaSet } from '../schema/model';
 import { storageCodecFor } from '../storage/protobuf-codec';
 import { openStorage } from '../storage/factory';
-import type { Storage } from '../storage/interface';
 import { buildApp } from './app';
-import { NamespaceController } from './namespace-controller';
+import { startClusterComponents } from './cluster';
+import { StoreTable } from './store-table';
 import { NamespaceStore } from './namespace-store';
 import { ensureSystemNamespaces, namespaceGate } from './namespaces';
 import { NonResourceHandler } from './non-resource';
@@ -26,39 +26,18 @@ export interface RunningReplica {
   stop(): Promise<void>;
 }
 
-export class StoreTable {
-  private readonly byKey = new Map<string, GenericStore>();
-
-  add(store: GenericStore): void {
-    const i = store.info;
-    this.byKey.set(`${i.group}/${i.version}/${i.resource}`, store);
-  }
-
-  store(group: string, version: string, resource: string): GenericStore | undefined {
-    return this.byKey.get(`${group}/${version}/${resource}`);
-  }
-
-  all(): GenericStore[] {
-    return [...this.byKey.values()];
-  }
-
-  resources(): ResourceInfo[] {
-    return this.all().map((s) => s.info);
-  }
-}
-
-function buildStores(storage: Storage, prefix: string): { table: StoreTable; namespaces: NamespaceStore } {
+function buildStores(deps: Omit<StoreDeps, 'namespaceGate'>): { table: StoreTable; namespaces: NamespaceStore } {
   const table = new StoreTable();
   let namespaces: NamespaceStore | undefined;
-  const gate = namespaceGate(() => namespaces);
+  const full: StoreDeps = { ...deps, namespaceGate: namespaceGate(() => namespaces) };
   for (const info of BUILTIN_RESOURCES) {
     const strategy =
       strategyFor(info.group, info.resource) ?? (info.namespaced ? genericNamespacedStrategy : genericClusterStrategy);
     if (info.group === '' && info.resource === 'namespaces') {
-      namespaces = new NamespaceStore(info, strategy, storage, prefix);
+      namespaces = new NamespaceStore(info, strategy, deps.storage, deps.prefix);
       table.add(namespaces);
     } else {
-      table.add(new GenericStore(info, strategy, storage, prefix, gate));
+      table.add(makeStore(info, strategy, full));
     }
   }
   if (!namespaces) throw new Error('namespaces resource is not registered');
@@ -86,16 +65,21 @@ export async function startReplica(
     },
     storageCodecFor(opts.storageMediaType, schemas),
   );
-  const { storage, prefix } = opened;
-  const { table, namespaces } = buildStores(storage, prefix);
+  const { storage, prefix, backend } = opened;
+  const { table, namespaces } = buildStores({
+    storage,
+    backend,
+    prefix,
+    serviceClusterIPRange: opts.serviceClusterIPRange,
+    serviceNodePortRange: opts.serviceNodePortRange,
+  });
   await ensureSystemNamespaces(namespaces);
-  const controller = new NamespaceController(namespaces, () => table.all().filter((s) => s.info.namespaced));
-  controller.start();
 
   const api = new ApiHandler(schemas, table);
   const storageCheck = { name: 'etcd', check: () => storage.healthCheck() };
   const ping = { name: 'ping', check: async () => undefined };
   const log_ = { name: 'log', check: async () => undefined };
+  const readyz = [ping, log_, storageCheck];
   const nonResource = new NonResourceHandler({
     resources: () => table.resources(),
     serverAddress: `${opts.advertiseAddress}:${opts.securePort}`,
@@ -103,7 +87,7 @@ export async function startReplica(
     healthChecks: {
       healthz: [ping, log_, storageCheck],
       livez: [ping, log_, storageCheck],
-      readyz: [ping, log_, storageCheck],
+      readyz,
     },
   });
   const app: FastifyInstance = buildApp({
@@ -123,6 +107,18 @@ export async function startReplica(
     clientCertPem: pki.adminCertPem,
     clientKeyPem: pki.adminKeyPem,
   });
+  const cluster = await startClusterComponents({
+    opts,
+    storage,
+    backend,
+    prefix,
+    table,
+    namespaces,
+    caCertPem: pki.caCertPem,
+    port: () => port,
+    log,
+  });
+  readyz.push(...cluster.readyChecks);
   log(`kapi ready: serving on ${url} (storage ${opts.storageBackend}); kubeconfig: ${kubeconfigPath}`);
   let stopped = false;
   return {
@@ -132,7 +128,7 @@ export async function startReplica(
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      controller.stop();
+      await cluster.stop();
       await app.close();
       await storage.close();
     },

@@ -1,0 +1,29 @@
+import type { GenericStore } from '../registry/generic-store';
+import type { ResourceInfo } from '../registry/resources';
+
+/** The served resources' stores, looked up by group, version and plural. */
+export class StoreTable {
+  private readonly byKey = new Map<string, GenericStore>();
+
+  add(store: GenericStore): void {
+    const i = store.info;
+    this.byKey.set(`${i.group}/${i.version}/${i.resource}`, store);
+  }
+
+  store(group: string, version: string, resource: string): GenericStore | undefined {
+    return this.byKey.get(`${group}/${version}/${resource}`);
+  }
+
+  /** The store of a kind, e.g. ('', 'Service'). */
+  byKind(group: string, kind: string): GenericStore | undefined {
+    return this.all().find((s) => s.info.group === group && s.info.kind === kind);
+  }
+
+  all(): GenericStore[] {
+    return [...this.byKey.values()];
+  }
+
+  resources(): ResourceInfo[] {
+    return this.all().map((s) => s.info);
+  }
+}
