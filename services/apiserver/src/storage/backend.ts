@@ -29,6 +29,16 @@ export interface RangeResult {
   count: number;
 }
 
+/** What a watch cache needs to prove it is current without reading the values (see Backend.rangeStat). */
+export interface RangeStat {
+  /** Store revision the stat was read at (a linearizable read). */
+  revision: number;
+  /** Number of keys under the prefix at that revision. */
+  count: number;
+  /** Highest mod revision among those keys; 0 when there are none. */
+  maxModRevision: number;
+}
+
 export interface BackendEvent {
   type: 'put' | 'delete';
   /** For deletes: key, empty value, modRevision = the deletion revision. */
@@ -78,6 +88,12 @@ export interface Backend {
    */
   watch(keyOrPrefix: string, opts: BackendWatchOptions, handlers: BackendWatchHandlers): Promise<BackendWatch>;
   currentRevision(): Promise<number>;
+  /**
+   * Optional: key count and highest mod revision under prefix at the current revision,
+   * in one linearizable read. A watch cache whose state at revision C has the same
+   * count and no key modified after C holds exactly the state at the returned revision.
+   */
+  rangeStat?(prefix: string): Promise<RangeStat>;
   /** Drops history older than revision; reads and watches below it then fail with Expired. */
   compact(revision: number): Promise<void>;
   healthCheck(): Promise<void>;

@@ -11,6 +11,7 @@ import type {
   KV,
   RangeOptions,
   RangeResult,
+  RangeStat,
   WriteResult,
 } from './backend';
 import { prefixEnd } from './backend';
@@ -151,6 +152,9 @@ export class EmbeddedBackend implements Backend {
       rangeCount: db.prepare<{ start: string; end: string; rev: number }, { n: number }>(
         `SELECT COUNT(*) AS n FROM kine k JOIN (${latestIds}) m ON k.id = m.id WHERE k.deleted = 0`,
       ),
+      rangeStat: db.prepare<{ start: string; end: string; rev: number }, { n: number; maxId: number | null }>(
+        `SELECT COUNT(*) AS n, MAX(k.id) AS maxId FROM kine k JOIN (${latestIds}) m ON k.id = m.id WHERE k.deleted = 0`,
+      ),
       maxRevision: db.prepare<[], { seq: number }>(`SELECT seq FROM sqlite_sequence WHERE name = 'kine'`),
       insert: db.prepare<
         [string, number, number, number, number, number, Buffer | null, Buffer | null],
@@ -273,6 +277,16 @@ export class EmbeddedBackend implements Backend {
   async count(prefix: string): Promise<number> {
     this.ensureOpen(prefix);
     return this.stmts.rangeCount.get({ start: prefix, end: prefixEnd(prefix), rev: this.revisionNow() })?.n ?? 0;
+  }
+
+  async rangeStat(prefix: string): Promise<RangeStat> {
+    this.ensureOpen(prefix);
+    const read = this.db.transaction((): RangeStat => {
+      const rev = this.revisionNow();
+      const row = this.stmts.rangeStat.get({ start: prefix, end: prefixEnd(prefix), rev });
+      return { revision: rev, count: row?.n ?? 0, maxModRevision: row?.maxId ?? 0 };
+    });
+    return read();
   }
 
   async create(key: string, value: Buffer, opts: { ttlSeconds?: number } = {}): Promise<WriteResult> {

@@ -9,6 +9,7 @@ import type {
   KV,
   RangeOptions,
   RangeResult,
+  RangeStat,
   WriteResult,
 } from './backend';
 import { prefixEnd } from './backend';
@@ -237,6 +238,25 @@ export class Etcd3Backend implements Backend {
       if (mapped instanceof StorageError && mapped.code === 'TooLargeResourceVersion') return;
       throw mapped;
     }
+  }
+
+  async rangeStat(prefix: string): Promise<RangeStat> {
+    const res = await this.call(prefix, () =>
+      this.client.kv.range({
+        key: Buffer.from(prefix),
+        range_end: Buffer.from(prefixEnd(prefix)),
+        sort_target: 'Mod',
+        sort_order: 'Descend',
+        limit: 1,
+        keys_only: true,
+      }),
+    );
+    const top = res.kvs[0];
+    return {
+      revision: Number(res.header.revision),
+      count: Number(res.count),
+      maxModRevision: top ? Number(top.mod_revision) : 0,
+    };
   }
 
   async currentRevision(): Promise<number> {

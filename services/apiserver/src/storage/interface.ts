@@ -7,6 +7,8 @@ export interface StorageWatchEvent {
   /** The previous object for MODIFIED and DELETED, when known. */
   prevObject?: KubeObject;
   revision: number;
+  /** Storage key of the object, when the store knows it (the watch cache indexes by it). */
+  key?: string;
 }
 
 export interface Preconditions {

@@ -123,6 +123,12 @@ export function createStore(backend: Backend, codec: StorageCodec, opts: StoreOp
     recursive !== false && !key.endsWith('/') ? `${key}/` : key;
 
   async function list(keyPrefix: string, o: ListOptions = {}): Promise<ListResult> {
+    const { keys: _keys, ...res } = await listKeyed(keyPrefix, o);
+    return res;
+  }
+
+  /** list, also giving each item's storage key (keys[i] is the key of items[i]). */
+  async function listKeyed(keyPrefix: string, o: ListOptions = {}): Promise<ListResult & { keys: string[] }> {
     const recursive = o.recursive !== false;
     const prefix = collectionKey(keyPrefix, o.recursive);
     const rv = parseResourceVersion(prefix, o.resourceVersion);
@@ -149,6 +155,7 @@ export function createStore(backend: Backend, codec: StorageCodec, opts: StoreOp
     }
 
     const items: KubeObject[] = [];
+    const keys: string[] = [];
     let served = readRevision;
     let continueKey: string | undefined;
     let remainingItemCount: number | undefined;
@@ -168,7 +175,10 @@ export function createStore(backend: Backend, codec: StorageCodec, opts: StoreOp
           if (!recursive && kv.key !== keyPrefix) continue;
           lastKey = kv.key;
           const obj = decodeKV(kv);
-          if (!pred || pred(obj)) items.push(obj);
+          if (!pred || pred(obj)) {
+            items.push(obj);
+            keys.push(kv.key);
+          }
           if (limit > 0 && items.length >= limit) break;
         }
         const moreAfter = consumed < res.kvs.length || res.more;
@@ -192,7 +202,7 @@ export function createStore(backend: Backend, codec: StorageCodec, opts: StoreOp
     if (minRevision > served) {
       throw new StorageError('TooLargeResourceVersion', prefix, 'Too large resource version', minRevision);
     }
-    return { items, revision: served, continueKey, remainingItemCount };
+    return { items, keys, revision: served, continueKey, remainingItemCount };
   }
 
   function transform(ev: BackendEvent, pred: ((o: KubeObject) => boolean) | undefined): StorageWatchEvent | undefined {
@@ -201,20 +211,22 @@ export function createStore(backend: Backend, codec: StorageCodec, opts: StoreOp
       // The deleted object carries the deletion revision so clients can resume after it.
       const last = withResourceVersion(codec.decode(ev.prevKv.value), ev.revision);
       if (pred && !pred(last)) return undefined;
-      return { type: 'DELETED', object: last, prevObject: decodeKV(ev.prevKv), revision: ev.revision };
+      return { type: 'DELETED', object: last, prevObject: decodeKV(ev.prevKv), revision: ev.revision, key: ev.kv.key };
     }
     const cur = decodeKV(ev.kv);
     const created = !ev.prevKv || ev.kv.createRevision === ev.kv.modRevision;
     const prev = !created && ev.prevKv ? decodeKV(ev.prevKv) : undefined;
-    if (!pred) return { type: created ? 'ADDED' : 'MODIFIED', object: cur, prevObject: prev, revision: ev.revision };
+    const key = ev.kv.key;
+    if (!pred)
+      return { type: created ? 'ADDED' : 'MODIFIED', object: cur, prevObject: prev, revision: ev.revision, key };
     const curPasses = pred(cur);
     const prevPasses = prev ? pred(prev) : false;
-    if (curPasses && prevPasses) return { type: 'MODIFIED', object: cur, prevObject: prev, revision: ev.revision };
-    if (curPasses) return { type: 'ADDED', object: cur, revision: ev.revision };
+    if (curPasses && prevPasses) return { type: 'MODIFIED', object: cur, prevObject: prev, revision: ev.revision, key };
+    if (curPasses) return { type: 'ADDED', object: cur, revision: ev.revision, key };
     if (prevPasses && ev.prevKv) {
       // Leaving the selection looks like a deletion to this watcher.
       const left = withResourceVersion(codec.decode(ev.prevKv.value), ev.revision);
-      return { type: 'DELETED', object: left, prevObject: prev, revision: ev.revision };
+      return { type: 'DELETED', object: left, prevObject: prev, revision: ev.revision, key };
     }
     return undefined;
   }
@@ -235,15 +247,16 @@ export function createStore(backend: Backend, codec: StorageCodec, opts: StoreOp
 
     let after: number;
     if (sendInitial) {
-      const initial = await list(watchKey, {
+      const initial = await listKeyed(watchKey, {
         recursive,
         predicate: pred,
         resourceVersion: rv && rv > 0 ? String(rv) : undefined,
         resourceVersionMatch: rv && rv > 0 ? 'NotOlderThan' : undefined,
       });
-      for (const obj of initial.items) {
-        queue.push({ type: 'ADDED', object: obj, revision: Number(obj.metadata?.resourceVersion ?? initial.revision) });
-      }
+      initial.items.forEach((obj, i) => {
+        const revision = Number(obj.metadata?.resourceVersion ?? initial.revision);
+        queue.push({ type: 'ADDED', object: obj, revision, key: initial.keys[i] });
+      });
       after = initial.revision;
       if (o.sendInitialEvents === true) {
         queue.push({
