@@ -72,9 +72,12 @@ function objectGVKNN(obj: KubeObject): string {
   return `${ns}/${name}; ${gv}, Kind=${typeof obj.kind === 'string' ? obj.kind : ''}`;
 }
 
-/** Errors that upstream does not map to a status: 500 with no reason. */
+/**
+ * Upstream answers an apply configuration it cannot type with a 500; kapi's rule is
+ * that bad input is never a 500, so it is a 400 with upstream's message.
+ */
 function unknownError(message: string): StatusError {
-  return new StatusError(500, '', message);
+  return new StatusError(400, 'BadRequest', message);
 }
 
 interface Outcome {

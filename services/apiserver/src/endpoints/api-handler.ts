@@ -1,5 +1,6 @@
 import { newBadRequest, newInvalid, newMethodNotSupported, StatusError, type FieldError } from '../api/errors';
-import type { KubeObject } from '../api/object';
+import { isPlainObject, type KubeObject } from '../api/object';
+import { managerFromRequest, validateFieldManager } from '../apply';
 import type { GenericStore, ListParams } from '../registry/generic-store';
 import { buildTable, parseIncludeObject, tableConverterFor } from '../registry/tables';
 import type { SchemaSet } from '../schema/model';
@@ -9,6 +10,7 @@ import { applyScale, SCALE_MESSAGE, toScale } from '../registry/scale';
 import { findDuplicateFields } from '../codec/json-duplicates';
 import {
   decodeBody,
+  fieldWarnings,
   parseFieldValidation,
   parseJsonBody,
   parseYamlBody,
@@ -335,6 +337,14 @@ export class ApiHandler {
     );
   }
 
+  /** The manager recorded in managedFields, validated as upstream's Create/Update/PatchOptions. */
+  private fieldManager(req: ApiRequest, verb: 'create' | 'update' | 'patch', isApply: boolean): string {
+    const fm = req.query.get('fieldManager');
+    const err = validateFieldManager(fm, verb, isApply);
+    if (err) throw err;
+    return managerFromRequest(fm, req.headers['user-agent']);
+  }
+
   private warningHeaders(warnings: string[]): Record<string, string[]> {
     if (warnings.length === 0) return {};
     return { warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`) };
@@ -343,7 +353,10 @@ export class ApiHandler {
   private async create(req: ApiRequest, store: GenericStore, namespace: string): Promise<ApiResponse> {
     const n = this.negotiateObject(req, false);
     const { object, warnings } = this.decode(req, store);
-    const created = await store.create(namespace, object, { dryRun: isDryRun(req.query) });
+    const created = await store.create(namespace, object, {
+      dryRun: isDryRun(req.query),
+      manager: this.fieldManager(req, 'create', false),
+    });
     return this.respondObject(201, n, store, created, req.query, this.warningHeaders(warnings));
   }
 
@@ -356,17 +369,22 @@ export class ApiHandler {
   ): Promise<ApiResponse> {
     const n = this.negotiateObject(req, false);
     const dryRun = isDryRun(req.query);
+    const manager = this.fieldManager(req, 'update', false);
     if (subresource === 'scale') {
       const scale = this.decodeAs(req, SCALE_TARGET);
-      const r = await store.updateWith(namespace, name, (cur) => applyScale(cur, scale.object), { dryRun });
+      const r = await store.updateWith(namespace, name, (cur) => applyScale(cur, scale.object), {
+        dryRun,
+        manager,
+        subresource: 'scale',
+      });
       return this.respond(200, n, toScale(r.object), this.warningHeaders(scale.warnings));
     }
     const { object, warnings } = this.decode(req, store);
     if (subresource === 'status') {
-      const r = await store.updateStatus(namespace, name, object, { dryRun });
+      const r = await store.updateStatus(namespace, name, object, { dryRun, manager });
       return this.respondObject(200, n, store, r, req.query, this.warningHeaders(warnings));
     }
-    const r = await store.update(namespace, name, object, { dryRun });
+    const r = await store.update(namespace, name, object, { dryRun, manager });
     return this.respondObject(r.created ? 201 : 200, n, store, r.object, req.query, this.warningHeaders(warnings));
   }
 
@@ -394,7 +412,48 @@ export class ApiHandler {
           ? yamlDuplicates(req.body)
           : findDuplicateFields(req.body.toString('utf8'));
     const dryRun = isDryRun(req.query);
+    const isApply = media === 'apply-patch';
+    const manager = this.fieldManager(req, 'patch', isApply);
+    const force = req.query.get('force');
+    if (force !== null && !isApply) {
+      throw newInvalid('PatchOptions', 'meta.k8s.io', '', [
+        { type: 'FieldValueForbidden', field: 'force', message: 'Forbidden: may not be specified for non-apply patch' },
+      ]);
+    }
     const warnings: string[] = [];
+    if (isApply && subresource !== 'scale') {
+      if (!isPlainObject(patchDoc)) throw newBadRequest('the apply configuration must be an object');
+      const expected = {
+        group: store.info.group,
+        version: store.info.version,
+        kind: store.info.kind,
+        messageType: store.info.messageType,
+      };
+      const decoded = decodeBody(this.schemas, 'json', Buffer.from(JSON.stringify(patchDoc)), expected, validation);
+      const fieldMsgs = fieldWarnings([], validation, duplicates);
+      const appliedName = decoded.object.metadata?.name;
+      if (appliedName !== undefined && appliedName !== name) {
+        throw newBadRequest(`the name of the object (${appliedName}) does not match the name on the URL (${name})`);
+      }
+      const appliedNs = decoded.object.metadata?.namespace;
+      if (store.info.namespaced && appliedNs && appliedNs !== namespace) {
+        throw newBadRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      const r = await store.apply(namespace, name, decoded.object, {
+        dryRun,
+        manager,
+        force: force === 'true',
+        statusOnly: subresource === 'status',
+      });
+      return this.respondObject(
+        r.created ? 201 : 200,
+        n,
+        store,
+        r.object,
+        req.query,
+        this.warningHeaders([...decoded.warnings, ...fieldMsgs]),
+      );
+    }
     if (subresource === 'scale') {
       const r = await store.updateWith(
         namespace,
@@ -412,7 +471,7 @@ export class ApiHandler {
           warnings.push(...patched.warnings);
           return applyScale(current, patched.object);
         },
-        { dryRun },
+        { dryRun, manager, subresource: 'scale' },
       );
       return this.respond(200, n, toScale(r.object), this.warningHeaders(warnings));
     }
@@ -423,10 +482,10 @@ export class ApiHandler {
       return r.object;
     };
     if (subresource === 'status') {
-      const r = await store.patchStatus(namespace, name, mutate, { dryRun });
+      const r = await store.patchStatus(namespace, name, mutate, { dryRun, manager });
       return this.respondObject(200, n, store, r, req.query, this.warningHeaders(warnings));
     }
-    const r = await store.updateWith(namespace, name, mutate, { dryRun });
+    const r = await store.updateWith(namespace, name, mutate, { dryRun, manager });
     return this.respondObject(200, n, store, r.object, req.query, this.warningHeaders(warnings));
   }
 

@@ -17,6 +17,8 @@ import { decodeContinue, encodeContinue } from './continue-token';
 import { generateName } from './names';
 import type { ResourceInfo } from './resources';
 import type { Strategy } from './strategy';
+import { FieldSet, serverSideApply, updateManagedFields } from '../apply';
+import type { SchemaSet } from '../schema/model';
 
 export interface ListParams {
   labelMatch?: (labels: Record<string, string> | undefined) => boolean;
@@ -40,6 +42,12 @@ export interface DeleteParams {
 
 export interface WriteParams {
   dryRun?: boolean;
+  /** Field manager recorded in managedFields (upstream derives it from fieldManager or the user agent). */
+  manager?: string;
+  /** The caller computed managedFields already (server-side apply). */
+  managedFieldsDone?: boolean;
+  /** Subresource the write came through, recorded with the manager (e.g. scale). */
+  subresource?: string;
 }
 
 /** Checks, before a namespaced create, that the namespace exists and is not terminating. */
@@ -171,6 +179,69 @@ export class GenericStore {
     return { kind: this.info.kind, apiVersion: this.apiVersion, ...rest };
   }
 
+  private schemas: SchemaSet | undefined;
+
+  /** Turns on managedFields tracking for every write, as upstream's field manager does. */
+  enableFieldManagement(schemas: SchemaSet): void {
+    this.schemas = schemas;
+  }
+
+  /** The reset fields: what a write through the main resource never changes or owns. */
+  private ignoredFields(statusOnly: boolean): FieldSet | undefined {
+    if (statusOnly || !this.info.subresources.some((s) => s.name === 'status')) return undefined;
+    return FieldSet.of([{ field: 'status' }]);
+  }
+
+  private manageFields(
+    current: KubeObject | undefined,
+    next: KubeObject,
+    params: WriteParams,
+    statusOnly: boolean,
+  ): KubeObject {
+    if (!this.schemas || params.managedFieldsDone) return next;
+    return updateManagedFields(this.schemas, this.info.messageType, current, next, {
+      manager: params.manager || 'unknown',
+      apiVersion: this.apiVersion,
+      subresource: params.subresource ?? (statusOnly ? 'status' : undefined),
+      ignored: this.ignoredFields(statusOnly),
+    });
+  }
+
+  /** Server-side apply of a decoded apply configuration; creates the object when missing. */
+  async apply(
+    namespace: string,
+    name: string,
+    applied: KubeObject,
+    params: WriteParams & { force?: boolean; statusOnly?: boolean },
+  ): Promise<{ object: KubeObject; created: boolean }> {
+    const schemas = this.schemas;
+    if (!schemas) throw newBadRequest('server-side apply is not available for this resource');
+    const opts = {
+      manager: params.manager ?? '',
+      apiVersion: this.apiVersion,
+      force: params.force,
+      subresource: params.statusOnly ? 'status' : undefined,
+      ignored: this.ignoredFields(!!params.statusOnly),
+    };
+    const existing = await this.storage
+      .get(this.key(namespace, name), { ignoreNotFound: true })
+      .catch((e: unknown) => this.translateError(e, name));
+    if (!existing) {
+      if (params.statusOnly) throw newNotFound(this.gr, name);
+      const obj = serverSideApply(schemas, this.info.messageType, undefined, applied, opts);
+      const created = await this.create(namespace, obj, { ...params, managedFieldsDone: true });
+      return { object: created, created: true };
+    }
+    return this.updateWith(
+      namespace,
+      name,
+      (current) => serverSideApply(schemas, this.info.messageType, current, applied, opts),
+      { ...params, managedFieldsDone: true },
+      false,
+      !!params.statusOnly,
+    );
+  }
+
   async get(namespace: string, name: string): Promise<KubeObject> {
     try {
       const obj = await this.storage.get(this.key(namespace, name));
@@ -271,6 +342,9 @@ export class GenericStore {
     const m = meta(obj);
     if (!m.name && m.generateName) m.name = generateName(m.generateName);
     this.strategy.applyDefaults?.(obj);
+    const managed = this.manageFields(undefined, obj, params, false);
+    if (managed.metadata?.managedFields) m.managedFields = managed.metadata.managedFields;
+    else delete m.managedFields;
     m.uid = randomUUID();
     m.creationTimestamp = nowRfc3339();
     delete m.resourceVersion;
@@ -324,7 +398,7 @@ export class GenericStore {
     const key = this.key(namespace, name);
     let created = false;
     try {
-      const current = await this.storage.get(key);
+      const current = await this.storage.get(key, { ignoreNotFound: true });
       if (!current) {
         if (!allowCreate || !this.strategy.allowCreateOnUpdate) throw newNotFound(this.gr, name);
         const obj = await mutate({ metadata: { name, namespace } });
@@ -361,6 +435,11 @@ export class GenericStore {
             );
           }
           this.strategy.applyDefaults?.(next);
+          if (!systemWrite) {
+            const managed = this.manageFields(current, next, params, statusOnly);
+            if (managed.metadata?.managedFields) nm.managedFields = managed.metadata.managedFields;
+            else delete nm.managedFields;
+          }
           // system-owned metadata is kept from the stored object
           nm.uid = om.uid;
           nm.creationTimestamp = om.creationTimestamp;

@@ -43,7 +43,11 @@ export function namespaceGate(namespaces: () => GenericStore | undefined): (ns: 
 export async function ensureSystemNamespaces(store: GenericStore): Promise<void> {
   for (const name of SYSTEM_NAMESPACES) {
     try {
-      await store.create('', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+      await store.create(
+        '',
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+        { manager: 'kube-apiserver' },
+      );
     } catch (e) {
       if (!(e instanceof StatusError && e.code === 409)) throw e;
     }

@@ -73,6 +73,7 @@ export async function startReplica(
     serviceClusterIPRange: opts.serviceClusterIPRange,
     serviceNodePortRange: opts.serviceNodePortRange,
   });
+  for (const store of table.all()) store.enableFieldManagement(schemas);
   await ensureSystemNamespaces(namespaces);
 
   const api = new ApiHandler(schemas, table);
