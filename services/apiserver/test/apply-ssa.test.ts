@@ -499,11 +499,12 @@ test('Service ports are keyed by port and protocol (defaulted key field)', () =>
   });
 });
 
-test('hostile configurations: missing key fields and duplicates are 500 as upstream; managedFields in the body are 400', () => {
+test('hostile configurations: missing key fields and duplicates are 400 (upstream: 500, but bad input is never a 500 here); managedFields in the body are 400', () => {
   const bad = nginx();
   ((bad.spec as JsonObject).template as { spec: { containers: JsonObject[] } }).spec.containers.push({ image: 'x' });
   const e1 = catchStatus(() => apply(undefined, { ...bad, metadata: { name: 'n', namespace: 'default' } }, 'alice'));
-  assert.equal(e1.code, 500);
+  assert.equal(e1.code, 400);
+  assert.equal(e1.reason, 'BadRequest');
   assert.equal(
     e1.message,
     'failed to create typed patch object (default/n; apps/v1, Kind=Deployment): .spec.template.spec.containers: element 1: associative list with keys has an element that omits key field "name" (and doesn\'t have default value)',
