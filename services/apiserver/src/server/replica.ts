@@ -121,6 +121,7 @@ export async function startReplica(
   });
   readyz.push(...cluster.readyChecks);
   log(`kapi ready: serving on ${url} (storage ${opts.storageBackend}); kubeconfig: ${kubeconfigPath}`);
+  log(`point kubectl at it with: export KUBECONFIG=${kubeconfigPath}`);
   let stopped = false;
   return {
     url,
