@@ -1,9 +1,22 @@
-import type { ServerOptions } from '../../options';
+import { firstServiceIP, type ServerOptions } from '../../options';
 import type { Backend } from '../../storage/backend';
 import type { Storage } from '../../storage/interface';
 import { NamespaceController } from '../namespace-controller';
 import type { NamespaceStore } from '../namespace-store';
 import type { StoreTable } from '../store-table';
+import { AllocatorRepair } from './allocator-repair';
+import { ControllerManager } from './controller-manager';
+import { LeaseEndpointReconciler } from './endpoint-reconciler';
+import { GarbageCollector } from './garbage-collector';
+import { IdentityLease, IdentityLeaseGC, replicaIdentity } from './identity';
+import { rootCAPublisher, serviceAccountController } from './namespace-defaults';
+import type { LeaderController } from './util';
+
+export { ControllerManager, CONTROLLER_LEASE_NAME, CONTROLLER_LEASE_NAMESPACE } from './controller-manager';
+export { LeaderElector } from './leader-election';
+export { GarbageCollector } from './garbage-collector';
+export { IdentityLease, IdentityLeaseGC, replicaIdentity } from './identity';
+export { LeaseEndpointReconciler } from './endpoint-reconciler';
 
 export interface ClusterContext {
   opts: ServerOptions;
@@ -27,14 +40,70 @@ export interface ClusterComponents {
 }
 
 /**
- * Everything a replica runs besides serving requests: controllers, leases,
- * reconcilers. Started after the HTTP server listens.
+ * HOOK (allocator repair): the services registry (registry/services/) is to
+ * export `repairAllocators(...)`; until it does, the leader runs no repair. Wire
+ * it here, e.g. `return () => repairAllocators({ storage: ctx.storage, ... })`.
+ */
+function allocatorRepairHook(_ctx: ClusterContext): (() => Promise<void>) | undefined {
+  return undefined;
+}
+
+/**
+ * Everything a replica runs besides serving requests. On every replica: the
+ * identity Lease and the lease endpoint reconciler of default/kubernetes. On the
+ * elected leader only: namespace deletion, garbage collection, the default
+ * ServiceAccount and kube-root-ca.crt in every namespace, allocator repair and
+ * the removal of expired identity leases. Started after the HTTP server listens.
  */
 export async function startClusterComponents(ctx: ClusterContext): Promise<ClusterComponents> {
-  const controller = new NamespaceController(ctx.namespaces, () => ctx.table.all().filter((s) => s.info.namespaced));
-  controller.start();
+  const { opts, table, namespaces, log } = ctx;
+  const leases = table.store('coordination.k8s.io', 'v1', 'leases');
+  if (!leases) throw new Error('the coordination.k8s.io/v1 leases resource is not served');
+  const identity = replicaIdentity({ advertiseAddress: opts.advertiseAddress, port: ctx.port() });
+
+  const identityLease = new IdentityLease(leases, identity, {
+    durationSeconds: opts.identityLeaseDurationSeconds,
+    renewIntervalMs: opts.identityLeaseRenewIntervalSeconds * 1000,
+    log,
+  });
+  await identityLease.start();
+
+  let reconciler: LeaseEndpointReconciler | undefined;
+  if (opts.endpointReconcilerType === 'lease') {
+    reconciler = new LeaseEndpointReconciler({
+      storage: ctx.storage,
+      prefix: ctx.prefix,
+      table,
+      ip: opts.advertiseAddress,
+      port: ctx.port(),
+      serviceIP: firstServiceIP(opts.serviceClusterIPRange),
+      log,
+    });
+    await reconciler.start();
+  }
+
+  const controllers: LeaderController[] = [
+    new NamespaceController(namespaces, () => table.all().filter((s) => s.info.namespaced), log),
+    new GarbageCollector(table, { log }),
+    serviceAccountController(namespaces, () => table.store('', 'v1', 'serviceaccounts'), log),
+    rootCAPublisher(namespaces, () => table.store('', 'v1', 'configmaps'), ctx.caCertPem, log),
+    new IdentityLeaseGC(leases, opts.identityLeaseDurationSeconds * 1000, log),
+  ];
+  const repair = allocatorRepairHook(ctx);
+  if (repair) controllers.push(new AllocatorRepair(repair, undefined, log));
+
+  const manager = new ControllerManager({ leases, identity: identity.holderIdentity, controllers, log });
+  manager.start();
+
+  let stopped = false;
   return {
-    readyChecks: [],
-    stop: async () => controller.stop(),
+    readyChecks: [{ name: 'identity-lease', check: () => identityLease.check() }],
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await manager.stop();
+      await reconciler?.stop();
+      await identityLease.stop();
+    },
   };
 }
