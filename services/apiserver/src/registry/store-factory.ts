@@ -2,6 +2,11 @@ import type { Backend } from '../storage/backend';
 import type { Storage } from '../storage/interface';
 import { GenericStore, type NamespaceGate } from './generic-store';
 import type { ResourceInfo } from './resources';
+import { serviceAllocatorsFor } from './services/allocators';
+import { EndpointsStore, SystemWritableStore } from './services/endpoints-store';
+import { ServiceStore } from './services/service-store';
+import { systemEndpointSliceStrategy } from './strategies/endpointslices';
+import { systemEndpointsStrategy } from './strategies/endpoints';
 import type { Strategy } from './strategy';
 
 export interface StoreDeps {
@@ -18,5 +23,15 @@ export interface StoreDeps {
  * generic store (allocation, two-step deletion) get their own subclass here.
  */
 export function makeStore(info: ResourceInfo, strategy: Strategy, deps: StoreDeps): GenericStore {
-  return new GenericStore(info, strategy, deps.storage, deps.prefix, info.namespaced ? deps.namespaceGate : undefined);
+  const gate = info.namespaced ? deps.namespaceGate : undefined;
+  if (info.group === '' && info.resource === 'services') {
+    return new ServiceStore(info, strategy, deps.storage, deps.prefix, serviceAllocatorsFor(deps), gate);
+  }
+  if (info.group === '' && info.resource === 'endpoints') {
+    return new EndpointsStore(info, strategy, systemEndpointsStrategy, deps.storage, deps.prefix, gate);
+  }
+  if (info.group === 'discovery.k8s.io' && info.resource === 'endpointslices') {
+    return new SystemWritableStore(info, strategy, systemEndpointSliceStrategy, deps.storage, deps.prefix, gate);
+  }
+  return new GenericStore(info, strategy, deps.storage, deps.prefix, gate);
 }

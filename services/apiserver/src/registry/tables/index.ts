@@ -2,6 +2,7 @@ import { deploymentTable } from './apps';
 import { leaseTable } from './coordination';
 import { configMapTable, eventTable, eventsV1EventTable, namespaceTable, secretTable } from './core';
 import { defaultTable } from './default';
+import { endpointSliceTable, endpointsTable, serviceAccountTable, serviceTable } from './services';
 import type { TableConverter } from './types';
 
 /** Kinds with their own columns, keyed by "<group>/<Kind>" ("" is the core group). */
@@ -13,6 +14,10 @@ const CONVERTERS = new Map<string, TableConverter>([
   ['events.k8s.io/Event', eventsV1EventTable],
   ['coordination.k8s.io/Lease', leaseTable],
   ['apps/Deployment', deploymentTable],
+  ['/Service', serviceTable],
+  ['/Endpoints', endpointsTable],
+  ['/ServiceAccount', serviceAccountTable],
+  ['discovery.k8s.io/EndpointSlice', endpointSliceTable],
 ]);
 
 /** The table columns kube-apiserver uses for a kind; the Name/Created At default otherwise. */

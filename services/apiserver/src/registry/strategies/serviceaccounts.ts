@@ -1,0 +1,19 @@
+import { dedupeErrors } from './dedupe';
+import { keepOldGeneration, validateMetaCreate, validateMetaUpdate, type KindStrategy } from './common';
+import { nameIsDNSSubdomain } from '../validation/names';
+
+/** ValidateServiceAccount: ObjectMeta with a DNS subdomain name; secrets and automount are free-form. */
+export const serviceAccountStrategy: KindStrategy = {
+  namespaced: true,
+  allowCreateOnUpdate: false,
+  allowUnconditionalUpdate: true,
+  prepareForUpdate(obj, old) {
+    keepOldGeneration(obj, old);
+  },
+  validate: (obj) => validateMetaCreate(obj, { namespaced: true, nameValidator: nameIsDNSSubdomain }),
+  validateUpdate: (obj, old) =>
+    dedupeErrors([
+      ...validateMetaUpdate(obj, old),
+      ...validateMetaCreate(obj, { namespaced: true, nameValidator: nameIsDNSSubdomain }),
+    ]),
+};
