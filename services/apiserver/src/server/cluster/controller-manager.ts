@@ -15,6 +15,7 @@ export interface ControllerManagerOptions {
   leaseDurationMs?: number;
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
+  isStaleHolder?(holder: string): boolean;
   log?: (line: string) => void;
 }
 
@@ -38,6 +39,7 @@ export class ControllerManager {
       leaseDurationMs: opts.leaseDurationMs,
       renewDeadlineMs: opts.renewDeadlineMs,
       retryPeriodMs: opts.retryPeriodMs,
+      isStaleHolder: opts.isStaleHolder,
       log: this.log,
       onStartedLeading: (signal) => this.startControllers(signal),
       onStoppedLeading: () => this.stopControllers(),

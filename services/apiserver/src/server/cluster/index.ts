@@ -92,7 +92,14 @@ export async function startClusterComponents(ctx: ClusterContext): Promise<Clust
   const repair = allocatorRepairHook(ctx);
   if (repair) controllers.push(new AllocatorRepair(repair, undefined, log));
 
-  const manager = new ControllerManager({ leases, identity: identity.holderIdentity, controllers, log });
+  const manager = new ControllerManager({
+    leases,
+    identity: identity.holderIdentity,
+    controllers,
+    // an earlier process of this replica (same host, address and port, which this one now listens on) is gone
+    isStaleHolder: (holder) => holder.startsWith(`${identity.leaseName}_`) && holder !== identity.holderIdentity,
+    log,
+  });
   manager.start();
 
   let stopped = false;

@@ -21,6 +21,12 @@ export interface LeaderElectionConfig {
   onStartedLeading(signal: AbortSignal): void;
   /** Awaited after leadership is lost or given up, before another acquisition is attempted. */
   onStoppedLeading?(): Promise<void> | void;
+  /**
+   * True for holders known to be dead without waiting for the lease to expire,
+   * e.g. an earlier incarnation of this replica (same identity lease name, on a
+   * port this process now holds).
+   */
+  isStaleHolder?(holder: string): boolean;
   log?: (line: string) => void;
 }
 
@@ -183,7 +189,13 @@ export class LeaderElector {
     this.observe(record);
     const holder = record.holderIdentity ?? '';
     const durationMs = (record.leaseDurationSeconds ?? 0) * 1000;
-    if (holder !== '' && holder !== this.config.identity && this.observedAt + durationMs > performance.now()) {
+    const stale = this.config.isStaleHolder?.(holder) ?? false;
+    if (
+      holder !== '' &&
+      holder !== this.config.identity &&
+      !stale &&
+      this.observedAt + durationMs > performance.now()
+    ) {
       return false;
     }
     const spec = this.desired(record);
