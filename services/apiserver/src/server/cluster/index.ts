@@ -1,4 +1,5 @@
 import { firstServiceIP, type ServerOptions } from '../../options';
+import { repairAllocators } from '../../registry/services/repair';
 import type { Backend } from '../../storage/backend';
 import type { Storage } from '../../storage/interface';
 import { NamespaceController } from '../namespace-controller';
@@ -39,13 +40,19 @@ export interface ClusterComponents {
   stop(): Promise<void>;
 }
 
-/**
- * HOOK (allocator repair): the services registry (registry/services/) is to
- * export `repairAllocators(...)`; until it does, the leader runs no repair. Wire
- * it here, e.g. `return () => repairAllocators({ storage: ctx.storage, ... })`.
- */
-function allocatorRepairHook(_ctx: ClusterContext): (() => Promise<void>) | undefined {
-  return undefined;
+/** ClusterIP and NodePort allocator repair over this replica's storage (registry/services). */
+function allocatorRepair(ctx: ClusterContext): () => Promise<void> {
+  const deps = {
+    storage: ctx.storage,
+    prefix: ctx.prefix,
+    serviceClusterIPRange: ctx.opts.serviceClusterIPRange,
+    serviceNodePortRange: ctx.opts.serviceNodePortRange,
+  };
+  return async () => {
+    const r = await repairAllocators(deps);
+    const fixed = [...r.ips.repaired, ...r.ips.released, ...r.nodePorts.repaired, ...r.nodePorts.released];
+    if (fixed.length > 0) ctx.log(`allocator repair: fixed ${fixed.join(', ')}`);
+  };
 }
 
 /**
@@ -89,8 +96,7 @@ export async function startClusterComponents(ctx: ClusterContext): Promise<Clust
     rootCAPublisher(namespaces, () => table.store('', 'v1', 'configmaps'), ctx.caCertPem, log),
     new IdentityLeaseGC(leases, opts.identityLeaseDurationSeconds * 1000, log),
   ];
-  const repair = allocatorRepairHook(ctx);
-  if (repair) controllers.push(new AllocatorRepair(repair, undefined, log));
+  controllers.push(new AllocatorRepair(allocatorRepair(ctx), undefined, log));
 
   const manager = new ControllerManager({
     leases,
