@@ -44,6 +44,7 @@ describe('legacy discovery', () => {
     ['', 'v1', 'api__v1.json'],
     ['apps', 'v1', 'apis__apps__v1.json'],
     ['coordination.k8s.io', 'v1', 'apis__coordination.k8s.io__v1.json'],
+    ['discovery.k8s.io', 'v1', 'apis__discovery.k8s.io__v1.json'],
   ] as const) {
     test(`APIResourceList for ${file} equals the fixture filtered to served resources`, () => {
       const expected = servedPartOf(fixture(file), group, version);
@@ -79,6 +80,11 @@ describe('legacy discovery', () => {
         name: 'coordination.k8s.io',
         versions: [{ groupVersion: 'coordination.k8s.io/v1', version: 'v1' }],
         preferredVersion: { groupVersion: 'coordination.k8s.io/v1', version: 'v1' },
+      },
+      {
+        name: 'discovery.k8s.io',
+        versions: [{ groupVersion: 'discovery.k8s.io/v1', version: 'v1' }],
+        preferredVersion: { groupVersion: 'discovery.k8s.io/v1', version: 'v1' },
       },
     ]);
   });
@@ -147,7 +153,7 @@ describe('aggregated discovery (apidiscovery.k8s.io/v2)', () => {
         return { ...item, versions };
       });
     const expected = { ...agg, items };
-    assert.equal(items.length, 2);
+    assert.equal(items.length, 3);
     assert.deepEqual(aggregatedDiscovery(BUILTIN_RESOURCES, 'apis'), expected);
   });
 
@@ -166,7 +172,7 @@ describe('aggregated discovery (apidiscovery.k8s.io/v2)', () => {
     const resources = asObjects(versions[0].resources);
     assert.deepEqual(
       resources.map((r) => r.resource),
-      ['configmaps', 'events', 'namespaces', 'secrets'],
+      ['configmaps', 'endpoints', 'events', 'namespaces', 'secrets', 'serviceaccounts', 'services'],
     );
     const ns = resources.find((r) => r.resource === 'namespaces');
     assert.deepEqual(ns, {

@@ -25,6 +25,8 @@ export interface ResourceInfo {
   /** fully qualified proto message, e.g. k8s.io.api.core.v1.ConfigMap */
   messageType: string;
   subresources: SubresourceInfo[];
+  /** Version kube-apiserver 1.32 stores this kind at, when not the served one (discovery hashes it). */
+  storageVersion?: string;
 }
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -161,6 +163,7 @@ export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
     verbs: ALL_VERBS,
     messageType: 'k8s.io.api.discovery.v1.EndpointSlice',
     subresources: [],
+    storageVersion: 'v1beta1',
   },
   {
     group: 'coordination.k8s.io',
