@@ -165,25 +165,42 @@ describe('kubectl API machinery end to end', () => {
     assert.equal((await run(['get', 'cm', 'keep1', '-n', 'mach'])).code, 0);
   });
 
-  test('delete --cascade=foreground leaves the object with its finalizer', async () => {
+  test('delete --cascade=foreground keeps the owner with its finalizer until blocking dependents are gone', async () => {
+    const uid = await ok(['get', 'deploy', 'nginx-deployment', '-n', 'mach', '-o', 'jsonpath={.metadata.uid}']);
+    // a dependent that blocks its owner's deletion and is itself held by a finalizer
+    const dependent = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'dependent',
+        namespace: 'mach',
+        finalizers: ['example.com/hold'],
+        ownerReferences: [
+          { apiVersion: 'apps/v1', kind: 'Deployment', name: 'nginx-deployment', uid, blockOwnerDeletion: true },
+        ],
+      },
+    };
+    await ok(['create', '-f', '-'], JSON.stringify(dependent));
     await ok(['delete', 'deploy', 'nginx-deployment', '-n', 'mach', '--cascade=foreground', '--wait=false']);
+    await new Promise((r) => setTimeout(r, 1500));
     const got = JSON.parse(await ok(['get', 'deploy', 'nginx-deployment', '-n', 'mach', '-o', 'json'])) as {
       metadata: { finalizers: string[]; deletionTimestamp: string };
     };
     assert.deepEqual(got.metadata.finalizers, ['foregroundDeletion']);
     assert.ok(got.metadata.deletionTimestamp);
-    // removing the finalizer completes the deletion
+    // releasing the dependent lets the collector finish: dependent deleted, then the owner
     await ok([
       'patch',
-      'deploy',
-      'nginx-deployment',
+      'cm',
+      'dependent',
       '-n',
       'mach',
       '--type=json',
       '-p',
       '[{"op":"remove","path":"/metadata/finalizers"}]',
     ]);
-    await ok(['wait', '--for=delete', 'deploy/nginx-deployment', '-n', 'mach', '--timeout=20s']);
+    await ok(['wait', '--for=delete', 'deploy/nginx-deployment', '-n', 'mach', '--timeout=30s']);
+    assert.notEqual((await run(['get', 'cm', 'dependent', '-n', 'mach'])).code, 0);
   });
 
   test('finalizers hold an object until removed; wait --for=delete returns then', async () => {
