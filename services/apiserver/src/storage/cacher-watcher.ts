@@ -21,6 +21,8 @@ export interface WatchSelection {
 export class CacheWatcher implements Watcher {
   /** Events with revision at or below this are not delivered (already covered by the start point). */
   lastRevision: number;
+  /** Revision of the last event or BOOKMARK handed to the consumer. */
+  sentRevision: number;
   /** Set when the watcher was ended because its consumer fell too far behind. */
   overflowed = false;
   private buffer: StorageWatchEvent[] = [];
@@ -36,6 +38,7 @@ export class CacheWatcher implements Watcher {
     private readonly onClose: (w: CacheWatcher) => void,
   ) {
     this.lastRevision = startRevision;
+    this.sentRevision = startRevision;
   }
 
   get isClosed(): boolean {
@@ -64,6 +67,7 @@ export class CacheWatcher implements Watcher {
       this.end();
       return;
     }
+    if (event.revision > this.sentRevision) this.sentRevision = event.revision;
     this.deliver(event);
   }
 

@@ -39,6 +39,11 @@ export interface CacherOptions {
   tooOldWatch?: 'expire' | 'storage';
   /** Delay before re-listing after the inner watch failed; default 1 s. */
   relistDelayMs?: number;
+  /**
+   * How long a read waits for the cache to catch up before asking backend.rangeStat
+   * whether the prefix changed at all (a quiet prefix never catches up); default 3 ms.
+   */
+  proofAfterMs?: number;
   /** How long a read waits for a cache that is starting before going to inner; default 10 s. */
   startWaitMs?: number;
 }
@@ -164,6 +169,7 @@ interface Settings {
   consistentWaitMs: number;
   relistDelayMs: number;
   startWaitMs: number;
+  proofAfterMs: number;
 }
 
 /** One resource: its objects, revision, event ring and watchers. */
@@ -185,6 +191,9 @@ class ResourceCache {
   private readonly firstReady: Promise<void>;
   private resolveFirstReady!: () => void;
   private readonly stat?: NextCallBatcher<RangeStat>;
+  private readonly current: NextCallBatcher<number>;
+  /** The last successful proof: the state at `basis` was the store's state at `revision`. */
+  private lastProof?: { basis: number; revision: number };
 
   constructor(
     readonly prefix: string,
@@ -196,6 +205,7 @@ class ResourceCache {
     this.firstReady = new Promise((resolve) => {
       this.resolveFirstReady = resolve;
     });
+    this.current = new NextCallBatcher(() => inner.currentRevision());
     if (backend?.rangeStat) {
       const rangeStat = backend.rangeStat.bind(backend);
       this.stat = new NextCallBatcher(() => rangeStat(prefix));
@@ -446,18 +456,19 @@ class ResourceCache {
   }
 
   /**
-   * Reads a revision R of the store after the caller arrived. With backend.rangeStat
-   * it also tells whether the cached state (at `basis`) is the state at R: every key
-   * now under the prefix was last modified at or before basis, and none is missing.
+   * With backend.rangeStat: whether the cached state (at `basis`) is the state of the
+   * store at the stat's revision R: every key now under the prefix was last modified
+   * at or before basis, and none is missing. The stat is read after the call.
    */
-  private async probe(): Promise<{ target: number; proof?: { basis: number; revision: number } }> {
-    if (!this.stat) return { target: await this.inner.currentRevision() };
+  private async proof(): Promise<{ basis: number; revision: number } | undefined> {
+    if (!this.stat) return undefined;
     const s = await this.stat.run();
     const basis = this.revision;
     if (basis < s.revision && s.maxModRevision <= basis && s.count === this.objects.size) {
-      return { target: s.revision, proof: { basis, revision: s.revision } };
+      this.lastProof = { basis, revision: s.revision };
+      return this.lastProof;
     }
-    return { target: s.revision };
+    return undefined;
   }
 
   /**
@@ -474,19 +485,18 @@ class ResourceCache {
   ): Promise<{ value: T } | undefined> {
     if (!(await this.usable())) return undefined;
     if (mode === 'any') return this.isReady ? { value: fn(this.revision) } : undefined;
-    let target: number;
-    let proof: { basis: number; revision: number } | undefined;
-    if (mode === 'consistent') {
-      ({ target, proof } = await this.probe());
-    } else {
-      target = mode;
-      if (this.revision < mode && this.stat) {
-        const p = await this.probe();
-        if (p.proof && p.proof.revision >= mode) proof = p.proof;
-      }
-    }
+    const target = mode === 'consistent' ? await this.current.run() : mode;
     const waitMs = mode === 'consistent' ? this.settings.consistentWaitMs : this.settings.tooLargeWaitMs;
     const deadline = Date.now() + waitMs;
+    let proof: { basis: number; revision: number } | undefined;
+    // Events usually arrive within a moment; a quiet prefix never moves, so then ask the store.
+    // A prefix proven quiet before, and still unchanged, is asked at once.
+    const quiet = this.lastProof !== undefined && this.lastProof.basis === this.revision;
+    const waitFirst = quiet ? 0 : this.settings.proofAfterMs;
+    if (this.revision < target && this.stat && !(await this.waitFor(target, waitFirst))) {
+      const p = await this.proof();
+      if (p && p.revision >= target) proof = p;
+    }
     for (;;) {
       if (!this.isReady) return undefined;
       if (this.revision >= target) return { value: fn(this.revision) };
@@ -570,7 +580,8 @@ class ResourceCache {
   bookmark(): void {
     if (!this.isReady) return;
     for (const w of this.watchers) {
-      if (!w.selection.progressNotify || w.lastRevision >= this.revision) continue;
+      // Also after changes the watcher did not select: its client learns how far it has got.
+      if (!w.selection.progressNotify || w.sentRevision >= this.revision || w.lastRevision > this.revision) continue;
       w.lastRevision = this.revision;
       w.push({
         type: 'BOOKMARK',
@@ -590,6 +601,7 @@ export function createCacher(inner: Storage, opts: CacherOptions): Cacher {
     consistentWaitMs: opts.consistentReadWaitMs ?? consistentDefault,
     relistDelayMs: opts.relistDelayMs ?? 1000,
     startWaitMs: opts.startWaitMs ?? 10_000,
+    proofAfterMs: opts.proofAfterMs ?? 3,
   };
   const tooOldWatch = opts.tooOldWatch ?? 'expire';
   const caches = new Map<string, ResourceCache>();
