@@ -1,14 +1,30 @@
 /**
  * `make bench`: kapi (one replica, embedded store) against a bare fastify HTTPS handler serving the
- * same bytes, measured in the same run. HTTP/2 over mutual TLS, as kubectl and client-go talk to the
- * API server. Prints a table with PASS/FAIL per target and always exits 0 (it is a benchmark) unless
- * the harness itself cannot run.
+ * same bytes, measured in the same run, in JSON and protobuf. HTTP/2 over mutual TLS, as kubectl and
+ * client-go talk to the API server. Also: a list of 10,000 configmaps with resourceVersion=0, watch
+ * fan-out to 1,000 watchers, and the replica's memory per stored configmap (on a fresh replica).
+ * Prints tables with PASS/FAIL per target and always exits 0 (it is a benchmark) unless the harness
+ * itself cannot run or its deadline is reached.
  */
+import Database from 'better-sqlite3';
 import type { ClientHttp2Session } from 'node:http2';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { startBare, type BareServer, type BarePaths, type CapturedBytes } from './bare';
-import { connect, openLineStream, request, runLoad, type ClientTls, type Request, type Stream } from './h2';
+import { startBare, type BareServer, type Captured, type CapturedBytes } from './bare';
+import {
+  ACCEPT,
+  connect,
+  openEventStream,
+  request,
+  runLoad,
+  type ClientTls,
+  type Encoding,
+  type Request,
+  type Stream,
+} from './h2';
+import { listItems, unwrap, watchEvent as pbWatchEvent } from './pb';
 import { startReplica, type Replica } from './replica';
 import { emptyResult, fmt, merge, Samples, table, throughput, type RunResult } from './stats';
 
@@ -17,33 +33,67 @@ const num = (name: string, dflt: number): number => {
   return Number.isFinite(v) && v > 0 ? v : dflt;
 };
 
+const ALL_SCENARIOS = ['get', 'list', 'create', 'watch', 'list10k', 'watch1k', 'mem'] as const;
+type Scenario = (typeof ALL_SCENARIOS)[number];
+
+function scenarios(): Set<Scenario> {
+  const raw = process.env.BENCH_SCENARIOS;
+  if (!raw) return new Set(ALL_SCENARIOS);
+  const out = new Set<Scenario>();
+  for (const s of raw.split(',').map((x) => x.trim().toLowerCase())) {
+    const found = ALL_SCENARIOS.find((a) => a === s);
+    if (!found) throw new Error(`BENCH_SCENARIOS: unknown scenario ${s} (known: ${ALL_SCENARIOS.join(',')})`);
+    out.add(found);
+  }
+  return out;
+}
+
 const CONFIG = {
+  scenarios: scenarios(),
   objects: num('BENCH_OBJECTS', 1000),
   roundMs: num('BENCH_ROUND_MS', 3000),
   warmupMs: num('BENCH_WARMUP_MS', 1000),
-  /** Rounds per target; rounds alternate bare, kapi, bare, kapi, ... */
+  /** Rounds per arm; rounds alternate bare, kapi (JSON), bare, kapi (protobuf), ... */
   rounds: num('BENCH_ROUNDS', 2),
   sessions: num('BENCH_SESSIONS', 4),
   getConcurrency: num('BENCH_GET_CONCURRENCY', 32),
   listConcurrency: num('BENCH_LIST_CONCURRENCY', 1),
   createConcurrency: num('BENCH_CREATE_CONCURRENCY', 16),
+  /** Creates in flight while seeding (list10k, mem). */
+  seedConcurrency: num('BENCH_SEED_CONCURRENCY', 64),
   watchers: num('BENCH_WATCHERS', 100),
   watchEvents: num('BENCH_WATCH_EVENTS', 20),
+  list10kObjects: num('BENCH_LIST10K_OBJECTS', 10_000),
+  list10kRoundMs: num('BENCH_LIST10K_ROUND_MS', 2000),
+  watch1kWatchers: num('BENCH_WATCH1K_WATCHERS', 1000),
+  watch1kSessions: num('BENCH_WATCH1K_SESSIONS', 4),
+  watch1kEvents: num('BENCH_WATCH1K_EVENTS', 10),
+  memObjects: num('BENCH_MEM_OBJECTS', 20_000),
+  /** Seeding for the memory scenario stops after this long, whatever was created by then counts. */
+  memSeedMs: num('BENCH_MEM_SEED_MS', 60_000),
+  memSettleMs: num('BENCH_MEM_SETTLE_MS', 10_000),
   watchTimeoutMs: 5000,
   /** Hard stop for the whole run. */
-  deadlineMs: num('BENCH_DEADLINE_MS', 240_000),
+  deadlineMs: num('BENCH_DEADLINE_MS', 300_000),
 };
 
 const NS = 'bench';
 const NS_CREATE = 'bench-create';
 const NS_WATCH = 'bench-watch';
-const PATHS: BarePaths = {
+const NS_WATCH1K = 'bench-watch1k';
+const NS_10K = 'bench-10k';
+const NS_MEM = 'bench-mem';
+const NS_MEM_WARM = 'bench-mem-warm';
+const PATHS = {
   get: `/api/v1/namespaces/${NS}/configmaps/cm-00000`,
   list: `/api/v1/namespaces/${NS}/configmaps`,
   create: `/api/v1/namespaces/${NS_CREATE}/configmaps`,
   watch: `/api/v1/namespaces/${NS_WATCH}/configmaps`,
+  watch1k: `/api/v1/namespaces/${NS_WATCH1K}/configmaps`,
+  list10k: `/api/v1/namespaces/${NS_10K}/configmaps`,
 };
 const JSON_HEADERS = { accept: 'application/json', 'content-type': 'application/json' };
+const ENCODINGS: Encoding[] = ['json', 'protobuf'];
 
 /** A configmap of a typical small size (~600 bytes of JSON once kapi adds its metadata). */
 function configMap(name: string): Buffer {
@@ -61,6 +111,7 @@ function configMap(name: string): Buffer {
 }
 
 const log = (msg: string): void => console.log(`[bench ${(performance.now() / 1000).toFixed(1)}s] ${msg}`);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Target {
   name: 'bare' | 'kapi';
@@ -80,53 +131,102 @@ async function mustRequest(session: ClientHttp2Session, req: Request, ok: number
   return res.body;
 }
 
-/** Runs `count` requests with `concurrency` in flight; used to seed. */
+/** Runs up to `count` requests with `concurrency` in flight, stopping early at `deadline`; returns how many ran. */
 async function runCount(
   sessions: ClientHttp2Session[],
   count: number,
   concurrency: number,
   next: (i: number) => Request,
   ok: number[],
-): Promise<void> {
+  deadline = Number.POSITIVE_INFINITY,
+): Promise<number> {
   let i = 0;
+  let done = 0;
   const worker = async (w: number): Promise<void> => {
-    while (i < count) {
+    while (i < count && performance.now() < deadline) {
       const req = next(i++);
       await mustRequest(sessions[w % sessions.length], req, ok);
+      done++;
     }
   };
   await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
+  return done;
 }
 
-interface Pair {
-  bare: RunResult;
-  kapi: RunResult;
+async function seed(sessions: ClientHttp2Session[], ns: string, count: number, prefix = 'cm-', pad = 5): Promise<void> {
+  const t0 = performance.now();
+  await runCount(
+    sessions,
+    count,
+    CONFIG.seedConcurrency,
+    (i) => ({
+      method: 'POST',
+      path: `/api/v1/namespaces/${ns}/configmaps`,
+      body: configMap(`${prefix}${String(i).padStart(pad, '0')}`),
+    }),
+    [201],
+  );
+  const ms = performance.now() - t0;
+  log(`seeded ${count} configmaps in ${ns} in ${fmt(ms, 0)} ms (${fmt((count * 1000) / ms, 0)}/s)`);
 }
 
-/** Warm both up, then alternate bare, kapi, bare, kapi, ... for CONFIG.rounds rounds each. */
+async function ensureNamespace(session: ClientHttp2Session, ns: string): Promise<void> {
+  const body = Buffer.from(JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }));
+  await mustRequest(session, { method: 'POST', path: '/api/v1/namespaces', body }, [201, 409]);
+}
+
+/** One arm of an interleaved measurement: a target driven with one kind of request. */
+interface Arm {
+  key: string;
+  target: Target;
+  next: (i: number) => Request;
+}
+
+/** Warm every arm up, then run the arms in turn, CONFIG.rounds rounds each. */
 async function interleaved(
-  targets: Target[],
+  arms: Arm[],
   concurrency: number,
-  next: (t: Target) => (i: number) => Request,
   expectStatus: number,
-): Promise<Pair> {
-  const out: Pair = { bare: emptyResult(), kapi: emptyResult() };
-  for (const t of targets) {
-    await runLoad({ sessions: t.sessions, concurrency, durationMs: CONFIG.warmupMs, next: next(t), expectStatus });
+  roundMs = CONFIG.roundMs,
+): Promise<Map<string, RunResult>> {
+  const out = new Map<string, RunResult>(arms.map((a) => [a.key, emptyResult()]));
+  for (const a of arms) {
+    await runLoad({
+      sessions: a.target.sessions,
+      concurrency,
+      durationMs: CONFIG.warmupMs,
+      next: a.next,
+      expectStatus,
+    });
   }
   for (let r = 0; r < CONFIG.rounds; r++) {
-    for (const t of targets) {
+    for (const a of arms) {
       const res = await runLoad({
-        sessions: t.sessions,
+        sessions: a.target.sessions,
         concurrency,
-        durationMs: CONFIG.roundMs,
-        next: next(t),
+        durationMs: roundMs,
+        next: a.next,
         expectStatus,
       });
-      merge(out[t.name], res);
+      const into = out.get(a.key);
+      if (into) merge(into, res);
     }
   }
   return out;
+}
+
+const getReq = (p: string, enc: Encoding) => (): Request => ({
+  method: 'GET',
+  path: p,
+  headers: { accept: ACCEPT[enc] },
+});
+
+/** Arms bare/kapi x JSON/protobuf for one GET path; keys `<target>/<encoding>`. */
+function getArms(targets: Target[], p: string): Arm[] {
+  const arms: Arm[] = [];
+  for (const enc of ENCODINGS)
+    for (const t of targets) arms.push({ key: `${t.name}/${enc}`, target: t, next: getReq(p, enc) });
+  return arms;
 }
 
 interface WatchResult {
@@ -145,25 +245,35 @@ interface WatchSet {
   result: WatchResult;
 }
 
-function eventName(line: Buffer): { type: string; name: string } | undefined {
+function decodeEvent(enc: Encoding, ev: Buffer): { type: string; name: string } | undefined {
+  if (enc === 'protobuf') return pbWatchEvent(ev);
   try {
-    const ev = JSON.parse(line.toString()) as { type?: string; object?: { metadata?: { name?: string } } };
-    return { type: ev.type ?? '', name: ev.object?.metadata?.name ?? '' };
+    const e = JSON.parse(ev.toString()) as { type?: string; object?: { metadata?: { name?: string } } };
+    return { type: e.type ?? '', name: e.object?.metadata?.name ?? '' };
   } catch {
     return undefined;
   }
 }
 
+interface FanOut {
+  path: string;
+  encoding: Encoding;
+  watchers: number;
+  /** Connections per target; the watchers' streams are spread over them round-robin. */
+  sessions: number;
+  events: number;
+  rvFor: (t: Target) => Promise<string>;
+  bareEventName: string;
+}
+
 /**
- * Watch fan-out: CONFIG.watchers watchers (one HTTP/2 connection each, like as many separate clients)
- * on each target; one create per round; every watcher must see the ADDED event. Rounds alternate
- * between the targets.
+ * Watch fan-out: `watchers` watch streams over `sessions` connections on each target; one create
+ * per round; every watcher must see the ADDED event. Rounds alternate between the targets.
  */
 async function watchFanOut(
   targets: Target[],
   tls: ClientTls,
-  rvFor: (t: Target) => string,
-  bareEventName: string,
+  opts: FanOut,
 ): Promise<Record<Target['name'], WatchResult>> {
   let expected = '';
   let pendingAt: number[] = [];
@@ -172,66 +282,69 @@ async function watchFanOut(
   let current: Target['name'] = 'bare';
 
   const sets: WatchSet[] = [];
-  for (const t of targets) {
-    const sessions = await openSessions(t.url, tls, CONFIG.watchers);
-    const path = `${PATHS.watch}?watch=true&resourceVersion=${rvFor(t)}`;
-    const streams = sessions.map((s, idx) =>
-      openLineStream(s, path, (line, at) => {
-        if (current !== t.name || pendingAt[idx] >= 0) return;
-        const ev = eventName(line);
-        if (!ev || ev.type !== 'ADDED' || ev.name !== expected) return;
-        pendingAt[idx] = at;
-        if (--pendingCount === 0) onAllDelivered?.();
-      }),
-    );
-    const statuses = await Promise.all(streams.map((s) => s.ready));
-    const bad = statuses.filter((s) => s !== 200);
-    if (bad.length > 0) throw new Error(`${t.name}: ${bad.length} watch requests failed (${bad[0]})`);
-    sets.push({
-      target: t,
-      sessions,
-      streams,
-      result: { fromSend: new Samples(), fromResponse: new Samples(), createLatency: new Samples(), missed: 0 },
-    });
-  }
-
-  const round = async (set: WatchSet, i: number, record: boolean): Promise<void> => {
-    const t = set.target;
-    current = t.name;
-    const name = `cm-w-${t.name}-${i}`;
-    expected = t.name === 'kapi' ? name : bareEventName;
-    pendingAt = new Array<number>(CONFIG.watchers).fill(-1);
-    pendingCount = CONFIG.watchers;
-    const delivered = new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), CONFIG.watchTimeoutMs);
-      onAllDelivered = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-    });
-    const t0 = performance.now();
-    await mustRequest(t.sessions[0], { method: 'POST', path: PATHS.watch, body: configMap(name) }, [201]);
-    const t1 = performance.now();
-    await delivered;
-    onAllDelivered = undefined;
-    if (!record) return;
-    set.result.createLatency.add(t1 - t0);
-    for (const at of pendingAt) {
-      if (at < 0) {
-        set.result.missed++;
-      } else {
-        set.result.fromSend.add(at - t0);
-        set.result.fromResponse.add(at - t1);
-      }
-    }
-  };
-
   try {
+    for (const t of targets) {
+      const sessions = await openSessions(t.url, tls, opts.sessions);
+      const set: WatchSet = {
+        target: t,
+        sessions,
+        streams: [],
+        result: { fromSend: new Samples(), fromResponse: new Samples(), createLatency: new Samples(), missed: 0 },
+      };
+      sets.push(set);
+      const p = `${opts.path}?watch=true&resourceVersion=${await opts.rvFor(t)}`;
+      for (let idx = 0; idx < opts.watchers; idx++) {
+        set.streams.push(
+          openEventStream(sessions[idx % sessions.length], p, opts.encoding, (raw, at) => {
+            if (current !== t.name || pendingAt[idx] >= 0) return;
+            const ev = decodeEvent(opts.encoding, raw);
+            if (!ev || ev.type !== 'ADDED' || ev.name !== expected) return;
+            pendingAt[idx] = at;
+            if (--pendingCount === 0) onAllDelivered?.();
+          }),
+        );
+      }
+      const statuses = await Promise.all(set.streams.map((s) => s.ready.catch(() => -1)));
+      const bad = statuses.filter((s) => s !== 200);
+      if (bad.length > 0) throw new Error(`${t.name}: ${bad.length} watch requests failed (${bad[0]})`);
+    }
+
+    const round = async (set: WatchSet, i: number, record: boolean): Promise<void> => {
+      const t = set.target;
+      current = t.name;
+      const name = `cm-w-${opts.encoding}-${t.name}-${i}`;
+      expected = t.name === 'kapi' ? name : opts.bareEventName;
+      pendingAt = new Array<number>(opts.watchers).fill(-1);
+      pendingCount = opts.watchers;
+      const delivered = new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), CONFIG.watchTimeoutMs);
+        onAllDelivered = () => {
+          clearTimeout(timer);
+          resolve(true);
+        };
+      });
+      const t0 = performance.now();
+      await mustRequest(t.sessions[0], { method: 'POST', path: opts.path, body: configMap(name) }, [201]);
+      const t1 = performance.now();
+      await delivered;
+      onAllDelivered = undefined;
+      if (!record) return;
+      set.result.createLatency.add(t1 - t0);
+      for (const at of pendingAt) {
+        if (at < 0) {
+          set.result.missed++;
+        } else {
+          set.result.fromSend.add(at - t0);
+          set.result.fromResponse.add(at - t1);
+        }
+      }
+    };
+
     for (const set of sets) for (let w = 0; w < 3; w++) await round(set, -1 - w, false);
-    for (let i = 0; i < CONFIG.watchEvents; i++) {
+    for (let i = 0; i < opts.events; i++) {
       for (const set of sets) {
         await round(set, i, true);
-        await new Promise((r) => setTimeout(r, 10));
+        await sleep(10);
       }
     }
   } finally {
@@ -245,61 +358,147 @@ async function watchFanOut(
   return out;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Memory
+
+function procStatus(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string): number => {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+    if (!m) throw new Error(`/proc/${pid}/status has no ${field}`);
+    return Number(m[1]) * 1024;
+  };
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+/** Waits `ms` with the replica idle, sampling its RSS every 500 ms; returns the last and the lowest sample. */
+async function settle(pid: number, ms: number): Promise<{ last: number; min: number }> {
+  let min = Number.POSITIVE_INFINITY;
+  let last = 0;
+  const end = performance.now() + ms;
+  do {
+    await sleep(500);
+    last = procStatus(pid).rss;
+    min = Math.min(min, last);
+  } while (performance.now() < end);
+  return { last, min };
+}
+
+interface MemResult {
+  requested: number;
+  created: number;
+  seedMs: number;
+  before: { last: number; min: number };
+  after: { last: number; min: number };
+  peak: number;
+  /** Average length of the stored value (kapi.db, the kine table), or undefined if it could not be read. */
+  storedValue: number | undefined;
+  storedRows: number;
+  /** Protobuf GET body (the `k8s\0` envelope) and the ConfigMap message inside it, of one sample object. */
+  getProtobuf: number;
+  itemProtobuf: number;
+}
+
+/** Average stored value length of the configmaps in `ns`, read from the replica's SQLite file (read-only). */
+function storedValueSize(dataDir: string, ns: string): { avg: number; rows: number } | undefined {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path.join(dataDir, 'kapi.db'), { readonly: true, fileMustExist: true });
+    // The seeded objects only (not kube-root-ca.crt).
+    const prefix = `/registry/configmaps/${ns}/cm-`;
+    const row = db
+      .prepare<[string, string], { n: number; avg: number | null }>(
+        'SELECT COUNT(*) AS n, AVG(LENGTH(value)) AS avg FROM kine WHERE name >= ? AND name < ? AND created = 1 AND deleted = 0',
+      )
+      .get(prefix, `${prefix.slice(0, -1)}.`);
+    return row && row.avg !== null ? { avg: row.avg, rows: row.n } : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    db?.close();
+  }
+}
+
+/**
+ * A fresh replica: warm it up with 1,000 creates in another namespace, settle and sample its RSS,
+ * seed CONFIG.memObjects configmaps (CONFIG.seedConcurrency in flight, time-bounded), settle and
+ * sample again. No server code: the replica's RSS is read from /proc/<pid>/status.
+ */
+async function memScenario(track: (r: Replica | undefined) => void): Promise<MemResult> {
+  log('mem: starting a fresh kapi (embedded store)');
+  const replica = await startReplica();
+  track(replica);
+  const sessions = await openSessions(replica.url, replica.client, CONFIG.sessions);
+  try {
+    const admin = sessions[0];
+    await ensureNamespace(admin, NS_MEM);
+    await ensureNamespace(admin, NS_MEM_WARM);
+    await seed(sessions, NS_MEM_WARM, 1000, 'warm-');
+    log(`mem: settling ${CONFIG.memSettleMs} ms before seeding`);
+    const before = await settle(replica.pid, CONFIG.memSettleMs);
+    const t0 = performance.now();
+    const created = await runCount(
+      sessions,
+      CONFIG.memObjects,
+      CONFIG.seedConcurrency,
+      (i) => ({
+        method: 'POST',
+        path: `/api/v1/namespaces/${NS_MEM}/configmaps`,
+        body: configMap(`cm-${String(i).padStart(6, '0')}`),
+      }),
+      [201],
+      t0 + CONFIG.memSeedMs,
+    );
+    const seedMs = performance.now() - t0;
+    log(
+      `mem: created ${created} of ${CONFIG.memObjects} configmaps in ${fmt(seedMs, 0)} ms; settling ${CONFIG.memSettleMs} ms`,
+    );
+    const after = await settle(replica.pid, CONFIG.memSettleMs);
+    const peak = procStatus(replica.pid).hwm;
+    const sample = `/api/v1/namespaces/${NS_MEM}/configmaps/cm-000000`;
+    const pbGet = await mustRequest(
+      admin,
+      { method: 'GET', path: sample, headers: { accept: ACCEPT.protobuf } },
+      [200],
+    );
+    const stored = storedValueSize(replica.dataDir, NS_MEM);
+    return {
+      requested: CONFIG.memObjects,
+      created,
+      seedMs,
+      before,
+      after,
+      peak,
+      storedValue: stored?.avg,
+      storedRows: stored?.rows ?? 0,
+      getProtobuf: pbGet.length,
+      itemProtobuf: unwrap(pbGet).length,
+    };
+  } finally {
+    for (const s of sessions) if (!s.closed) s.destroy();
+    await replica.stop().catch(() => undefined);
+    track(undefined);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
 const pass = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
 const lat = (s: Samples): string => `${fmt(s.percentile(50), 2)} / ${fmt(s.percentile(99), 2)}`;
+const mib = (b: number): string => `${fmt(b / (1024 * 1024), 1)} MiB`;
 
-function report(get: Pair, list: Pair, create: Pair, watch: Record<Target['name'], WatchResult>): void {
-  const getRatio = throughput(get.kapi) / throughput(get.bare);
-  const listRatio = list.kapi.latency.mean() / list.bare.latency.mean();
-  const createRatio = throughput(create.kapi) / throughput(create.bare);
-  const watchP99 = watch.kapi.fromSend.percentile(99);
-  const row = (name: string, p: Pair, ratio: string, target: string, result: string): string[] => [
-    name,
-    fmt(throughput(p.bare)),
-    fmt(throughput(p.kapi)),
-    lat(p.bare.latency),
-    lat(p.kapi.latency),
-    `${p.bare.errors}/${p.kapi.errors}`,
-    ratio,
-    target,
-    result,
-  ];
-  const rows = [
-    row(
-      `get (c=${CONFIG.getConcurrency})`,
-      get,
-      `${fmt(getRatio, 2)} (throughput kapi/bare)`,
-      '>= 0.5',
-      pass(getRatio >= 0.5),
-    ),
-    row(
-      `list ${CONFIG.objects} (c=${CONFIG.listConcurrency})`,
-      list,
-      `${fmt(listRatio, 2)} (mean time kapi/bare)`,
-      '<= 3',
-      pass(listRatio <= 3),
-    ),
-    row(
-      `create (c=${CONFIG.createConcurrency})`,
-      create,
-      `${fmt(createRatio, 3)} (throughput kapi/bare)`,
-      '(none)',
-      'info',
-    ),
-    [
-      `watch fan-out (${CONFIG.watchers} watchers x ${CONFIG.watchEvents} events)`,
-      '-',
-      '-',
-      lat(watch.bare.fromSend),
-      lat(watch.kapi.fromSend),
-      `${watch.bare.missed}/${watch.kapi.missed} missed`,
-      `p99 ${fmt(watchP99, 2)} ms`,
-      'p99 < 50 ms',
-      pass(watchP99 < 50 && watch.kapi.missed === 0),
-    ],
-  ];
+const report = {
+  rows: [] as string[][],
+  lines: [] as string[],
+  memRows: [] as string[][],
+  sizes: [] as string[],
+};
+
+function printReport(): void {
   const header = [
     'scenario',
+    'enc',
     'bare req/s',
     'kapi req/s',
     'bare p50/p99 ms',
@@ -310,37 +509,168 @@ function report(get: Pair, list: Pair, create: Pair, watch: Record<Target['name'
     'result',
   ];
   console.log('');
-  console.log(table(header, rows));
+  if (report.rows.length > 0) console.log(table(header, report.rows));
+  if (report.memRows.length > 0) {
+    console.log('');
+    console.log(
+      table(
+        [
+          'memory',
+          'objects',
+          'seed/s',
+          'RSS before',
+          'RSS after',
+          'peak RSS',
+          'B/object',
+          'stored value B',
+          'ratio',
+          'target',
+          'result',
+        ],
+        report.memRows,
+      ),
+    );
+  }
   console.log('');
-  console.log(
-    `watch delivery is measured from sending the create to each watcher's receipt of the ADDED event; ` +
-      `from the create's response instead: bare ${lat(watch.bare.fromResponse)} ms, kapi ${lat(watch.kapi.fromResponse)} ms ` +
-      `(create latency p50/p99: bare ${lat(watch.bare.createLatency)} ms, kapi ${lat(watch.kapi.createLatency)} ms).`,
-  );
-  console.log(
-    `bytes per response: get ${fmt(get.kapi.bytes / Math.max(1, get.kapi.requests), 0)}, ` +
-      `list ${fmt(list.kapi.bytes / Math.max(1, list.kapi.requests), 0)}.`,
-  );
+  for (const l of report.lines) console.log(l);
+  if (report.sizes.length > 0) console.log(`bytes per response: ${report.sizes.join(', ')}.`);
+}
+
+function pairRow(
+  name: string,
+  enc: Encoding,
+  bare: RunResult,
+  kapi: RunResult,
+  ratio: string,
+  target: string,
+  result: string,
+): string[] {
+  return [
+    name,
+    enc,
+    fmt(throughput(bare)),
+    fmt(throughput(kapi)),
+    lat(bare.latency),
+    lat(kapi.latency),
+    `${bare.errors}/${kapi.errors}`,
+    ratio,
+    target,
+    result,
+  ];
+}
+
+function watchRow(name: string, enc: Encoding, w: Record<Target['name'], WatchResult>, target?: number): string[] {
+  const p99 = w.kapi.fromSend.percentile(99);
+  return [
+    name,
+    enc,
+    '-',
+    '-',
+    lat(w.bare.fromSend),
+    lat(w.kapi.fromSend),
+    `${w.bare.missed}/${w.kapi.missed} missed`,
+    `p99 ${fmt(p99, 2)} ms`,
+    target === undefined ? '(none)' : `p99 < ${target} ms`,
+    target === undefined ? (w.kapi.missed === 0 ? 'info' : 'info (missed)') : pass(p99 < target && w.kapi.missed === 0),
+  ];
+}
+
+const must = (m: Map<string, RunResult>, k: string): RunResult => {
+  const r = m.get(k);
+  if (!r) throw new Error(`no result for ${k}`);
+  return r;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+async function capture(session: ClientHttp2Session, p: string, enc: Encoding): Promise<Captured> {
+  const res = await request(session, { method: 'GET', path: p, headers: { accept: ACCEPT[enc] } });
+  if (res.status !== 200) throw new Error(`capture ${enc} ${p}: ${res.status} ${res.body.toString().slice(0, 300)}`);
+  const contentType = String(res.headers['content-type'] ?? '');
+  if (enc === 'protobuf' && !contentType.startsWith('application/vnd.kubernetes.protobuf')) {
+    throw new Error(`capture ${p}: asked for protobuf, got ${contentType}`);
+  }
+  return { body: res.body, contentType };
+}
+
+function countItems(c: Captured, enc: Encoding): number {
+  if (enc === 'protobuf') return listItems(c.body).length;
+  return (JSON.parse(c.body.toString()) as { items?: unknown[] }).items?.length ?? 0;
+}
+
+async function listRv(session: ClientHttp2Session, p: string): Promise<string> {
+  const body = await mustRequest(session, { method: 'GET', path: p }, [200]);
+  return (JSON.parse(body.toString()) as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion ?? '0';
+}
+
+/** Creates one configmap on `p` and returns kapi's ADDED event for it in both encodings. */
+async function captureWatchEvent(
+  replica: Replica,
+  tls: ClientTls,
+  admin: ClientHttp2Session,
+  p: string,
+  name: string,
+): Promise<Record<Encoding, Buffer>> {
+  const rv = await listRv(admin, p);
+  const session = await connect(replica.url, tls);
+  const streams: Stream[] = [];
+  try {
+    const got = ENCODINGS.map(
+      (enc) =>
+        new Promise<Buffer>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no ${enc} watch event from kapi within 5 s`)), 5000);
+          const s = openEventStream(session, `${p}?watch=true&resourceVersion=${rv}`, enc, (ev) => {
+            const e = decodeEvent(enc, ev);
+            if (e?.type === 'ADDED' && e.name === name) {
+              clearTimeout(timer);
+              const framed =
+                enc === 'json'
+                  ? Buffer.concat([ev, Buffer.from('\n')])
+                  : Buffer.concat([Buffer.from([0, 0, 0, 0]), ev]);
+              if (enc === 'protobuf') framed.writeUInt32BE(ev.length, 0);
+              resolve(framed);
+            }
+          });
+          streams.push(s);
+        }),
+    );
+    const statuses = await Promise.all(streams.map((s) => s.ready));
+    if (statuses.some((s) => s !== 200)) throw new Error(`watch: ${statuses.join(',')}`);
+    await mustRequest(admin, { method: 'POST', path: p, body: configMap(name) }, [201]);
+    const [json, protobuf] = await Promise.all(got);
+    return { json, protobuf };
+  } finally {
+    for (const s of streams) s.close();
+    session.close();
+  }
 }
 
 async function main(): Promise<void> {
   const started = Date.now();
   const cpus = os.cpus();
+  const sel = CONFIG.scenarios;
   console.log(
     `kapi bench ${new Date(started).toISOString()} — ${cpus.length} x ${cpus[0]?.model ?? '?'}, node ${process.version}, ` +
       `HTTP/2 over mutual TLS, ${CONFIG.sessions} connections per load target, ` +
-      `${CONFIG.rounds} x ${CONFIG.roundMs} ms rounds per target (interleaved bare/kapi) after ${CONFIG.warmupMs} ms warm-up`,
+      `${CONFIG.rounds} x ${CONFIG.roundMs} ms rounds per arm (interleaved bare/kapi, JSON/protobuf) after ${CONFIG.warmupMs} ms warm-up; ` +
+      `scenarios ${[...sel].join(',')}`,
   );
+  if (sel.has('mem') && CONFIG.memObjects < 100_000) {
+    console.log(
+      `note: the memory scenario seeds ${CONFIG.memObjects} configmaps (the issue's figure is 100,000; ` +
+        `BENCH_MEM_OBJECTS=100000 BENCH_MEM_SEED_MS=180000 for that, about 3 minutes on its own) to keep the whole run near 3 minutes`,
+    );
+  }
 
-  let replica: Replica | undefined;
+  const replicas = new Set<Replica>();
   let bare: BareServer | undefined;
   const toClose: ClientHttp2Session[] = [];
   const cleanup = async (): Promise<void> => {
     for (const s of toClose) if (!s.closed) s.destroy();
     await bare?.close().catch(() => undefined);
     bare = undefined;
-    await replica?.stop().catch(() => undefined);
-    replica = undefined;
+    for (const r of replicas) await r.stop().catch(() => undefined);
+    replicas.clear();
   };
   const onSignal = (sig: NodeJS.Signals): void => {
     log(`${sig}: stopping`);
@@ -349,128 +679,315 @@ async function main(): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const watchdog = setTimeout(() => {
-    log(`deadline of ${CONFIG.deadlineMs} ms reached: stopping`);
+    log(`deadline of ${CONFIG.deadlineMs} ms reached: stopping; results so far:`);
+    printReport();
     void cleanup().finally(() => process.exit(1));
   }, CONFIG.deadlineMs);
   watchdog.unref();
 
   try {
-    log('starting kapi (embedded store)');
-    replica = await startReplica();
-    log(`kapi pid ${replica.pid} at ${replica.url}`);
-    const tls = replica.client;
-    const kapiSessions = await openSessions(replica.url, tls, CONFIG.sessions);
-    toClose.push(...kapiSessions);
-    const admin = kapiSessions[0];
+    const needsMain = [...sel].some((s) => s !== 'mem');
+    if (needsMain) await mainScenarios(replicas, (b) => (bare = b), toClose);
+    // Free the CPU and memory of the first replica before measuring a fresh one.
+    for (const s of toClose) if (!s.closed) s.destroy();
+    await bare?.close().catch(() => undefined);
+    bare = undefined;
+    for (const r of replicas) await r.stop().catch(() => undefined);
+    replicas.clear();
 
-    for (const ns of [NS, NS_CREATE, NS_WATCH]) {
-      const body = Buffer.from(JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }));
-      await mustRequest(admin, { method: 'POST', path: '/api/v1/namespaces', body }, [201, 409]);
-    }
-    const seedStart = performance.now();
-    await runCount(
-      kapiSessions,
-      CONFIG.objects,
-      16,
-      (i) => ({
-        method: 'POST',
-        path: `/api/v1/namespaces/${NS}/configmaps`,
-        body: configMap(`cm-${String(i).padStart(5, '0')}`),
-      }),
-      [201],
-    );
-    log(`seeded ${CONFIG.objects} configmaps in ${fmt(performance.now() - seedStart, 0)} ms`);
-
-    // Capture the exact bytes kapi serves.
-    const getRes = await request(admin, { method: 'GET', path: PATHS.get, headers: { accept: 'application/json' } });
-    const listRes = await request(admin, { method: 'GET', path: PATHS.list, headers: { accept: 'application/json' } });
-    if (getRes.status !== 200 || listRes.status !== 200) {
-      throw new Error(`capture failed: get ${getRes.status}, list ${listRes.status}`);
-    }
-    const items = (JSON.parse(listRes.body.toString()) as { items?: unknown[] }).items?.length ?? 0;
-    if (items !== CONFIG.objects) throw new Error(`list returned ${items} items, want ${CONFIG.objects}`);
-    const watchList = JSON.parse(
-      (await mustRequest(admin, { method: 'GET', path: PATHS.watch }, [200])).toString(),
-    ) as {
-      metadata?: { resourceVersion?: string };
-    };
-    const watchRv = watchList.metadata?.resourceVersion ?? '0';
-
-    // One kapi watch event, to replay from the bare server.
-    const captureSession = await connect(replica.url, tls);
-    toClose.push(captureSession);
-    const captureName = 'cm-w-capture';
-    const watchEvent = await new Promise<Buffer>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no watch event from kapi within 5 s')), 5000);
-      const stream = openLineStream(captureSession, `${PATHS.watch}?watch=true&resourceVersion=${watchRv}`, (line) => {
-        const ev = eventName(line);
-        if (ev?.type === 'ADDED' && ev.name === captureName) {
-          clearTimeout(timer);
-          stream.close();
-          resolve(Buffer.concat([line, Buffer.from('\n')]));
-        }
-      });
-      const trigger = async (): Promise<void> => {
-        const status = await stream.ready;
-        if (status !== 200) throw new Error(`watch: ${status}`);
-        await mustRequest(admin, { method: 'POST', path: PATHS.watch, body: configMap(captureName) }, [201]);
-      };
-      trigger().catch(reject);
-    });
-    captureSession.close();
-    const captured: CapturedBytes = {
-      getBody: getRes.body,
-      getContentType: String(getRes.headers['content-type'] ?? 'application/json'),
-      listBody: listRes.body,
-      listContentType: String(listRes.headers['content-type'] ?? 'application/json'),
-      watchEvent,
-    };
-    log(
-      `captured get ${captured.getBody.length} B, list ${captured.listBody.length} B, watch event ${watchEvent.length} B`,
-    );
-
-    bare = await startBare(replica.serving, PATHS, captured);
-    log(`bare fastify at ${bare.url}`);
-    const bareSessions = await openSessions(bare.url, tls, CONFIG.sessions);
-    toClose.push(...bareSessions);
-    const targets: Target[] = [
-      { name: 'bare', url: bare.url, sessions: bareSessions },
-      { name: 'kapi', url: replica.url, sessions: kapiSessions },
-    ];
-    // Same bytes both ways, or the comparison means nothing.
-    const bareGet = await request(bareSessions[0], { method: 'GET', path: PATHS.get });
-    const bareList = await request(bareSessions[0], { method: 'GET', path: PATHS.list });
-    if (!bareGet.body.equals(captured.getBody) || !bareList.body.equals(captured.listBody)) {
-      throw new Error('bare server does not serve the captured bytes');
+    if (sel.has('mem')) {
+      let memReplica: Replica | undefined;
+      try {
+        const m = await memScenario((r) => {
+          if (memReplica) replicas.delete(memReplica);
+          memReplica = r;
+          if (r) replicas.add(r);
+        });
+        const growth = m.after.min - m.before.min;
+        const perObject = growth / Math.max(1, m.created);
+        const value = m.storedValue ?? m.getProtobuf;
+        const ratio = perObject / value;
+        const partial = m.created < m.requested ? ` (of ${m.requested}: seeding time bound)` : '';
+        report.memRows.push([
+          'RSS growth / objects',
+          `${m.created}${partial}`,
+          fmt((m.created * 1000) / m.seedMs, 0),
+          mib(m.before.min),
+          mib(m.after.min),
+          mib(m.peak),
+          fmt(perObject, 0),
+          fmt(value, 0),
+          `${fmt(ratio, 2)}x`,
+          '<= 2.5x',
+          pass(ratio <= 2.5),
+        ]);
+        report.lines.push(
+          `memory: a fresh replica, warmed with 1,000 creates, settled ${CONFIG.memSettleMs} ms, then ${m.created} configmaps ` +
+            `created ${CONFIG.seedConcurrency} in flight over ${CONFIG.sessions} HTTP/2 connections and settled again; RSS ` +
+            `(VmRSS, lowest sample while settling) ${mib(m.before.min)} -> ${mib(m.after.min)} (last samples ` +
+            `${mib(m.before.last)} -> ${mib(m.after.last)}). Stored value: ${
+              m.storedValue === undefined
+                ? `kapi.db unreadable, protobuf GET body used (${m.getProtobuf} B)`
+                : `mean length of ${m.storedRows} values in kapi.db ${fmt(m.storedValue, 1)} B`
+            }; protobuf GET body ${m.getProtobuf} B, ConfigMap message inside it ${m.itemProtobuf} B. RSS growth ` +
+            `counts everything the process kept (caches, V8 heap not yet collected, SQLite pages), not only the watch cache.`,
+        );
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        log(`mem scenario failed: ${msg}`);
+        report.memRows.push(['RSS growth / objects', '-', '-', '-', '-', '-', '-', '-', '-', '<= 2.5x', 'error']);
+        report.lines.push(`memory scenario failed: ${msg}`);
+      }
     }
 
-    const get = () => (): Request => ({ method: 'GET', path: PATHS.get, headers: { accept: 'application/json' } });
-    const list = () => (): Request => ({ method: 'GET', path: PATHS.list, headers: { accept: 'application/json' } });
-    let created = 0;
-    const create = (t: Target) => (): Request => ({
-      method: 'POST',
-      path: PATHS.create,
-      headers: JSON_HEADERS,
-      body: configMap(`cm-c-${t.name}-${created++}`),
-    });
-
-    log(`get: ${CONFIG.getConcurrency} in flight`);
-    const getRes2 = await interleaved(targets, CONFIG.getConcurrency, get, 200);
-    log(`list of ${CONFIG.objects}: ${CONFIG.listConcurrency} in flight`);
-    const listRes2 = await interleaved(targets, CONFIG.listConcurrency, list, 200);
-    log(`create: ${CONFIG.createConcurrency} in flight`);
-    const createRes = await interleaved(targets, CONFIG.createConcurrency, create, 201);
-    log(`watch fan-out: ${CONFIG.watchers} watchers per target, ${CONFIG.watchEvents} events each`);
-    const captureEvent = eventName(watchEvent);
-    const watch = await watchFanOut(targets, tls, (t) => (t.name === 'kapi' ? watchRv : '0'), captureEvent?.name ?? '');
-
-    report(getRes2, listRes2, createRes, watch);
+    printReport();
     console.log(`\ntotal ${fmt((Date.now() - started) / 1000, 1)} s`);
   } finally {
     clearTimeout(watchdog);
     await cleanup();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Everything measured on one replica next to the bare server: get, list, create, watch, list10k, watch1k. */
+async function mainScenarios(
+  replicas: Set<Replica>,
+  setBare: (b: BareServer) => void,
+  toClose: ClientHttp2Session[],
+): Promise<void> {
+  const sel = CONFIG.scenarios;
+  log('starting kapi (embedded store)');
+  const replica = await startReplica();
+  replicas.add(replica);
+  log(`kapi pid ${replica.pid} at ${replica.url}`);
+  const tls = replica.client;
+  const kapiSessions = await openSessions(replica.url, tls, CONFIG.sessions);
+  toClose.push(...kapiSessions);
+  const admin = kapiSessions[0];
+
+  for (const ns of [NS, NS_CREATE, NS_WATCH, NS_WATCH1K, NS_10K]) await ensureNamespace(admin, ns);
+  if (sel.has('get') || sel.has('list')) await seed(kapiSessions, NS, CONFIG.objects);
+
+  // Capture the exact bytes kapi serves, in both encodings.
+  const gets: CapturedBytes['gets'] = [];
+  const captured = new Map<string, Record<Encoding, Captured>>();
+  const captureBoth = async (key: string, p: string, wantItems?: number): Promise<void> => {
+    const both = { json: await capture(admin, p, 'json'), protobuf: await capture(admin, p, 'protobuf') };
+    // At least the seeded objects; the namespace may also hold kube-root-ca.crt.
+    for (const enc of ENCODINGS) {
+      const n = countItems(both[enc], enc);
+      if (wantItems !== undefined && (n < wantItems || n > wantItems + 1)) {
+        throw new Error(`${enc} list ${p} returned ${n} items, want ${wantItems}`);
+      }
+    }
+    captured.set(key, both);
+    gets.push({ path: p.split('?')[0], ...both });
+    report.sizes.push(`${key} JSON ${both.json.body.length} B / protobuf ${both.protobuf.body.length} B`);
+  };
+  if (sel.has('get') || sel.has('list')) {
+    await captureBoth('get', PATHS.get);
+    await captureBoth(`list ${CONFIG.objects}`, PATHS.list, CONFIG.objects);
+  }
+  if (sel.has('list10k')) {
+    await seed(kapiSessions, NS_10K, CONFIG.list10kObjects);
+    await captureBoth(`list ${CONFIG.list10kObjects}`, `${PATHS.list10k}?resourceVersion=0`, CONFIG.list10kObjects);
+  }
+  const watchEvent = await captureWatchEvent(replica, tls, admin, PATHS.watch, 'cm-w-capture');
+  const bareEventName = decodeEvent('json', watchEvent.json)?.name ?? '';
+  if (decodeEvent('protobuf', watchEvent.protobuf.subarray(4))?.name !== bareEventName) {
+    throw new Error('the protobuf watch event does not carry the created object');
+  }
+  report.sizes.push(`watch event JSON ${watchEvent.json.length} B / protobuf ${watchEvent.protobuf.length} B`);
+  log(`captured ${report.sizes.join(', ')}`);
+
+  const bare = await startBare(
+    replica.serving,
+    { create: PATHS.create, watch: [PATHS.watch, PATHS.watch1k] },
+    { gets, watchEvent },
+  );
+  setBare(bare);
+  log(`bare fastify at ${bare.url}`);
+  const bareSessions = await openSessions(bare.url, tls, CONFIG.sessions);
+  toClose.push(...bareSessions);
+  const targets: Target[] = [
+    { name: 'bare', url: bare.url, sessions: bareSessions },
+    { name: 'kapi', url: replica.url, sessions: kapiSessions },
+  ];
+  // Same bytes both ways, or the comparison means nothing.
+  for (const g of gets) {
+    for (const enc of ENCODINGS) {
+      const res = await request(bareSessions[0], { method: 'GET', path: g.path, headers: { accept: ACCEPT[enc] } });
+      const want = g[enc]?.body;
+      if (!want || !res.body.equals(want)) throw new Error(`bare server does not serve the captured ${enc} ${g.path}`);
+    }
+  }
+
+  if (sel.has('get')) {
+    log(`get: ${CONFIG.getConcurrency} in flight, JSON and protobuf`);
+    const r = await interleaved(getArms(targets, PATHS.get), CONFIG.getConcurrency, 200);
+    for (const enc of ENCODINGS) {
+      const b = must(r, `bare/${enc}`);
+      const k = must(r, `kapi/${enc}`);
+      const ratio = throughput(k) / throughput(b);
+      report.rows.push(
+        pairRow(
+          `get (c=${CONFIG.getConcurrency})`,
+          enc,
+          b,
+          k,
+          `${fmt(ratio, 2)} (throughput k/b)`,
+          '>= 0.5',
+          pass(ratio >= 0.5),
+        ),
+      );
+    }
+  }
+  if (sel.has('list')) {
+    log(`list of ${CONFIG.objects}: ${CONFIG.listConcurrency} in flight, JSON and protobuf`);
+    const r = await interleaved(getArms(targets, PATHS.list), CONFIG.listConcurrency, 200);
+    for (const enc of ENCODINGS) {
+      const b = must(r, `bare/${enc}`);
+      const k = must(r, `kapi/${enc}`);
+      const ratio = k.latency.mean() / b.latency.mean();
+      report.rows.push(
+        pairRow(
+          `list ${CONFIG.objects} (c=${CONFIG.listConcurrency})`,
+          enc,
+          b,
+          k,
+          `${fmt(ratio, 2)} (mean time k/b)`,
+          '<= 3',
+          pass(ratio <= 3),
+        ),
+      );
+    }
+    const pb = must(r, 'kapi/protobuf').latency.mean();
+    const js = must(r, 'kapi/json').latency.mean();
+    report.rows.push([
+      `list ${CONFIG.objects}: protobuf vs JSON`,
+      'pb/json',
+      '-',
+      '-',
+      '-',
+      `${fmt(pb, 2)} vs ${fmt(js, 2)} mean`,
+      '-',
+      `${fmt(pb / js, 2)} (mean time)`,
+      '<= 1',
+      pass(pb <= js),
+    ]);
+    report.lines.push(
+      `protobuf list of ${CONFIG.objects}: kapi mean ${fmt(pb, 2)} ms against JSON ${fmt(js, 2)} ms in the same run ` +
+        `(ratio ${fmt(pb / js, 2)}) — protobuf list <= JSON list: ${pass(pb <= js)}`,
+    );
+  }
+  if (sel.has('create')) {
+    log(`create: ${CONFIG.createConcurrency} in flight (JSON)`);
+    let created = 0;
+    const arms: Arm[] = targets.map((t) => ({
+      key: t.name,
+      target: t,
+      next: (): Request => ({
+        method: 'POST',
+        path: PATHS.create,
+        headers: JSON_HEADERS,
+        body: configMap(`cm-c-${t.name}-${created++}`),
+      }),
+    }));
+    const r = await interleaved(arms, CONFIG.createConcurrency, 201);
+    const b = must(r, 'bare');
+    const k = must(r, 'kapi');
+    report.rows.push(
+      pairRow(
+        `create (c=${CONFIG.createConcurrency})`,
+        'json',
+        b,
+        k,
+        `${fmt(throughput(k) / throughput(b), 3)} (throughput k/b)`,
+        '(none)',
+        'info',
+      ),
+    );
+  }
+  const rvFor = (p: string) => async (t: Target) => (t.name === 'kapi' ? listRv(admin, p) : '0');
+  if (sel.has('watch')) {
+    for (const enc of ENCODINGS) {
+      log(`watch fan-out (${enc}): ${CONFIG.watchers} watchers, one connection each, ${CONFIG.watchEvents} events`);
+      const w = await watchFanOut(targets, tls, {
+        path: PATHS.watch,
+        encoding: enc,
+        watchers: CONFIG.watchers,
+        sessions: CONFIG.watchers,
+        events: CONFIG.watchEvents,
+        rvFor: rvFor(PATHS.watch),
+        bareEventName,
+      });
+      report.rows.push(watchRow(`watch ${CONFIG.watchers} conns x ${CONFIG.watchEvents} events`, enc, w, 50));
+      report.lines.push(
+        `watch ${CONFIG.watchers} (${enc}) delivery from the create's response instead of its request: bare ` +
+          `${lat(w.bare.fromResponse)} ms, kapi ${lat(w.kapi.fromResponse)} ms (create p50/p99: bare ` +
+          `${lat(w.bare.createLatency)} ms, kapi ${lat(w.kapi.createLatency)} ms).`,
+      );
+    }
+  }
+  if (sel.has('list10k')) {
+    const n = CONFIG.list10kObjects;
+    log(`list of ${n} with resourceVersion=0: 1 in flight, JSON and protobuf`);
+    const arms = getArms(targets, `${PATHS.list10k}?resourceVersion=0`);
+    const r = await interleaved(arms, 1, 200, CONFIG.list10kRoundMs);
+    for (const enc of ENCODINGS) {
+      const b = must(r, `bare/${enc}`);
+      const k = must(r, `kapi/${enc}`);
+      const ratio = k.latency.mean() / b.latency.mean();
+      report.rows.push(
+        pairRow(`list ${n} rv=0 (c=1)`, enc, b, k, `${fmt(ratio, 2)} (mean time k/b)`, '(none)', 'info'),
+      );
+    }
+    const pb = must(r, 'kapi/protobuf').latency.mean();
+    const js = must(r, 'kapi/json').latency.mean();
+    // The same list without resourceVersion (a consistent read): if rv=0 is served from the watch
+    // cache it should be clearly cheaper than this.
+    const consistent: Record<Encoding, Samples> = { json: new Samples(), protobuf: new Samples() };
+    for (let i = 0; i < 5; i++) {
+      for (const enc of ENCODINGS) {
+        const t0 = performance.now();
+        const res = await request(
+          admin,
+          { method: 'GET', path: PATHS.list10k, headers: { accept: ACCEPT[enc] } },
+          false,
+        );
+        if (res.status === 200) consistent[enc].add(performance.now() - t0);
+      }
+    }
+    report.lines.push(
+      `list of ${n} with resourceVersion=0: kapi mean ${fmt(js, 1)} ms JSON, ${fmt(pb, 1)} ms protobuf ` +
+        `(protobuf/JSON ${fmt(pb / js, 2)}); without resourceVersion (consistent read, 5 each): mean ` +
+        `${fmt(consistent.json.mean(), 1)} ms JSON, ${fmt(consistent.protobuf.mean(), 1)} ms protobuf.`,
+    );
+  }
+  if (sel.has('watch1k')) {
+    for (const enc of ENCODINGS) {
+      log(
+        `watch fan-out (${enc}): ${CONFIG.watch1kWatchers} watchers over ${CONFIG.watch1kSessions} connections, ` +
+          `${CONFIG.watch1kEvents} events`,
+      );
+      const w = await watchFanOut(targets, tls, {
+        path: PATHS.watch1k,
+        encoding: enc,
+        watchers: CONFIG.watch1kWatchers,
+        sessions: CONFIG.watch1kSessions,
+        events: CONFIG.watch1kEvents,
+        rvFor: rvFor(PATHS.watch1k),
+        bareEventName,
+      });
+      report.rows.push(
+        watchRow(
+          `watch ${CONFIG.watch1kWatchers} over ${CONFIG.watch1kSessions} conns x ${CONFIG.watch1kEvents} events`,
+          enc,
+          w,
+        ),
+      );
+    }
   }
 }
 

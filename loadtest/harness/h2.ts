@@ -114,18 +114,31 @@ export async function runLoad(opts: LoadOptions): Promise<RunResult> {
   return { requests, errors, bytes, elapsedMs: performance.now() - start, latency };
 }
 
-/** A long-running streaming GET; `onLine` is called with each newline-terminated line as it arrives. */
+/** A long-running streaming GET. */
 export interface Stream {
   close(): void;
   ready: Promise<number>;
 }
 
-export function openLineStream(
+export type Encoding = 'json' | 'protobuf';
+
+export const ACCEPT: Record<Encoding, string> = {
+  json: 'application/json',
+  protobuf: 'application/vnd.kubernetes.protobuf',
+};
+
+/**
+ * A watch stream in either encoding; `onEvent` is called with each event as it arrives: a JSON line
+ * (newline stripped), or the message of one protobuf frame (4-byte big-endian length stripped).
+ * `at` is when the chunk completing the event arrived.
+ */
+export function openEventStream(
   session: ClientHttp2Session,
   path: string,
-  onLine: (line: Buffer, at: number) => void,
+  encoding: Encoding,
+  onEvent: (event: Buffer, at: number) => void,
 ): Stream {
-  const stream = session.request({ ':method': 'GET', ':path': path, accept: 'application/json' });
+  const stream = session.request({ ':method': 'GET', ':path': path, accept: ACCEPT[encoding] });
   let pending: Buffer = Buffer.alloc(0);
   const ready = new Promise<number>((resolve, reject) => {
     stream.once('response', (h) => resolve(Number(h[':status'] ?? 0)));
@@ -135,12 +148,29 @@ export function openLineStream(
   stream.on('data', (c: Buffer) => {
     const at = performance.now();
     pending = pending.length === 0 ? c : Buffer.concat([pending, c]);
-    let nl = pending.indexOf(0x0a);
-    while (nl >= 0) {
-      onLine(pending.subarray(0, nl), at);
-      pending = pending.subarray(nl + 1);
-      nl = pending.indexOf(0x0a);
+    if (encoding === 'json') {
+      let nl = pending.indexOf(0x0a);
+      while (nl >= 0) {
+        onEvent(pending.subarray(0, nl), at);
+        pending = pending.subarray(nl + 1);
+        nl = pending.indexOf(0x0a);
+      }
+    } else {
+      while (pending.length >= 4 && pending.length >= 4 + pending.readUInt32BE(0)) {
+        const len = pending.readUInt32BE(0);
+        onEvent(pending.subarray(4, 4 + len), at);
+        pending = pending.subarray(4 + len);
+      }
     }
   });
   return { close: () => stream.close(), ready };
+}
+
+/** A JSON watch stream; `onLine` is called with each newline-terminated line as it arrives. */
+export function openLineStream(
+  session: ClientHttp2Session,
+  path: string,
+  onLine: (line: Buffer, at: number) => void,
+): Stream {
+  return openEventStream(session, path, 'json', onLine);
 }
