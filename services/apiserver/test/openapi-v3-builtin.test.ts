@@ -54,8 +54,16 @@ function kubectlSeesQueryParam(d: JsonObject, gvk: JsonObject, param: string): b
 
 describe('OpenAPI v3 of the built-in resources (real proto/ schemas)', () => {
   test('one document per served group version, listed in the index', () => {
-    assert.deepEqual([...docs.keys()], ['api/v1', 'apis/apps/v1', 'apis/coordination.k8s.io/v1']);
-    assert.deepEqual(Object.keys(obj(set.index.paths)), ['api/v1', 'apis/apps/v1', 'apis/coordination.k8s.io/v1']);
+    assert.deepEqual(
+      [...docs.keys()],
+      ['api/v1', 'apis/apps/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1'],
+    );
+    assert.deepEqual(Object.keys(obj(set.index.paths)), [
+      'api/v1',
+      'apis/apps/v1',
+      'apis/coordination.k8s.io/v1',
+      'apis/discovery.k8s.io/v1',
+    ]);
   });
 
   test('every $ref in every document resolves to a component', () => {
@@ -145,6 +153,7 @@ describe('OpenAPI v3 of the built-in resources (real proto/ schemas)', () => {
         { group: '', kind: 'DeleteOptions', version: 'v1' },
         { group: 'apps', kind: 'DeleteOptions', version: 'v1' },
         { group: 'coordination.k8s.io', kind: 'DeleteOptions', version: 'v1' },
+        { group: 'discovery.k8s.io', kind: 'DeleteOptions', version: 'v1' },
       ]);
     }
   });

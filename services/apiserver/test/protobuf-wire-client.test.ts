@@ -134,13 +134,19 @@ describe('a protobuf client written against the wire format', () => {
         (res) => {
           res.on('data', (d: Buffer) => {
             buf = Buffer.concat([buf, d]);
-            if (buf.length >= 4 && buf.length >= 4 + buf.readUInt32BE(0)) {
-              const ev = WatchEvent.toObject(WatchEvent.decode(buf.subarray(4, 4 + buf.readUInt32BE(0)))) as {
+            while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32BE(0)) {
+              const len = buf.readUInt32BE(0);
+              const ev = WatchEvent.toObject(WatchEvent.decode(buf.subarray(4, 4 + len))) as {
                 type: string;
                 object: { raw: Uint8Array };
               };
+              buf = buf.subarray(4 + len);
+              const object = unwrap(Buffer.from(ev.object.raw), ConfigMap).message;
+              // other writers (the kube-root-ca.crt controller) may come first
+              if (object.metadata?.name !== 'wire') continue;
               req.destroy();
-              resolve([{ type: ev.type, object: unwrap(Buffer.from(ev.object.raw), ConfigMap).message }]);
+              resolve([{ type: ev.type, object }]);
+              return;
             }
           });
         },
