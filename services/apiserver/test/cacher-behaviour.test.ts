@@ -335,11 +335,10 @@ describe('watch cache (cacher) over etcd', () => {
     const res = await pending;
     assert.equal(res.revision, next);
     assert.equal(res.items.length, 1);
-    await assert.rejects(
-      createCacher(a.storage, { prefixes: [p], tooLargeResourceVersionWaitMs: 100 }).get(`${p}default/n`, {
-        resourceVersion: String(next + 1000),
-      }),
-      (e: unknown) => isStorageError(e, 'TooLargeResourceVersion'),
+    const impatient = createCacher(a.storage, { prefixes: [p], tooLargeResourceVersionWaitMs: 100 });
+    cachers.push(impatient);
+    await assert.rejects(impatient.get(`${p}default/n`, { resourceVersion: String(next + 1000) }), (e: unknown) =>
+      isStorageError(e, 'TooLargeResourceVersion'),
     );
   });
 
