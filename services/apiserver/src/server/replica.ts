@@ -10,6 +10,7 @@ import { genericClusterStrategy, genericNamespacedStrategy, strategyFor } from '
 import { loadSchemaSet } from '../schema/load';
 import type { SchemaSet } from '../schema/model';
 import { storageCodecFor } from '../storage/protobuf-codec';
+import { createCacher } from '../storage/cacher';
 import { openStorage } from '../storage/factory';
 import { buildApp } from './app';
 import { startClusterComponents } from './cluster';
@@ -44,6 +45,12 @@ function buildStores(deps: Omit<StoreDeps, 'namespaceGate'>): { table: StoreTabl
   return { table, namespaces };
 }
 
+function longestPrefix(prefixes: string[], key: string): string | undefined {
+  let best: string | undefined;
+  for (const p of prefixes) if (key.startsWith(p) && (!best || p.length > best.length)) best = p;
+  return best;
+}
+
 export async function startReplica(
   opts: ServerOptions,
   log: (line: string) => void = console.log,
@@ -65,7 +72,22 @@ export async function startReplica(
     },
     storageCodecFor(opts.storageMediaType, schemas),
   );
-  const { storage, prefix, backend } = opened;
+  const { prefix, backend } = opened;
+  // resource prefixes are known once the stores exist; the cache finds them lazily
+  let resourcePrefixes: string[] = [];
+  const cacher =
+    opts.defaultWatchCacheSize > 0
+      ? createCacher(opened.storage, {
+          prefixes: [],
+          resourcePrefixOf: (key) => longestPrefix(resourcePrefixes, key),
+          watchCacheSize: opts.defaultWatchCacheSize,
+          backend,
+          // upstream sizes its ring by time and rarely answers 410 to a recent revision;
+          // a fixed ring instead hands older-but-uncompacted watches to etcd
+          tooOldWatch: 'storage',
+        })
+      : undefined;
+  const storage = cacher ?? opened.storage;
   const { table, namespaces } = buildStores({
     storage,
     backend,
@@ -73,6 +95,11 @@ export async function startReplica(
     serviceClusterIPRange: opts.serviceClusterIPRange,
     serviceNodePortRange: opts.serviceNodePortRange,
   });
+  resourcePrefixes = table.all().map((st) => st.listPrefix(''));
+  if (cacher) {
+    // start every resource's cache now rather than on its first read
+    await Promise.all(resourcePrefixes.map((p) => cacher.list(p, { resourceVersion: '0', limit: 1 })));
+  }
   for (const store of table.all()) store.enableFieldManagement(schemas);
   await ensureSystemNamespaces(namespaces);
 
@@ -132,7 +159,8 @@ export async function startReplica(
       stopped = true;
       await cluster.stop();
       await app.close();
-      await storage.close();
+      cacher?.stop();
+      await opened.storage.close();
     },
   };
 }
