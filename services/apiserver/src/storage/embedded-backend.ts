@@ -235,7 +235,14 @@ export class EmbeddedBackend implements Backend {
   private notify(row: Row): void {
     const event = rowToEvent(row);
     for (const w of this.watchers) {
-      if (!w.active || row.name < w.start || row.name >= w.end) continue;
+      if (!w.active) continue;
+      if (row.name < w.start || row.name >= w.end) {
+        // Every write is a progress notification for the other watchers: in one process it
+        // costs nothing, and it lets watch caches prove freshness without asking the store.
+        const onProgress = w.handlers.onProgress;
+        if (onProgress) queueMicrotask(() => w.active && onProgress.call(w.handlers, row.id));
+        continue;
+      }
       // Microtasks run in queue order, so each watcher sees events in revision order.
       queueMicrotask(() => {
         if (w.active) w.handlers.onEvents([event]);
