@@ -614,7 +614,7 @@ export class ApiHandler {
         },
       ]);
     }
-    const watcher = await store.watch(namespace, name, { ...params, sendInitialEvents });
+    const watcher = await store.watch(namespace, name, { ...params, sendInitialEvents, progressNotify: bookmarks });
     const tm = { apiVersion: store.apiVersion, kind: store.info.kind };
     const frameObjectEvent = (type: string, obj: KubeObject): Buffer => {
       if (n.transform) return frame(type, this.transform(store, n, obj, q, false));
@@ -657,7 +657,11 @@ export class ApiHandler {
               if (closed) break;
               lastRV = String(ev.revision || ev.object.metadata?.resourceVersion || lastRV);
               if (ev.type === 'BOOKMARK') {
-                if (!initialDone && sendInitialEventsParam === 'true') {
+                if (
+                  !initialDone &&
+                  sendInitialEventsParam === 'true' &&
+                  ev.object.metadata?.annotations?.['k8s.io/initial-events-end'] === 'true'
+                ) {
                   initialDone = true;
                   sink.write(
                     frame('BOOKMARK', {

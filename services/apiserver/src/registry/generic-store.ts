@@ -31,6 +31,8 @@ export interface ListParams {
 
 export interface WatchParams extends ListParams {
   sendInitialEvents?: boolean;
+  /** The client takes BOOKMARKs: ask storage for progress notifications. */
+  progressNotify?: boolean;
 }
 
 export interface DeleteParams {
@@ -317,6 +319,7 @@ export class GenericStore {
         recursive: true,
         predicate: p,
         sendInitialEvents: params.sendInitialEvents,
+        progressNotify: params.progressNotify,
       });
     } catch (e) {
       this.translateError(e, name);
