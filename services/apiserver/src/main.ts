@@ -22,7 +22,11 @@ export async function main(argv: string[]): Promise<void> {
   });
   let stopping = false;
   const shutdown = (signal: string): void => {
-    if (stopping) return;
+    if (stopping) {
+      // a second signal gives up on the graceful stop, as kube-apiserver does
+      process.stderr.write(`kapi: second ${signal}, exiting now\n`);
+      process.exit(1);
+    }
     stopping = true;
     process.stderr.write(`kapi: ${signal} received, draining requests\n`);
     replica

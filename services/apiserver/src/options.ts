@@ -24,6 +24,8 @@ export interface ServerOptions {
   serviceClusterIPRange: string;
   etcdCompactionIntervalMs: number;
   defaultWatchCacheSize: number;
+  /** Time between SIGTERM (readyz failing) and the listener closing, for load balancers to notice. */
+  shutdownDelayDurationMs: number;
 }
 
 interface FlagSpec {
@@ -121,6 +123,14 @@ const FLAGS: FlagSpec[] = [
     defaultText: '0',
     usage:
       'To spread long-lived HTTP/2 clients across replicas, send a GOAWAY to a request at this probability (0 to 0.02; 0 disables).',
+  },
+  {
+    name: 'shutdown-delay-duration',
+    type: 'string',
+    valueLabel: 'duration',
+    defaultText: '0s',
+    usage:
+      'Time to keep serving after SIGTERM while /readyz reports failure, so load balancers stop sending traffic before the listener closes.',
   },
   {
     name: 'tls-cert-file',
@@ -277,6 +287,15 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
   }
   if (etcdCompactionIntervalMs < 0) throw invalid('etcd-compaction-interval', compactionText, 'must not be negative');
 
+  const shutdownDelayText = str('shutdown-delay-duration', '0s');
+  let shutdownDelayDurationMs: number;
+  try {
+    shutdownDelayDurationMs = parseGoDuration(shutdownDelayText);
+  } catch (err) {
+    throw invalid('shutdown-delay-duration', shutdownDelayText, (err as Error).message);
+  }
+  if (shutdownDelayDurationMs < 0) throw invalid('shutdown-delay-duration', shutdownDelayText, 'must not be negative');
+
   const defaultWatchCacheSize = parseInteger(
     'default-watch-cache-size',
     str('default-watch-cache-size', '100'),
@@ -333,6 +352,7 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
     certDir: str('cert-dir', '') || `${dataDir.replace(/\/+$/, '')}/pki`,
     identityLeaseDurationSeconds,
     identityLeaseRenewIntervalSeconds,
+    shutdownDelayDurationMs,
     securePort,
     bindAddress,
     advertiseAddress,

@@ -31,6 +31,7 @@ describe('parseOptions', () => {
       certDir: '.kapi/pki',
       identityLeaseDurationSeconds: 3600,
       identityLeaseRenewIntervalSeconds: 10,
+      shutdownDelayDurationMs: 0,
     });
   });
 
@@ -40,6 +41,8 @@ describe('parseOptions', () => {
     assert.throws(() => parse(['--endpoint-reconciler-type=master-count']), /endpoint-reconciler-type/);
     assert.throws(() => parse(['--tls-cert-file=/x.crt']), /tls-private-key-file/);
     assert.equal(parse(['--data-dir=/d', '--goaway-chance=0.01']).certDir, '/d/pki');
+    assert.equal(parse(['--shutdown-delay-duration=1m30s']).shutdownDelayDurationMs, 90_000);
+    assert.throws(() => parse(['--shutdown-delay-duration=soon']), /shutdown-delay-duration/);
   });
 
   test('accepts --flag=value and --flag value forms', () => {

@@ -5,8 +5,9 @@ import { stringify } from 'yaml';
 export interface KubeconfigInput {
   server: string;
   caPem: string;
-  clientCertPem: string;
-  clientKeyPem: string;
+  /** Without a client pair the user entry is empty (the client is anonymous). */
+  clientCertPem?: string;
+  clientKeyPem?: string;
   clusterName?: string;
   userName?: string;
   contextName?: string;
@@ -28,10 +29,13 @@ export function renderKubeconfig(input: KubeconfigInput): string {
     users: [
       {
         name: userName,
-        user: {
-          'client-certificate-data': b64(input.clientCertPem),
-          'client-key-data': b64(input.clientKeyPem),
-        },
+        user:
+          input.clientCertPem && input.clientKeyPem
+            ? {
+                'client-certificate-data': b64(input.clientCertPem),
+                'client-key-data': b64(input.clientKeyPem),
+              }
+            : {},
       },
     ],
     contexts: [{ name: contextName, context: { cluster: clusterName, user: userName } }],

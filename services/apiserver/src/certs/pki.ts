@@ -37,10 +37,16 @@ export interface Pki {
 export interface EnsurePkiOptions {
   /** DNS names and IPs the serving certificate must cover, beyond localhost, 127.0.0.1 and the in-cluster names. */
   hosts: string[];
+  /** Where the files live (kube-apiserver's --cert-dir); default `<dataDir>/pki`. */
+  certDir?: string;
 }
 
 export function pkiPaths(dataDir: string): PkiPaths {
-  const dir = path.join(dataDir, 'pki');
+  return pkiPathsIn(path.join(dataDir, 'pki'));
+}
+
+/** The file names kapi uses inside a certificate directory. */
+export function pkiPathsIn(dir: string): PkiPaths {
   return {
     dir,
     caCert: path.join(dir, 'ca.crt'),
@@ -53,12 +59,12 @@ export function pkiPaths(dataDir: string): PkiPaths {
 }
 
 /**
- * Makes sure `<dataDir>/pki` holds a CA, a serving certificate covering `hosts`
+ * Makes sure `<dataDir>/pki` (or `opts.certDir`) holds a CA, a serving certificate covering `hosts`
  * and an admin client certificate, creating or reissuing only what is missing,
  * expiring, or (for the serving certificate) does not cover every requested name.
  */
 export async function ensurePki(dataDir: string, opts: EnsurePkiOptions): Promise<Pki> {
-  const paths = pkiPaths(dataDir);
+  const paths = opts.certDir ? pkiPathsIn(opts.certDir) : pkiPaths(dataDir);
   await fs.mkdir(paths.dir, { recursive: true, mode: 0o700 });
   const generated: Pki['generated'] = [];
 
@@ -78,15 +84,8 @@ export async function ensurePki(dataDir: string, opts: EnsurePkiOptions): Promis
     generated.push('serving');
   }
 
-  let admin = await readPair(paths.adminCert, paths.adminKey);
-  if (!admin || !isCurrentLeaf(admin, caX509)) {
-    admin = issueLeaf(ca, {
-      subject: { commonName: ADMIN_COMMON_NAME, organizations: [ADMIN_ORGANIZATION] },
-      usage: 'clientAuth',
-    });
-    await writePair(paths.adminCert, paths.adminKey, admin);
-    generated.push('admin');
-  }
+  const { pair: admin, generated: adminGenerated } = await ensureAdminCert(paths, ca);
+  if (adminGenerated) generated.push('admin');
 
   return {
     caCertPem: ca.certPem,
@@ -100,7 +99,27 @@ export async function ensurePki(dataDir: string, opts: EnsurePkiOptions): Promis
   };
 }
 
-async function readPair(certPath: string, keyPath: string): Promise<KeyAndCert | undefined> {
+/**
+ * The admin client certificate in `paths`, reused while it is current and issued
+ * by `ca`, otherwise issued anew and written next to the CA.
+ */
+export async function ensureAdminCert(
+  paths: Pick<PkiPaths, 'adminCert' | 'adminKey'>,
+  ca: KeyAndCert,
+): Promise<{ pair: KeyAndCert; generated: boolean }> {
+  const caX509 = new X509Certificate(ca.certPem);
+  const existing = await readPair(paths.adminCert, paths.adminKey);
+  if (existing && isCurrentLeaf(existing, caX509)) return { pair: existing, generated: false };
+  const admin = issueLeaf(ca, {
+    subject: { commonName: ADMIN_COMMON_NAME, organizations: [ADMIN_ORGANIZATION] },
+    usage: 'clientAuth',
+  });
+  await writePair(paths.adminCert, paths.adminKey, admin);
+  return { pair: admin, generated: true };
+}
+
+/** A certificate and key read from two files; undefined when either is missing. */
+export async function readPair(certPath: string, keyPath: string): Promise<KeyAndCert | undefined> {
   try {
     const [certPem, keyPem] = await Promise.all([fs.readFile(certPath, 'utf8'), fs.readFile(keyPath, 'utf8')]);
     return { certPem, keyPem };
@@ -132,7 +151,7 @@ function parse(pair: KeyAndCert): X509Certificate | undefined {
   }
 }
 
-function isUsableCa(pair: KeyAndCert): boolean {
+export function isUsableCa(pair: KeyAndCert): boolean {
   const cert = parse(pair);
   return cert !== undefined && cert.ca && Date.parse(cert.validTo) > Date.now();
 }

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { ensurePki, writeKubeconfig } from '../certs';
+import { resolveServingPki, writeKubeconfig } from '../certs';
 import { ApiHandler } from '../endpoints/api-handler';
 import { firstServiceIP, type ServerOptions } from '../options';
 import { makeStore, type StoreDeps } from '../registry/store-factory';
@@ -19,13 +20,25 @@ import { NamespaceStore } from './namespace-store';
 import { ensureSystemNamespaces, namespaceGate } from './namespaces';
 import { NonResourceHandler } from './non-resource';
 import { createOpenApiProvider } from './openapi-provider';
+import { ServerLifecycle } from './lifecycle';
+
+/** How long a stopping replica waits for requests in flight (upstream's request timeout is 60 s). */
+export const IN_FLIGHT_GRACE_MS = 60_000;
 
 export interface RunningReplica {
   url: string;
   port: number;
   kubeconfigPath: string;
+  /**
+   * Graceful stop: /readyz fails at once, serving goes on for
+   * --shutdown-delay-duration, then new connections are refused, watches are
+   * ended, requests in flight finish, the cluster components give up their
+   * leases, and storage closes.
+   */
   stop(): Promise<void>;
 }
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function buildStores(deps: Omit<StoreDeps, 'namespaceGate'>): { table: StoreTable; namespaces: NamespaceStore } {
   const table = new StoreTable();
@@ -60,7 +73,14 @@ export async function startReplica(
   const hosts = [opts.bindAddress, opts.advertiseAddress, firstServiceIP(opts.serviceClusterIPRange)].filter(
     (h) => h && h !== '0.0.0.0' && h !== '::',
   );
-  const pki = await ensurePki(dataDir, { hosts });
+  const pki = await resolveServingPki({
+    certDir: path.resolve(opts.certDir || path.join(dataDir, 'pki')),
+    tlsCertFile: opts.tlsCertFile,
+    tlsPrivateKeyFile: opts.tlsPrivateKeyFile,
+    clientCaFile: opts.clientCaFile,
+    hosts,
+    log,
+  });
   const schemas: SchemaSet = loadSchemaSet();
   const opened = await openStorage(
     {
@@ -107,6 +127,14 @@ export async function startReplica(
   const storageCheck = { name: 'etcd', check: () => storage.healthCheck() };
   const ping = { name: 'ping', check: async () => undefined };
   const log_ = { name: 'log', check: async () => undefined };
+  let shuttingDown = false;
+  // upstream's readyz reports "[-]shutdown failed" from the moment termination starts
+  const shutdownCheck = {
+    name: 'shutdown',
+    check: async () => {
+      if (shuttingDown) throw new Error('process is shutting down');
+    },
+  };
   const readyz = [ping, log_, storageCheck];
   const nonResource = new NonResourceHandler({
     resources: () => table.resources(),
@@ -118,10 +146,13 @@ export async function startReplica(
       readyz,
     },
   });
+  const lifecycle = new ServerLifecycle();
   const app: FastifyInstance = buildApp({
-    tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.caCertPem },
+    tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.clientCaPem },
     api,
     nonResource,
+    goawayChance: opts.goawayChance,
+    lifecycle,
   });
   await app.listen({ port: opts.securePort, host: opts.bindAddress });
   const address = app.server.address();
@@ -131,9 +162,9 @@ export async function startReplica(
   const kubeconfigPath = path.join(dataDir, 'admin.kubeconfig');
   await writeKubeconfig(kubeconfigPath, {
     server: url,
-    caPem: pki.caCertPem,
-    clientCertPem: pki.adminCertPem,
-    clientKeyPem: pki.adminKeyPem,
+    caPem: pki.clusterCaPem,
+    clientCertPem: pki.admin?.certPem,
+    clientKeyPem: pki.admin?.keyPem,
   });
   const cluster = await startClusterComponents({
     opts,
@@ -142,11 +173,11 @@ export async function startReplica(
     prefix,
     table,
     namespaces,
-    caCertPem: pki.caCertPem,
+    caCertPem: pki.clusterCaPem,
     port: () => port,
     log,
   });
-  readyz.push(...cluster.readyChecks);
+  readyz.push(...cluster.readyChecks, shutdownCheck);
   log(`kapi ready: serving on ${url} (storage ${opts.storageBackend}); kubeconfig: ${kubeconfigPath}`);
   log(`point kubectl at it with: export KUBECONFIG=${kubeconfigPath}`);
   let stopped = false;
@@ -157,7 +188,20 @@ export async function startReplica(
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      shuttingDown = true;
+      if (opts.shutdownDelayDurationMs > 0) {
+        log(`kapi: not ready; serving for another ${opts.shutdownDelayDurationMs} ms (--shutdown-delay-duration)`);
+        await sleep(opts.shutdownDelayDurationMs);
+      }
+      lifecycle.beginDrain(app.server as unknown as Server);
+      const watches = lifecycle.endWatches();
+      const inFlight = lifecycle.inFlightCount;
+      log(`kapi: listener closed; ended ${watches} watches; waiting for ${inFlight} requests in flight`);
+      if (!(await lifecycle.waitForInFlight(IN_FLIGHT_GRACE_MS))) {
+        log(`kapi: ${lifecycle.inFlightCount} requests still in flight after ${IN_FLIGHT_GRACE_MS} ms; closing anyway`);
+      }
       await cluster.stop();
+      lifecycle.destroyAll();
       await app.close();
       cacher?.stop();
       await opened.storage.close();

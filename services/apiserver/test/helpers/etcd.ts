@@ -8,6 +8,8 @@ export interface RunningEtcd {
   endpoint: string;
   pid: number;
   dataDir: string;
+  clientPort: number;
+  peerPort: number;
   /** Stops this etcd by its PID; removes the data dir only when startEtcd created it. */
   stop(): Promise<void>;
 }
@@ -17,6 +19,9 @@ export interface StartEtcdOptions {
   dataDir?: string;
   /** Milliseconds to wait for /health; default 20 s. */
   timeoutMs?: number;
+  /** Fixed ports (e.g. to restart a stopped etcd where its clients expect it); free ones otherwise. */
+  clientPort?: number;
+  peerPort?: number;
 }
 
 /** A port that was free a moment ago; etcd binds it right after. */
@@ -63,8 +68,8 @@ export async function startEtcd(opts: StartEtcdOptions = {}): Promise<RunningEtc
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'kapi-etcd-')));
   const timeoutMs = opts.timeoutMs ?? 20_000;
   for (let attempt = 0; ; attempt++) {
-    const clientPort = await freePort();
-    const peerPort = await freePort();
+    const clientPort = opts.clientPort ?? (await freePort());
+    const peerPort = opts.peerPort ?? (await freePort());
     const endpoint = `http://127.0.0.1:${clientPort}`;
     const peer = `http://127.0.0.1:${peerPort}`;
     const child = spawn(
@@ -115,6 +120,8 @@ export async function startEtcd(opts: StartEtcdOptions = {}): Promise<RunningEtc
         endpoint,
         pid,
         dataDir,
+        clientPort,
+        peerPort,
         async stop() {
           if (child.exitCode === null && child.signalCode === null) process.kill(pid, 'SIGTERM');
           await waitForExit(child, 5000);
@@ -125,7 +132,8 @@ export async function startEtcd(opts: StartEtcdOptions = {}): Promise<RunningEtc
     if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
     await waitForExit(child, 5000);
     // A port taken between probing and binding is worth one more try; anything else is fatal.
-    if (attempt >= 2 || !/address already in use/.test(stderr)) {
+    const fixedPorts = opts.clientPort !== undefined || opts.peerPort !== undefined;
+    if (attempt >= 2 || fixedPorts || !/address already in use/.test(stderr)) {
       if (ownDir) await rm(dataDir, { recursive: true, force: true });
       throw new Error(`etcd did not become healthy: ${stderr.trim()}`);
     }
