@@ -1,4 +1,11 @@
-import { Etcd3, GRPCUnavailableError, GRPCDeadlineExceededError, type IKeyValue, type IWatchResponse } from 'etcd3';
+import {
+  Etcd3,
+  GRPCUnavailableError,
+  GRPCDeadlineExceededError,
+  isRecoverableError,
+  type IKeyValue,
+  type IWatchResponse,
+} from 'etcd3';
 import type {
   Backend,
   BackendEvent,
@@ -44,6 +51,17 @@ function hasKey(kv: IKeyValue | null | undefined): kv is IKeyValue {
   return !!kv && !!kv.key && kv.key.length > 0;
 }
 
+/**
+ * Connection-level failures: the client marks them recoverable, and once every
+ * host failed its circuit breaker (cockatiel's BrokenCircuitError) rejects calls
+ * without trying until a host is due for a retry.
+ */
+function isUnreachable(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  if (isRecoverableError(e)) return true;
+  return (e as Error & { isBrokenCircuitError?: boolean }).isBrokenCircuitError === true;
+}
+
 /** Maps etcd client failures onto StorageError codes the store understands. */
 export function mapEtcdError(e: unknown, key = ''): Error {
   if (e instanceof StorageError) return e;
@@ -54,7 +72,7 @@ export function mapEtcdError(e: unknown, key = ''): Error {
   if (msg.includes('required revision is a future revision')) {
     return new StorageError('TooLargeResourceVersion', key, 'Too large resource version');
   }
-  if (e instanceof GRPCUnavailableError || e instanceof GRPCDeadlineExceededError) {
+  if (e instanceof GRPCUnavailableError || e instanceof GRPCDeadlineExceededError || isUnreachable(e)) {
     return new StorageError('Unreachable', key, `etcd unreachable: ${msg}`);
   }
   return new StorageError('Internal', key, `etcd: ${msg}`);
