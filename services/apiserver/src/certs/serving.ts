@@ -37,7 +37,7 @@ const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
 
 /** The certificates of a PEM bundle, in order. */
 export function splitPemBundle(pem: string): string[] {
-  return pem.match(PEM_CERT) ?? [];
+  return (pem.match(PEM_CERT) ?? []).map((c) => `${c.replace(/\r\n/g, '\n')}\n`);
 }
 
 function x509(pem: string): X509Certificate | undefined {
@@ -115,7 +115,7 @@ export async function resolveServingPki(opts: ServingPkiOptions): Promise<Servin
   let clusterCaPem: string;
   if (issuer) clusterCaPem = issuer;
   else {
-    clusterCaPem = chain.join('\n');
+    clusterCaPem = chain.join('');
     log('kapi: no CA found for --tls-cert-file; the kubeconfig trusts the serving certificate itself');
   }
   const clientCaPem = clientCaFromFile ?? clusterCaPem;
@@ -126,11 +126,9 @@ export async function resolveServingPki(opts: ServingPkiOptions): Promise<Servin
   if (dirCa && dirCaX509 && isUsableCa(dirCa) && bundleContains(clientCaPem, dirCaX509)) {
     admin = (await ensureAdminCert(paths, dirCa)).pair;
   } else {
-    log(
-      `kapi: no CA key in ${opts.certDir} matching the client CA; the admin kubeconfig carries no client certificate`,
-    );
+    log(`kapi: no CA key in ${opts.certDir} matching the client CA; no admin certificate or kubeconfig is written`);
   }
-  return { servingCertPem: chain.join('\n'), servingKeyPem: keyPem, clientCaPem, clusterCaPem, admin, source: 'files' };
+  return { servingCertPem: chain.join(''), servingKeyPem: keyPem, clientCaPem, clusterCaPem, admin, source: 'files' };
 }
 
 function bundleContains(bundlePem: string, cert: X509Certificate): boolean {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -28,6 +28,7 @@ export const IN_FLIGHT_GRACE_MS = 60_000;
 export interface RunningReplica {
   url: string;
   port: number;
+  /** The admin kubeconfig; '' when kapi has no CA key to sign an admin certificate with. */
   kubeconfigPath: string;
   /**
    * Graceful stop: /readyz fails at once, serving goes on for
@@ -159,13 +160,19 @@ export async function startReplica(
   const port = typeof address === 'object' && address ? address.port : opts.securePort;
   const host = opts.bindAddress === '0.0.0.0' || opts.bindAddress === '::' ? '127.0.0.1' : opts.bindAddress;
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const kubeconfigPath = path.join(dataDir, 'admin.kubeconfig');
-  await writeKubeconfig(kubeconfigPath, {
-    server: url,
-    caPem: pki.clusterCaPem,
-    clientCertPem: pki.admin?.certPem,
-    clientKeyPem: pki.admin?.keyPem,
-  });
+  // kubectl would prompt for a password given a kubeconfig without credentials, so none is written then
+  const kubeconfigPath = pki.admin ? path.join(dataDir, 'admin.kubeconfig') : '';
+  if (pki.admin) {
+    await writeKubeconfig(kubeconfigPath, {
+      server: url,
+      caPem: pki.clusterCaPem,
+      clientCertPem: pki.admin.certPem,
+      clientKeyPem: pki.admin.keyPem,
+    });
+  } else {
+    // one left by an earlier start may trust another CA
+    rmSync(path.join(dataDir, 'admin.kubeconfig'), { force: true });
+  }
   const cluster = await startClusterComponents({
     opts,
     storage,
@@ -178,8 +185,10 @@ export async function startReplica(
     log,
   });
   readyz.push(...cluster.readyChecks, shutdownCheck);
-  log(`kapi ready: serving on ${url} (storage ${opts.storageBackend}); kubeconfig: ${kubeconfigPath}`);
-  log(`point kubectl at it with: export KUBECONFIG=${kubeconfigPath}`);
+  log(
+    `kapi ready: serving on ${url} (storage ${opts.storageBackend}); kubeconfig: ${kubeconfigPath || 'none (no admin certificate)'}`,
+  );
+  if (kubeconfigPath) log(`point kubectl at it with: export KUBECONFIG=${kubeconfigPath}`);
   let stopped = false;
   return {
     url,
