@@ -120,6 +120,17 @@ test('etcd loss: not ready, bounded 503/504 answers, then recovery without a res
   assert.ok(names.includes('before') && names.includes('after'), names.join(','));
   assert.ok(!names.includes('during'));
 
+  // the cache's own etcd watch resumes after the client's reconnect backoff: a
+  // resourceVersion=0 list (answered from memory) shows the new object once it has
+  await waitFor(
+    'the watch cache to see the write made after recovery',
+    async () => {
+      const r = await client.request('GET', `/api/v1/namespaces/${ns}/configmaps?resourceVersion=0`);
+      const items = r.json<{ items?: Array<{ metadata: { name: string } }> }>().items ?? [];
+      return items.some((i) => i.metadata.name === 'after') ? true : undefined;
+    },
+    30_000,
+  );
   const prior = String(Number(rv) - 1);
   const watched = await client.request(
     'GET',
