@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import http2 from 'node:http2';
 import https from 'node:https';
 import { after, before, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
@@ -109,6 +110,24 @@ test('SIGTERM: not ready first, watches end, acknowledged writes stored, identit
       req.on('error', reject);
     });
 
+    // and one over HTTP/2: its session gets a GOAWAY and the stream ends
+    const creds = parseYaml(readFileSync(victim.kubeconfig, 'utf8')) as Kubeconfig;
+    const session = http2.connect(victim.url, {
+      ca: Buffer.from(creds.clusters[0].cluster['certificate-authority-data'], 'base64'),
+      cert: Buffer.from(creds.users[0].user['client-certificate-data'], 'base64'),
+      key: Buffer.from(creds.users[0].user['client-key-data'], 'base64'),
+    });
+    session.on('error', () => undefined);
+    let h2Goaway = false;
+    session.on('goaway', () => (h2Goaway = true));
+    const h2Outcome = new Promise<'ended' | 'aborted'>((resolve) => {
+      const stream = session.request({ ':path': `/api/v1/namespaces/${ns}/configmaps?watch=1` });
+      stream.on('data', () => undefined);
+      stream.on('end', () => resolve('ended'));
+      stream.on('error', () => resolve('aborted'));
+      stream.end();
+    });
+
     // readiness, polled over fresh connections until the victim is gone
     const readyAgent = agentFor(victim.kubeconfig, false);
     const readyz: Array<{ at: number; status: number; body: string }> = [];
@@ -164,6 +183,8 @@ test('SIGTERM: not ready first, watches end, acknowledged writes stored, identit
 
     assert.equal(exitCode, 0, victim.output());
     assert.equal(await watchOutcome, 'ended', 'the watch response should end cleanly');
+    assert.equal(await h2Outcome, 'ended', 'the HTTP/2 watch stream should end cleanly');
+    assert.ok(h2Goaway, 'the HTTP/2 session should get a GOAWAY');
 
     const notReady = readyz.find((r) => r.at >= sigtermAt && r.status === 500);
     assert.ok(notReady, `readyz never reported 500 during shutdown: ${JSON.stringify(readyz.slice(-3))}`);
@@ -186,7 +207,7 @@ test('SIGTERM: not ready first, watches end, acknowledged writes stored, identit
     const missing = acknowledged.filter((n) => !names.has(n));
     assert.deepEqual(missing, [], 'every acknowledged write must be stored');
     assert.ok(acknowledged.length > 16, `only ${acknowledged.length} writes acknowledged`);
-    assert.match(victim.output(), /listener closed; ended 1 watches/);
+    assert.match(victim.output(), /listener closed; ended 2 watches/);
     // what was not acknowledged was turned away (refused, reset, 503), never left hanging
     for (const f of failures) assert.match(f, /ECONNREFUSED|ECONNRESET|socket hang up|: 503$/, f);
     watchAgent.destroy();
