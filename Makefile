@@ -2,15 +2,16 @@
 # Node 20 needs nothing but `make run` or `make test`.
 SHELL := /bin/bash
 NODE_STAMP := node_modules/.kapi-installed
-APT_PACKAGES := etcd-server
+APT_PACKAGES := etcd-server haproxy
 
-.PHONY: all deps apt-deps build run test unit lint format-check typecheck-k6 bench clean
+.PHONY: all deps apt-deps build run test unit lint format-check typecheck-k6 bench clean cluster cluster-down
 
 all: build
 
 apt-deps:
 	@missing=""; \
 	command -v etcd >/dev/null 2>&1 || missing="$$missing etcd-server"; \
+	command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing="$$missing haproxy"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -43,6 +44,15 @@ unit: build
 
 test: deps build lint format-check typecheck-k6
 	node --test --test-reporter=spec dist/
+
+# A local HA cluster on loopback (3 etcd members, 3 replicas, HAProxy); state,
+# logs and PIDs in .kapi/cluster (KAPI_CLUSTER_DIR). Prints the kubeconfig path.
+cluster: deps build
+	@bash infra/local-cluster/cluster-up.sh
+
+# Stops exactly what `make cluster` started, by PID.
+cluster-down:
+	@bash infra/local-cluster/cluster-down.sh
 
 bench: deps build
 	node dist/loadtest/harness/bench.js
