@@ -169,6 +169,26 @@ describe('protobuf on the wire and in etcd', () => {
     assert.ok(raw && hasProtobufMagic(raw), 'rewritten as protobuf');
   });
 
+  test('DeleteOptions in a protobuf body are honoured (preconditions, dryRun)', async () => {
+    await c.request('POST', CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'pbdel' } });
+    const opts = (o: Record<string, unknown>) =>
+      Buffer.from(encodeObjectProtobuf(schemas, { apiVersion: 'v1', kind: 'DeleteOptions', ...o }));
+    const stale = await c.request('DELETE', `${CM}/pbdel`, opts({ preconditions: { uid: 'not-the-uid' } }), {
+      'content-type': PB,
+      accept: PB,
+    });
+    assert.equal(stale.status, 409);
+    assert.equal(decodeObjectProtobuf(schemas, stale.body).reason, 'Conflict');
+    const dry = await c.request('DELETE', `${CM}/pbdel`, opts({ dryRun: ['All'] }), { 'content-type': PB });
+    assert.equal(dry.status, 200);
+    assert.equal((await c.request('GET', `${CM}/pbdel`)).status, 200, 'dry run kept the object');
+    const real = await c.request('DELETE', `${CM}/pbdel`, opts({ propagationPolicy: 'Background' }), {
+      'content-type': PB,
+    });
+    assert.equal(real.status, 200);
+    assert.equal((await c.request('GET', `${CM}/pbdel`)).status, 404);
+  });
+
   test('watch in protobuf delivers length-prefixed WatchEvent frames', async () => {
     const rv = (await c.request('GET', CM)).json<{ metadata: { resourceVersion: string } }>().metadata.resourceVersion;
     const pending = readProtobufWatch(c, `${CM}?watch=true&resourceVersion=${rv}`, 2);

@@ -8,6 +8,7 @@ import { checkSupportedFields, matchesFields, parseFieldSelector } from '../sele
 import { matchesLabels, parseLabelSelector } from '../selection/labels';
 import { applyScale, SCALE_MESSAGE, toScale } from '../registry/scale';
 import { findDuplicateFields } from '../codec/json-duplicates';
+import { decodeObjectProtobuf } from '../codec/protobuf';
 import {
   decodeBody,
   fieldWarnings,
@@ -504,8 +505,14 @@ export class ApiHandler {
       dryRun?: boolean;
     } = {};
     if (req.body && req.body.length > 0) {
-      const media = inputMedia(req.headers['content-type'], ['json', 'yaml']);
-      const body = media === 'yaml' ? parseYamlBody(req.body) : parseJsonBody(req.body);
+      const media = inputMedia(req.headers['content-type'], ['json', 'yaml', 'protobuf']);
+      // protobuf clients (client-go with a protobuf content type) send DeleteOptions enveloped too
+      const body =
+        media === 'protobuf'
+          ? decodeObjectProtobuf(this.schemas, req.body)
+          : media === 'yaml'
+            ? parseYamlBody(req.body)
+            : parseJsonBody(req.body);
       if (body && typeof body === 'object' && !Array.isArray(body)) {
         const b = body as Record<string, unknown>;
         const pre = b.preconditions as Record<string, unknown> | undefined;

@@ -47,6 +47,8 @@ export class ApiClient {
         h['content-type'] = h['content-type'] ?? 'application/json';
       }
     }
+    // node's client sends DELETE bodies without framing unless the length is given
+    if (payload) h['content-length'] = String(payload.length);
     return new Promise((resolve, reject) => {
       const req = https.request(new URL(path, this.server), { method, agent: this.agent, headers: h }, (res) => {
         const chunks: Buffer[] = [];
