@@ -5,7 +5,7 @@ import type { GenericStore, ListParams } from '../registry/generic-store';
 import { buildTable, parseIncludeObject, tableConverterFor } from '../registry/tables';
 import type { SchemaSet } from '../schema/model';
 import { checkSupportedFields, matchesFields, parseFieldSelector } from '../selection/fields';
-import { matchesLabels, parseLabelSelector } from '../selection/labels';
+import { matchesLabels, parseLabelSelector, requiredLabelValues } from '../selection/labels';
 import { applyScale, SCALE_MESSAGE, toScale } from '../registry/scale';
 import { findDuplicateFields } from '../codec/json-duplicates';
 import { decodeObjectProtobuf } from '../codec/protobuf';
@@ -181,6 +181,7 @@ export class ApiHandler {
     if (ls) {
       const sel = parseLabelSelector(ls);
       params.labelMatch = (labels) => matchesLabels(sel, labels);
+      params.requiredLabels = requiredLabelValues(sel);
     }
     const fs = q.get('fieldSelector');
     if (fs) {

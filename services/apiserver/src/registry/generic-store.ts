@@ -22,6 +22,8 @@ import type { SchemaSet } from '../schema/model';
 
 export interface ListParams {
   labelMatch?: (labels: Record<string, string> | undefined) => boolean;
+  /** Labels every match carries, for the watch cache's label index. */
+  requiredLabels?: Record<string, string>;
   fieldMatch?: (fields: Record<string, string>) => boolean;
   resourceVersion?: string;
   resourceVersionMatch?: 'NotOlderThan' | 'Exact';
@@ -281,6 +283,7 @@ export class GenericStore {
         continueKey,
         continueRevision,
         predicate: this.predicate(params),
+        indexHint: params.requiredLabels ? { labels: params.requiredLabels } : undefined,
         recursive: true,
       });
       const listMeta: Record<string, string | number> = { resourceVersion: String(result.revision) };

@@ -104,3 +104,16 @@ export function matchesLabels(selector: LabelSelector, labels: Record<string, st
   }
   return true;
 }
+
+/** The label values every match must carry (`a=b`, `a==b`, `a in (b)`), for index lookups. */
+export function requiredLabelValues(selector: LabelSelector): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  let any = false;
+  for (const r of selector) {
+    if ((r.op === '=' || r.op === '==' || (r.op === 'in' && r.values.length === 1)) && r.values.length === 1) {
+      out[r.key] = r.values[0];
+      any = true;
+    }
+  }
+  return any ? out : undefined;
+}

@@ -182,6 +182,8 @@ class ResourceCache {
   private objects = new Map<string, KubeObject>();
   /** Keys of objects, sorted; kept sorted on every change. */
   private keys: string[] = [];
+  /** `label=value` → keys of the objects carrying it; narrows selector lists before the predicate runs. */
+  private labelIndex = new Map<string, Set<string>>();
   private readonly ring: (RingEntry | undefined)[];
   private ringHead = 0;
   private ringLength = 0;
@@ -310,6 +312,8 @@ class ResourceCache {
     }
     this.objects = next;
     this.keys = [...next.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    this.labelIndex = new Map();
+    for (const [key, obj] of next) this.indexLabels(key, undefined, obj);
     this.ring.fill(undefined);
     this.ringHead = 0;
     this.ringLength = 0;
@@ -358,10 +362,12 @@ class ResourceCache {
         this.objects.delete(key);
         const i = lowerBound(this.keys, key);
         if (this.keys[i] === key) this.keys.splice(i, 1);
+        this.indexLabels(key, previous, undefined);
       }
     } else {
       if (!previous) this.keys.splice(lowerBound(this.keys, key), 0, key);
       this.objects.set(key, object);
+      this.indexLabels(key, previous, object);
     }
     // The previous state is the cached instance (same version), so it is shared too.
     const prevObject = ev.type === 'ADDED' ? undefined : (previous ?? (ev.prevObject && deepFreeze(ev.prevObject)));
@@ -516,10 +522,55 @@ class ResourceCache {
     return this.objects.get(key);
   }
 
-  list(prefix: string, recursive: boolean, pred: ((o: KubeObject) => boolean) | undefined): KubeObject[] {
+  private indexLabels(key: string, before: KubeObject | undefined, after: KubeObject | undefined): void {
+    const was = before?.metadata?.labels ?? {};
+    const now = after?.metadata?.labels ?? {};
+    for (const [k, v] of Object.entries(was)) {
+      if (now[k] === v) continue;
+      const set = this.labelIndex.get(`${k}=${v}`);
+      set?.delete(key);
+      if (set && set.size === 0) this.labelIndex.delete(`${k}=${v}`);
+    }
+    for (const [k, v] of Object.entries(now)) {
+      if (was[k] === v) continue;
+      const entry = `${k}=${v}`;
+      let set = this.labelIndex.get(entry);
+      if (!set) this.labelIndex.set(entry, (set = new Set()));
+      set.add(key);
+    }
+  }
+
+  /** The smallest index set among the required labels, or undefined when no hint applies. */
+  private indexed(labels: Record<string, string> | undefined): Set<string> | undefined {
+    if (!labels) return undefined;
+    let best: Set<string> | undefined;
+    for (const [k, v] of Object.entries(labels)) {
+      const set = this.labelIndex.get(`${k}=${v}`) ?? new Set<string>();
+      if (!best || set.size < best.size) best = set;
+    }
+    return best;
+  }
+
+  list(
+    prefix: string,
+    recursive: boolean,
+    pred: ((o: KubeObject) => boolean) | undefined,
+    hint?: { labels?: Record<string, string> },
+  ): KubeObject[] {
     if (!recursive) {
       const obj = this.objects.get(prefix);
       return obj && (!pred || pred(obj)) ? [obj] : [];
+    }
+    const candidates = this.indexed(hint?.labels);
+    if (candidates && candidates.size < this.keys.length / 4) {
+      const end = prefixEnd(prefix);
+      const keys = [...candidates].filter((k) => k >= prefix && k < end).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const out: KubeObject[] = [];
+      for (const k of keys) {
+        const obj = this.objects.get(k);
+        if (obj && (!pred || pred(obj))) out.push(obj);
+      }
+      return out;
     }
     const items: KubeObject[] = [];
     const end = prefixEnd(prefix);
@@ -650,7 +701,7 @@ export function createCacher(inner: Storage, opts: CacherOptions): Cacher {
     if (!c) return inner.list(keyPrefix, o);
     // resourceVersion "0" lists are served from the cache whole; the limit is ignored, as upstream does.
     const served = await c.read(prefix, modeOf(rv), (revision): ListResult => ({
-      items: c.list(prefix, recursive, o.predicate),
+      items: c.list(prefix, recursive, o.predicate, o.indexHint),
       revision,
     }));
     return served ? served.value : inner.list(keyPrefix, o);

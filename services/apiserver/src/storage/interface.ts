@@ -27,6 +27,11 @@ export interface ListOptions {
   continueRevision?: number;
   /** Filter applied before the limit is counted, as upstream's SelectionPredicate. */
   predicate?: (obj: KubeObject) => boolean;
+  /**
+   * What the predicate requires, as data a cache can index on: labels every match
+   * carries with exactly these values. The predicate stays authoritative.
+   */
+  indexHint?: { labels?: Record<string, string> };
   /** Default true: key is a collection prefix ("/" is appended if missing). false: key is one object's key. */
   recursive?: boolean;
 }
