@@ -2,7 +2,7 @@
 # Node 20 needs nothing but `make run` or `make test`.
 SHELL := /bin/bash
 NODE_STAMP := node_modules/.kapi-installed
-APT_PACKAGES := etcd-server haproxy
+APT_PACKAGES := etcd-server haproxy python3-kubernetes
 
 .PHONY: all deps apt-deps build run test unit lint format-check typecheck-k6 bench clean cluster cluster-down
 
@@ -12,6 +12,7 @@ apt-deps:
 	@missing=""; \
 	command -v etcd >/dev/null 2>&1 || missing="$$missing etcd-server"; \
 	command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing="$$missing haproxy"; \
+	/usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1 || missing="$$missing python3-kubernetes"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \

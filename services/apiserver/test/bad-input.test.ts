@@ -98,7 +98,12 @@ describe('bad input gets a metav1.Status and leaves data untouched', () => {
       'BadRequest',
       /v9/,
     );
-    assertStatus(await c.request('POST', CM, { metadata: { name: 'x' } }), 400, 'BadRequest', /Kind/);
+    assertStatus(
+      await c.request('POST', CM, { apiVersion: 'v1', kind: 42, metadata: { name: 'x' } }),
+      400,
+      'BadRequest',
+      /kind/,
+    );
   });
 
   test('a name that is not a DNS subdomain is 422 with the field path', async () => {

@@ -21,7 +21,7 @@ import {
 import { inputMedia, MEDIA_JSON, MEDIA_PROTOBUF, negotiate, type Negotiated } from './negotiation';
 import { listJson, listProtobuf, objectJson, objectProtobuf } from './object-encoder';
 import { applyPatch } from './patch';
-import type { RequestInfo } from './request-info';
+import { isTrue, type RequestInfo } from './request-info';
 import { encodeFor, statusOf, successStatus } from './response';
 import type { ApiRequest, ApiResponse, BufferedResponse, StreamSink } from './types';
 import { eventFramer, frameJsonBytes, frameProtobufBytes, WATCH_CONTENT_TYPES } from './watch-stream';
@@ -444,7 +444,7 @@ export class ApiHandler {
       const r = await store.apply(namespace, name, decoded.object, {
         dryRun,
         manager,
-        force: force === 'true',
+        force: isTrue(force),
         statusOnly: subresource === 'status',
       });
       return this.respondObject(
@@ -550,7 +550,7 @@ export class ApiHandler {
           },
         ]);
       }
-      opts.propagationPolicy = orphan === 'true' ? 'Orphan' : 'Background';
+      opts.propagationPolicy = isTrue(orphan) ? 'Orphan' : 'Background';
     }
     if (opts.propagationPolicy && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
       throw newInvalid('DeleteOptions', 'meta.k8s.io', '', [
@@ -608,8 +608,11 @@ export class ApiHandler {
       timeoutParam !== undefined && timeoutParam > 0
         ? timeoutParam
         : DEFAULT_MIN_REQUEST_TIMEOUT_S * (1 + Math.random());
-    const bookmarks = q.get('allowWatchBookmarks') === 'true';
-    const sendInitialEventsParam = q.get('sendInitialEvents');
+    const bookmarks = isTrue(q.get('allowWatchBookmarks'));
+    const sendInitialEventsRaw = q.get('sendInitialEvents');
+    // normalised so every later check reads 'true' / 'false' / null
+    const sendInitialEventsParam =
+      sendInitialEventsRaw === null ? null : isTrue(sendInitialEventsRaw) ? 'true' : 'false';
     const sendInitialEvents =
       sendInitialEventsParam === 'true' ||
       (sendInitialEventsParam === null && (!params.resourceVersion || params.resourceVersion === '0'));

@@ -83,14 +83,16 @@ export function parseYamlBody(buf: Buffer): unknown {
   }
 }
 
+/**
+ * A body's TypeMeta must name the endpoint's type; missing parts default to it, as
+ * upstream decodes into the endpoint's kind (the Python client omits both).
+ */
 function checkTypeMeta(apiVersion: string, kind: string, expected: ExpectedType): void {
   const gv = expected.group ? `${expected.group}/${expected.version}` : expected.version;
-  if (!kind) throw newBadRequest(`Object 'Kind' is missing in request body`);
-  if (!apiVersion) throw newBadRequest(`Object 'apiVersion' is missing in request body`);
-  if (apiVersion !== gv) {
+  if (apiVersion && apiVersion !== gv) {
     throw newBadRequest(`the API version in the data (${apiVersion}) does not match the expected API version (${gv})`);
   }
-  if (kind !== expected.kind) {
+  if (kind && kind !== expected.kind) {
     throw newBadRequest(`the kind in the data (${kind}) does not match the expected kind (${expected.kind})`);
   }
 }
@@ -119,6 +121,12 @@ export function decodeBody(
     throw newBadRequest(`the body of the request must be a ${expected.kind} object`);
   }
   if (depthOf(value) > MAX_DEPTH) throw newBadRequest('the request body is nested too deeply');
+  if (value.apiVersion !== undefined && value.apiVersion !== null && typeof value.apiVersion !== 'string') {
+    throw newBadRequest('apiVersion must be a string');
+  }
+  if (value.kind !== undefined && value.kind !== null && typeof value.kind !== 'string') {
+    throw newBadRequest('kind must be a string');
+  }
   const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : '';
   const kind = typeof value.kind === 'string' ? value.kind : '';
   checkTypeMeta(apiVersion, kind, expected);

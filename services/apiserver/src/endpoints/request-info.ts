@@ -17,6 +17,11 @@ export interface RequestInfo {
   parts: string[];
 }
 
+/** Query booleans as Go's strconv.ParseBool reads them (the Python client sends `True`). */
+export function isTrue(v: string | null | undefined): boolean {
+  return v === '1' || v === 't' || v === 'T' || v === 'true' || v === 'TRUE' || v === 'True';
+}
+
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
 export function parseRequestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
@@ -92,12 +97,12 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
 
   if (info.name === '' && info.verb === 'get') {
     const watch = query.get('watch');
-    info.verb = watch === 'true' || watch === '1' ? 'watch' : 'list';
+    info.verb = isTrue(watch) ? 'watch' : 'list';
   }
   if (info.name === '' && info.verb === 'delete') info.verb = 'deletecollection';
   if (info.verb === 'get' && info.name !== '') {
     const watch = query.get('watch');
-    if (watch === 'true' || watch === '1') info.verb = 'watch';
+    if (isTrue(watch)) info.verb = 'watch';
   }
   return info;
 }
