@@ -102,9 +102,7 @@ export function encodeManagedFields(managed: Managed): JsonObject[] | undefined 
 }
 
 /** RFC 3339 with seconds precision, UTC, as metav1.Time serializes. */
-export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+export { formatTime as rfc3339 } from '../api/time';
 
 /** Paths never recorded in managedFields. */
 export const STRIPPED: FieldSet = FieldSet.of(

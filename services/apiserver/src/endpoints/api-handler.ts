@@ -11,7 +11,7 @@ import { findDuplicateFields } from '../codec/json-duplicates';
 import { decodeObjectProtobuf } from '../codec/protobuf';
 import {
   decodeBody,
-  fieldWarnings,
+  decodeValue,
   parseFieldValidation,
   parseJsonBody,
   parseYamlBody,
@@ -431,8 +431,7 @@ export class ApiHandler {
         kind: store.info.kind,
         messageType: store.info.messageType,
       };
-      const decoded = decodeBody(this.schemas, 'json', Buffer.from(JSON.stringify(patchDoc)), expected, validation);
-      const fieldMsgs = fieldWarnings([], validation, duplicates);
+      const decoded = decodeValue(this.schemas, patchDoc, expected, validation, duplicates);
       const appliedName = decoded.object.metadata?.name;
       if (appliedName !== undefined && appliedName !== name) {
         throw newBadRequest(`the name of the object (${appliedName}) does not match the name on the URL (${name})`);
@@ -453,7 +452,7 @@ export class ApiHandler {
         store,
         r.object,
         req.query,
-        this.warningHeaders([...decoded.warnings, ...fieldMsgs]),
+        this.warningHeaders(decoded.warnings),
       );
     }
     if (subresource === 'scale') {

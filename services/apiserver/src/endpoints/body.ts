@@ -23,23 +23,10 @@ export interface ExpectedType {
   messageType: string;
 }
 
-const MAX_DEPTH = 100;
-
 export function parseFieldValidation(value: string | null): FieldValidation {
   if (value === null || value === '') return 'Warn';
   if (value === 'Ignore' || value === 'Warn' || value === 'Strict') return value;
   throw newBadRequest(`fieldValidation must be one of Ignore, Warn, or Strict, got ${value}`);
-}
-
-function depthOf(v: unknown, depth = 0): number {
-  if (depth > MAX_DEPTH) return depth;
-  if (Array.isArray(v)) return Math.max(depth, ...v.map((x) => depthOf(x, depth + 1)));
-  if (isPlainObject(v)) {
-    let max = depth;
-    for (const x of Object.values(v)) max = Math.max(max, depthOf(x, depth + 1));
-    return max;
-  }
-  return depth;
 }
 
 export function parseJsonBody(buf: Buffer): unknown {
@@ -117,10 +104,23 @@ export function decodeBody(
   const value = media === 'yaml' ? parseYamlBody(buf) : parseJsonBody(buf);
   const duplicates =
     validation === 'Ignore' ? [] : media === 'yaml' ? yamlDuplicates(buf) : findDuplicateFields(buf.toString('utf8'));
+  return decodeValue(schemas, value, expected, validation, duplicates);
+}
+
+/**
+ * Decodes an already parsed body (the codec bounds its depth), checking its type meta
+ * and reporting unknown and duplicate fields as fieldValidation asks.
+ */
+export function decodeValue(
+  schemas: SchemaSet,
+  value: unknown,
+  expected: ExpectedType,
+  validation: FieldValidation,
+  duplicates: string[],
+): DecodedBody {
   if (!isPlainObject(value)) {
     throw newBadRequest(`the body of the request must be a ${expected.kind} object`);
   }
-  if (depthOf(value) > MAX_DEPTH) throw newBadRequest('the request body is nested too deeply');
   if (value.apiVersion !== undefined && value.apiVersion !== null && typeof value.apiVersion !== 'string') {
     throw newBadRequest('apiVersion must be a string');
   }

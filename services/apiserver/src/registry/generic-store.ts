@@ -14,7 +14,8 @@ import type { KubeObject, ObjectMetaLike } from '../api/object';
 import { isStorageError, StorageError } from '../storage/errors';
 import type { Preconditions, Storage, Watcher } from '../storage/interface';
 import { decodeContinue, encodeContinue } from './continue-token';
-import { generateName } from './names';
+import { generateNameFrom } from './validation/names';
+import { timeNow } from '../api/time';
 import type { ResourceInfo } from './resources';
 import type { Strategy } from './strategy';
 import { FieldSet, serverSideApply, updateManagedFields } from '../apply';
@@ -60,14 +61,6 @@ export type NamespaceGate = (namespace: string) => Promise<void>;
 function meta(obj: KubeObject): ObjectMetaLike {
   if (!obj.metadata || typeof obj.metadata !== 'object') obj.metadata = {};
   return obj.metadata;
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-function nowRfc3339(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 export const FOREGROUND_FINALIZER = 'foregroundDeletion';
@@ -346,13 +339,13 @@ export class GenericStore {
     const obj = this.withTypeMeta(input);
     this.checkCreateMeta(obj, namespace);
     const m = meta(obj);
-    if (!m.name && m.generateName) m.name = generateName(m.generateName);
+    if (!m.name && m.generateName) m.name = generateNameFrom(m.generateName);
     this.strategy.applyDefaults?.(obj);
     const managed = this.manageFields(undefined, obj, params, false);
     if (managed.metadata?.managedFields) m.managedFields = managed.metadata.managedFields;
     else delete m.managedFields;
     m.uid = randomUUID();
-    m.creationTimestamp = nowRfc3339();
+    m.creationTimestamp = timeNow();
     delete m.resourceVersion;
     delete m.deletionTimestamp;
     delete m.deletionGracePeriodSeconds;
@@ -517,7 +510,7 @@ export class GenericStore {
           (cur) => {
             const m = meta(cur);
             if (!m.deletionTimestamp) {
-              m.deletionTimestamp = nowRfc3339();
+              m.deletionTimestamp = timeNow();
               m.deletionGracePeriodSeconds = 0;
             }
             m.finalizers = withPropagationFinalizers(m.finalizers ?? [], params.propagationPolicy);
@@ -577,12 +570,12 @@ export class GenericStore {
     const r = await this.updateWith(
       namespace,
       name,
+      // updateWith hands mutate a private copy
       (current) => {
-        const next = JSON.parse(JSON.stringify(current)) as KubeObject;
-        if (input.status === undefined) delete next.status;
-        else next.status = input.status;
-        meta(next).resourceVersion = requestedRV ?? meta(current).resourceVersion;
-        return next;
+        if (input.status === undefined) delete current.status;
+        else current.status = input.status;
+        if (requestedRV !== undefined) meta(current).resourceVersion = requestedRV;
+        return current;
       },
       params,
       false,
@@ -603,10 +596,9 @@ export class GenericStore {
       name,
       (current) => {
         const patched = mutate(current);
-        const next = JSON.parse(JSON.stringify(current)) as KubeObject;
-        if (patched.status === undefined) delete next.status;
-        else next.status = patched.status;
-        return next;
+        if (patched.status === undefined) delete current.status;
+        else current.status = patched.status;
+        return current;
       },
       params,
       false,
@@ -617,9 +609,5 @@ export class GenericStore {
 
   async count(namespace: string): Promise<number> {
     return this.storage.count(this.listPrefix(namespace));
-  }
-
-  isUnchanged(a: KubeObject, b: KubeObject): boolean {
-    return deepEqual(a, b);
   }
 }

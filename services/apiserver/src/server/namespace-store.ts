@@ -1,10 +1,7 @@
 import type { KubeObject } from '../api/object';
+import { timeNow } from '../api/time';
 import { newConflict, StatusError } from '../api/errors';
 import { GenericStore, type DeleteParams } from '../registry/generic-store';
-
-function nowRfc3339(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /**
  * Namespaces are deleted in two steps, as upstream: DELETE marks the namespace
@@ -38,7 +35,7 @@ export class NamespaceStore extends GenericStore {
       name,
       (cur) => {
         const m = cur.metadata ?? {};
-        m.deletionTimestamp = m.deletionTimestamp ?? nowRfc3339();
+        m.deletionTimestamp = m.deletionTimestamp ?? timeNow();
         m.deletionGracePeriodSeconds = 0;
         cur.metadata = m;
         cur.status = { ...((cur.status as Record<string, unknown>) ?? {}), phase: 'Terminating' };

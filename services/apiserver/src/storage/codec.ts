@@ -1,5 +1,6 @@
 import type { KubeObject } from '../api/object';
 import { isPlainObject } from '../api/object';
+import { hasProtobufMagic } from '../codec/envelope';
 import { StorageError } from './errors';
 
 /** Turns objects into the bytes kept in the backend and back. */
@@ -9,11 +10,7 @@ export interface StorageCodec {
 }
 
 /** kube-apiserver's prefix for protobuf-encoded values (runtime.Unknown envelope follows). */
-export const PROTOBUF_MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
-
-export function isProtobufValue(bytes: Buffer): boolean {
-  return bytes.length >= PROTOBUF_MAGIC.length && bytes.subarray(0, PROTOBUF_MAGIC.length).equals(PROTOBUF_MAGIC);
-}
+export { PROTOBUF_MAGIC, hasProtobufMagic as isProtobufValue } from '../codec/envelope';
 
 export interface JsonStorageCodecOptions {
   /**
@@ -30,7 +27,7 @@ export function createJsonStorageCodec(opts: JsonStorageCodecOptions = {}): Stor
       return Buffer.from(JSON.stringify(obj), 'utf8');
     },
     decode(bytes: Buffer): KubeObject {
-      if (isProtobufValue(bytes)) {
+      if (hasProtobufMagic(bytes)) {
         if (!opts.decodeProtobuf) {
           throw new StorageError(
             'Internal',

@@ -2,7 +2,7 @@ import { newInternalError, newInvalid, StatusError, type FieldError } from '../.
 import type { KubeObject } from '../../api/object';
 import type { Storage } from '../../storage/interface';
 import { GenericStore, type DeleteParams, type NamespaceGate, type WriteParams } from '../generic-store';
-import { generateName } from '../names';
+import { generateNameFrom } from '../validation/names';
 import type { ResourceInfo } from '../resources';
 import { deepClone, ensureObject, metaOf, numberAt, objectsAt, stringAt, type Obj } from '../strategies/common';
 import {
@@ -297,7 +297,7 @@ export class ServiceStore extends GenericStore {
   override async create(namespace: string, input: KubeObject, params: WriteParams = {}): Promise<KubeObject> {
     const obj = deepClone(input);
     const m = metaOf(obj);
-    if (!m.name && m.generateName) m.name = generateName(m.generateName);
+    if (!m.name && m.generateName) m.name = generateNameFrom(m.generateName);
     this.strategy.applyDefaults?.(obj);
     this.initIPFamilies(obj, undefined);
     // refuse invalid objects before anything is allocated

@@ -1,4 +1,5 @@
 import { CREATION_TIMESTAMP_DESCRIPTION, nameColumn, nameOf } from './common';
+import { formatTime } from '../../api/time';
 import { column, type TableConverter } from './types';
 
 /**
@@ -14,5 +15,5 @@ export const defaultTable: TableConverter = {
 function rfc3339Seconds(timestamp: unknown): string {
   const at = typeof timestamp === 'string' ? Date.parse(timestamp) : NaN;
   if (Number.isNaN(at)) return '0001-01-01T00:00:00Z';
-  return new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return formatTime(new Date(at));
 }

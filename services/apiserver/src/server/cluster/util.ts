@@ -11,9 +11,7 @@ export function microTimeNow(): string {
 }
 
 /** Kubernetes Time: RFC 3339 in UTC, whole seconds. */
-export function timeNow(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+export { timeNow } from '../../api/time';
 
 /** Milliseconds since the epoch of a Time/MicroTime string; NaN when absent or malformed. */
 export function parseTime(value: unknown): number {
