@@ -172,6 +172,41 @@ describe('watch cache (cacher) over etcd', () => {
     assert.equal(ev.prevObject, g1, 'and the previous cached instance');
   });
 
+  test('objects are kept packed; only a bounded working set is decoded', async () => {
+    const a = await open();
+    const p = freshPrefix('packed');
+    const n = 120;
+    for (let i = 0; i < n; i++) {
+      await a.storage.create(
+        `${p}default/cm-${String(i).padStart(3, '0')}`,
+        configMap(`cm-${i}`, { v: 'x'.repeat(100) }),
+      );
+    }
+    const budget = 4096;
+    const c = await cacher(a.storage, { prefixes: [p], backend: a.backend, decodedWorkingSetBytes: budget });
+    const cold = c.memoryStats();
+    assert.equal(cold.objects, n);
+    assert.ok(cold.packedBytes > n * 100, `${cold.packedBytes} packed bytes`);
+    assert.equal(cold.decodedObjects, 0, 'nothing is decoded before it is read');
+
+    const list = await c.list(p);
+    assert.equal(list.items.length, n);
+    assert.deepEqual(
+      list.items.map((o) => o.metadata?.name),
+      Array.from({ length: n }, (_, i) => `cm-${i}`),
+    );
+    const warm = c.memoryStats();
+    assert.ok(warm.decodedPackedBytes <= budget, `${warm.decodedPackedBytes} <= ${budget}`);
+    assert.ok(warm.decodedObjects > 0 && warm.decodedObjects < n, `${warm.decodedObjects} decoded`);
+    // the last ones read are the ones kept: reading them again returns the same instances
+    const last = list.items[n - 1];
+    assert.equal(await c.get(`${p}default/cm-${n - 1}`), last);
+    // an evicted one decodes to an equal, fresh instance
+    const first = await c.get(`${p}default/cm-000`);
+    assert.notEqual(first, list.items[0]);
+    assert.deepEqual(first, list.items[0]);
+  });
+
   test('consistent reads through another replica see a write at once, also on a quiet prefix', async () => {
     const a = await open();
     const b = await open();

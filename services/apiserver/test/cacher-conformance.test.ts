@@ -2,7 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCacher } from '../src/storage/cacher';
+import { createCacheItemCodec } from '../src/storage/cache-item-codec';
 import { jsonStorageCodec } from '../src/storage/codec';
+import { createProtobufStorageCodec } from '../src/storage/protobuf-codec';
+import { loadSchemaSet } from '../src/schema/load';
 import { openStorage, type OpenedStorage, type StorageConfig } from '../src/storage/factory';
 import { startEtcd, type RunningEtcd } from './helpers/etcd';
 import { runStorageConformance } from './storage-conformance';
@@ -20,14 +23,23 @@ function resourcePrefixOf(key: string): string | undefined {
   return parts.length >= 4 && parts[0] === '' ? `/${parts[1]}/${parts[2]}/` : undefined;
 }
 
-async function openCached(config: StorageConfig): Promise<OpenedStorage> {
-  const opened = await openStorage(config, jsonStorageCodec);
+interface Packing {
+  /** Stored and cached as kube-apiserver stores built-in kinds. */
+  protobuf?: boolean;
+  decodedWorkingSetBytes?: number;
+}
+
+async function openCached(config: StorageConfig, packing: Packing = {}): Promise<OpenedStorage> {
+  const schemas = packing.protobuf ? loadSchemaSet() : undefined;
+  const opened = await openStorage(config, schemas ? createProtobufStorageCodec(schemas) : jsonStorageCodec);
   const storage = createCacher(opened.storage, {
     prefixes: [],
     resourcePrefixOf,
     backend: opened.backend,
     tooOldWatch: 'storage',
     tooLargeResourceVersionWaitMs: 300,
+    itemCodec: createCacheItemCodec(schemas),
+    decodedWorkingSetBytes: packing.decodedWorkingSetBytes,
   });
   return { ...opened, storage };
 }
@@ -68,6 +80,17 @@ runStorageConformance('cacher over embedded', async () => {
   return {
     open: (opts = {}) =>
       openCached({ backend: 'embedded', dataDir, compactionIntervalMs: opts.compactionIntervalMs ?? 0 }),
+    teardown: () => rm(dataDir, { recursive: true, force: true }),
+  };
+});
+
+// Every read decodes from packed protobuf: nothing is kept decoded between reads.
+runStorageConformance('cacher over embedded, protobuf, no decoded working set', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'kapi-cacher-pb-'));
+  const packing = { protobuf: true, decodedWorkingSetBytes: 0 };
+  return {
+    open: (opts = {}) =>
+      openCached({ backend: 'embedded', dataDir, compactionIntervalMs: opts.compactionIntervalMs ?? 0 }, packing),
     teardown: () => rm(dataDir, { recursive: true, force: true }),
   };
 });

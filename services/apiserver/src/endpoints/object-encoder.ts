@@ -3,36 +3,9 @@ import type { KubeObject } from '../api/object';
 import { encodeUnknown } from '../codec/envelope';
 import { encodeMessage } from '../codec/protobuf';
 import type { SchemaSet } from '../schema/model';
+import { itemEncodings as entry, withoutTypeMeta } from '../codec/item-memo';
 
 const LIST_META = 'k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta';
-
-interface Encodings {
-  json?: Buffer;
-  pb?: Uint8Array;
-}
-
-/**
- * Encoded bytes of each object version, kept against the object's identity: the
- * watch cache hands out the same frozen instance for a version, so a list or a
- * watch fan-out encodes each version once per format and then copies bytes.
- * The bytes are the object without its TypeMeta, as list items are written.
- */
-const cache = new WeakMap<object, Encodings>();
-
-function entry(obj: KubeObject): Encodings {
-  let e = cache.get(obj);
-  if (!e) {
-    e = {};
-    cache.set(obj, e);
-  }
-  return e;
-}
-
-function withoutTypeMeta(obj: KubeObject): KubeObject {
-  if (obj.apiVersion === undefined && obj.kind === undefined) return obj;
-  const { apiVersion: _a, kind: _k, ...rest } = obj;
-  return rest;
-}
 
 export function itemJson(obj: KubeObject): Buffer {
   const e = entry(obj);

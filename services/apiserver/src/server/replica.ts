@@ -11,6 +11,7 @@ import { genericClusterStrategy, genericNamespacedStrategy, strategyFor } from '
 import { loadSchemaSet } from '../schema/load';
 import type { SchemaSet } from '../schema/model';
 import { storageCodecFor } from '../storage/protobuf-codec';
+import { createCacheItemCodec } from '../storage/cache-item-codec';
 import { createCacher } from '../storage/cacher';
 import { openStorage } from '../storage/factory';
 import { buildApp } from './app';
@@ -106,6 +107,8 @@ export async function startReplica(
           // upstream sizes its ring by time and rarely answers 410 to a recent revision;
           // a fixed ring instead hands older-but-uncompacted watches to etcd
           tooOldWatch: 'storage',
+          // packed as storage keeps them: protobuf for built-in kinds unless storage is JSON
+          itemCodec: createCacheItemCodec(opts.storageMediaType === 'application/json' ? undefined : schemas),
         })
       : undefined;
   const storage = cacher ?? opened.storage;

@@ -1,18 +1,22 @@
 import { newGone } from '../api/errors';
 import type { KubeObject } from '../api/object';
-import { prefixEnd, type Backend, type RangeStat } from './backend';
+import type { Backend, RangeStat } from './backend';
+import { createCacheItemCodec, type CacheItemCodec } from './cache-item-codec';
+import { CacheContents } from './cache-contents';
 import { CacheWatcher, type WatchSelection } from './cacher-watcher';
+import { CacheEntry, DecodedWorkingSet } from './decoded-working-set';
 import { StorageError } from './errors';
 import type { ListOptions, ListResult, Storage, StorageWatchEvent, Watcher, WatchOptions } from './interface';
 import { INITIAL_EVENTS_END_ANNOTATION } from './store';
 
 /**
  * The per-replica watch cache of DESIGN.md ("Cluster shape"), as a Storage
- * decorator. For each resource prefix it keeps every object in memory (frozen,
- * one shared instance per object version), the revision it has caught up to,
- * and a ring of the last events, fed by one list+watch of the inner Storage.
- * Reads and watches are served from memory; writes, exact-revision and paged
- * reads go to the inner Storage.
+ * decorator. For each resource prefix it keeps every object in memory as packed
+ * bytes (decoded on demand into a bounded working set of frozen instances, one
+ * per object version), the revision it has caught up to, and a ring of the last
+ * events, fed by one list+watch of the inner Storage. Reads and watches are
+ * served from memory; writes, exact-revision and paged reads go to the inner
+ * Storage.
  */
 export interface CacherOptions {
   /** Resource prefixes cached from the start, one per resource, e.g. '/registry/configmaps/'. */
@@ -46,6 +50,13 @@ export interface CacherOptions {
   proofAfterMs?: number;
   /** How long a read waits for a cache that is starting before going to inner; default 10 s. */
   startWaitMs?: number;
+  /** How cached objects are packed; default JSON, exactly as storage returned them. */
+  itemCodec?: CacheItemCodec;
+  /**
+   * Packed bytes of the objects kept decoded, across every resource, least recently
+   * read dropped first; default 16 MiB (a decoded object is a few times its bytes).
+   */
+  decodedWorkingSetBytes?: number;
 }
 
 export interface CacherStats {
@@ -58,12 +69,22 @@ export interface CacherStats {
   watchers: number;
 }
 
+export interface CacheMemoryStats {
+  /** Packed bytes of every cached object. */
+  packedBytes: number;
+  objects: number;
+  /** Objects in the decoded working set, and their packed bytes. */
+  decodedObjects: number;
+  decodedPackedBytes: number;
+}
+
 export interface Cacher extends Storage {
   /** Resolves once every configured prefix has done its first list+watch. */
   ready(): Promise<void>;
   /** Stops the caches (watchers end); the inner Storage stays open. */
   stop(): void;
   stats(): CacherStats[];
+  memoryStats(): CacheMemoryStats;
 }
 
 type CacheState = 'starting' | 'ready' | 'failed' | 'stopped';
@@ -102,20 +123,12 @@ function collectionKey(key: string, recursive: boolean | undefined): string {
   return recursive !== false && !key.endsWith('/') ? `${key}/` : key;
 }
 
-/** First index in sorted keys whose key is >= k. */
-function lowerBound(keys: string[], k: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keys[mid] < k) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 function rvOf(obj: KubeObject): string | undefined {
   return obj.metadata?.resourceVersion;
+}
+
+function labelsOf(obj: KubeObject | undefined): Readonly<Record<string, string>> | undefined {
+  return obj?.metadata?.labels;
 }
 
 function modeOf(rv: number | undefined): 'any' | 'consistent' | number {
@@ -179,11 +192,7 @@ class ResourceCache {
   revision = 0;
   /** The ring holds every event with a revision above this. */
   ringStart = 0;
-  private objects = new Map<string, KubeObject>();
-  /** Keys of objects, sorted; kept sorted on every change. */
-  private keys: string[] = [];
-  /** `label=value` → keys of the objects carrying it; narrows selector lists before the predicate runs. */
-  private labelIndex = new Map<string, Set<string>>();
+  private contents = new CacheContents();
   private readonly ring: (RingEntry | undefined)[];
   private ringHead = 0;
   private ringLength = 0;
@@ -202,6 +211,8 @@ class ResourceCache {
     private readonly inner: Storage,
     private readonly settings: Settings,
     backend: Backend | undefined,
+    private readonly codec: CacheItemCodec,
+    private readonly working: DecodedWorkingSet,
   ) {
     this.ring = new Array<RingEntry | undefined>(settings.ringSize);
     this.firstReady = new Promise((resolve) => {
@@ -228,7 +239,7 @@ class ResourceCache {
       prefix: this.prefix,
       state: this.state,
       revision: this.revision,
-      objects: this.objects.size,
+      objects: this.contents.size,
       ringStart: this.ringStart,
       ringLength: this.ringLength,
       watchers: this.watchers.size,
@@ -263,7 +274,7 @@ class ResourceCache {
           return;
         }
         this.innerWatch = w;
-        let staging: Map<string, KubeObject> | undefined = new Map();
+        let staging: CacheContents | undefined = new CacheContents();
         for await (const ev of w) {
           if (this.stopped()) return;
           if (ev.type === 'ERROR') {
@@ -273,10 +284,15 @@ class ResourceCache {
           if (staging) {
             if (ev.type === 'BOOKMARK') {
               if (ev.object.metadata?.annotations?.[INITIAL_EVENTS_END_ANNOTATION] !== 'true') continue;
+              staging.finishBulk();
               this.reset(staging, ev.revision);
               staging = undefined;
             } else if (ev.type === 'ADDED') {
-              staging.set(this.keyOf(ev), ev.object);
+              const key = this.keyOf(ev);
+              // an unchanged object keeps its entry, and with it any decoded instance
+              const old = this.contents.get(key);
+              const entry = old && old.revision === ev.revision ? old : this.pack(ev.object, ev.revision);
+              staging.putBulk(key, entry, labelsOf(ev.object));
             }
             continue;
           }
@@ -303,17 +319,20 @@ class ResourceCache {
     return `${this.prefix}${m.namespace ? `${m.namespace}/` : ''}${m.name ?? ''}`;
   }
 
-  /** Starts over from a full state at revision, keeping the instances of unchanged objects. */
-  private reset(state: Map<string, KubeObject>, revision: number): void {
-    const next = new Map<string, KubeObject>();
-    for (const [key, obj] of state) {
-      const old = this.objects.get(key);
-      next.set(key, old && rvOf(old) === rvOf(obj) ? old : deepFreeze(obj));
-    }
-    this.objects = next;
-    this.keys = [...next.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    this.labelIndex = new Map();
-    for (const [key, obj] of next) this.indexLabels(key, undefined, obj);
+  private pack(obj: KubeObject, revision: number): CacheEntry {
+    return new CacheEntry(this.codec.pack(obj), revision);
+  }
+
+  /** The decoded, frozen object of an entry (shared while it stays in the working set). */
+  private materialize(entry: CacheEntry): KubeObject {
+    return this.working.obtain(entry, (e) => deepFreeze(this.codec.unpack(e.packed)));
+  }
+
+  /** Starts over from a full state at revision. */
+  private reset(next: CacheContents, revision: number): void {
+    const kept = new Set(next.all());
+    for (const old of this.contents.all()) if (!kept.has(old)) this.working.drop(old);
+    this.contents = next;
     this.ring.fill(undefined);
     this.ringHead = 0;
     this.ringLength = 0;
@@ -355,22 +374,24 @@ class ResourceCache {
     }
     if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED' && ev.type !== 'DELETED') return;
     const key = this.keyOf(ev);
-    const previous = this.objects.get(key);
+    const previous = this.contents.get(key);
     const object = deepFreeze(ev.object);
-    if (ev.type === 'DELETED') {
-      if (previous) {
-        this.objects.delete(key);
-        const i = lowerBound(this.keys, key);
-        if (this.keys[i] === key) this.keys.splice(i, 1);
-        this.indexLabels(key, previous, undefined);
-      }
-    } else {
-      if (!previous) this.keys.splice(lowerBound(this.keys, key), 0, key);
-      this.objects.set(key, object);
-      this.indexLabels(key, previous, object);
+    // The cached version when decoded already (shared with readers), else the store's copy of it.
+    let prevObject: KubeObject | undefined;
+    if (ev.type !== 'ADDED') {
+      prevObject = previous?.decoded ?? (ev.prevObject ? deepFreeze(ev.prevObject) : undefined);
+      if (!prevObject && previous) prevObject = this.materialize(previous);
     }
-    // The previous state is the cached instance (same version), so it is shared too.
-    const prevObject = ev.type === 'ADDED' ? undefined : (previous ?? (ev.prevObject && deepFreeze(ev.prevObject)));
+    const previousLabels = previous ? labelsOf(prevObject ?? this.materialize(previous)) : undefined;
+    if (ev.type === 'DELETED') {
+      if (previous) this.contents.remove(key, previousLabels);
+    } else {
+      const entry = this.pack(object, ev.revision);
+      // a version replacing one that readers use is likely read next: keep the event's instance
+      if (previous?.decoded) this.working.adopt(entry, object);
+      this.contents.put(key, entry, labelsOf(object), previousLabels);
+    }
+    if (previous) this.working.drop(previous);
     const entry: RingEntry = { type: ev.type, key, object, prevObject, revision: ev.revision };
     this.pushRing(entry);
     this.revision = ev.revision;
@@ -470,7 +491,7 @@ class ResourceCache {
     if (!this.stat) return undefined;
     const s = await this.stat.run();
     const basis = this.revision;
-    if (basis < s.revision && s.maxModRevision <= basis && s.count === this.objects.size) {
+    if (basis < s.revision && s.maxModRevision <= basis && s.count === this.contents.size) {
       this.lastProof = { basis, revision: s.revision };
       return this.lastProof;
     }
@@ -518,37 +539,15 @@ class ResourceCache {
 
   // ---- reads ----
 
+  packedSize(): { bytes: number; objects: number } {
+    let bytes = 0;
+    for (const e of this.contents.all()) bytes += e.packed.bytes.length;
+    return { bytes, objects: this.contents.size };
+  }
+
   get(key: string): KubeObject | undefined {
-    return this.objects.get(key);
-  }
-
-  private indexLabels(key: string, before: KubeObject | undefined, after: KubeObject | undefined): void {
-    const was = before?.metadata?.labels ?? {};
-    const now = after?.metadata?.labels ?? {};
-    for (const [k, v] of Object.entries(was)) {
-      if (now[k] === v) continue;
-      const set = this.labelIndex.get(`${k}=${v}`);
-      set?.delete(key);
-      if (set && set.size === 0) this.labelIndex.delete(`${k}=${v}`);
-    }
-    for (const [k, v] of Object.entries(now)) {
-      if (was[k] === v) continue;
-      const entry = `${k}=${v}`;
-      let set = this.labelIndex.get(entry);
-      if (!set) this.labelIndex.set(entry, (set = new Set()));
-      set.add(key);
-    }
-  }
-
-  /** The smallest index set among the required labels, or undefined when no hint applies. */
-  private indexed(labels: Record<string, string> | undefined): Set<string> | undefined {
-    if (!labels) return undefined;
-    let best: Set<string> | undefined;
-    for (const [k, v] of Object.entries(labels)) {
-      const set = this.labelIndex.get(`${k}=${v}`) ?? new Set<string>();
-      if (!best || set.size < best.size) best = set;
-    }
-    return best;
+    const entry = this.contents.get(key);
+    return entry && this.materialize(entry);
   }
 
   list(
@@ -558,27 +557,12 @@ class ResourceCache {
     hint?: { labels?: Record<string, string> },
   ): KubeObject[] {
     if (!recursive) {
-      const obj = this.objects.get(prefix);
+      const obj = this.get(prefix);
       return obj && (!pred || pred(obj)) ? [obj] : [];
     }
-    const candidates = this.indexed(hint?.labels);
-    if (candidates && candidates.size < this.keys.length / 4) {
-      const end = prefixEnd(prefix);
-      const keys = [...candidates].filter((k) => k >= prefix && k < end).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      const out: KubeObject[] = [];
-      for (const k of keys) {
-        const obj = this.objects.get(k);
-        if (obj && (!pred || pred(obj))) out.push(obj);
-      }
-      return out;
-    }
     const items: KubeObject[] = [];
-    const end = prefixEnd(prefix);
-    const keys = this.keys;
-    for (let i = prefix === this.prefix ? 0 : lowerBound(keys, prefix); i < keys.length; i++) {
-      const k = keys[i];
-      if (k >= end) break;
-      const obj = this.objects.get(k) as KubeObject;
+    for (const k of this.contents.keysUnder(prefix, this.contents.indexed(hint?.labels, this.contents.size))) {
+      const obj = this.materialize(this.contents.get(k) as CacheEntry);
       if (!pred || pred(obj)) items.push(obj);
     }
     return items;
@@ -655,13 +639,15 @@ export function createCacher(inner: Storage, opts: CacherOptions): Cacher {
     proofAfterMs: opts.proofAfterMs ?? 3,
   };
   const tooOldWatch = opts.tooOldWatch ?? 'expire';
+  const codec = opts.itemCodec ?? createCacheItemCodec(undefined);
+  const working = new DecodedWorkingSet(opts.decodedWorkingSetBytes ?? 16 * 1024 * 1024);
   const caches = new Map<string, ResourceCache>();
   let stopped = false;
 
   const start = (prefix: string): ResourceCache => {
     let c = caches.get(prefix);
     if (!c) {
-      c = new ResourceCache(prefix, inner, settings, opts.backend);
+      c = new ResourceCache(prefix, inner, settings, opts.backend, codec, working);
       caches.set(prefix, c);
     }
     return c;
@@ -769,6 +755,16 @@ export function createCacher(inner: Storage, opts: CacherOptions): Cacher {
     },
     stop,
     stats: () => [...caches.values()].map((c) => c.stats()),
+    memoryStats() {
+      let packedBytes = 0;
+      let objects = 0;
+      for (const c of caches.values()) {
+        const m = c.packedSize();
+        packedBytes += m.bytes;
+        objects += m.objects;
+      }
+      return { packedBytes, objects, decodedObjects: working.size, decodedPackedBytes: working.usedBytes };
+    },
     async close() {
       stop();
       await inner.close();
