@@ -85,6 +85,35 @@ describe('watch cache label index', () => {
     assert.equal(names.length, 19);
   });
 
+  test('a key hint (a field selector pinning metadata.name) reads only those keys', async () => {
+    let calls = 0;
+    const predicate = (o: KubeObject) => {
+      calls++;
+      return o.metadata?.name === 'c-7';
+    };
+    const hinted = await cacher.list(PREFIX, {
+      resourceVersion: '0',
+      predicate,
+      indexHint: { keys: [`${PREFIX}b/c-0007`, `${PREFIX}a/none`] },
+    });
+    assert.deepEqual(
+      hinted.items.map((i) => i.metadata?.name),
+      ['c-7'],
+    );
+    assert.equal(calls, 1, 'the predicate ran on the one existing key only');
+    calls = 0;
+    const scanned = await cacher.list(PREFIX, { resourceVersion: '0', predicate });
+    assert.deepEqual(scanned.items, hinted.items);
+    assert.equal(calls, 2000);
+    // keys outside the listed prefix are not read
+    const outside = await cacher.list(`${PREFIX}a/`, {
+      resourceVersion: '0',
+      predicate,
+      indexHint: { keys: [`${PREFIX}b/c-0007`] },
+    });
+    assert.deepEqual(outside.items, []);
+  });
+
   test('an indexed selector list is faster than scanning 2,000 objects', async () => {
     const sel = parseLabelSelector('tier=gold');
     const predicate = (o: KubeObject) => matchesLabels(sel, o.metadata?.labels);

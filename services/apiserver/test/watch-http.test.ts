@@ -110,6 +110,84 @@ describe('watch over HTTP', () => {
     );
   });
 
+  test('metadata.name and metadata.namespace field selectors give the same answers as a scan would', async () => {
+    const names = (path: string) =>
+      c
+        .request('GET', path)
+        .then((r) => r.json<{ items: { metadata: { name: string; namespace?: string } }[] }>())
+        .then((l) => l.items.map((i) => (i.metadata.namespace ? `${i.metadata.namespace}/` : '') + i.metadata.name));
+    for (const ns of ['fs-a', 'fs-b']) {
+      await c.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      for (const n of ['x', 'y']) {
+        const r = await c.request('POST', `/api/v1/namespaces/${ns}/configmaps`, {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: n },
+        });
+        assert.equal(r.status, 201);
+      }
+    }
+    const q = (sel: string) => `fieldSelector=${encodeURIComponent(sel)}`;
+    for (const rv of ['', '&resourceVersion=0']) {
+      assert.deepEqual(await names(`/api/v1/namespaces/fs-a/configmaps?${q('metadata.name=x')}${rv}`), ['fs-a/x']);
+      assert.deepEqual(await names(`/api/v1/configmaps?${q('metadata.name=x,metadata.namespace=fs-b')}${rv}`), [
+        'fs-b/x',
+      ]);
+      assert.deepEqual(await names(`/api/v1/configmaps?${q('metadata.name=x')}${rv}`), ['fs-a/x', 'fs-b/x']);
+      const inB = await names(`/api/v1/configmaps?${q('metadata.namespace=fs-b')}${rv}`);
+      assert.deepEqual(
+        inB.filter((n) => n === 'fs-b/x' || n === 'fs-b/y'),
+        ['fs-b/x', 'fs-b/y'],
+      );
+      assert.ok(
+        inB.every((n) => n.startsWith('fs-b/')),
+        inB.join(' '),
+      );
+      assert.deepEqual(
+        await names(`/api/v1/namespaces/fs-a/configmaps?${q('metadata.name=x,metadata.namespace=fs-b')}${rv}`),
+        [],
+      );
+      assert.deepEqual(await names(`/api/v1/namespaces/fs-a/configmaps?${q('metadata.name=nope')}${rv}`), []);
+      assert.deepEqual(await names(`/api/v1/namespaces?${q('metadata.name=fs-a')}${rv}`), ['fs-a']);
+      assert.deepEqual(
+        (await names(`/api/v1/namespaces/fs-a/configmaps?${q('metadata.name!=x')}${rv}`)).filter(
+          (n) => n !== 'fs-a/kube-root-ca.crt',
+        ),
+        ['fs-a/y'],
+      );
+    }
+    // paging through a namespace-narrowed cluster-wide list
+    const first = (await c.request('GET', `/api/v1/configmaps?${q('metadata.namespace=fs-a')}&limit=1`)).json<{
+      items: { metadata: { name: string } }[];
+      metadata: { continue?: string };
+    }>();
+    assert.equal(first.items.length, 1);
+    assert.ok(first.metadata.continue);
+    const rest = await names(
+      `/api/v1/configmaps?${q('metadata.namespace=fs-a')}&limit=10&continue=${encodeURIComponent(first.metadata.continue)}`,
+    );
+    assert.ok(rest.length >= 1 && rest.every((n) => n.startsWith('fs-a/')), rest.join(' '));
+    assert.ok(!rest.includes(`fs-a/${first.items[0].metadata.name}`));
+
+    // a cluster-wide watch pinned to one object by both fields
+    const rv = (await c.request('GET', '/api/v1/configmaps')).json<{ metadata: { resourceVersion: string } }>().metadata
+      .resourceVersion;
+    const pending = readWatch(
+      c,
+      `/api/v1/configmaps?watch=true&resourceVersion=${rv}&${q('metadata.namespace=fs-b,metadata.name=y')}`,
+      (e) => e.length >= 1,
+    );
+    const patch = { 'content-type': 'application/merge-patch+json' };
+    await c.request('PATCH', '/api/v1/namespaces/fs-a/configmaps/y', { data: { v: '1' } }, patch);
+    await c.request('PATCH', '/api/v1/namespaces/fs-b/configmaps/x', { data: { v: '1' } }, patch);
+    await c.request('PATCH', '/api/v1/namespaces/fs-b/configmaps/y', { data: { v: '1' } }, patch);
+    const { events } = await pending;
+    assert.deepEqual(
+      events.map((e) => `${e.type}:${e.object.metadata.name}`),
+      ['MODIFIED:y'],
+    );
+  });
+
   test('timeoutSeconds ends the stream', async () => {
     const started = Date.now();
     const { ended } = await readWatch(c, `${CM}?watch=true&timeoutSeconds=1`, () => false, 8000);

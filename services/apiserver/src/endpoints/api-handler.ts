@@ -4,7 +4,7 @@ import { managerFromRequest, validateFieldManager } from '../apply';
 import type { GenericStore, ListParams } from '../registry/generic-store';
 import { buildTable, parseIncludeObject, tableConverterFor } from '../registry/tables';
 import type { SchemaSet } from '../schema/model';
-import { checkSupportedFields, matchesFields, parseFieldSelector } from '../selection/fields';
+import { checkSupportedFields, matchesFields, parseFieldSelector, requiredFieldValues } from '../selection/fields';
 import { matchesLabels, parseLabelSelector, requiredLabelValues } from '../selection/labels';
 import { applyScale, SCALE_MESSAGE, toScale } from '../registry/scale';
 import { findDuplicateFields } from '../codec/json-duplicates';
@@ -188,6 +188,7 @@ export class ApiHandler {
       const sel = parseFieldSelector(fs);
       checkSupportedFields(sel, store.supportedFieldLabels());
       params.fieldMatch = (fields) => matchesFields(sel, fields);
+      params.requiredFields = requiredFieldValues(sel);
     }
     const rv = q.get('resourceVersion');
     if (rv !== null) {

@@ -26,6 +26,8 @@ export interface ListParams {
   /** Labels every match carries, for the watch cache's label index. */
   requiredLabels?: Record<string, string>;
   fieldMatch?: (fields: Record<string, string>) => boolean;
+  /** Field values every match has (a field selector's equalities): metadata.namespace and metadata.name narrow the read. */
+  requiredFields?: Record<string, string>;
   resourceVersion?: string;
   resourceVersionMatch?: 'NotOlderThan' | 'Exact';
   limit?: number;
@@ -124,6 +126,19 @@ export class GenericStore {
     const fields: Record<string, string> = { 'metadata.name': m.name ?? '' };
     if (this.info.namespaced) fields['metadata.namespace'] = m.namespace ?? '';
     return this.strategy.selectableFields ? { ...fields, ...this.strategy.selectableFields(obj) } : fields;
+  }
+
+  /**
+   * What a selection's metadata.namespace and metadata.name equalities pin it to: a
+   * cluster-wide read of a namespaced resource narrows to that namespace's range,
+   * and a name with a known namespace (or a cluster-scoped resource) to one key.
+   * The predicate still decides; this only avoids reading what it would reject.
+   */
+  private scope(namespace: string, required: Record<string, string> | undefined): { prefix: string; key?: string } {
+    const ns = this.info.namespaced && !namespace ? (required?.['metadata.namespace'] ?? '') : namespace;
+    const name = required?.['metadata.name'];
+    const pinned = name !== undefined && name !== '' && (ns !== '' || !this.info.namespaced);
+    return { prefix: this.listPrefix(ns), key: pinned ? this.key(ns, name) : undefined };
   }
 
   supportedFieldLabels(): Set<string> {
@@ -257,7 +272,7 @@ export class GenericStore {
   }
 
   async list(namespace: string, params: ListParams): Promise<KubeObject> {
-    const prefix = this.listPrefix(namespace);
+    const { prefix, key: onlyKey } = this.scope(namespace, params.requiredFields);
     let continueKey: string | undefined;
     let continueRevision: number | undefined;
     if (params.continueToken) {
@@ -276,7 +291,10 @@ export class GenericStore {
         continueKey,
         continueRevision,
         predicate: this.predicate(params),
-        indexHint: params.requiredLabels ? { labels: params.requiredLabels } : undefined,
+        indexHint:
+          params.requiredLabels || onlyKey
+            ? { labels: params.requiredLabels, keys: onlyKey ? [onlyKey] : undefined }
+            : undefined,
         recursive: true,
       });
       const listMeta: Record<string, string | number> = { resourceVersion: String(result.revision) };
@@ -309,10 +327,13 @@ export class GenericStore {
       ...params,
       fieldMatch: single ? (f) => f['metadata.name'] === name && (!fieldMatch || fieldMatch(f)) : fieldMatch,
     });
+    const required = single ? { ...params.requiredFields, 'metadata.name': name } : params.requiredFields;
+    const { prefix, key } = this.scope(namespace, required);
     try {
-      return await this.storage.watch(this.listPrefix(namespace), {
+      // one object's watch follows its key alone, so the cache's fan-out skips it for every other key
+      return await this.storage.watch(key ?? prefix, {
         resourceVersion: params.resourceVersion,
-        recursive: true,
+        recursive: key === undefined,
         predicate: p,
         sendInitialEvents: params.sendInitialEvents,
         progressNotify: params.progressNotify,

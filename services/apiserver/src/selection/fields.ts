@@ -40,3 +40,15 @@ export function matchesFields(selector: FieldSelector, fields: Record<string, st
   }
   return true;
 }
+
+/** The values a selector's equality requirements fix (the last one wins when a field repeats). */
+export function requiredFieldValues(selector: FieldSelector): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  let any = false;
+  for (const r of selector) {
+    if (r.op !== '=') continue;
+    out[r.field] = r.value;
+    any = true;
+  }
+  return any ? out : undefined;
+}

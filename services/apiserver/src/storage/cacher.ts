@@ -325,7 +325,7 @@ class ResourceCache {
 
   /** The decoded, frozen object of an entry (shared while it stays in the working set). */
   private materialize(entry: CacheEntry): KubeObject {
-    return this.working.obtain(entry, (e) => deepFreeze(this.codec.unpack(e.packed)));
+    return this.working.obtain(entry, (e) => deepFreeze(this.codec.unpack(e)));
   }
 
   /** Starts over from a full state at revision. */
@@ -541,7 +541,7 @@ class ResourceCache {
 
   packedSize(): { bytes: number; objects: number } {
     let bytes = 0;
-    for (const e of this.contents.all()) bytes += e.packed.bytes.length;
+    for (const e of this.contents.all()) bytes += e.bytes.length;
     return { bytes, objects: this.contents.size };
   }
 
@@ -554,15 +554,18 @@ class ResourceCache {
     prefix: string,
     recursive: boolean,
     pred: ((o: KubeObject) => boolean) | undefined,
-    hint?: { labels?: Record<string, string> },
+    hint?: ListOptions['indexHint'],
   ): KubeObject[] {
     if (!recursive) {
       const obj = this.get(prefix);
       return obj && (!pred || pred(obj)) ? [obj] : [];
     }
     const items: KubeObject[] = [];
-    for (const k of this.contents.keysUnder(prefix, this.contents.indexed(hint?.labels, this.contents.size))) {
-      const obj = this.materialize(this.contents.get(k) as CacheEntry);
+    const candidates = hint?.keys ? new Set(hint.keys) : this.contents.indexed(hint?.labels, this.contents.size);
+    for (const k of this.contents.keysUnder(prefix, candidates)) {
+      const entry = this.contents.get(k);
+      if (!entry) continue;
+      const obj = this.materialize(entry);
       if (!pred || pred(obj)) items.push(obj);
     }
     return items;

@@ -31,7 +31,11 @@ export interface ListOptions {
    * What the predicate requires, as data a cache can index on: labels every match
    * carries with exactly these values. The predicate stays authoritative.
    */
-  indexHint?: { labels?: Record<string, string> };
+  indexHint?: {
+    labels?: Record<string, string>;
+    /** Every match is one of these keys. */
+    keys?: string[];
+  };
   /** Default true: key is a collection prefix ("/" is appended if missing). false: key is one object's key. */
   recursive?: boolean;
 }
