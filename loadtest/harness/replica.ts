@@ -25,7 +25,8 @@ export interface Replica {
   serving: { cert: string; key: string; ca: string };
   output(): string;
   /** SIGTERM by PID, SIGKILL after `graceMs`, then remove the temporary data dir. */
-  stop(graceMs?: number): Promise<void>;
+  /** SIGTERM (SIGKILL after graceMs), then removes the data directory unless keepData. */
+  stop(graceMs?: number, keepData?: boolean): Promise<void>;
 }
 
 interface KubeconfigDoc {
@@ -70,7 +71,7 @@ export async function startReplica(timeoutMs = 60_000): Promise<Replica> {
   child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
-  const stop = async (graceMs = 5000): Promise<void> => {
+  const stop = async (graceMs = 5000, keepData = false): Promise<void> => {
     if (alive(child)) {
       process.kill(pid, 'SIGTERM');
       const timer = setTimeout(() => {
@@ -79,7 +80,7 @@ export async function startReplica(timeoutMs = 60_000): Promise<Replica> {
       await exited;
       clearTimeout(timer);
     }
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!keepData) rmSync(dataDir, { recursive: true, force: true });
   };
 
   let ready: { url: string; kubeconfig: string };

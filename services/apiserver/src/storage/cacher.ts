@@ -54,7 +54,7 @@ export interface CacherOptions {
   itemCodec?: CacheItemCodec;
   /**
    * Packed bytes of the objects kept decoded, across every resource, least recently
-   * read dropped first; default 16 MiB (a decoded object is a few times its bytes).
+   * read dropped first; default 8 MiB (a decoded object is a few times its bytes).
    */
   decodedWorkingSetBytes?: number;
 }
@@ -643,7 +643,7 @@ export function createCacher(inner: Storage, opts: CacherOptions): Cacher {
   };
   const tooOldWatch = opts.tooOldWatch ?? 'expire';
   const codec = opts.itemCodec ?? createCacheItemCodec(undefined);
-  const working = new DecodedWorkingSet(opts.decodedWorkingSetBytes ?? 16 * 1024 * 1024);
+  const working = new DecodedWorkingSet(opts.decodedWorkingSetBytes ?? 8 * 1024 * 1024);
   const caches = new Map<string, ResourceCache>();
   let stopped = false;
 
