@@ -19,10 +19,13 @@ import {
 // behind HAProxy (TCP, /readyz health checks). 20 writers and 50 informer-style
 // watchers go through HAProxy while one replica, then another, then the leader
 // are SIGKILLed (each restarted a few seconds later) and finally one etcd member
-// is SIGKILLed. Afterwards every acknowledged write is in etcd and in a fresh
-// list, and every watcher saw exactly etcd's history of the namespace since its
-// last list: increasing resourceVersions, nothing twice, nothing skipped, and a
-// final state equal to a fresh list.
+// is SIGKILLed. The replicas compact etcd every few seconds, and two waves of
+// watchers drop their watch and stay away until etcd has compacted past their
+// resourceVersion, so their resumed watch must be answered 410 Gone and they
+// must re-list. Afterwards every acknowledged write is in etcd and in a fresh
+// list, and every watcher saw exactly etcd's history of the namespace within
+// each of its list+watch segments: increasing resourceVersions, nothing twice,
+// nothing skipped, and a final state equal to a fresh list.
 
 const NS = 'ha-failover';
 const WRITERS = 20;
@@ -31,6 +34,14 @@ const WATCHERS = 50;
 const WRITER_PAUSE_MS = 15;
 const REQUEST_TIMEOUT_MS = 20_000;
 const PREFIX = `/registry/configmaps/${NS}/`;
+/**
+ * The replicas' compactor period. Each step compacts to the revision the previous
+ * step saw, so 5-10 s of history stays: ample for a watcher reconnecting after a
+ * replica kill, short enough that a paused watcher is compacted away within seconds.
+ */
+const COMPACTION_INTERVAL = '5s';
+/** Watchers that go away until their resourceVersion is compacted, per wave. */
+const PAUSED_PER_WAVE = 10;
 
 interface ObjectMeta {
   name: string;
@@ -54,8 +65,7 @@ before(async () => {
     etcdMembers: 3,
     replicas: 3,
     haproxy: true,
-    // keep etcd's full history so the watchers can be checked against it event by event
-    replicaArgs: ['--etcd-compaction-interval=0', '--identity-lease-renew-interval-seconds=2'],
+    replicaArgs: [`--etcd-compaction-interval=${COMPACTION_INTERVAL}`, '--identity-lease-renew-interval-seconds=2'],
   });
   tls = kubeconfigTls(cluster.kubeconfig);
   const api = new ApiClient(cluster.kubeconfig);
@@ -172,18 +182,37 @@ async function runWriter(id: number, stopAt: () => boolean, stats: WriterStats):
 
 // ---------------------------------------------------------------- watchers
 
+/** One list and the watch events that followed it, up to the next list. */
+interface Segment {
+  listRV: number;
+  eventRVs: number[];
+  /** The watcher's resourceVersion when the segment ended (a 410); undefined while it is current. */
+  endRV?: number;
+}
+
 interface Watcher {
   id: number;
   state: Map<string, number>;
   lastRV: number;
-  /** resourceVersion of the latest (re)list; events are checked against etcd from here on. */
+  /** resourceVersion of the latest (re)list. */
   listRV: number;
-  eventRVs: number[];
+  segments: Segment[];
   events: number;
   reconnects: number;
   relists: number;
+  goneHttp: number;
+  goneEvent: number;
   violations: string[];
   stopped: boolean;
+  /** Set by the test: drop the watch and come back only once etcd compacted past lastRV. */
+  pauseRequested: boolean;
+  /** Resumed from a compacted resourceVersion and not yet answered 410. */
+  expectGone: boolean;
+  /** How long its pause lasted, for the log. */
+  pausedMs: number;
+  /** Times this watcher came back from a pause and was answered 410. */
+  goneAfterPause: number;
+  pauses: number;
   done?: Promise<void>;
   abort?: () => void;
 }
@@ -212,10 +241,15 @@ async function relist(w: Watcher): Promise<void> {
       const res = await requestJson(`/api/v1/namespaces/${NS}/configmaps`, REQUEST_TIMEOUT_MS);
       if (res.status === 200) {
         const list = JSON.parse(res.body) as { metadata: { resourceVersion: string }; items: ConfigMap[] };
+        const rv = Number(list.metadata.resourceVersion);
+        // a list without resourceVersion is a consistent read: never older than what was already seen
+        if (rv < w.lastRV) w.violations.push(`list at rv ${rv} after rv ${w.lastRV} was seen`);
+        const current = w.segments[w.segments.length - 1];
+        if (current) current.endRV = w.lastRV;
         w.state = new Map(list.items.map((i) => [i.metadata.name, Number(i.metadata.resourceVersion)]));
-        w.lastRV = Number(list.metadata.resourceVersion);
-        w.listRV = w.lastRV;
-        w.eventRVs = [];
+        w.lastRV = rv;
+        w.listRV = rv;
+        w.segments.push({ listRV: rv, eventRVs: [] });
         return;
       }
     } catch {
@@ -229,6 +263,12 @@ async function relist(w: Watcher): Promise<void> {
 function applyEvent(w: Watcher, ev: WatchEvent): 'ok' | 'gone' | 'error' {
   if (ev.type === 'ERROR') return ev.object.code === 410 ? 'gone' : 'error';
   const rv = Number(ev.object.metadata?.resourceVersion);
+  if (w.expectGone) {
+    // the ring of the watch cache is far shorter than a compaction interval of writes, so a
+    // compacted resourceVersion can only be answered by etcd, and etcd no longer has its events
+    w.violations.push(`${ev.type} rv ${rv} on a watch from compacted rv ${w.lastRV} (want 410 Gone)`);
+    w.expectGone = false;
+  }
   if (ev.type === 'BOOKMARK') {
     if (rv < w.lastRV) w.violations.push(`bookmark rv ${rv} after rv ${w.lastRV}`);
     w.lastRV = Math.max(w.lastRV, rv);
@@ -241,7 +281,7 @@ function applyEvent(w: Watcher, ev: WatchEvent): 'ok' | 'gone' | 'error' {
   if (ev.type === 'MODIFIED' && !w.state.has(name)) w.violations.push(`MODIFIED ${name} rv ${rv} never added`);
   if (ev.type === 'DELETED') w.state.delete(name);
   else w.state.set(name, rv);
-  w.eventRVs.push(rv);
+  w.segments[w.segments.length - 1].eventRVs.push(rv);
   w.lastRV = Math.max(w.lastRV, rv);
   return 'ok';
 }
@@ -262,7 +302,10 @@ function watchOnce(w: Watcher): Promise<'ended' | 'gone'> {
       new URL(path, tls.server),
       { method: 'GET', ca: tls.ca, cert: tls.cert, key: tls.key, agent: false },
       (res) => {
-        if (res.statusCode === 410) return finish('gone');
+        if (res.statusCode === 410) {
+          w.goneHttp++;
+          return finish('gone');
+        }
         if (res.statusCode !== 200) {
           res.resume();
           return finish('ended');
@@ -270,6 +313,7 @@ function watchOnce(w: Watcher): Promise<'ended' | 'gone'> {
         let buf = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
+          if (settled) return;
           buf += chunk;
           let nl: number;
           while ((nl = buf.indexOf('\n')) >= 0) {
@@ -284,7 +328,10 @@ function watchOnce(w: Watcher): Promise<'ended' | 'gone'> {
               return finish('ended');
             }
             const r = applyEvent(w, ev);
-            if (r === 'gone') return finish('gone');
+            if (r === 'gone') {
+              w.goneEvent++;
+              return finish('gone');
+            }
             if (r === 'error') return finish('ended');
           }
         });
@@ -299,16 +346,35 @@ function watchOnce(w: Watcher): Promise<'ended' | 'gone'> {
   });
 }
 
-async function runWatcher(w: Watcher): Promise<void> {
+async function runWatcher(
+  w: Watcher,
+  untilCompacted: (rv: number, stopped: () => boolean) => Promise<void>,
+): Promise<void> {
   await relist(w);
   while (!w.stopped) {
+    if (w.pauseRequested) {
+      // an informer that lost its connection for longer than etcd keeps history
+      w.pauseRequested = false;
+      w.pauses++;
+      const pausedAt = Date.now();
+      try {
+        await untilCompacted(w.lastRV, () => w.stopped);
+        w.expectGone = true;
+      } catch (e) {
+        w.violations.push((e as Error).message);
+      }
+      w.pausedMs = Date.now() - pausedAt;
+      if (w.stopped) break;
+    }
     const r = await watchOnce(w);
     if (w.stopped) break;
     w.reconnects++;
     if (r === 'gone') {
+      if (w.expectGone) w.goneAfterPause++;
+      w.expectGone = false;
       w.relists++;
       await relist(w);
-    } else {
+    } else if (!w.pauseRequested) {
       await sleep(50 + Math.random() * 100);
     }
   }
@@ -320,34 +386,74 @@ function etcdClient(): Etcd3 {
   return new Etcd3({ hosts: cluster.etcd.filter((m) => m.alive()).map((m) => m.clientUrl) });
 }
 
-/** Every event revision under PREFIX after `fromRev`, up to `lastRev` (etcd's history; nothing is compacted). */
-async function etcdHistory(client: Etcd3, fromRev: number, lastRev: number): Promise<number[]> {
-  const revs: number[] = [];
-  if (lastRev <= fromRev) return revs;
+/** The etcd members the test never kills: the recorder's and the compaction probe's connections stay put. */
+function survivorsClient(): Etcd3 {
+  return new Etcd3({ hosts: cluster.etcd.slice(1).map((m) => m.clientUrl) });
+}
+
+interface HistoryRecorder {
+  /** Revision of every event under PREFIX after startRev, in order. */
+  revs: number[];
+  /** Puts per key since its last delete (from its version at startRev): its version in etcd when no event was missed. */
+  puts: Map<string, number>;
+  startRev: number;
+  lastRev: number;
+  problems: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * etcd's history of the namespace, recorded live from before the first list. The
+ * replicas compact it away while the test runs, so replaying it afterwards (as the
+ * watchers' reference) is impossible; a watch that is open all along is never
+ * compacted, and the etcd3 client resumes it from its last revision on a reconnect.
+ */
+async function recordHistory(client: Etcd3): Promise<HistoryRecorder> {
+  // the namespace already holds what its controllers created (kube-root-ca.crt)
+  const head = await client.getAll().prefix(PREFIX).exec();
+  const startRev = Number(head.header.revision);
+  const rec: HistoryRecorder = {
+    revs: [],
+    puts: new Map(head.kvs.map((kv) => [kv.key.toString(), Number(kv.version)])),
+    startRev,
+    lastRev: startRev,
+    problems: [],
+    stop: async () => undefined,
+  };
   const watcher = await client
     .watch()
     .prefix(PREFIX)
-    .startRevision(String(fromRev + 1))
+    .startRevision(String(startRev + 1))
     .create();
-  try {
-    await withTimeout(
-      new Promise<void>((resolve) => {
-        watcher.on('data', (res) => {
-          for (const ev of res.events) {
-            const rev = Number(ev.kv.mod_revision);
-            if (ev.type === 'Delete') revs.push(Number(res.header.revision));
-            else revs.push(rev);
-            if (rev >= lastRev) resolve();
-          }
-        });
-      }),
-      30_000,
-      'etcd history replay',
-    );
-  } finally {
+  watcher.on('data', (res) => {
+    for (const ev of res.events) {
+      const rev = Number(ev.kv.mod_revision);
+      if (!(rev > rec.lastRev)) rec.problems.push(`recorder: rev ${rev} after rev ${rec.lastRev}`);
+      const key = ev.kv.key.toString();
+      rec.puts.set(key, ev.type === 'Delete' ? 0 : (rec.puts.get(key) ?? 0) + 1);
+      rec.revs.push(rev);
+      rec.lastRev = Math.max(rec.lastRev, rev);
+    }
+  });
+  watcher.on('error', (err) => rec.problems.push(`recorder: ${err.message}`));
+  let stopped = false;
+  rec.stop = async () => {
+    if (stopped) return;
+    stopped = true;
     await watcher.cancel();
+  };
+  return rec;
+}
+
+/** Whether etcd has compacted `rv` away: a range at a compacted revision fails, as the replicas' check does. */
+async function compactedAway(client: Etcd3, rv: number): Promise<boolean> {
+  try {
+    await client.get(PREFIX).revision(String(rv)).exec();
+    return false;
+  } catch (e) {
+    if (/compacted/i.test((e as Error).message)) return true;
+    throw e;
   }
-  return revs;
 }
 
 // ---------------------------------------------------------------- the test
@@ -375,21 +481,69 @@ test('failover under load: acknowledged writes survive, watchers see every event
   const haproxy = cluster.haproxy;
   assert.ok(haproxy, 'HAProxy runs in front of the replicas');
 
-  // watchers first: each lists the (empty) namespace, then watches from the list's RV
+  const survivors = survivorsClient();
+  const recorder = await recordHistory(survivors);
+  const untilCompacted = async (rv: number, stopped: () => boolean): Promise<void> => {
+    const deadline = Date.now() + 45_000;
+    for (;;) {
+      try {
+        if (stopped() || (await compactedAway(survivors, rv))) return;
+      } catch {
+        // an etcd hiccup: ask again
+      }
+      if (Date.now() > deadline) throw new Error(`etcd not compacted past rv ${rv} within 45 s of a pause`);
+      await sleep(500);
+    }
+  };
+
+  // watchers first: each lists the namespace (only kube-root-ca.crt so far), then watches from the list's RV
   const watchers: Watcher[] = Array.from({ length: WATCHERS }, (_, id) => ({
     id,
     state: new Map(),
     lastRV: 0,
     listRV: 0,
-    eventRVs: [],
+    segments: [],
     events: 0,
     reconnects: 0,
     relists: 0,
+    goneHttp: 0,
+    goneEvent: 0,
     violations: [],
     stopped: false,
+    pauseRequested: false,
+    expectGone: false,
+    goneAfterPause: 0,
+    pauses: 0,
+    pausedMs: 0,
   }));
-  for (const w of watchers) w.done = runWatcher(w);
+  for (const w of watchers) w.done = runWatcher(w, untilCompacted);
+  const stopWatchers = async (): Promise<void> => {
+    for (const w of watchers) {
+      w.stopped = true;
+      w.abort?.();
+    }
+    await Promise.all(watchers.map((w) => w.done));
+  };
+  // also when an assertion fails early, so no watcher outlives the cluster
+  t.after(async () => {
+    await stopWatchers();
+    await recorder.stop();
+    survivors.close();
+  });
   await waitUntil('watchers to list', async () => watchers.every((w) => w.listRV > 0) || undefined, 20_000);
+  const paused = new Set<Watcher>();
+  const pauseWave = (wave: number): void => {
+    const ws = watchers.slice(wave * PAUSED_PER_WAVE, (wave + 1) * PAUSED_PER_WAVE);
+    for (const w of ws) {
+      paused.add(w);
+      w.pauseRequested = true;
+      w.abort?.();
+    }
+    log(
+      `watchers ${ws[0].id}-${ws[ws.length - 1].id} dropped their watch at +${((Date.now() - loadStart) / 1000).toFixed(1)} s ` +
+        `(rv ${Math.min(...ws.map((w) => w.lastRV))}); back once etcd compacted past it`,
+    );
+  };
 
   const stats: WriterStats = { acked: new Map(), ackTimes: [], retries: 0, gaveUp: 0, unexpected: [] };
   let stopWriters = false;
@@ -433,6 +587,8 @@ test('failover under load: acknowledged writes survive, watchers see every event
     assert.ok(leader0, 'a leader holds kube-system/kapi-controller-manager');
     const followers = cluster.replicas.filter((r) => r !== leader0);
 
+    await at(3);
+    pauseWave(0);
     await at(5);
     await killReplica(followers[0], 'replica');
     await at(10);
@@ -449,6 +605,8 @@ test('failover under load: acknowledged writes survive, watchers see every event
     assert.ok(holder && leader, 'a leader before the leader kill');
     await killReplica(leader, 'leader');
     const leaderKill = kills[kills.length - 1];
+    // their 410 and re-list come while the Lease is still held by the dead leader
+    pauseWave(1);
     // another replica (or a later incarnation of this one) takes the Lease over once it expires
     const newHolder = await waitUntil(
       'a new leader',
@@ -539,6 +697,23 @@ test('failover under load: acknowledged writes survive, watchers see every event
     assert.deepEqual(listDiff.slice(0, 10), [], 'the fresh list has etcd mod revisions as resourceVersions');
     log(`etcd holds ${inEtcd.size} objects; all ${stats.acked.size} acknowledged objects at or past their acked value`);
 
+    // the recorded history is the watchers' reference, so first it must be complete: a key's
+    // version counts its puts, and the recorder saw each of them
+    const lastRev = Math.max(0, ...modRev.values());
+    await waitUntil(
+      'the history recorder to reach the last write',
+      async () => recorder.lastRev >= lastRev || undefined,
+      20_000,
+    );
+    await recorder.stop();
+    const unrecorded = kvs.kvs
+      .filter((kv) => recorder.puts.get(kv.key.toString()) !== Number(kv.version))
+      .map(
+        (kv) => `${kv.key.toString()}: version ${kv.version}, recorded ${recorder.puts.get(kv.key.toString()) ?? 0}`,
+      );
+    assert.deepEqual(recorder.problems.slice(0, 10), [], 'the history recorder saw increasing revisions, no errors');
+    assert.deepEqual(unrecorded.slice(0, 10), [], `${unrecorded.length} keys with writes the history recorder missed`);
+
     // ---- watchers converge to the fresh list
     const expected = new Map([...listed].map(([name, i]) => [name, Number(i.metadata.resourceVersion)]));
     const sameAsList = (w: Watcher): boolean =>
@@ -551,41 +726,61 @@ test('failover under load: acknowledged writes survive, watchers see every event
         30_000,
       );
     } finally {
-      for (const w of watchers) {
-        w.stopped = true;
-        w.abort?.();
-      }
-      await Promise.all(watchers.map((w) => w.done));
+      await stopWatchers();
     }
     log(`watchers matched the fresh list ${Date.now() - convergeStart} ms after the load stopped`);
 
-    // ---- each watcher saw exactly etcd's history since its last list: nothing skipped, nothing twice
-    const lastRev = Math.max(0, ...expected.values());
-    const fromRev = Math.min(...watchers.map((w) => w.listRV));
-    const history = await etcdHistory(etcd, fromRev, lastRev);
+    // ---- within each list+watch segment a watcher saw exactly etcd's history: nothing skipped, nothing twice
+    const history = recorder.revs;
     const problems: string[] = [];
     for (const w of watchers) {
       problems.push(...w.violations.map((v) => `watcher ${w.id}: ${v}`));
-      const want = history.filter((rev) => rev > w.listRV);
-      if (want.length !== w.eventRVs.length || want.some((rev, i) => w.eventRVs[i] !== rev)) {
-        const seen = new Set(w.eventRVs);
-        const skipped = want.filter((rev) => !seen.has(rev));
-        problems.push(
-          `watcher ${w.id}: saw ${w.eventRVs.length} events since rv ${w.listRV}, etcd has ${want.length}; ` +
-            `skipped ${skipped.slice(0, 5).join(',')}${skipped.length > 5 ? '...' : ''}`,
-        );
+      for (const seg of w.segments) {
+        if (seg.listRV < recorder.startRev) {
+          problems.push(
+            `watcher ${w.id}: listed at rv ${seg.listRV}, before the recorder started (${recorder.startRev})`,
+          );
+          continue;
+        }
+        // a segment cut short by a 410 owes every event up to the last resourceVersion it saw
+        const end = seg.endRV ?? Infinity;
+        const want = history.filter((rev) => rev > seg.listRV && rev <= end);
+        if (want.length !== seg.eventRVs.length || want.some((rev, i) => seg.eventRVs[i] !== rev)) {
+          const seen = new Set(seg.eventRVs);
+          const skipped = want.filter((rev) => !seen.has(rev));
+          problems.push(
+            `watcher ${w.id}: saw ${seg.eventRVs.length} events in (${seg.listRV}, ${end}], etcd has ${want.length}; ` +
+              `skipped ${skipped.slice(0, 5).join(',')}${skipped.length > 5 ? '...' : ''}`,
+          );
+        }
       }
     }
     const reconnects = watchers.reduce((s, w) => s + w.reconnects, 0);
     const relists = watchers.reduce((s, w) => s + w.relists, 0);
     const events = watchers.reduce((s, w) => s + w.events, 0);
+    const goneHttp = watchers.reduce((s, w) => s + w.goneHttp, 0);
+    const goneEvent = watchers.reduce((s, w) => s + w.goneEvent, 0);
+    const unpausedRelists = watchers.filter((w) => !paused.has(w)).reduce((s, w) => s + w.relists, 0);
     const perWatcher = watchers.map((w) => w.reconnects).sort((a, b) => a - b);
     log(
-      `watchers: ${events} events delivered (${history.length} in etcd's history × ${WATCHERS}), ` +
-        `${reconnects} reconnects (per watcher p50 ${percentile(perWatcher, 50)}, max ${percentile(perWatcher, 100)}), ` +
-        `${relists} re-lists after 410`,
+      `watchers: ${events} events delivered (${history.length} in etcd's history × ${WATCHERS}, less what ` +
+        `re-listing watchers got from lists), ${reconnects} reconnects (per watcher p50 ${percentile(perWatcher, 50)}, ` +
+        `max ${percentile(perWatcher, 100)}), ${relists} re-lists after 410 (${goneHttp} HTTP 410, ` +
+        `${goneEvent} ERROR events; ${unpausedRelists} by watchers never paused)`,
     );
+    const pausedMs = [...paused].map((w) => w.pausedMs).sort((a, b) => a - b);
+    log(`paused watchers waited ${pausedMs[0]}-${pausedMs[pausedMs.length - 1]} ms for etcd to compact their rv`);
     assert.deepEqual(problems.slice(0, 10), [], `${problems.length} watcher problems`);
+    // every paused watcher came back to a compacted resourceVersion, was told 410 and re-listed
+    // (and converged above from that list)
+    const notGone = [...paused]
+      .filter((w) => w.pauses !== 1 || w.goneAfterPause !== 1 || w.segments.length < 2)
+      .map(
+        (w) => `watcher ${w.id}: ${w.pauses} pauses, ${w.goneAfterPause} 410s after one, ${w.segments.length} lists`,
+      );
+    assert.equal(paused.size, 2 * PAUSED_PER_WAVE);
+    assert.deepEqual(notGone, [], 'each paused watcher was answered 410 and re-listed');
+    assert.ok(relists >= paused.size, `${relists} re-lists after 410`);
   } finally {
     etcd.close();
   }
