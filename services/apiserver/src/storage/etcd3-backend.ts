@@ -153,8 +153,7 @@ export class Etcd3Backend implements Backend {
         .else({ request_range: { key: Buffer.from(key) } })
         .commit();
       if (res.succeeded) return { ok: true, revision: Number(res.header.revision) };
-      const cur = res.responses[0]?.response_range?.kvs[0];
-      return { ok: false, current: hasKey(cur) ? toKV(cur) : undefined };
+      return this.lostOrLanded(res.responses[0]?.response_range?.kvs[0], value);
     });
   }
 
@@ -166,10 +165,25 @@ export class Etcd3Backend implements Backend {
         .then({ request_put: { key: Buffer.from(key), value, ignore_lease: true } })
         .else({ request_range: { key: Buffer.from(key) } })
         .commit();
+      // An update's conflict needs no such care: guaranteedUpdate reads again and retries.
       if (res.succeeded) return { ok: true, revision: Number(res.header.revision) };
       const cur = res.responses[0]?.response_range?.kvs[0];
       return { ok: false, current: hasKey(cur) ? toKV(cur) : undefined };
     });
+  }
+
+  /**
+   * A failed compare whose current value is byte for byte the value this call
+   * wrote: the client retried a transaction that had already been applied (its
+   * answer was lost with the etcd member that applied it). A created object
+   * carries a fresh uid, so equal bytes are this create, and it succeeded at the
+   * key's mod revision.
+   */
+  private lostOrLanded(cur: IKeyValue | null | undefined, value: Buffer): WriteResult {
+    if (!hasKey(cur)) return { ok: false, current: undefined };
+    const kv = toKV(cur);
+    if (kv.value.equals(value)) return { ok: true, revision: kv.modRevision };
+    return { ok: false, current: kv };
   }
 
   async delete(key: string, expectedModRevision?: number): Promise<DeleteResult> {

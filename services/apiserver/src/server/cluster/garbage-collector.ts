@@ -17,12 +17,16 @@ interface GraphNode {
   store: GenericStore;
   namespace: string;
   name: string;
-  owners: OwnerRef[];
+  owners: readonly OwnerRef[];
   deleting: boolean;
-  finalizers: string[];
+  finalizers: readonly string[];
 }
 
-function ownerRefs(obj: KubeObject): OwnerRef[] {
+// The graph holds a node for every object; most have neither owners nor finalizers.
+const NONE: readonly never[] = Object.freeze([]);
+
+function ownerRefs(obj: KubeObject): readonly OwnerRef[] {
+  if (!obj.metadata?.ownerReferences?.length) return NONE;
   const out: OwnerRef[] = [];
   for (const r of obj.metadata?.ownerReferences ?? []) {
     if (typeof r.uid !== 'string' || typeof r.kind !== 'string' || typeof r.name !== 'string') continue;
@@ -156,7 +160,7 @@ export class GarbageCollector implements LeaderController {
       name: m.name ?? '',
       owners: ownerRefs(obj),
       deleting: Boolean(m.deletionTimestamp),
-      finalizers: m.finalizers ?? [],
+      finalizers: m.finalizers?.length ? m.finalizers : NONE,
     };
     if (prev) for (const o of prev.owners) this.dependents.get(o.uid)?.delete(uid);
     for (const o of node.owners) {
