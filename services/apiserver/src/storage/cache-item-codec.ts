@@ -53,8 +53,8 @@ function typeInterner(messageTypeOf: (apiVersion: string, kind: string) => strin
  * JSON when schemas is undefined (kapi stores JSON: keep the very shape storage
  * returns); otherwise protobuf for every kind with a message, JSON for the rest.
  * A protobuf object keeps its kind aside and comes back with kind and apiVersion
- * first, as the storage codec decodes it, and with the bytes it came from
- * remembered as its protobuf item encoding.
+ * first, as the storage codec decodes it. A decoded object does not keep the
+ * bytes it came from: they would pin a shared Buffer pool slab each.
  */
 export function createCacheItemCodec(schemas: SchemaSet | undefined): CacheItemCodec {
   const typeOf = typeInterner((apiVersion, kind) =>
@@ -80,7 +80,6 @@ export function createCacheItemCodec(schemas: SchemaSet | undefined): CacheItemC
           apiVersion: p.type.apiVersion,
           ...decodeMessage(schemas, messageType, buf),
         };
-        itemEncodings(obj).pb = buf;
         return obj;
       }
       return JSON.parse(buf.toString('utf8')) as KubeObject;

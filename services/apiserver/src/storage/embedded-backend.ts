@@ -119,6 +119,9 @@ export class EmbeddedBackend implements Backend {
     // FULL: a write is acknowledged only after the WAL is fsynced, so it survives SIGKILL and power loss.
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
+    // SQLite's stock 2 MiB page cache rather than better-sqlite3's 16 MiB: with the watch
+    // cache in front, this store sees writes and paged or exact-revision reads only.
+    this.db.pragma('cache_size = -2000');
     this.db.exec(SCHEMA);
     this.stmts = this.prepare();
     const interval = opts.compactionIntervalMs ?? DEFAULT_COMPACTION_INTERVAL_MS;
