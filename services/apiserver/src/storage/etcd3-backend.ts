@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { handleWhen, retry } from 'cockatiel';
 import {
   Etcd3,
   GRPCUnavailableError,
@@ -78,6 +80,21 @@ export function mapEtcdError(e: unknown, key = ''): Error {
   return new StorageError('Internal', key, `etcd: ${msg}`);
 }
 
+/** Set around a create's transaction, so the client's retries of it are known. */
+const writeAttempt = new AsyncLocalStorage<{ retried: boolean }>();
+
+/**
+ * The outcome of a create whose compare failed. After the client retried the
+ * transaction, a current value byte for byte the one sent is this create: it
+ * had been applied before its answer was lost with the member that applied it.
+ * Without a retry equal bytes prove nothing (two allocators may write the same
+ * value for the same key), so the key simply exists.
+ */
+export function createLanded(retried: boolean, current: KV | undefined, value: Buffer): WriteResult {
+  if (retried && current && current.value.equals(value)) return { ok: true, revision: current.modRevision };
+  return { ok: false, current };
+}
+
 export class Etcd3Backend implements Backend {
   readonly name = 'etcd3' as const;
   private readonly client: Etcd3;
@@ -88,9 +105,16 @@ export class Etcd3Backend implements Backend {
 
   constructor(opts: Etcd3BackendOptions) {
     const timeout = opts.requestTimeoutMs ?? 15_000;
+    // the client's own default (three attempts on recoverable errors), observed: see createLanded
+    const global = retry(handleWhen(isRecoverableError), { maxAttempts: 3 });
+    global.onRetry(() => {
+      const attempt = writeAttempt.getStore();
+      if (attempt) attempt.retried = true;
+    });
     this.client = new Etcd3({
       hosts: opts.endpoints,
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
+      faultHandling: { global },
     });
     const interval = opts.compactionIntervalMs ?? DEFAULT_COMPACTION_INTERVAL_MS;
     if (interval > 0) {
@@ -147,13 +171,17 @@ export class Etcd3Backend implements Backend {
         const grant = await this.client.leaseClient.leaseGrant({ TTL: opts.ttlSeconds });
         lease = grant.ID;
       }
-      const res = await this.client
-        .if(key, 'Mod', '==', 0)
-        .then({ request_put: { key: Buffer.from(key), value, lease } })
-        .else({ request_range: { key: Buffer.from(key) } })
-        .commit();
+      const attempt = { retried: false };
+      const res = await writeAttempt.run(attempt, () =>
+        this.client
+          .if(key, 'Mod', '==', 0)
+          .then({ request_put: { key: Buffer.from(key), value, lease } })
+          .else({ request_range: { key: Buffer.from(key) } })
+          .commit(),
+      );
       if (res.succeeded) return { ok: true, revision: Number(res.header.revision) };
-      return this.lostOrLanded(res.responses[0]?.response_range?.kvs[0], value);
+      const cur = res.responses[0]?.response_range?.kvs[0];
+      return createLanded(attempt.retried, hasKey(cur) ? toKV(cur) : undefined, value);
     });
   }
 
@@ -170,20 +198,6 @@ export class Etcd3Backend implements Backend {
       const cur = res.responses[0]?.response_range?.kvs[0];
       return { ok: false, current: hasKey(cur) ? toKV(cur) : undefined };
     });
-  }
-
-  /**
-   * A failed compare whose current value is byte for byte the value this call
-   * wrote: the client retried a transaction that had already been applied (its
-   * answer was lost with the etcd member that applied it). A created object
-   * carries a fresh uid, so equal bytes are this create, and it succeeded at the
-   * key's mod revision.
-   */
-  private lostOrLanded(cur: IKeyValue | null | undefined, value: Buffer): WriteResult {
-    if (!hasKey(cur)) return { ok: false, current: undefined };
-    const kv = toKV(cur);
-    if (kv.value.equals(value)) return { ok: true, revision: kv.modRevision };
-    return { ok: false, current: kv };
   }
 
   async delete(key: string, expectedModRevision?: number): Promise<DeleteResult> {

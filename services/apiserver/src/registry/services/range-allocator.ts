@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '../../api/object';
 import type { Storage } from '../../storage/interface';
 import { Bitmap } from './bitmap';
@@ -47,6 +48,9 @@ export function bitmapOf(spec: RangeSpec, obj: KubeObject | null | undefined): B
 export function rangeAllocationObject(spec: RangeSpec, bm: Bitmap, metadata: KubeObject['metadata']): KubeObject {
   const m = { ...(metadata ?? {}) };
   delete m.resourceVersion;
+  // a first write gets a uid: its bytes then differ from any other replica's first write
+  // (etcd3-backend's createLanded tells a retried create of its own by its bytes)
+  m.uid ??= randomUUID();
   return {
     apiVersion: RANGE_ALLOCATION_API_VERSION,
     kind: RANGE_ALLOCATION_KIND,
