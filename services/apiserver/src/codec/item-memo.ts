@@ -9,8 +9,8 @@ export interface ItemEncodings {
 /**
  * Kept against the object's identity: the watch cache hands out one frozen instance
  * per version, so a list or a watch fan-out encodes each version once per format
- * and then copies bytes. The cache also records here the bytes it decoded an
- * instance from, so serving it in that format costs no encode at all.
+ * and then copies bytes. The cache also records here the protobuf bytes it packed
+ * a watch event's instance into, so serving that instance in protobuf costs no encode.
  */
 const memo = new WeakMap<object, ItemEncodings>();
 
@@ -21,10 +21,4 @@ export function itemEncodings(obj: KubeObject): ItemEncodings {
     memo.set(obj, e);
   }
   return e;
-}
-
-export function withoutTypeMeta(obj: KubeObject): KubeObject {
-  if (obj.apiVersion === undefined && obj.kind === undefined) return obj;
-  const { apiVersion: _a, kind: _k, ...rest } = obj;
-  return rest;
 }

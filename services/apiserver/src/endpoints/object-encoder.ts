@@ -3,9 +3,15 @@ import type { KubeObject } from '../api/object';
 import { encodeUnknown } from '../codec/envelope';
 import { encodeMessage } from '../codec/protobuf';
 import type { SchemaSet } from '../schema/model';
-import { itemEncodings as entry, withoutTypeMeta } from '../codec/item-memo';
+import { itemEncodings as entry } from '../codec/item-memo';
 
 const LIST_META = 'k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta';
+
+function withoutTypeMeta(obj: KubeObject): KubeObject {
+  if (obj.apiVersion === undefined && obj.kind === undefined) return obj;
+  const { apiVersion: _a, kind: _k, ...rest } = obj;
+  return rest;
+}
 
 export function itemJson(obj: KubeObject): Buffer {
   const e = entry(obj);
@@ -15,7 +21,8 @@ export function itemJson(obj: KubeObject): Buffer {
 
 export function itemProtobuf(schemas: SchemaSet, messageType: string, obj: KubeObject): Uint8Array {
   const e = entry(obj);
-  if (!e.pb) e.pb = encodeMessage(schemas, messageType, withoutTypeMeta(obj));
+  // a message has no apiVersion or kind fields: they are not written
+  if (!e.pb) e.pb = encodeMessage(schemas, messageType, obj);
   return e.pb;
 }
 

@@ -4,7 +4,7 @@ import type { CacheEntry } from './decoded-working-set';
 type Labels = Readonly<Record<string, string>> | undefined;
 
 /** First index in sorted keys whose key is >= k. */
-export function lowerBound(keys: readonly string[], k: string): number {
+function lowerBound(keys: readonly string[], k: string): number {
   let lo = 0;
   let hi = keys.length;
   while (lo < hi) {

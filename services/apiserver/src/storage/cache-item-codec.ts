@@ -1,5 +1,5 @@
 import type { KubeObject } from '../api/object';
-import { itemEncodings, withoutTypeMeta } from '../codec/item-memo';
+import { itemEncodings } from '../codec/item-memo';
 import { decodeMessage, encodeMessage } from '../codec/protobuf';
 import type { SchemaSet } from '../schema/model';
 import { messageForApiVersionKind } from '../schema/kinds';
@@ -64,7 +64,8 @@ export function createCacheItemCodec(schemas: SchemaSet | undefined): CacheItemC
     pack(obj) {
       const type = typeOf(obj);
       if (schemas && type.messageType) {
-        const bytes = encodeMessage(schemas, type.messageType, withoutTypeMeta(obj));
+        // a message has no apiVersion or kind fields: they are not written
+        const bytes = encodeMessage(schemas, type.messageType, obj);
         // the event's instance may be served as it is: its protobuf item is these bytes
         itemEncodings(obj).pb ??= bytes;
         return { bytes: asLatin1(bytes), type };
