@@ -36,6 +36,17 @@ function isObj(v: JsonValue | undefined): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A member of a user's map: any key, `__proto__` and `constructor` included, is plain data. */
+function own(o: JsonObject, k: string): JsonValue | undefined {
+  return Object.hasOwn(o, k) ? o[k] : undefined;
+}
+
+function setOwn(o: JsonObject, k: string, v: JsonValue): void {
+  if (k === '__proto__')
+    Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
 function markerText(v: string | boolean | string[] | undefined): string {
   if (typeof v === 'string') return v;
   if (Array.isArray(v)) return v.join(',');
@@ -275,7 +286,7 @@ export function toFieldSet(model: TypeModel, type: TypeNode, value: JsonValue): 
         const { type: ct, declared } = model.member(t, k);
         const p = [...path, { field: k }];
         walk(ct, child, p);
-        if (child === null || (isObj(child) && Object.keys(child).length === 0) || !declared) set.insert(p);
+        if (child === null || (isObj(child) && hasNoKeys(child)) || !declared) set.insert(p);
       }
       return;
     }
@@ -313,15 +324,18 @@ export function deepEqual(a: JsonValue | undefined, b: JsonValue | undefined): b
     if (!isObj(b)) return false;
     const ka = Object.keys(a);
     if (ka.length !== Object.keys(b).length) return false;
-    return ka.every((k) => k in b && deepEqual(a[k], b[k]));
+    return ka.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
   }
   return false;
 }
 
+function hasNoKeys(v: JsonObject): boolean {
+  for (const k in v) if (Object.hasOwn(v, k)) return false;
+  return true;
+}
+
 function isEmptyContainer(v: JsonValue | undefined): boolean {
-  return (
-    v === undefined || v === null || (Array.isArray(v) && v.length === 0) || (isObj(v) && Object.keys(v).length === 0)
-  );
+  return v === undefined || v === null || (Array.isArray(v) && v.length === 0) || (isObj(v) && hasNoKeys(v));
 }
 
 /** What changed from lhs to rhs, path by path (undefined: absent). */
@@ -337,6 +351,24 @@ export function compare(
     else if (r === undefined) out.removed.insert(path);
     else if (!deepEqual(l, r)) out.modified.insert(path);
   };
+  /**
+   * A granular map of leaves (ConfigMap data, labels): what walking each key as a leaf would
+   * record, with the map's node in each set found once rather than once per key.
+   */
+  const leafMap = (lo: JsonObject, ro: JsonObject, path: PathElement[]): void => {
+    let added: FieldSet | undefined;
+    let removed: FieldSet | undefined;
+    let modified: FieldSet | undefined;
+    const node = (set: FieldSet): FieldSet => (path.length === 0 ? set : set.node(path));
+    for (const k of Object.keys(lo)) {
+      const pe = { field: k };
+      if (!Object.hasOwn(ro, k)) (removed ??= node(out.removed)).addMember(pe);
+      else if (!deepEqual(lo[k], ro[k])) (modified ??= node(out.modified)).addMember(pe);
+    }
+    for (const k of Object.keys(ro)) {
+      if (!Object.hasOwn(lo, k)) (added ??= node(out.added)).addMember({ field: k });
+    }
+  };
   const walk = (t: TypeNode, l: JsonValue | undefined, r: JsonValue | undefined, path: PathElement[]): void => {
     const ls = l === undefined ? undefined : shapeOf(t, l);
     const rs = r === undefined ? undefined : shapeOf(t, r);
@@ -348,8 +380,11 @@ export function compare(
     if (shape === 'fields') {
       const lo = isObj(l) ? l : {};
       const ro = isObj(r) ? r : {};
-      const keys = new Set([...Object.keys(lo), ...Object.keys(ro)]);
-      for (const k of keys) walk(model.member(t, k).type, lo[k], ro[k], [...path, { field: k }]);
+      if (t.kind === 'map' && t.value.kind === 'leaf') leafMap(lo, ro, path);
+      else {
+        const keys = new Set([...Object.keys(lo), ...Object.keys(ro)]);
+        for (const k of keys) walk(model.member(t, k).type, own(lo, k), own(ro, k), [...path, { field: k }]);
+      }
     } else if (t.kind === 'list') {
       const la = Array.isArray(l) ? l : [];
       const ra = Array.isArray(r) ? r : [];
@@ -562,12 +597,14 @@ export function withGoZeroValues(model: TypeModel, type: TypeNode, value: JsonVa
         if (z !== undefined) out[name] = z;
       }
     }
-    for (const [k, v] of Object.entries(value)) if (!(k in out)) out[k] = v;
+    for (const [k, v] of Object.entries(value)) if (!Object.hasOwn(out, k)) setOwn(out, k, v);
     return out;
   }
   if (type.kind === 'map' && isObj(value)) {
+    // values that are leaves come back unchanged: the map itself is its Go view, no copy
+    if (type.value.kind === 'leaf') return value;
     const out: JsonObject = {};
-    for (const [k, v] of Object.entries(value)) out[k] = withGoZeroValues(model, type.value, v);
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, withGoZeroValues(model, type.value, v));
     return out;
   }
   if (type.kind === 'list' && Array.isArray(value)) return value.map((v) => withGoZeroValues(model, type.elem, v));

@@ -17,7 +17,7 @@ import {
   parseRfc3339,
   QUANTITY_ERROR,
 } from './forms';
-import { compareGoStrings, setMember, tablesFor, type JsonMember } from './tables';
+import { keysInGoOrder, setMember, sortedGoKeys, tablesFor, type JsonMember } from './tables';
 
 export const DEFAULT_MAX_DEPTH = 100;
 
@@ -27,6 +27,11 @@ export interface DecodeOptions {
   /** when set, errors read like upstream's `<Kind> in version "<v>" cannot be handled as a <Kind>: ...` */
   kind?: string;
   version?: string;
+  /**
+   * The value is the caller's own (freshly parsed): maps of scalars are kept, not copied.
+   * Off for values that may share members with stored objects (patch results).
+   */
+  reuseInput?: boolean;
 }
 
 export interface DecodeResult {
@@ -41,6 +46,7 @@ interface DecodeContext {
   schemas: SchemaSet;
   unknown: string[];
   maxDepth: number;
+  reuseInput: boolean;
 }
 
 class TypeMismatch extends Error {}
@@ -257,16 +263,26 @@ function decodeFieldValue(ctx: DecodeContext, field: FieldSchema, value: Json, w
   if (depth > ctx.maxDepth) tooDeep();
   if (field.label === 'map') {
     if (typeof value !== 'object' || Array.isArray(value)) mismatch(value, where, goTypeName(field, false));
-    const out: Record<string, unknown> = {};
     const valueGoType = goTypeName(field, true);
+    if (field.valueKind !== 'message') {
+      // scalar values come out as they went in: check them, and keep the input object when the
+      // caller owns it (a copy of a map of 200,000 keys costs more than the rest of a decode)
+      for (const k of Object.keys(value as Record<string, Json>)) {
+        const v = (value as Record<string, Json>)[k];
+        if (!(v === null && field.valueType === 'bytes')) {
+          decodeScalar(String(field.valueType), v, indexed(where, k), valueGoType);
+        }
+      }
+      if (ctx.reuseInput) return value;
+      const copy: Record<string, unknown> = {};
+      for (const k of Object.keys(value as Record<string, Json>))
+        setMember(copy, k, (value as Record<string, Json>)[k]);
+      return copy;
+    }
+    const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, Json>)) {
       const w = indexed(where, k);
-      const decoded =
-        field.valueKind === 'message'
-          ? decodeMessageValue(ctx, String(field.valueType), v, w, valueGoType, depth + 1)
-          : v === null && field.valueType === 'bytes'
-            ? null
-            : decodeScalar(String(field.valueType), v, w, valueGoType);
+      const decoded = decodeMessageValue(ctx, String(field.valueType), v, w, valueGoType, depth + 1);
       setMember(out, k, decoded === undefined ? null : decoded);
     }
     return out;
@@ -365,7 +381,12 @@ export function decodeObject(
   value: unknown,
   opts?: DecodeOptions,
 ): DecodeResult {
-  const ctx: DecodeContext = { schemas, unknown: [], maxDepth: opts?.maxDepth ?? DEFAULT_MAX_DEPTH };
+  const ctx: DecodeContext = {
+    schemas,
+    unknown: [],
+    maxDepth: opts?.maxDepth ?? DEFAULT_MAX_DEPTH,
+    reuseInput: opts?.reuseInput === true,
+  };
   try {
     const goType = `v1.${shortName(messageFullName)}`;
     const where = new Where(undefined, '', false, shortName(messageFullName));
@@ -400,7 +421,11 @@ function isEmptyValue(v: unknown): boolean {
   if (typeof v === 'number') return v === 0;
   if (typeof v === 'boolean') return !v;
   if (Array.isArray(v)) return v.length === 0;
-  if (typeof v === 'object') return Object.keys(v).length === 0;
+  if (typeof v === 'object') {
+    // stops at the first key: listing every key of a big map only to count them is waste
+    for (const k in v) if (Object.hasOwn(v, k)) return false;
+    return true;
+  }
   return false;
 }
 
@@ -463,9 +488,13 @@ function normalizeMessage(schemas: SchemaSet, fullName: string, v: unknown, dept
 function normalizeField(schemas: SchemaSet, field: FieldSchema, v: unknown, depth: number): unknown {
   if (field.label === 'map') {
     if (typeof v !== 'object' || v === null) return null;
+    const src = v as Record<string, unknown>;
+    const keys = Object.keys(src);
+    // a map of scalars already enumerating in Go order is its own canonical form: no copy
+    if (field.valueKind !== 'message' && keysInGoOrder(keys)) return src;
     const out: Record<string, unknown> = {};
-    const entries = Object.entries(v as Record<string, unknown>).sort(([a], [b]) => compareGoStrings(a, b));
-    for (const [k, item] of entries) {
+    for (const k of sortedGoKeys(keys)) {
+      const item = src[k];
       setMember(
         out,
         k,

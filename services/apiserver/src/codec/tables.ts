@@ -83,3 +83,51 @@ export function compareGoStrings(a: string, b: string): number {
   if (/[\ud800-\uffff]/.test(a) || /[\ud800-\uffff]/.test(b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
   return a < b ? -1 : 1;
 }
+
+const BEYOND_UTF16_ORDER = /[\ud800-\uffff]/;
+
+/**
+ * A map's keys in Go's sort.Strings order. The order check runs once per key, not once per
+ * comparison: a map of 200,000 keys must not cost millions of regex tests per encode.
+ */
+export function sortedGoKeys(keys: string[]): string[] {
+  let plain = true;
+  for (const k of keys) {
+    if (BEYOND_UTF16_ORDER.test(k)) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return keys.sort();
+  const withBytes = keys.map((k) => ({ k, b: Buffer.from(k) }));
+  withBytes.sort((x, y) => Buffer.compare(x.b, y.b));
+  return withBytes.map((x) => x.k);
+}
+
+/** True when k is an array index, which JavaScript enumerates before every other key whatever the insertion order. */
+function isArrayIndex(k: string): boolean {
+  const n = k.length;
+  if (n === 0 || n > 10) return false;
+  const c0 = k.charCodeAt(0);
+  if (c0 === 48) return n === 1;
+  for (let i = 0; i < n; i++) {
+    const c = k.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return Number(k) < 4294967295;
+}
+
+/**
+ * Whether rebuilding the object with its keys in Go order would enumerate differently: when
+ * not, a map can be kept as it is instead of copied key by key. Array-index keys always come
+ * first in JavaScript, so only the order of the other keys matters.
+ */
+export function keysInGoOrder(keys: readonly string[]): boolean {
+  let prev: string | undefined;
+  for (const k of keys) {
+    if (isArrayIndex(k)) continue;
+    if (prev !== undefined && compareGoStrings(prev, k) > 0) return false;
+    prev = k;
+  }
+  return true;
+}

@@ -130,7 +130,8 @@ export function decodeValue(
   const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : '';
   const kind = typeof value.kind === 'string' ? value.kind : '';
   checkTypeMeta(apiVersion, kind, expected);
-  const { object, unknownFields } = decodeObject(schemas, expected.messageType, value);
+  // the value was parsed for this request alone, so its maps can become the object's
+  const { object, unknownFields } = decodeObject(schemas, expected.messageType, value, { reuseInput: true });
   return { object, warnings: fieldWarnings(unknownFields, validation, duplicates) };
 }
 

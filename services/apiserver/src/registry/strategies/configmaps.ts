@@ -25,13 +25,16 @@ export function validateConfigMap(obj: KubeObject): FieldError[] {
   const data = objectAt(obj, 'data') ?? {};
   const binaryData = objectAt(obj, 'binaryData') ?? {};
   let total = 0;
-  for (const [k, v] of Object.entries(data)) {
-    errs.push(...validateConfigKeys([k], 'data'));
-    if (k in binaryData) errs.push(invalid(key('data', k), k, 'duplicate of key present in binaryData'));
-    total += Buffer.byteLength(typeof v === 'string' ? v : '');
+  for (const k of Object.keys(data)) {
+    const v = data[k];
+    for (const msg of isConfigMapKey(k)) errs.push(invalid(key('data', k), k, msg));
+    // own keys only: `constructor` or `toString` in data is not a key of an empty binaryData
+    if (Object.hasOwn(binaryData, k)) errs.push(invalid(key('data', k), k, 'duplicate of key present in binaryData'));
+    total += typeof v === 'string' ? Buffer.byteLength(v) : 0;
   }
-  for (const [k, v] of Object.entries(binaryData)) {
-    errs.push(...validateConfigKeys([k], 'binaryData'));
+  for (const k of Object.keys(binaryData)) {
+    const v = binaryData[k];
+    for (const msg of isConfigMapKey(k)) errs.push(invalid(key('binaryData', k), k, msg));
     total += typeof v === 'string' ? base64DecodedLength(v) : 0;
   }
   // The empty path means "the whole object", as upstream reports it.

@@ -37,7 +37,13 @@ function str(v: JsonValue | undefined): string {
 function stringRecord(v: unknown): Record<string, string> | undefined {
   if (!isPlainObject(v)) return undefined;
   const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(v)) out[k] = typeof val === 'string' ? val : String(val);
+  for (const [k, val] of Object.entries(v)) {
+    const value = typeof val === 'string' ? val : String(val);
+    // a `__proto__` label key is data: plain assignment would replace the copy's prototype
+    if (k === '__proto__')
+      Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+    else out[k] = value;
+  }
   return out;
 }
 
