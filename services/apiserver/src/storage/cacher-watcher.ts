@@ -1,5 +1,6 @@
 import type { KubeObject } from '../api/object';
 import type { StorageWatchEvent, Watcher } from './interface';
+import { BacklogMeter, type WatcherLimits } from './watch-limits';
 
 /** What a cached watcher selects: one key, or every key under a prefix, optionally filtered. */
 export interface WatchSelection {
@@ -12,11 +13,14 @@ export interface WatchSelection {
 
 /**
  * The consumer side of one watch served by the watch cache. Events are pushed
- * synchronously by the cache's fan-out; the consumer pulls them by async
- * iteration. The buffer is bounded: a consumer that falls more than `limit`
- * events behind is cut off (the watch ends after what is already buffered, and
- * the client watches again from the last revision it saw), so one slow client
- * neither blocks the fan-out nor grows memory without bound.
+ * synchronously by the cache's fan-out, which never waits; the consumer pulls
+ * them by async iteration. The buffer is bounded (WatcherLimits, by events and
+ * by bytes): a consumer that falls that far behind is cut off, and one that
+ * stays at half the bound for the stall timeout is closed for unresponsiveness
+ * and its buffer released. Either way the consumer sees a prefix of the events
+ * and then the end of the stream, never a gap: its client watches again from
+ * the last revision it received. closedByStorage tells a consumer that is not
+ * pulling (blocked on a full socket) that the watch is over.
  */
 export class CacheWatcher implements Watcher {
   /** Events with revision at or below this are not delivered (already covered by the start point). */
@@ -25,8 +29,15 @@ export class CacheWatcher implements Watcher {
   sentRevision: number;
   /** Set when the watcher was ended because its consumer fell too far behind. */
   overflowed = false;
+  /** Set when the watcher was closed because its consumer stayed full past the stall timeout. */
+  stalled = false;
   private buffer: StorageWatchEvent[] = [];
+  /** Byte estimate of each buffered event, parallel to buffer. */
+  private sizes: number[] = [];
   private head = 0;
+  private readonly meter: BacklogMeter;
+  private readonly abort = new AbortController();
+  private dropTimer: NodeJS.Timeout | undefined;
   private waiter?: (r: IteratorResult<StorageWatchEvent>) => void;
   private ended = false;
   private stopped = false;
@@ -34,11 +45,21 @@ export class CacheWatcher implements Watcher {
   constructor(
     readonly selection: WatchSelection,
     startRevision: number,
-    private limit: number,
+    private readonly limits: WatcherLimits,
     private readonly onClose: (w: CacheWatcher) => void,
   ) {
     this.lastRevision = startRevision;
     this.sentRevision = startRevision;
+    this.meter = new BacklogMeter(limits, () => this.closeStalled());
+  }
+
+  get closedByStorage(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  /** Approximate bytes waiting for the consumer. */
+  get backlogBytes(): number {
+    return this.meter.bytes;
   }
 
   get isClosed(): boolean {
@@ -50,9 +71,9 @@ export class CacheWatcher implements Watcher {
     return this.buffer.length - this.head;
   }
 
-  /** Raises the bound once, for the initial events a watch starts with. */
-  allowExtra(n: number): void {
-    this.limit += n;
+  /** Raises the bounds, for the initial events a watch starts with (bounded by the cache itself). */
+  allowExtra(events: number, bytes = 0): void {
+    this.meter.allowExtra(events, bytes);
   }
 
   matchesKey(key: string): boolean {
@@ -60,18 +81,20 @@ export class CacheWatcher implements Watcher {
     return sel.recursive ? key.startsWith(sel.key) : key === sel.key;
   }
 
-  push(event: StorageWatchEvent): void {
+  /** bytes: the event's size as the cache counts it (packed object bytes). */
+  push(event: StorageWatchEvent, bytes = 0): void {
     if (this.isClosed) return;
-    if (!this.waiter && this.backlog >= this.limit) {
+    if (!this.waiter && this.meter.wouldOverflow(bytes)) {
       this.overflowed = true;
       this.end();
+      this.abort.abort();
       return;
     }
     if (event.revision > this.sentRevision) this.sentRevision = event.revision;
-    this.deliver(event);
+    this.deliver(event, bytes);
   }
 
-  private deliver(event: StorageWatchEvent): void {
+  private deliver(event: StorageWatchEvent, bytes: number): void {
     if (this.waiter) {
       const w = this.waiter;
       this.waiter = undefined;
@@ -79,27 +102,53 @@ export class CacheWatcher implements Watcher {
       return;
     }
     this.buffer.push(event);
+    this.sizes.push(bytes);
+    this.meter.add(bytes);
   }
 
   /** No more events after the buffered ones; the consumer drains them, then iteration ends. */
   end(final?: StorageWatchEvent): void {
     if (this.isClosed) return;
-    if (final) this.deliver(final);
+    if (final) this.deliver(final, 0);
     this.ended = true;
+    this.meter.clearTimer();
     this.onClose(this);
     if (this.waiter && this.backlog === 0) {
       const w = this.waiter;
       this.waiter = undefined;
       w({ value: undefined, done: true });
     }
+    if (this.backlog > 0) {
+      // a consumer that does not come back for what is left must not pin it
+      this.dropTimer = setTimeout(() => this.dropBuffer(), this.limits.stallTimeoutMs);
+      this.dropTimer.unref();
+    }
+  }
+
+  /** Closed for unresponsiveness: the buffer goes at once (the consumer was not reading it). */
+  private closeStalled(): void {
+    if (this.isClosed) return;
+    this.stalled = true;
+    this.overflowed = true;
+    this.end();
+    this.dropBuffer();
+    this.abort.abort();
+  }
+
+  private dropBuffer(): void {
+    if (this.dropTimer) clearTimeout(this.dropTimer);
+    this.dropTimer = undefined;
+    this.buffer = [];
+    this.sizes = [];
+    this.head = 0;
+    this.meter.reset();
   }
 
   stop(): void {
     if (this.stopped) return;
     const wasEnded = this.ended;
     this.stopped = true;
-    this.buffer = [];
-    this.head = 0;
+    this.dropBuffer();
     if (!wasEnded) this.onClose(this);
     if (this.waiter) {
       const w = this.waiter;
@@ -110,14 +159,20 @@ export class CacheWatcher implements Watcher {
 
   private shift(): StorageWatchEvent | undefined {
     if (this.head >= this.buffer.length) return undefined;
-    const ev = this.buffer[this.head++];
-    // Compact now and then instead of shifting the array on every read.
+    const ev = this.buffer[this.head];
+    this.meter.remove(this.sizes[this.head]);
+    this.head++;
+    // Compact now and then instead of shifting the arrays on every read.
     if (this.head >= 1024 && this.head * 2 >= this.buffer.length) {
       this.buffer = this.buffer.slice(this.head);
+      this.sizes = this.sizes.slice(this.head);
       this.head = 0;
     } else if (this.head === this.buffer.length) {
       this.buffer = [];
+      this.sizes = [];
       this.head = 0;
+      if (this.dropTimer) clearTimeout(this.dropTimer);
+      this.dropTimer = undefined;
     }
     return ev;
   }

@@ -6,6 +6,7 @@ import { CacheContents } from './cache-contents';
 import { CacheWatcher, type WatchSelection } from './cacher-watcher';
 import { CacheEntry, DecodedWorkingSet } from './decoded-working-set';
 import { StorageError } from './errors';
+import { DEFAULT_WATCHER_LIMITS, type WatcherLimits } from './watch-limits';
 import type { ListOptions, ListResult, Storage, StorageWatchEvent, Watcher, WatchOptions } from './interface';
 import { INITIAL_EVENTS_END_ANNOTATION } from './store';
 
@@ -33,6 +34,10 @@ export interface CacherOptions {
   backend?: Backend;
   /** Events a watcher may fall behind before it is cut off; default 10,000. */
   maxWatcherBacklog?: number;
+  /** Bytes (packed objects) a watcher may fall behind before it is cut off; default 32 MiB. */
+  maxWatcherBacklogBytes?: number;
+  /** How long a watcher may stay at half its bounds before it is closed for unresponsiveness; default 5 s. */
+  watcherStallTimeoutMs?: number;
   /** How often watchers that asked for progress get a BOOKMARK; default 60 s. */
   bookmarkIntervalMs?: number;
   /** How long a read with resourceVersion N waits for the cache to reach N; default 3 s. */
@@ -95,6 +100,8 @@ interface RingEntry {
   object: KubeObject;
   prevObject?: KubeObject;
   revision: number;
+  /** Packed size of the object, what a watcher buffering this event is charged. */
+  bytes: number;
   /** prevObject at this revision, for watchers the object moved out of; made on first use. */
   left?: KubeObject;
 }
@@ -177,7 +184,7 @@ class NextCallBatcher<T> {
 
 interface Settings {
   ringSize: number;
-  maxBacklog: number;
+  watcherLimits: WatcherLimits;
   tooLargeWaitMs: number;
   consistentWaitMs: number;
   relistDelayMs: number;
@@ -383,16 +390,18 @@ class ResourceCache {
       if (!prevObject && previous) prevObject = this.materialize(previous);
     }
     const previousLabels = previous ? labelsOf(prevObject ?? this.materialize(previous)) : undefined;
+    let bytes = previous?.bytes.length ?? 0;
     if (ev.type === 'DELETED') {
       if (previous) this.contents.remove(key, previousLabels);
     } else {
       const entry = this.pack(object, ev.revision);
+      bytes = entry.bytes.length;
       // a version replacing one that readers use is likely read next: keep the event's instance
       if (previous?.decoded) this.working.adopt(entry, object);
       this.contents.put(key, entry, labelsOf(object), previousLabels);
     }
     if (previous) this.working.drop(previous);
-    const entry: RingEntry = { type: ev.type, key, object, prevObject, revision: ev.revision };
+    const entry: RingEntry = { type: ev.type, key, object, prevObject, revision: ev.revision, bytes };
     this.pushRing(entry);
     this.revision = ev.revision;
     for (const w of this.watchers) this.deliver(w, entry);
@@ -426,26 +435,27 @@ class ResourceCache {
     w.lastRevision = e.revision;
     const pred = w.selection.predicate;
     if (!pred) {
-      w.push({ type: e.type, object: e.object, prevObject: e.prevObject, revision: e.revision, key: e.key });
+      w.push({ type: e.type, object: e.object, prevObject: e.prevObject, revision: e.revision, key: e.key }, e.bytes);
       return;
     }
     if (e.type === 'DELETED') {
-      if (pred(e.object)) w.push({ type: 'DELETED', object: e.object, prevObject: e.prevObject, revision: e.revision });
+      if (pred(e.object))
+        w.push({ type: 'DELETED', object: e.object, prevObject: e.prevObject, revision: e.revision }, e.bytes);
       return;
     }
     const cur = pred(e.object);
     const prev = e.prevObject ? pred(e.prevObject) : false;
     if (cur && prev) {
-      w.push({ type: 'MODIFIED', object: e.object, prevObject: e.prevObject, revision: e.revision });
+      w.push({ type: 'MODIFIED', object: e.object, prevObject: e.prevObject, revision: e.revision }, e.bytes);
     } else if (cur) {
-      w.push({ type: 'ADDED', object: e.object, revision: e.revision });
+      w.push({ type: 'ADDED', object: e.object, revision: e.revision }, e.bytes);
     } else if (prev && e.prevObject) {
       // Leaving the selection reads as a deletion, with the last matching state at this revision.
       e.left ??= deepFreeze({
         ...e.prevObject,
         metadata: { ...(e.prevObject.metadata ?? {}), resourceVersion: String(e.revision) },
       });
-      w.push({ type: 'DELETED', object: e.left, prevObject: e.prevObject, revision: e.revision });
+      w.push({ type: 'DELETED', object: e.left, prevObject: e.prevObject, revision: e.revision }, e.bytes);
     }
   }
 
@@ -583,7 +593,7 @@ class ResourceCache {
     after: number,
     opts: { replay: boolean; initial?: KubeObject[]; initialEndBookmark?: boolean },
   ): CacheWatcher {
-    const w = new CacheWatcher(selection, after, this.settings.maxBacklog, (x) => this.watchers.delete(x));
+    const w = new CacheWatcher(selection, after, this.settings.watcherLimits, (x) => this.watchers.delete(x));
     if (opts.initial) {
       w.allowExtra(opts.initial.length + 1);
       for (const obj of opts.initial) {
@@ -608,6 +618,10 @@ class ResourceCache {
         if (this.ringAt(mid).revision <= after) lo = mid + 1;
         else hi = mid;
       }
+      // what the ring replays is bounded by the ring; the bounds are for falling behind after that
+      let bytes = 0;
+      for (let i = lo; i < this.ringLength; i++) bytes += this.ringAt(i).bytes;
+      w.allowExtra(this.ringLength - lo, bytes);
       for (let i = lo; i < this.ringLength && !w.isClosed; i++) this.deliver(w, this.ringAt(i));
     }
     if (!w.isClosed) this.watchers.add(w);
@@ -634,7 +648,11 @@ export function createCacher(inner: Storage, opts: CacherOptions): Cacher {
   const consistentDefault = opts.backend?.rangeStat ? 3000 : 100;
   const settings: Settings = {
     ringSize: Math.max(0, Math.floor(opts.watchCacheSize ?? 100)),
-    maxBacklog: Math.max(1, Math.floor(opts.maxWatcherBacklog ?? 10_000)),
+    watcherLimits: {
+      maxEvents: Math.max(1, Math.floor(opts.maxWatcherBacklog ?? DEFAULT_WATCHER_LIMITS.maxEvents)),
+      maxBytes: Math.max(1, opts.maxWatcherBacklogBytes ?? DEFAULT_WATCHER_LIMITS.maxBytes),
+      stallTimeoutMs: Math.max(0, opts.watcherStallTimeoutMs ?? DEFAULT_WATCHER_LIMITS.stallTimeoutMs),
+    },
     tooLargeWaitMs: opts.tooLargeResourceVersionWaitMs ?? 3000,
     consistentWaitMs: opts.consistentReadWaitMs ?? consistentDefault,
     relistDelayMs: opts.relistDelayMs ?? 1000,

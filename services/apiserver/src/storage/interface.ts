@@ -75,6 +75,14 @@ export interface Watcher {
   /** Async iteration ends when stop() is called or the watch fails (after an ERROR event). */
   [Symbol.asyncIterator](): AsyncIterator<StorageWatchEvent>;
   stop(): void;
+  /**
+   * Aborted when storage gives up on the consumer: it fell too far behind or
+   * stopped pulling and was closed for unresponsiveness. A consumer that is
+   * waiting on something else (a full socket) and so would not see the end of
+   * iteration should end its stream then; its client watches again from the last
+   * revision it received, which is safe because nothing after a gap is ever sent.
+   */
+  readonly closedByStorage?: AbortSignal;
 }
 
 /**

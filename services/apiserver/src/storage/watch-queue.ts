@@ -1,23 +1,43 @@
 import type { StorageWatchEvent, Watcher } from './interface';
+import { BacklogMeter, DEFAULT_WATCHER_LIMITS, type WatcherLimits } from './watch-limits';
 
 /**
  * Buffers events between a backend watch (push) and the consumer (async
  * iteration). Stopping drops whatever is still buffered, as a closed upstream
  * watch channel does; ending (after an error) lets the consumer drain first.
+ * A backend watch cannot be slowed down, so the buffer is not cut at a size
+ * (a burst from etcd may legitimately exceed any bound before the consumer
+ * runs); instead a queue that stays at half its bound for the stall timeout,
+ * i.e. whose consumer is not reading, is closed and its buffer released. Its
+ * consumer sees the stream end after a prefix of the events, never a gap.
  */
 export class EventQueue implements Watcher {
+  /** Set when the queue was closed because its consumer stopped reading. */
+  stalled = false;
   private buffer: StorageWatchEvent[] = [];
   private waiter?: (r: IteratorResult<StorageWatchEvent>) => void;
   private ended = false;
   private stopped = false;
   private readonly onStop: () => void;
+  private readonly meter: BacklogMeter;
+  private readonly abort = new AbortController();
 
-  constructor(onStop: () => void) {
+  constructor(onStop: () => void, limits: WatcherLimits = DEFAULT_WATCHER_LIMITS) {
     this.onStop = onStop;
+    this.meter = new BacklogMeter(limits, () => this.closeStalled(), false);
   }
 
   get isClosed(): boolean {
     return this.ended || this.stopped;
+  }
+
+  get closedByStorage(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  /** Number of events waiting for the consumer. */
+  get backlog(): number {
+    return this.buffer.length;
   }
 
   push(event: StorageWatchEvent): void {
@@ -29,12 +49,14 @@ export class EventQueue implements Watcher {
       return;
     }
     this.buffer.push(event);
+    this.meter.add(0);
   }
 
   /** No more events after those buffered; the backend watch is released. */
   end(): void {
     if (this.isClosed) return;
     this.ended = true;
+    this.meter.clearTimer();
     this.onStop();
     if (this.waiter && this.buffer.length === 0) {
       const w = this.waiter;
@@ -48,6 +70,7 @@ export class EventQueue implements Watcher {
     const wasEnded = this.ended;
     this.stopped = true;
     this.buffer = [];
+    this.meter.reset();
     if (!wasEnded) this.onStop();
     if (this.waiter) {
       const w = this.waiter;
@@ -56,11 +79,21 @@ export class EventQueue implements Watcher {
     }
   }
 
+  private closeStalled(): void {
+    if (this.isClosed) return;
+    this.stalled = true;
+    this.stop();
+    this.abort.abort();
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<StorageWatchEvent> {
     return {
       next: () => {
         const head = this.buffer.shift();
-        if (head) return Promise.resolve({ value: head, done: false });
+        if (head) {
+          this.meter.remove(0);
+          return Promise.resolve({ value: head, done: false });
+        }
         if (this.isClosed) return Promise.resolve({ value: undefined, done: true });
         return new Promise((resolve) => {
           this.waiter = resolve;

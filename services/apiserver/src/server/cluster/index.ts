@@ -11,6 +11,7 @@ import { LeaseEndpointReconciler } from './endpoint-reconciler';
 import { GarbageCollector } from './garbage-collector';
 import { IdentityLease, IdentityLeaseGC, replicaIdentity } from './identity';
 import { rootCAPublisher, serviceAccountController } from './namespace-defaults';
+import { SystemNamespacesController } from './system-namespaces';
 import type { LeaderController } from './util';
 
 export { ControllerManager, CONTROLLER_LEASE_NAME, CONTROLLER_LEASE_NAMESPACE } from './controller-manager';
@@ -58,7 +59,8 @@ function allocatorRepair(ctx: ClusterContext): () => Promise<void> {
 /**
  * Everything a replica runs besides serving requests. On every replica: the
  * identity Lease and the lease endpoint reconciler of default/kubernetes. On the
- * elected leader only: namespace deletion, garbage collection, the default
+ * elected leader only: namespace deletion, re-creation of
+ * missing system namespaces, garbage collection, the default
  * ServiceAccount and kube-root-ca.crt in every namespace, allocator repair and
  * the removal of expired identity leases. Started after the HTTP server listens.
  */
@@ -91,6 +93,7 @@ export async function startClusterComponents(ctx: ClusterContext): Promise<Clust
 
   const controllers: LeaderController[] = [
     new NamespaceController(namespaces, () => table.all().filter((s) => s.info.namespaced), log),
+    new SystemNamespacesController(namespaces, log),
     new GarbageCollector(table, { log }),
     serviceAccountController(namespaces, () => table.store('', 'v1', 'serviceaccounts'), log),
     rootCAPublisher(namespaces, () => table.store('', 'v1', 'configmaps'), ctx.caCertPem, log),
