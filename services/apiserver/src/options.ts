@@ -26,13 +26,41 @@ export interface ServerOptions {
   defaultWatchCacheSize: number;
   /** Time between SIGTERM (readyz failing) and the listener closing, for load balancers to notice. */
   shutdownDelayDurationMs: number;
+  anonymousAuth: boolean;
+  /** --authorization-mode, in order */
+  authorizationModes: AuthorizationMode[];
+  tokenAuthFile: string;
+  serviceAccountKeyFiles: string[];
+  serviceAccountSigningKeyFile: string;
+  serviceAccountIssuers: string[];
+  apiAudiences: string[];
+  serviceAccountMaxTokenExpirationSeconds: number;
+  authenticationConfig: string;
+  requestHeader: RequestHeaderOptions;
 }
+
+export type AuthorizationMode = 'RBAC' | 'Node' | 'AlwaysAllow' | 'AlwaysDeny';
+const AUTHORIZATION_MODES: readonly AuthorizationMode[] = ['RBAC', 'Node', 'AlwaysAllow', 'AlwaysDeny'];
+
+export interface RequestHeaderOptions {
+  clientCaFile: string;
+  allowedNames: string[];
+  usernameHeaders: string[];
+  uidHeaders: string[];
+  groupHeaders: string[];
+  extraHeadersPrefix: string[];
+}
+
+/** kubeadm's issuer, which in-cluster clients expect when none is configured. */
+export const DEFAULT_SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
 interface FlagSpec {
   name: string;
   type: 'string' | 'boolean';
-  /** What help calls the value, as pflag does: string, int, duration, strings. */
-  valueLabel?: 'int' | 'duration' | 'strings';
+  /** What help calls the value, as pflag does: string, int, duration, strings, stringArray, bool. */
+  valueLabel?: 'int' | 'duration' | 'strings' | 'stringArray' | 'bool';
+  /** May be given more than once (pflag's stringArray and strings). */
+  multiple?: boolean;
   defaultText: string;
   usage: string;
 }
@@ -186,7 +214,137 @@ const FLAGS: FlagSpec[] = [
     defaultText: 'embedded',
     usage: "The storage backend for persistence. Options: 'embedded' (SQLite in --data-dir), 'etcd3'.",
   },
+  {
+    name: 'anonymous-auth',
+    type: 'string',
+    valueLabel: 'bool',
+    defaultText: 'true',
+    usage:
+      'Enables anonymous requests to the secure port. Requests that are not rejected by another authentication method are treated as anonymous, with a username of system:anonymous and a group of system:unauthenticated.',
+  },
+  {
+    name: 'authorization-mode',
+    type: 'string',
+    valueLabel: 'strings',
+    multiple: true,
+    defaultText: '[RBAC]',
+    usage: 'Ordered list of plug-ins to do authorization on the secure port: AlwaysAllow, AlwaysDeny, Node, RBAC.',
+  },
+  {
+    name: 'token-auth-file',
+    type: 'string',
+    defaultText: '',
+    usage: 'If set, the file that will be used to secure the secure port of the API server via token authentication.',
+  },
+  {
+    name: 'service-account-key-file',
+    type: 'string',
+    valueLabel: 'stringArray',
+    multiple: true,
+    defaultText: '',
+    usage:
+      'File containing PEM-encoded public RSA or ECDSA keys (or private keys) used to verify ServiceAccount tokens. May be given multiple times. Defaults to the signing key.',
+  },
+  {
+    name: 'service-account-signing-key-file',
+    type: 'string',
+    defaultText: '',
+    usage:
+      'Path to the file that contains the current private key of the service account token issuer. Without it, one is generated in --cert-dir.',
+  },
+  {
+    name: 'service-account-issuer',
+    type: 'string',
+    valueLabel: 'stringArray',
+    multiple: true,
+    defaultText: DEFAULT_SERVICE_ACCOUNT_ISSUER,
+    usage:
+      'Identifier of the service account token issuer. May be given multiple times: the first is used to sign, all are accepted.',
+  },
+  {
+    name: 'api-audiences',
+    type: 'string',
+    valueLabel: 'strings',
+    multiple: true,
+    defaultText: '',
+    usage:
+      'Identifiers of the API. Tokens used against the API must be bound to at least one of these audiences. Defaults to the service account issuers.',
+  },
+  {
+    name: 'service-account-max-token-expiration',
+    type: 'string',
+    valueLabel: 'duration',
+    defaultText: '0s',
+    usage: 'The maximum validity duration of a token created by the service account token issuer. 0 means no maximum.',
+  },
+  {
+    name: 'authentication-config',
+    type: 'string',
+    defaultText: '',
+    usage: 'File with an AuthenticationConfiguration (apiserver.config.k8s.io) for JWT token authenticators.',
+  },
+  {
+    name: 'requestheader-client-ca-file',
+    type: 'string',
+    defaultText: '',
+    usage:
+      'Root certificate bundle to verify client certificates on incoming requests before trusting usernames in headers specified by --requestheader-username-headers.',
+  },
+  {
+    name: 'requestheader-allowed-names',
+    type: 'string',
+    valueLabel: 'strings',
+    multiple: true,
+    defaultText: '',
+    usage:
+      'List of client certificate common names to allow to provide usernames in headers. If empty, any is allowed.',
+  },
+  {
+    name: 'requestheader-username-headers',
+    type: 'string',
+    valueLabel: 'strings',
+    multiple: true,
+    defaultText: '',
+    usage: 'List of request headers to inspect for usernames. X-Remote-User is common.',
+  },
+  {
+    name: 'requestheader-uid-headers',
+    type: 'string',
+    valueLabel: 'strings',
+    multiple: true,
+    defaultText: '',
+    usage: 'List of request headers to inspect for UIDs. X-Remote-Uid is suggested.',
+  },
+  {
+    name: 'requestheader-group-headers',
+    type: 'string',
+    valueLabel: 'strings',
+    multiple: true,
+    defaultText: '',
+    usage: 'List of request headers to inspect for groups. X-Remote-Group is suggested.',
+  },
+  {
+    name: 'requestheader-extra-headers-prefix',
+    type: 'string',
+    valueLabel: 'strings',
+    multiple: true,
+    defaultText: '',
+    usage: 'List of request header prefixes to inspect. X-Remote-Extra- is suggested.',
+  },
 ];
+
+/** Flags pflag treats as bool: `--flag` alone means true, `--flag=false` turns it off. */
+const BOOL_FLAGS = new Set(FLAGS.filter((f) => f.valueLabel === 'bool').map((f) => f.name));
+
+function normalizeBoolFlags(argv: string[]): string[] {
+  return argv.map((a) => (a.startsWith('--') && BOOL_FLAGS.has(a.slice(2)) ? `${a}=true` : a));
+}
+
+function parseBool(flag: string, text: string): boolean {
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(text)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(text)) return false;
+  throw invalid(flag, text, 'must be a boolean');
+}
 
 /** An invalid command line; main prints the message and exits 1. */
 export class OptionsError extends Error {
@@ -199,7 +357,11 @@ export class OptionsError extends Error {
 export function formatHelp(): string {
   const lines = ['Usage: kapi [flags]', '', 'Flags:'];
   const left = FLAGS.map((f) =>
-    f.type === 'boolean' ? `  -h, --${f.name}` : `      --${f.name} ${f.valueLabel ?? 'string'}`,
+    f.type === 'boolean'
+      ? `  -h, --${f.name}`
+      : f.valueLabel === 'bool'
+        ? `      --${f.name}`
+        : `      --${f.name} ${f.valueLabel ?? 'string'}`,
   );
   const width = Math.max(...left.map((l) => l.length)) + 3;
   FLAGS.forEach((f, i) => {
@@ -212,11 +374,14 @@ export function formatHelp(): string {
 }
 
 export function parseOptions(argv: string[]): ServerOptions | { help: true } {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
-  for (const f of FLAGS) options[f.name] = f.name === 'help' ? { type: 'boolean', short: 'h' } : { type: f.type };
-  let values: Record<string, string | boolean | undefined>;
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  for (const f of FLAGS) {
+    options[f.name] =
+      f.name === 'help' ? { type: 'boolean', short: 'h' } : { type: f.type, multiple: f.multiple === true };
+  }
+  let values: Record<string, string | boolean | Array<string | boolean> | undefined>;
   try {
-    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args: normalizeBoolFlags(argv), options, strict: true, allowPositionals: false }));
   } catch (err) {
     throw new OptionsError(describeParseError(err));
   }
@@ -225,6 +390,24 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
   const str = (name: string, fallback: string): string => {
     const v = values[name];
     return typeof v === 'string' ? v : fallback;
+  };
+  // a repeatable flag: every occurrence, each also split on commas for pflag's `strings` type
+  const list = (name: string, split: boolean): string[] => {
+    const v = values[name];
+    const raw = Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : [];
+    const parts = split ? raw.flatMap((x) => x.split(',')) : raw;
+    return parts.map((x) => x.trim()).filter((x) => x !== '');
+  };
+  const duration = (name: string, fallback: string): number => {
+    const text = str(name, fallback);
+    let ms: number;
+    try {
+      ms = parseGoDuration(text);
+    } catch (err) {
+      throw invalid(name, text, (err as Error).message);
+    }
+    if (ms < 0) throw invalid(name, text, 'must not be negative');
+    return ms;
   };
 
   const securePort = parseInteger('secure-port', str('secure-port', '6443'), 0, 65535);
@@ -341,7 +524,43 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
     Number.MAX_SAFE_INTEGER,
   );
 
+  const authorizationModes = list('authorization-mode', true);
+  if (authorizationModes.length === 0) authorizationModes.push('RBAC');
+  for (const m of authorizationModes) {
+    if (!(AUTHORIZATION_MODES as readonly string[]).includes(m)) {
+      throw invalid('authorization-mode', m, `must be one of ${AUTHORIZATION_MODES.join(', ')}`);
+    }
+  }
+  const serviceAccountIssuers = list('service-account-issuer', false);
+  if (serviceAccountIssuers.length === 0) serviceAccountIssuers.push(DEFAULT_SERVICE_ACCOUNT_ISSUER);
+  const apiAudiences = list('api-audiences', true);
+  const maxTokenMs = duration('service-account-max-token-expiration', '0s');
+  if (maxTokenMs !== 0 && maxTokenMs < 3_600_000) {
+    throw invalid(
+      'service-account-max-token-expiration',
+      str('service-account-max-token-expiration', ''),
+      'must be at least 1h',
+    );
+  }
+
   return {
+    anonymousAuth: parseBool('anonymous-auth', str('anonymous-auth', 'true')),
+    authorizationModes: authorizationModes as AuthorizationMode[],
+    tokenAuthFile: str('token-auth-file', ''),
+    serviceAccountKeyFiles: list('service-account-key-file', false),
+    serviceAccountSigningKeyFile: str('service-account-signing-key-file', ''),
+    serviceAccountIssuers,
+    apiAudiences: apiAudiences.length > 0 ? apiAudiences : [...serviceAccountIssuers],
+    serviceAccountMaxTokenExpirationSeconds: Math.floor(maxTokenMs / 1000),
+    authenticationConfig: str('authentication-config', ''),
+    requestHeader: {
+      clientCaFile: str('requestheader-client-ca-file', ''),
+      allowedNames: list('requestheader-allowed-names', true),
+      usernameHeaders: list('requestheader-username-headers', true),
+      uidHeaders: list('requestheader-uid-headers', true),
+      groupHeaders: list('requestheader-group-headers', true),
+      extraHeadersPrefix: list('requestheader-extra-headers-prefix', true),
+    },
     dataDir,
     serviceNodePortRange,
     endpointReconcilerType,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { KubeObject } from '../src/api/object';
 import { GenericStore } from '../src/registry/generic-store';
-import { BUILTIN_RESOURCES } from '../src/registry/resources';
+import { BUILTIN_RESOURCES } from '../src/registry/kinds';
 import { strategyFor } from '../src/registry/strategies';
 import { ControllerManager } from '../src/server/cluster/controller-manager';
 import { IdentityLeaseGC, replicaIdentity } from '../src/server/cluster/identity';

@@ -12,7 +12,8 @@ import {
   legacyApiVersions,
   storageVersionHash,
 } from '../src/discovery';
-import { BUILTIN_RESOURCES, type ResourceInfo } from '../src/registry/resources';
+import { BUILTIN_RESOURCES } from '../src/registry/kinds';
+import type { ResourceInfo } from '../src/registry/resources';
 import { sharedFixturesDir } from '../src/schema/paths';
 
 function fixture(name: string): JsonObject {

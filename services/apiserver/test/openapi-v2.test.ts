@@ -12,7 +12,7 @@ import {
   negotiateOpenApiV2,
 } from '../src/openapi/v2-serve';
 import { openApiV3Hash } from '../src/openapi/v3';
-import { BUILTIN_RESOURCES } from '../src/registry/resources';
+import { BUILTIN_RESOURCES } from '../src/registry/kinds';
 import { loadSchemaSet } from '../src/schema/load';
 import { NonResourceHandler } from '../src/server/non-resource';
 import { createOpenApiProvider } from '../src/server/openapi-provider';

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JsonObject, JsonValue } from '../src/api/object';
 import { buildOpenApiV3 } from '../src/openapi/v3';
-import { BUILTIN_RESOURCES } from '../src/registry/resources';
+import { BUILTIN_RESOURCES } from '../src/registry/kinds';
 import { loadSchemaSet } from '../src/schema/load';
 
 const set = buildOpenApiV3(loadSchemaSet(), BUILTIN_RESOURCES);

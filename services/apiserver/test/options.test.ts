@@ -32,7 +32,48 @@ describe('parseOptions', () => {
       identityLeaseDurationSeconds: 3600,
       identityLeaseRenewIntervalSeconds: 10,
       shutdownDelayDurationMs: 0,
+      anonymousAuth: true,
+      authorizationModes: ['RBAC'],
+      tokenAuthFile: '',
+      serviceAccountKeyFiles: [],
+      serviceAccountSigningKeyFile: '',
+      serviceAccountIssuers: ['https://kubernetes.default.svc.cluster.local'],
+      apiAudiences: ['https://kubernetes.default.svc.cluster.local'],
+      serviceAccountMaxTokenExpirationSeconds: 0,
+      authenticationConfig: '',
+      requestHeader: {
+        clientCaFile: '',
+        allowedNames: [],
+        usernameHeaders: [],
+        uidHeaders: [],
+        groupHeaders: [],
+        extraHeadersPrefix: [],
+      },
     });
+  });
+
+  test('authentication and authorization flags as kube-apiserver spells them', () => {
+    const o = parse([
+      '--anonymous-auth=false',
+      '--authorization-mode=Node,RBAC',
+      '--service-account-issuer=https://a',
+      '--service-account-issuer=https://b',
+      '--service-account-key-file=/k1',
+      '--service-account-key-file=/k2',
+      '--requestheader-username-headers=X-Remote-User',
+      '--requestheader-group-headers',
+      'X-Remote-Group',
+    ]);
+    assert.equal(o.anonymousAuth, false);
+    assert.deepEqual(o.authorizationModes, ['Node', 'RBAC']);
+    assert.deepEqual(o.serviceAccountIssuers, ['https://a', 'https://b']);
+    assert.deepEqual(o.apiAudiences, ['https://a', 'https://b']);
+    assert.deepEqual(o.serviceAccountKeyFiles, ['/k1', '/k2']);
+    assert.deepEqual(o.requestHeader.usernameHeaders, ['X-Remote-User']);
+    assert.deepEqual(o.requestHeader.groupHeaders, ['X-Remote-Group']);
+    assert.equal(parse(['--anonymous-auth']).anonymousAuth, true);
+    assert.throws(() => parse(['--authorization-mode=ABAC']), /authorization-mode/);
+    assert.throws(() => parse(['--anonymous-auth=maybe']), /anonymous-auth/);
   });
 
   test('cluster flags are validated with the flag named', () => {

@@ -1,3 +1,5 @@
+import { newBadRequest } from '../api/errors';
+
 /**
  * What a request asks for, parsed from method and path as upstream's
  * RequestInfoFactory does: resource requests under /api and /apis, everything
@@ -24,6 +26,33 @@ export function isTrue(v: string | null | undefined): boolean {
 
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
+/**
+ * Path segments, each percent-decoded on its own: `%2e%2e` stays a segment named
+ * `..` (rejected later as a name) and `%2F` stays inside its segment, so what is
+ * authorized is exactly what runs. No dot-segment resolution happens here.
+ */
+export function pathSegments(rawPath: string): string[] {
+  return rawPath
+    .split('/')
+    .filter((s) => s.length > 0)
+    .map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        throw newBadRequest(`invalid URL escape in path segment ${JSON.stringify(s)}`);
+      }
+    });
+}
+
+/** The whole path decoded, for non-resource routing; dot segments are kept as sent. */
+export function decodedPath(rawPath: string): string {
+  try {
+    return decodeURIComponent(rawPath);
+  } catch {
+    throw newBadRequest('invalid URL escape in path');
+  }
+}
+
 export function parseRequestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
   const info: RequestInfo = {
     isResourceRequest: false,
@@ -38,7 +67,7 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
     name: '',
     parts: [],
   };
-  let segments = path.split('/').filter((s) => s.length > 0);
+  let segments = pathSegments(path);
   if (segments.length === 0) return info;
   const prefix = segments[0];
   if (prefix !== 'api' && prefix !== 'apis') return info;

@@ -14,8 +14,13 @@ export interface BufferedResponse {
 }
 
 export interface StreamSink {
-  write(chunk: Buffer): void;
+  /** false once the connection's buffer is past its high-water mark: wait for drained() before writing more. */
+  write(chunk: Buffer): boolean;
+  /** Resolves true when the buffer drained, false if it did not within timeoutMs or the client went away. */
+  drained(timeoutMs: number): Promise<boolean>;
   end(): void;
+  /** Drops the connection (HTTP/1.1) or resets the stream (HTTP/2) without a clean end. */
+  abort(): void;
   /** Registers a callback for the client going away. */
   onClose(cb: () => void): void;
 }

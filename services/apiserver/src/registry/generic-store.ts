@@ -11,6 +11,7 @@ import {
   type GroupResource,
 } from '../api/errors';
 import type { KubeObject, ObjectMetaLike } from '../api/object';
+import type { UserInfo } from '../authn/user';
 import { isStorageError, StorageError } from '../storage/errors';
 import type { Preconditions, Storage, Watcher } from '../storage/interface';
 import { decodeContinue, encodeContinue } from './continue-token';
@@ -18,6 +19,8 @@ import { generateNameFrom } from './validation/names';
 import { timeNow } from '../api/time';
 import type { ResourceInfo } from './resources';
 import type { Strategy } from './strategy';
+import { defaultTable } from './tables/default';
+import type { TableConverter } from './tables/types';
 import { FieldSet, serverSideApply, updateManagedFields } from '../apply';
 import type { SchemaSet } from '../schema/model';
 
@@ -55,6 +58,8 @@ export interface WriteParams {
   managedFieldsDone?: boolean;
   /** Subresource the write came through, recorded with the manager (e.g. scale). */
   subresource?: string;
+  /** who asks, for the strategy's begin hooks; undefined for the server's own writes */
+  user?: UserInfo;
 }
 
 /** Checks, before a namespaced create, that the namespace exists and is not terminating. */
@@ -91,6 +96,10 @@ function sameStrings(a: string[], b: string[]): boolean {
  */
 export class GenericStore {
   readonly gr: GroupResource;
+  /** Never stored (reviews): no watch cache, nothing for namespace deletion to remove. */
+  readonly virtual: boolean = false;
+  /** kubectl get's columns for this kind (set by the store factory from the kind's definition). */
+  tableConverter: TableConverter = defaultTable;
 
   constructor(
     readonly info: ResourceInfo,
@@ -374,6 +383,7 @@ export class GenericStore {
     this.strategy.prepareForCreate?.(obj);
     const errs = this.strategy.validate(obj);
     if (errs.length > 0) throw newInvalid(this.info.kind, this.info.group, m.name ?? m.generateName ?? '', errs);
+    this.strategy.beginCreate?.(obj, { user: params.user, namespace: m.namespace ?? '' });
     if (this.info.namespaced && this.namespaceGate) await this.namespaceGate(m.namespace ?? '');
     try {
       const stored = await this.storage.create(this.key(m.namespace ?? '', m.name ?? ''), obj, {
@@ -475,6 +485,7 @@ export class GenericStore {
           if (!statusOnly) this.strategy.prepareForUpdate?.(next, current);
           const errs = systemWrite ? [] : this.strategy.validateUpdate(next, current);
           if (errs.length > 0) throw newInvalid(this.info.kind, this.info.group, name, errs);
+          if (!systemWrite) this.strategy.beginUpdate?.(next, current, { user: params.user, namespace });
           delete nm.resourceVersion;
           return next;
         },

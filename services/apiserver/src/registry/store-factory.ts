@@ -1,37 +1,15 @@
-import type { Backend } from '../storage/backend';
-import type { Storage } from '../storage/interface';
-import { GenericStore, type NamespaceGate } from './generic-store';
-import type { ResourceInfo } from './resources';
-import { serviceAllocatorsFor } from './services/allocators';
-import { EndpointsStore, SystemWritableStore } from './services/endpoints-store';
-import { ServiceStore } from './services/service-store';
-import { systemEndpointSliceStrategy } from './strategies/endpointslices';
-import { systemEndpointsStrategy } from './strategies/endpoints';
-import type { Strategy } from './strategy';
+import { GenericStore } from './generic-store';
+import type { KindDefinition, StoreDeps } from './kind';
+import { defaultTable } from './tables/default';
 
-export interface StoreDeps {
-  storage: Storage;
-  backend: Backend;
-  prefix: string;
-  namespaceGate: NamespaceGate;
-  serviceClusterIPRange: string;
-  serviceNodePortRange: string;
-}
+export type { StoreDeps } from './kind';
 
-/**
- * Builds the store of one resource. Resources whose writes do more than the
- * generic store (allocation, two-step deletion) get their own subclass here.
- */
-export function makeStore(info: ResourceInfo, strategy: Strategy, deps: StoreDeps): GenericStore {
-  const gate = info.namespaced ? deps.namespaceGate : undefined;
-  if (info.group === '' && info.resource === 'services') {
-    return new ServiceStore(info, strategy, deps.storage, deps.prefix, serviceAllocatorsFor(deps), gate);
-  }
-  if (info.group === '' && info.resource === 'endpoints') {
-    return new EndpointsStore(info, strategy, systemEndpointsStrategy, deps.storage, deps.prefix, gate);
-  }
-  if (info.group === 'discovery.k8s.io' && info.resource === 'endpointslices') {
-    return new SystemWritableStore(info, strategy, systemEndpointSliceStrategy, deps.storage, deps.prefix, gate);
-  }
-  return new GenericStore(info, strategy, deps.storage, deps.prefix, gate);
+/** Builds the store of one kind: its own when it has one, the generic store otherwise. */
+export function makeStore(def: KindDefinition, deps: StoreDeps): GenericStore {
+  const scoped: StoreDeps = def.info.namespaced ? deps : { ...deps, namespaceGate: undefined };
+  const store = def.newStore
+    ? def.newStore(def, scoped)
+    : new GenericStore(def.info, def.strategy, deps.storage, deps.prefix, scoped.namespaceGate);
+  store.tableConverter = def.table ?? defaultTable;
+  return store;
 }

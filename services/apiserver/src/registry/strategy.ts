@@ -1,5 +1,13 @@
 import type { FieldError } from '../api/errors';
 import type { KubeObject } from '../api/object';
+import type { UserInfo } from '../authn/user';
+
+/** What a write hook knows of the request beyond the object. */
+export interface WriteContext {
+  /** who asks; undefined for the server's own writes */
+  user?: UserInfo;
+  namespace: string;
+}
 
 /**
  * Per-resource behaviour plugged into the generic store, as upstream's
@@ -22,6 +30,13 @@ export interface Strategy {
   allowUnconditionalUpdate: boolean;
   /** Field selector values beyond metadata.name/metadata.namespace, e.g. Event's involvedObject.kind. */
   selectableFields?(obj: KubeObject): Record<string, string>;
+  /**
+   * Runs after validation of a create, before storage (upstream's BeginCreate):
+   * throws a StatusError to refuse it, e.g. RBAC escalation prevention.
+   */
+  beginCreate?(obj: KubeObject, ctx: WriteContext): void;
+  /** As beginCreate, for updates, patches and applies. */
+  beginUpdate?(obj: KubeObject, old: KubeObject, ctx: WriteContext): void;
   /** Fields the status subresource replaces; everything else is kept from the stored object. */
   statusPaths?: string[];
 }

@@ -1,15 +1,16 @@
-import { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { constants as h2, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Server } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { StatusError } from '../api/errors';
-import type { KubeObject } from '../api/object';
-import type { ApiHandler } from '../endpoints/api-handler';
-import { parseRequestInfo } from '../endpoints/request-info';
-import type { ApiRequest, ApiResponse } from '../endpoints/types';
+import type { ApiResponse } from '../endpoints/types';
+import type { ErrorRenderer } from './filters/errors';
+import type { Handler, RequestContext, Transport } from './filters/types';
 import { ServerLifecycle } from './lifecycle';
-import type { NonResourceHandler } from './non-resource';
 
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
+/** Upstream accepts request headers up to 1 MiB (Go's http.Server MaxHeaderBytes default). */
+export const MAX_HEADER_BYTES = 1024 * 1024;
 
 export interface TlsMaterial {
   key: string;
@@ -20,28 +21,12 @@ export interface TlsMaterial {
 
 export interface AppDeps {
   tls: TlsMaterial;
-  api: ApiHandler;
-  nonResource: NonResourceHandler;
-  /** Probability (0..0.02) of asking the client to reconnect after a response (--goaway-chance). */
-  goawayChance?: number;
+  /** The filter chain ending in the API router. */
+  handler: Handler;
+  /** Answers failures fastify itself detects (body too large, unknown method). */
+  render: ErrorRenderer;
   /** Connection and request bookkeeping for graceful shutdown; one is made when not given. */
   lifecycle?: ServerLifecycle;
-}
-
-/**
- * Asks the client to open a new connection once this response is done, so
- * long-lived clients spread over replicas behind a load balancer: HTTP/2 gets a
- * GOAWAY on the session (streams already open still finish), HTTP/1.1 gets
- * `Connection: close`.
- */
-function sendGoaway(reply: FastifyReply): void {
-  const raw: unknown = reply.raw;
-  if (raw instanceof Http2ServerResponse) {
-    const session = raw.stream.session;
-    if (session && !session.closed) session.close();
-    return;
-  }
-  reply.header('connection', 'close');
 }
 
 function headerMap(req: FastifyRequest): Record<string, string | undefined> {
@@ -52,18 +37,51 @@ function headerMap(req: FastifyRequest): Record<string, string | undefined> {
   return out;
 }
 
-interface SendContext {
-  lifecycle: ServerLifecycle;
-  goawayChance: number;
+function transportOf(reply: FastifyReply): Transport {
+  const raw: unknown = reply.raw;
+  if (raw instanceof Http2ServerResponse) {
+    return {
+      http2: true,
+      goaway: () => {
+        const session = raw.stream.session;
+        if (session && !session.closed) session.close();
+      },
+    };
+  }
+  return { http2: false, goaway: () => reply.header('connection', 'close') };
 }
 
-async function send(reply: FastifyReply, res: ApiResponse, head: boolean, ctx: SendContext): Promise<void> {
+function tlsSocketOf(req: FastifyRequest): TLSSocket | undefined {
+  const raw: unknown = req.raw;
+  const socket = raw instanceof Http2ServerRequest ? raw.stream.session?.socket : req.raw.socket;
+  return socket && 'getPeerCertificate' in socket ? (socket as TLSSocket) : undefined;
+}
+
+const chainsBySocket = new WeakMap<TLSSocket, Buffer[]>();
+
+/** The client's certificate chain, leaf first, as the TLS handshake received it (read once per connection). */
+function peerCertificates(req: FastifyRequest): Buffer[] {
+  const socket = tlsSocketOf(req);
+  if (!socket) return [];
+  const known = chainsBySocket.get(socket);
+  if (known) return known;
+  const chain: Buffer[] = [];
+  let cert = socket.getPeerCertificate(true);
+  const seen = new Set<string>();
+  while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    chain.push(cert.raw);
+    cert = cert.issuerCertificate;
+  }
+  chainsBySocket.set(socket, chain);
+  return chain;
+}
+
+/** Per response: stops counting it as in flight (set while the request is tracked). */
+const requestTracking = new WeakMap<object, () => void>();
+
+async function send(reply: FastifyReply, res: ApiResponse, head: boolean, lifecycle: ServerLifecycle): Promise<void> {
   if (res.kind === 'buffered') {
-    // watches (streamed) are long-running and never get a GOAWAY, as upstream skips them
-    if (ctx.goawayChance > 0 && Math.random() < ctx.goawayChance) sendGoaway(reply);
-    if (ctx.lifecycle.isDraining && !((reply.raw as unknown) instanceof Http2ServerResponse)) {
-      reply.header('connection', 'close');
-    }
     reply.code(res.status);
     for (const [k, v] of Object.entries(res.headers)) reply.header(k, v);
     await reply.send(head ? undefined : res.body);
@@ -74,7 +92,7 @@ async function send(reply: FastifyReply, res: ApiResponse, head: boolean, ctx: S
   // a watch is not waited for on shutdown: it is ended instead, and the client re-watches elsewhere
   requestTracking.get(reply.raw)?.();
   const headers: Record<string, string | string[]> = { 'cache-control': 'no-cache, private' };
-  for (const [k, v] of Object.entries(res.headers)) if (k !== 'transfer-encoding-hint') headers[k] = v;
+  for (const [k, v] of Object.entries(res.headers)) headers[k] = v;
   raw.writeHead(res.status, headers);
   // flush headers now so clients see the watch is established
   if ('flushHeaders' in raw && typeof raw.flushHeaders === 'function') raw.flushHeaders();
@@ -89,35 +107,71 @@ async function send(reply: FastifyReply, res: ApiResponse, head: boolean, ctx: S
     if (!raw.writableEnded) raw.end();
     onGone();
   };
-  const unregister = ctx.lifecycle.watchStarted(endResponse);
+  const unregister = lifecycle.watchStarted(endResponse);
   closers.push(unregister);
   raw.on('close', onGone);
   raw.on('error', onGone);
   res.start({
-    write: (chunk) => {
-      if (!closed) raw.write(chunk);
-    },
+    write: (chunk) => (closed ? true : raw.write(chunk)),
+    drained: (timeoutMs) =>
+      new Promise<boolean>((resolve) => {
+        if (closed) return resolve(false);
+        const done = (ok: boolean): void => {
+          clearTimeout(timer);
+          raw.off('drain', onDrain);
+          resolve(ok);
+        };
+        const onDrain = (): void => done(true);
+        const timer = setTimeout(() => done(false), timeoutMs);
+        raw.once('drain', onDrain);
+        closers.push(() => done(false));
+      }),
     end: endResponse,
+    abort: () => {
+      const r: unknown = raw;
+      if (r instanceof Http2ServerResponse) r.stream.close(h2.NGHTTP2_CANCEL);
+      else raw.socket?.destroy();
+      onGone();
+    },
     onClose: (cb) => closers.push(cb),
   });
 }
 
-/** Per response: stops counting it as in flight (set while the request is tracked). */
-const requestTracking = new WeakMap<object, () => void>();
-
-function shuttingDownStatus(api: ApiHandler, accept: string | undefined): ApiResponse {
-  const res = api.errorResponse(
-    new StatusError(503, 'ServiceUnavailable', 'apiserver is shutting down', { retryAfterSeconds: 1 }),
-    accept,
-  );
-  if (res.kind === 'buffered') res.headers['retry-after'] = '1';
-  return res;
+function queryOf(url: string): { path: string; query: URLSearchParams } {
+  const q = url.indexOf('?');
+  if (q < 0) return { path: url, query: new URLSearchParams() };
+  return { path: url.slice(0, q), query: new URLSearchParams(url.slice(q + 1)) };
 }
 
-/** One catch-all route: resource requests go to the API handler, the rest to the non-resource table. */
+/** A request body fastify left unread: chunked or sized, but without a Content-Type it parses. */
+function readUnparsedBody(req: FastifyRequest): Promise<Buffer | undefined> {
+  const h = req.headers;
+  const hasBody = h['transfer-encoding'] !== undefined || (h['content-length'] ?? '0') !== '0';
+  if (!hasBody || req.raw.readableEnded) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.raw.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_REQUEST_BODY_BYTES) {
+        reject(
+          new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_REQUEST_BODY_BYTES}`),
+        );
+        req.raw.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.raw.on('end', () => resolve(Buffer.concat(chunks)));
+    req.raw.on('error', reject);
+  });
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'];
+
+/** HTTP/2 with HTTP/1.1 fallback over TLS; every request goes through the one handler chain. */
 export function buildApp(deps: AppDeps): FastifyInstance {
   const lifecycle = deps.lifecycle ?? new ServerLifecycle();
-  const ctx: SendContext = { lifecycle, goawayChance: deps.goawayChance ?? 0 };
   const app = fastify({
     http2: true,
     https: {
@@ -127,6 +181,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       ca: deps.tls.ca,
       requestCert: true,
       rejectUnauthorized: false,
+      settings: { maxHeaderListSize: MAX_HEADER_BYTES },
     },
     bodyLimit: MAX_REQUEST_BODY_BYTES,
     logger: false,
@@ -134,17 +189,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     forceCloseConnections: true,
   }) as unknown as FastifyInstance;
   lifecycle.attach(app.server as unknown as Server);
+  // the HTTP/1.1 fallback parser reads its limit from the server object (Node's default is 16 KiB)
+  (app.server as unknown as { maxHeaderSize: number }).maxHeaderSize = MAX_HEADER_BYTES;
 
   app.addHook('onRequest', (req, reply, done) => {
     const raw: unknown = req.raw;
     const http1Socket = raw instanceof Http2ServerRequest ? undefined : req.raw.socket;
     const release = lifecycle.requestStarted((cb) => reply.raw.once('close', cb), http1Socket);
     requestTracking.set(reply.raw, release);
-    if (lifecycle.isDraining) {
-      // arrived on a connection opened before the drain began (HTTP/1.1 keep-alive)
-      void send(reply, shuttingDownStatus(deps.api, headerMap(req).accept), false, ctx);
-      return;
-    }
     done();
   });
 
@@ -155,57 +207,43 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     let status: StatusError;
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) {
-      status = new StatusError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
+    if (err instanceof StatusError) {
+      status = err;
+    } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) {
+      status = new StatusError(
+        413,
+        'RequestEntityTooLarge',
+        `Request entity too large: limit is ${MAX_REQUEST_BODY_BYTES}`,
+      );
     } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       status = new StatusError(err.statusCode, 'BadRequest', err.message);
     } else {
       status = new StatusError(500, 'InternalError', `Internal error occurred: ${err.message}`);
     }
-    const res = deps.api.errorResponse(status, headerMap(req).accept);
-    void send(reply, res, false, ctx);
+    void send(reply, deps.render(status, headerMap(req).accept), false, lifecycle);
   });
 
   app.setNotFoundHandler((req, reply) => {
-    const res = deps.api.errorResponse(
+    const res = deps.render(
       new StatusError(404, 'NotFound', 'the server could not find the requested resource'),
       headerMap(req).accept,
     );
-    void send(reply, res, false, ctx);
+    void send(reply, res, false, lifecycle);
   });
 
   const handler = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const url = new URL(req.url, 'https://kapi.invalid');
-    const query = url.searchParams;
-    const path = decodeURIComponent(url.pathname);
+    const { path, query } = queryOf(req.url);
     const method = req.method.toUpperCase();
-    const apiReq: ApiRequest = {
-      method,
-      path,
-      query,
-      headers: headerMap(req),
-      body: Buffer.isBuffer(req.body) ? req.body : undefined,
+    const body = Buffer.isBuffer(req.body) ? req.body : await readUnparsedBody(req);
+    const ctx: RequestContext = {
+      req: { method, path, query, headers: headerMap(req), body },
+      peerCertificates: peerCertificates(req),
+      transport: transportOf(reply),
     };
-    const info = parseRequestInfo(method, path, query);
-    let res: ApiResponse;
-    if (info.isResourceRequest) {
-      res = await deps.api.handle(apiReq, info);
-    } else {
-      try {
-        res = await deps.nonResource.handle(apiReq);
-      } catch (e) {
-        res = deps.api.errorResponse(e, apiReq.headers.accept);
-      }
-    }
-    await send(reply, res, method === 'HEAD', ctx);
+    const res = await deps.handler(ctx);
+    await send(reply, res, method === 'HEAD', lifecycle);
   };
-  app.route({
-    method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    url: '/*',
-    handler,
-    exposeHeadRoute: false,
-  });
+  for (const m of ['TRACE', 'CONNECT']) if (!app.supportedMethods.includes(m)) app.addHttpMethod(m, { hasBody: false });
+  app.route({ method: METHODS, url: '/*', handler, exposeHeadRoute: false });
   return app;
 }
-
-export type { KubeObject };

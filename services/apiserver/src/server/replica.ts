@@ -3,11 +3,11 @@ import path from 'node:path';
 import type { Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { resolveServingPki, writeKubeconfig } from '../certs';
-import { ApiHandler } from '../endpoints/api-handler';
+import { renderError } from '../endpoints/error-response';
+import { ApiRouter } from '../endpoints/router';
 import { firstServiceIP, type ServerOptions } from '../options';
 import { makeStore, type StoreDeps } from '../registry/store-factory';
-import { BUILTIN_RESOURCES } from '../registry/resources';
-import { genericClusterStrategy, genericNamespacedStrategy, strategyFor } from '../registry/strategies';
+import { BUILTIN_KINDS } from '../registry/kinds';
 import { loadSchemaSet } from '../schema/load';
 import type { SchemaSet } from '../schema/model';
 import { storageCodecFor } from '../storage/protobuf-codec';
@@ -15,6 +15,7 @@ import { createCacheItemCodec } from '../storage/cache-item-codec';
 import { createCacher } from '../storage/cacher';
 import { openStorage } from '../storage/factory';
 import { buildApp } from './app';
+import { buildHandlerChain } from './handler-chain';
 import { startClusterComponents } from './cluster';
 import { StoreTable } from './store-table';
 import { NamespaceStore } from './namespace-store';
@@ -46,15 +47,10 @@ function buildStores(deps: Omit<StoreDeps, 'namespaceGate'>): { table: StoreTabl
   const table = new StoreTable();
   let namespaces: NamespaceStore | undefined;
   const full: StoreDeps = { ...deps, namespaceGate: namespaceGate(() => namespaces) };
-  for (const info of BUILTIN_RESOURCES) {
-    const strategy =
-      strategyFor(info.group, info.resource) ?? (info.namespaced ? genericNamespacedStrategy : genericClusterStrategy);
-    if (info.group === '' && info.resource === 'namespaces') {
-      namespaces = new NamespaceStore(info, strategy, deps.storage, deps.prefix);
-      table.add(namespaces);
-    } else {
-      table.add(makeStore(info, strategy, full));
-    }
+  for (const def of BUILTIN_KINDS) {
+    const store = makeStore(def, full);
+    if (store instanceof NamespaceStore) namespaces = store;
+    table.add(store);
   }
   if (!namespaces) throw new Error('namespaces resource is not registered');
   return { table, namespaces };
@@ -127,7 +123,8 @@ export async function startReplica(
   for (const store of table.all()) store.enableFieldManagement(schemas);
   await ensureSystemNamespaces(namespaces);
 
-  const api = new ApiHandler(schemas, table);
+  const api = new ApiRouter(schemas, table);
+  const render = (e: unknown, accept: string | undefined) => renderError(schemas, e, accept);
   const storageCheck = { name: 'etcd', check: () => storage.healthCheck() };
   const ping = { name: 'ping', check: async () => undefined };
   const log_ = { name: 'log', check: async () => undefined };
@@ -151,11 +148,18 @@ export async function startReplica(
     },
   });
   const lifecycle = new ServerLifecycle();
-  const app: FastifyInstance = buildApp({
-    tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.clientCaPem },
+  const handler = buildHandlerChain({
     api,
     nonResource,
+    lifecycle,
+    render,
     goawayChance: opts.goawayChance,
+    log,
+  });
+  const app: FastifyInstance = buildApp({
+    tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.clientCaPem },
+    handler,
+    render,
     lifecycle,
   });
   await app.listen({ port: opts.securePort, host: opts.bindAddress });

@@ -1,0 +1,29 @@
+import { applyScale, toScale } from '../../registry/scale';
+import { isDryRun } from '../list-options';
+import { negotiateObject, respond, respondObject, warningHeaders, type RequestScope } from '../scope';
+import type { ApiResponse } from '../types';
+import { decodeRequestObject, fieldManager, SCALE_TARGET } from '../write-input';
+
+export async function updateResource(scope: RequestScope): Promise<ApiResponse> {
+  const { store, namespace, name, subresource, req } = scope;
+  const n = negotiateObject(scope, false);
+  const dryRun = isDryRun(req.query);
+  const manager = fieldManager(req, 'update', false);
+  if (subresource === 'scale') {
+    const scale = decodeRequestObject(scope, SCALE_TARGET);
+    const r = await store.updateWith(namespace, name, (cur) => applyScale(cur, scale.object), {
+      dryRun,
+      manager,
+      user: scope.user,
+      subresource: 'scale',
+    });
+    return respond(scope.schemas, 200, n, toScale(r.object), warningHeaders(scale.warnings));
+  }
+  const { object, warnings } = decodeRequestObject(scope);
+  if (subresource === 'status') {
+    const r = await store.updateStatus(namespace, name, object, { dryRun, manager, user: scope.user });
+    return respondObject(scope, 200, n, r, warningHeaders(warnings));
+  }
+  const r = await store.update(namespace, name, object, { dryRun, manager, user: scope.user });
+  return respondObject(scope, r.created ? 201 : 200, n, r.object, warningHeaders(warnings));
+}

@@ -1,0 +1,92 @@
+import { newBadRequest, newMethodNotSupported, StatusError } from '../api/errors';
+import type { UserInfo } from '../authn/user';
+import type { GenericStore } from '../registry/generic-store';
+import type { SchemaSet } from '../schema/model';
+import { renderError } from './error-response';
+import { createResource } from './handlers/create';
+import { deleteResource } from './handlers/delete';
+import { deleteCollection } from './handlers/deletecollection';
+import { getResource } from './handlers/get';
+import { listResource } from './handlers/list';
+import { patchResource } from './handlers/patch';
+import { updateResource } from './handlers/update';
+import { watchResource } from './handlers/watch';
+import type { RequestInfo } from './request-info';
+import type { RequestScope } from './scope';
+import type { ApiRequest, ApiResponse } from './types';
+
+export interface StoreLookup {
+  store(group: string, version: string, resource: string): GenericStore | undefined;
+}
+
+type VerbHandler = (scope: RequestScope) => Promise<ApiResponse>;
+
+const HANDLERS = new Map<string, VerbHandler>([
+  ['get', getResource],
+  ['list', listResource],
+  ['watch', (scope) => watchResource(scope)],
+  ['create', createResource],
+  ['update', updateResource],
+  ['patch', patchResource],
+  ['delete', deleteResource],
+  ['deletecollection', deleteCollection],
+]);
+
+const NAMED_VERBS = new Set(['create', 'update', 'patch', 'get', 'delete']);
+const SUBRESOURCE_VERBS = new Set(['get', 'update', 'patch']);
+
+function notFound(): StatusError {
+  return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+}
+
+/** Upstream's IsValidPathSegmentName: a name or namespace from the URL must stay one path segment. */
+function pathSegmentProblems(name: string): string[] {
+  const msgs: string[] = [];
+  if (name === '.' || name === '..') msgs.push(`may not be '${name}'`);
+  for (const c of ['/', '%']) if (name.includes(c)) msgs.push(`may not contain '${c}'`);
+  return msgs;
+}
+
+function checkPathSegments(info: RequestInfo): void {
+  const ns = pathSegmentProblems(info.namespace);
+  if (ns.length > 0)
+    throw newBadRequest(`Namespace parameter invalid: ${JSON.stringify(info.namespace)}: ${ns.join(';')}`);
+  const name = pathSegmentProblems(info.name);
+  if (name.length > 0) throw newBadRequest(`Name parameter invalid: ${JSON.stringify(info.name)}: ${name.join(';')}`);
+}
+
+/** Routes a resource request to its store and verb handler (upstream's API installer plus handlers). */
+export class ApiRouter {
+  constructor(
+    readonly schemas: SchemaSet,
+    private readonly stores: StoreLookup,
+  ) {}
+
+  async handle(req: ApiRequest, info: RequestInfo, user?: UserInfo): Promise<ApiResponse> {
+    try {
+      return await this.dispatch(req, info, user);
+    } catch (e) {
+      return renderError(this.schemas, e, req.headers.accept);
+    }
+  }
+
+  /** The scope a resource request runs in, or the Status error it gets instead. */
+  scopeFor(req: ApiRequest, info: RequestInfo, user?: UserInfo): RequestScope {
+    const store = this.stores.store(info.apiGroup, info.apiVersion, info.resource);
+    if (!store) throw notFound();
+    const namespace = store.info.namespaced ? info.namespace : '';
+    if (store.info.namespaced && !namespace && NAMED_VERBS.has(info.verb) && info.name) throw notFound();
+    if (info.subresource && !store.info.subresources.some((sr) => sr.name === info.subresource)) throw notFound();
+    if (info.subresource && !SUBRESOURCE_VERBS.has(info.verb)) throw newMethodNotSupported(store.gr, info.verb);
+    if (info.verb === 'create' && info.name) throw newMethodNotSupported(store.gr, 'create');
+    checkPathSegments(info);
+    return { schemas: this.schemas, req, info, store, namespace, name: info.name, subresource: info.subresource, user };
+  }
+
+  private async dispatch(req: ApiRequest, info: RequestInfo, user?: UserInfo): Promise<ApiResponse> {
+    const scope = this.scopeFor(req, info, user);
+    const handler = HANDLERS.get(info.verb);
+    if (!handler) throw newMethodNotSupported(scope.store.gr, req.method);
+    return handler(scope);
+  }
+}

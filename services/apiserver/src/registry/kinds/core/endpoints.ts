@@ -1,0 +1,26 @@
+import { ALL_VERBS, type KindDefinition } from '../../kind';
+import { endpointsStrategy } from '../../strategies/endpoints';
+import { endpointsTable } from '../../tables/services';
+import { EndpointsStore } from '../../services/endpoints-store';
+import { systemEndpointsStrategy } from '../../strategies/endpoints';
+
+export const endpoints: KindDefinition = {
+  info: {
+    group: '',
+    version: 'v1',
+    resource: 'endpoints',
+    kind: 'Endpoints',
+    listKind: 'EndpointsList',
+    singularName: 'endpoints',
+    namespaced: true,
+    shortNames: ['ep'],
+    categories: [],
+    verbs: ALL_VERBS,
+    messageType: 'k8s.io.api.core.v1.Endpoints',
+    subresources: [],
+  },
+  strategy: endpointsStrategy,
+  table: endpointsTable,
+  newStore: (def, deps) =>
+    new EndpointsStore(def.info, def.strategy, systemEndpointsStrategy, deps.storage, deps.prefix, deps.namespaceGate),
+};

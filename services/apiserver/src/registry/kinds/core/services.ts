@@ -1,0 +1,26 @@
+import { ALL_VERBS, type KindDefinition } from '../../kind';
+import { serviceStrategy } from '../../strategies/services';
+import { serviceTable } from '../../tables/services';
+import { serviceAllocatorsFor } from '../../services/allocators';
+import { ServiceStore } from '../../services/service-store';
+
+export const services: KindDefinition = {
+  info: {
+    group: '',
+    version: 'v1',
+    resource: 'services',
+    kind: 'Service',
+    listKind: 'ServiceList',
+    singularName: 'service',
+    namespaced: true,
+    shortNames: ['svc'],
+    categories: ['all'],
+    verbs: ALL_VERBS,
+    messageType: 'k8s.io.api.core.v1.Service',
+    subresources: [{ name: 'status', kind: 'Service', verbs: ['get', 'patch', 'update'] }],
+  },
+  strategy: serviceStrategy,
+  table: serviceTable,
+  newStore: (def, deps) =>
+    new ServiceStore(def.info, def.strategy, deps.storage, deps.prefix, serviceAllocatorsFor(deps), deps.namespaceGate),
+};

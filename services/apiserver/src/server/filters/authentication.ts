@@ -1,0 +1,36 @@
+import { StatusError } from '../../api/errors';
+import { AuthenticationError, type Authenticator } from '../../authn/authenticator';
+import type { ErrorRenderer } from './errors';
+import type { Filter } from './types';
+
+export function unauthorized(): StatusError {
+  return new StatusError(401, 'Unauthorized', 'Unauthorized');
+}
+
+/**
+ * Upstream's WithAuthentication: establishes who is asking. A credential that is
+ * presented but invalid is 401, never anonymous; the Authorization header is not
+ * passed on once it has been used.
+ */
+export function withAuthentication(
+  authenticator: Authenticator,
+  render: ErrorRenderer,
+  log: (line: string) => void,
+): Filter {
+  return (next) => async (ctx) => {
+    try {
+      const res = await authenticator.authenticate({
+        headers: ctx.req.headers,
+        peerCertificates: ctx.peerCertificates,
+      });
+      if (!res) return render(unauthorized(), ctx.req.headers.accept);
+      ctx.user = res.user;
+      ctx.audiences = res.audiences;
+    } catch (e) {
+      if (!(e instanceof AuthenticationError)) log(`kapi: authentication failed unexpectedly: ${String(e)}`);
+      return render(unauthorized(), ctx.req.headers.accept);
+    }
+    delete ctx.req.headers.authorization;
+    return next(ctx);
+  };
+}

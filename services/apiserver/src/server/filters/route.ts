@@ -1,0 +1,18 @@
+import type { ApiRouter } from '../../endpoints/router';
+import { decodedPath } from '../../endpoints/request-info';
+import type { NonResourceHandler } from '../non-resource';
+import type { ErrorRenderer } from './errors';
+import { requestInfoOf, type Handler } from './types';
+
+/** The end of the chain: resource requests to the API router, the rest to the non-resource table. */
+export function routeRequest(api: ApiRouter, nonResource: NonResourceHandler, render: ErrorRenderer): Handler {
+  return async (ctx) => {
+    const info = requestInfoOf(ctx);
+    if (info.isResourceRequest) return api.handle(ctx.req, info, ctx.user);
+    try {
+      return await nonResource.handle({ ...ctx.req, path: decodedPath(ctx.req.path) });
+    } catch (e) {
+      return render(e, ctx.req.headers.accept);
+    }
+  };
+}

@@ -1,0 +1,43 @@
+import type { UserInfo } from '../../authn/user';
+import type { RequestInfo } from '../../endpoints/request-info';
+import type { ApiRequest, ApiResponse } from '../../endpoints/types';
+
+/** What the connection a request came on can do, for filters that act on it. */
+export interface Transport {
+  http2: boolean;
+  /** Asks the client to reconnect once this response is done (HTTP/2 GOAWAY, HTTP/1.1 Connection: close). */
+  goaway(): void;
+}
+
+/** One request as it passes the chain; filters fill in what they establish. */
+export interface RequestContext {
+  /** path is the raw path as sent (still percent-encoded), query the parsed query string */
+  req: ApiRequest;
+  /** set by the request-info filter */
+  info?: RequestInfo;
+  /** set by the authentication filter (and replaced by impersonation) */
+  user?: UserInfo;
+  /** audiences the credential was valid for, when the authenticator says */
+  audiences?: string[];
+  /** The client certificate chain the TLS peer presented, leaf first, DER; [] when none. */
+  peerCertificates: Buffer[];
+  transport: Transport;
+}
+
+export type Handler = (ctx: RequestContext) => Promise<ApiResponse>;
+export type Filter = (next: Handler) => Handler;
+
+/** Filters listed outermost first, as the chain reads top to bottom. */
+export function buildChain(filters: readonly Filter[], last: Handler): Handler {
+  return filters.reduceRight<Handler>((next, filter) => filter(next), last);
+}
+
+export function requestInfoOf(ctx: RequestContext): RequestInfo {
+  if (!ctx.info) throw new Error('request info filter must run first');
+  return ctx.info;
+}
+
+export function userOf(ctx: RequestContext): UserInfo {
+  if (!ctx.user) throw new Error('authentication filter must run first');
+  return ctx.user;
+}
