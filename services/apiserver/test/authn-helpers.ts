@@ -43,7 +43,8 @@ export function makeCert(opts: CertOptions): TestCert {
   const issuerCert = opts.issuer ? forge.pki.certificateFromPem(opts.issuer.certPem) : cert;
   cert.setIssuer(issuerCert.subject.attributes);
   const extensions: object[] = [{ name: 'basicConstraints', cA: opts.ca === true, critical: true }];
-  if (opts.ca) extensions.push({ name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true });
+  if (opts.ca)
+    extensions.push({ name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true });
   else extensions.push({ name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true });
   const eku = opts.eku ?? (opts.ca ? 'none' : 'clientAuth');
   if (eku !== 'none') extensions.push({ name: 'extKeyUsage', [eku]: true });

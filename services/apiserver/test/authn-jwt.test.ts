@@ -35,9 +35,9 @@ async function startIssuer(): Promise<Issuer> {
     if (req.url === '/realm/.well-known/openid-configuration') {
       res.end(JSON.stringify({ issuer: state.discoveryIssuer ?? state.url, jwks_uri: `${state.url}/keys` }));
     } else if (req.url === '/realm/keys') {
-      void Promise.all(state.keys.map(async (k) => ({ ...(await exportJWK(k.publicKey)), kid: k.kid, use: 'sig', alg: 'RS256' }))).then(
-        (keys) => res.end(JSON.stringify({ keys })),
-      );
+      void Promise.all(
+        state.keys.map(async (k) => ({ ...(await exportJWK(k.publicKey)), kid: k.kid, use: 'sig', alg: 'RS256' })),
+      ).then((keys) => res.end(JSON.stringify({ keys })));
     } else {
       res.statusCode = 404;
       res.end('{}');
@@ -89,7 +89,9 @@ describe('JWT authenticator against an HTTPS issuer', () => {
 
   test('a single string groups claim is one group; a missing one is none', async () => {
     const auth = jwtAuthenticator(baseConfig());
-    assert.deepEqual((await auth.authenticateToken(await sign({ sub: 'a', groups: 'admins' })))?.user.groups, ['oidc:admins']);
+    assert.deepEqual((await auth.authenticateToken(await sign({ sub: 'a', groups: 'admins' })))?.user.groups, [
+      'oidc:admins',
+    ]);
     assert.deepEqual((await auth.authenticateToken(await sign({ sub: 'a' })))?.user.groups, []);
   });
 
@@ -100,23 +102,44 @@ describe('JWT authenticator against an HTTPS issuer', () => {
 
   test('wrong audience, expiry and future nbf are refused', async () => {
     const auth = jwtAuthenticator(baseConfig());
-    await rejectsWith(auth.authenticateToken(await sign({ sub: 'a', aud: ['other'] })), 'oidc: verify token: oidc: expected audience in ["kapi"] got ["other"]');
+    await rejectsWith(
+      auth.authenticateToken(await sign({ sub: 'a', aud: ['other'] })),
+      'oidc: verify token: oidc: expected audience in ["kapi"] got ["other"]',
+    );
     const past = Math.floor(Date.now() / 1000) - 10;
-    await rejectsWith(auth.authenticateToken(await sign({ sub: 'a' }, { exp: past })), /^oidc: verify token: oidc: token is expired \(Token Expiry: /);
+    await rejectsWith(
+      auth.authenticateToken(await sign({ sub: 'a' }, { exp: past })),
+      /^oidc: verify token: oidc: token is expired \(Token Expiry: /,
+    );
     const nbf = Math.floor(Date.now() / 1000) + 3600;
     await rejectsWith(auth.authenticateToken(await sign({ sub: 'a', nbf })), /before the nbf \(not before\) time/);
   });
 
   test('MatchAny accepts any configured audience', async () => {
-    const auth = jwtAuthenticator(baseConfig({ issuer: { url: issuer.url, audiences: ['x', 'kapi'], audienceMatchPolicy: 'MatchAny', certificateAuthority: issuer.ca.certPem } }));
+    const auth = jwtAuthenticator(
+      baseConfig({
+        issuer: {
+          url: issuer.url,
+          audiences: ['x', 'kapi'],
+          audienceMatchPolicy: 'MatchAny',
+          certificateAuthority: issuer.ca.certPem,
+        },
+      }),
+    );
     assert.ok(await auth.authenticateToken(await sign({ sub: 'a', aud: ['kapi', 'y'] })));
   });
 
   test('a token signed by a key the issuer does not publish is refused', async () => {
     const auth = jwtAuthenticator(baseConfig());
     const rogue = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-    await rejectsWith(auth.authenticateToken(await sign({ sub: 'a' }, { key: rogue })), /^oidc: verify token: failed to verify signature/);
-    await rejectsWith(auth.authenticateToken(await sign({ sub: 'a' }, { key: rogue, kid: 'unknown' })), /failed to verify signature/);
+    await rejectsWith(
+      auth.authenticateToken(await sign({ sub: 'a' }, { key: rogue })),
+      /^oidc: verify token: failed to verify signature/,
+    );
+    await rejectsWith(
+      auth.authenticateToken(await sign({ sub: 'a' }, { key: rogue, kid: 'unknown' })),
+      /failed to verify signature/,
+    );
   });
 
   test('HS256 and none are refused before any key lookup', async () => {
@@ -143,14 +166,23 @@ describe('JWT authenticator against an HTTPS issuer', () => {
 
   test('email as username requires email_verified to be true when present', async () => {
     const auth = jwtAuthenticator(baseConfig({ claimMappings: { username: { claim: 'email', prefix: '' } } }));
-    assert.equal((await auth.authenticateToken(await sign({ email: 'a@x.io', email_verified: true })))?.user.name, 'a@x.io');
+    assert.equal(
+      (await auth.authenticateToken(await sign({ email: 'a@x.io', email_verified: true })))?.user.name,
+      'a@x.io',
+    );
     assert.equal((await auth.authenticateToken(await sign({ email: 'a@x.io' })))?.user.name, 'a@x.io');
-    await rejectsWith(auth.authenticateToken(await sign({ email: 'a@x.io', email_verified: false })), 'oidc: email not verified');
+    await rejectsWith(
+      auth.authenticateToken(await sign({ email: 'a@x.io', email_verified: false })),
+      'oidc: email not verified',
+    );
   });
 
   test('a missing username claim is an error', async () => {
     const auth = jwtAuthenticator(baseConfig());
-    await rejectsWith(auth.authenticateToken(await sign({ groups: [] })), 'oidc: parse username claims "sub": claim not present');
+    await rejectsWith(
+      auth.authenticateToken(await sign({ groups: [] })),
+      'oidc: parse username claims "sub": claim not present',
+    );
   });
 
   test('CEL expressions map username, groups, uid and extra', async () => {
@@ -168,7 +200,12 @@ describe('JWT authenticator against an HTTPS issuer', () => {
       }),
     );
     const resp = await auth.authenticateToken(await sign({ sub: 'bob', roles: ['a', 'b'], tid: 't1' }));
-    assert.deepEqual(resp?.user, { name: 'user:bob', groups: ['role:a', 'role:b'], uid: 'none', extra: { 'example.com/tenant': ['t1'] } });
+    assert.deepEqual(resp?.user, {
+      name: 'user:bob',
+      groups: ['role:a', 'role:b'],
+      uid: 'none',
+      extra: { 'example.com/tenant': ['t1'] },
+    });
   });
 
   test('a username expression that does not return a string is an error', async () => {
@@ -186,8 +223,14 @@ describe('JWT authenticator against an HTTPS issuer', () => {
       }),
     );
     assert.ok(await auth.authenticateToken(await sign({ sub: 'a', hd: 'example.com' })));
-    await rejectsWith(auth.authenticateToken(await sign({ sub: 'a' })), 'oidc: required claim hd not present in ID token');
-    await rejectsWith(auth.authenticateToken(await sign({ sub: 'a', hd: 'evil.com' })), 'oidc: required claim hd value does not match. Got = evil.com, want = example.com');
+    await rejectsWith(
+      auth.authenticateToken(await sign({ sub: 'a' })),
+      'oidc: required claim hd not present in ID token',
+    );
+    await rejectsWith(
+      auth.authenticateToken(await sign({ sub: 'a', hd: 'evil.com' })),
+      'oidc: required claim hd value does not match. Got = evil.com, want = example.com',
+    );
     const now = Math.floor(Date.now() / 1000);
     await rejectsWith(
       auth.authenticateToken(await sign({ sub: 'a', hd: 'example.com' }, { exp: now + 7200 })),
@@ -199,7 +242,12 @@ describe('JWT authenticator against an HTTPS issuer', () => {
     const auth = jwtAuthenticator(
       baseConfig({
         claimMappings: { username: { claim: 'sub', prefix: '' } },
-        userValidationRules: [{ expression: "!user.username.startsWith('system:')", message: 'username cannot use reserved system: prefix' }],
+        userValidationRules: [
+          {
+            expression: "!user.username.startsWith('system:')",
+            message: 'username cannot use reserved system: prefix',
+          },
+        ],
       }),
     );
     assert.ok(await auth.authenticateToken(await sign({ sub: 'alice' })));
@@ -221,7 +269,9 @@ describe('JWT authenticator against an HTTPS issuer', () => {
 
   test('the issuer certificate must chain to the configured CA', async () => {
     const otherCa = makeCert({ cn: 'other', ca: true });
-    const auth = jwtAuthenticator(baseConfig({ issuer: { url: issuer.url, audiences: ['kapi'], certificateAuthority: otherCa.certPem } }));
+    const auth = jwtAuthenticator(
+      baseConfig({ issuer: { url: issuer.url, audiences: ['kapi'], certificateAuthority: otherCa.certPem } }),
+    );
     await rejectsWith(auth.authenticateToken(await sign({ sub: 'a' })), 'oidc: authenticator not initialized');
   });
 
@@ -254,39 +304,109 @@ jwt:
   test('a valid YAML document parses', () => {
     const config = parseAuthenticationConfig(ok);
     assert.equal(config.jwt[0].issuer.url, 'https://issuer.example');
-    assert.equal(parseAuthenticationConfig(JSON.stringify({ apiVersion: 'apiserver.config.k8s.io/v1alpha1', kind: 'AuthenticationConfiguration', jwt: [] })).jwt.length, 0);
+    assert.equal(
+      parseAuthenticationConfig(
+        JSON.stringify({
+          apiVersion: 'apiserver.config.k8s.io/v1alpha1',
+          kind: 'AuthenticationConfiguration',
+          jwt: [],
+        }),
+      ).jwt.length,
+      0,
+    );
   });
 
   test('wrong kind or version is refused', () => {
-    assert.throws(() => parseAuthenticationConfig('apiVersion: v1\nkind: Pod\n'), /no kind "Pod" is registered for version "v1"/);
+    assert.throws(
+      () => parseAuthenticationConfig('apiVersion: v1\nkind: Pod\n'),
+      /no kind "Pod" is registered for version "v1"/,
+    );
   });
 
   const invalid: Array<[string, string, RegExp]> = [
-    ['http issuer', ok.replace('https://issuer.example', 'http://issuer.example'), /jwt\[0\]\.issuer\.url: Invalid value: "http:\/\/issuer.example": URL scheme must be https/],
-    ['no audiences', ok.replace('audiences: [kapi]', 'audiences: []'), /jwt\[0\]\.issuer\.audiences: Required value: at least one jwt\[0\]\.issuer\.audiences is required/],
-    ['multiple audiences without MatchAny', ok.replace('audiences: [kapi]', 'audiences: [a, b]'), /audienceMatchPolicy must be MatchAny for multiple audiences/],
-    ['claim without prefix', ok.replace('{claim: sub, prefix: "oidc:"}', '{claim: sub}'), /jwt\[0\]\.claimMappings\.username\.prefix: Required value: prefix is required when claim is set/],
-    ['claim and expression', ok.replace('{claim: sub, prefix: "oidc:"}', '{claim: sub, expression: "claims.sub"}'), /claim and expression can't both be set/],
-    ['expression with prefix', ok.replace('{claim: sub, prefix: "oidc:"}', '{expression: "claims.sub", prefix: "x"}'), /may not specify prefix when expression is set/],
-    ['no username mapping', ok.replace('    username: {claim: sub, prefix: "oidc:"}\n', '    username: {}\n'), /jwt\[0\]\.claimMappings\.username: Required value: claim or expression is required/],
-    ['bad CEL', ok.replace('{claim: sub, prefix: "oidc:"}', '{expression: "claims.("}'), /jwt\[0\]\.claimMappings\.username\.expression: Invalid value: .*compilation failed/],
-    ['unknown CEL variable', ok.replace('{claim: sub, prefix: "oidc:"}', '{expression: "request.sub"}'), /compilation failed/],
-    ['duplicate issuer', ok + ok.split('jwt:\n')[1], /jwt\[1\]\.issuer\.url: Duplicate value: "https:\/\/issuer.example"/],
-    ['reserved extra key', ok + '    extra:\n    - key: kubernetes.io/foo\n      valueExpression: claims.sub\n', /reserved for Kubernetes use/],
-    ['extra key not domain prefixed', ok + '    extra:\n    - key: foo\n      valueExpression: claims.sub\n', /key must be a domain-prefix path/],
-    ['rule with claim and message', ok + '  claimValidationRules:\n  - claim: hd\n    message: nope\n', /may not specify message when claim is set/],
+    [
+      'http issuer',
+      ok.replace('https://issuer.example', 'http://issuer.example'),
+      /jwt\[0\]\.issuer\.url: Invalid value: "http:\/\/issuer.example": URL scheme must be https/,
+    ],
+    [
+      'no audiences',
+      ok.replace('audiences: [kapi]', 'audiences: []'),
+      /jwt\[0\]\.issuer\.audiences: Required value: at least one jwt\[0\]\.issuer\.audiences is required/,
+    ],
+    [
+      'multiple audiences without MatchAny',
+      ok.replace('audiences: [kapi]', 'audiences: [a, b]'),
+      /audienceMatchPolicy must be MatchAny for multiple audiences/,
+    ],
+    [
+      'claim without prefix',
+      ok.replace('{claim: sub, prefix: "oidc:"}', '{claim: sub}'),
+      /jwt\[0\]\.claimMappings\.username\.prefix: Required value: prefix is required when claim is set/,
+    ],
+    [
+      'claim and expression',
+      ok.replace('{claim: sub, prefix: "oidc:"}', '{claim: sub, expression: "claims.sub"}'),
+      /claim and expression can't both be set/,
+    ],
+    [
+      'expression with prefix',
+      ok.replace('{claim: sub, prefix: "oidc:"}', '{expression: "claims.sub", prefix: "x"}'),
+      /may not specify prefix when expression is set/,
+    ],
+    [
+      'no username mapping',
+      ok.replace('    username: {claim: sub, prefix: "oidc:"}\n', '    username: {}\n'),
+      /jwt\[0\]\.claimMappings\.username: Required value: claim or expression is required/,
+    ],
+    [
+      'bad CEL',
+      ok.replace('{claim: sub, prefix: "oidc:"}', '{expression: "claims.("}'),
+      /jwt\[0\]\.claimMappings\.username\.expression: Invalid value: .*compilation failed/,
+    ],
+    [
+      'unknown CEL variable',
+      ok.replace('{claim: sub, prefix: "oidc:"}', '{expression: "request.sub"}'),
+      /compilation failed/,
+    ],
+    [
+      'duplicate issuer',
+      ok + ok.split('jwt:\n')[1],
+      /jwt\[1\]\.issuer\.url: Duplicate value: "https:\/\/issuer.example"/,
+    ],
+    [
+      'reserved extra key',
+      ok + '    extra:\n    - key: kubernetes.io/foo\n      valueExpression: claims.sub\n',
+      /reserved for Kubernetes use/,
+    ],
+    [
+      'extra key not domain prefixed',
+      ok + '    extra:\n    - key: foo\n      valueExpression: claims.sub\n',
+      /key must be a domain-prefix path/,
+    ],
+    [
+      'rule with claim and message',
+      ok + '  claimValidationRules:\n  - claim: hd\n    message: nope\n',
+      /may not specify message when claim is set/,
+    ],
   ];
   for (const [name, doc, want] of invalid) {
     test(`rejects: ${name}`, () => {
-      assert.throws(() => parseAuthenticationConfig(doc), (err: unknown) => {
-        assert.ok(err instanceof AuthenticationConfigError, String(err));
-        assert.match(err.message, want);
-        return true;
-      });
+      assert.throws(
+        () => parseAuthenticationConfig(doc),
+        (err: unknown) => {
+          assert.ok(err instanceof AuthenticationConfigError, String(err));
+          assert.match(err.message, want);
+          return true;
+        },
+      );
     });
   }
 
   test('the service-account issuer cannot be claimed by a JWT authenticator', () => {
-    assert.throws(() => parseAuthenticationConfig(ok, ['https://issuer.example']), /URL must not overlap with disallowed issuers/);
+    assert.throws(
+      () => parseAuthenticationConfig(ok, ['https://issuer.example']),
+      /URL must not overlap with disallowed issuers/,
+    );
   });
 });

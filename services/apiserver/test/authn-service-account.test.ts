@@ -5,7 +5,12 @@ import { CompactSign, SignJWT } from 'jose';
 import { AuthenticationError } from '../src/authn/authenticator';
 import { jwksDocument, openIdConfiguration } from '../src/authn/sa-discovery';
 import { generateServiceAccountSigningKey, keyIdForPublicKey, parseServiceAccountKeyFile } from '../src/authn/sa-keys';
-import { boundObjectRefError, effectiveTokenLifetime, mintServiceAccountToken, validateTokenRequest } from '../src/authn/sa-token';
+import {
+  boundObjectRefError,
+  effectiveTokenLifetime,
+  mintServiceAccountToken,
+  validateTokenRequest,
+} from '../src/authn/sa-token';
 import { serviceAccountTokenAuthenticator } from '../src/authn/service-account';
 import { fakeLookups } from './authn-helpers';
 
@@ -21,7 +26,13 @@ function setup(extra: { now?: () => Date; keysPem?: string[] } = {}) {
   objects.secrets.set('ns1/sec-a', { uid: 'secret-uid' });
   objects.nodes.set('node-1', { uid: 'node-uid' });
   const keys = (extra.keysPem ?? [signing.publicKeyPem]).flatMap(parseServiceAccountKeyFile);
-  const auth = serviceAccountTokenAuthenticator({ issuers: [ISSUER, 'https://old-issuer'], keys, apiAudiences: API_AUDIENCES, lookups, clock: extra.now });
+  const auth = serviceAccountTokenAuthenticator({
+    issuers: [ISSUER, 'https://old-issuer'],
+    keys,
+    apiAudiences: API_AUDIENCES,
+    lookups,
+    clock: extra.now,
+  });
   return { auth, objects };
 }
 
@@ -93,14 +104,20 @@ describe('service-account token signing', () => {
   test('a key file may hold several public keys', () => {
     const keys = parseServiceAccountKeyFile(signing.publicKeyPem + '\n' + otherSigning.publicKeyPem);
     assert.equal(keys.length, 2);
-    assert.throws(() => parseServiceAccountKeyFile('nothing here'), /does not contain any valid RSA or ECDSA public keys/);
+    assert.throws(
+      () => parseServiceAccountKeyFile('nothing here'),
+      /does not contain any valid RSA or ECDSA public keys/,
+    );
   });
 });
 
 describe('service-account token authentication', () => {
   test('a valid bound token yields the service account user', async () => {
     const { auth } = setup();
-    const { token, jti } = await mint({ boundObject: { kind: 'Pod', name: 'pod-a', uid: 'pod-uid' }, node: { name: 'node-1', uid: 'node-uid' } });
+    const { token, jti } = await mint({
+      boundObject: { kind: 'Pod', name: 'pod-a', uid: 'pod-uid' },
+      node: { name: 'node-1', uid: 'node-uid' },
+    });
     const resp = await auth.authenticateToken(token);
     assert.deepEqual(resp, {
       user: {
@@ -126,7 +143,11 @@ describe('service-account token authentication', () => {
   });
 
   test('EC keys sign with ES256/ES384/ES512 and verify', async () => {
-    for (const [curve, alg] of [['prime256v1', 'ES256'], ['secp384r1', 'ES384'], ['secp521r1', 'ES512']] as const) {
+    for (const [curve, alg] of [
+      ['prime256v1', 'ES256'],
+      ['secp384r1', 'ES384'],
+      ['secp521r1', 'ES512'],
+    ] as const) {
       const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: curve });
       const { auth } = setup({ keysPem: [publicKey.export({ type: 'spki', format: 'pem' }).toString()] });
       const { token } = await mint({ signingKeyPem: privateKey });
@@ -202,12 +223,32 @@ describe('service-account token authentication', () => {
     const recent = new Date(Date.now() - 10_000).toISOString();
     const cases: Array<[string, (o: ReturnType<typeof setup>['objects']) => void, string | null]> = [
       ['SA gone', (o) => o.serviceAccounts.delete('ns1/builder'), 'serviceaccounts "builder" not found'],
-      ['SA recreated', (o) => o.serviceAccounts.set('ns1/builder', { uid: 'new' }), 'service account UID (new) does not match claim (sa-uid)'],
-      ['SA deleted', (o) => o.serviceAccounts.set('ns1/builder', { uid: 'sa-uid', deletionTimestamp: long }), 'service account ns1/builder has been deleted'],
-      ['SA deleting within leeway', (o) => o.serviceAccounts.set('ns1/builder', { uid: 'sa-uid', deletionTimestamp: recent }), null],
+      [
+        'SA recreated',
+        (o) => o.serviceAccounts.set('ns1/builder', { uid: 'new' }),
+        'service account UID (new) does not match claim (sa-uid)',
+      ],
+      [
+        'SA deleted',
+        (o) => o.serviceAccounts.set('ns1/builder', { uid: 'sa-uid', deletionTimestamp: long }),
+        'service account ns1/builder has been deleted',
+      ],
+      [
+        'SA deleting within leeway',
+        (o) => o.serviceAccounts.set('ns1/builder', { uid: 'sa-uid', deletionTimestamp: recent }),
+        null,
+      ],
       ['pod gone', (o) => o.pods.delete('ns1/pod-a'), 'service account token has been invalidated'],
-      ['pod deleting', (o) => o.pods.set('ns1/pod-a', { uid: 'pod-uid', deletionTimestamp: long }), 'service account token has been invalidated'],
-      ['pod recreated', (o) => o.pods.set('ns1/pod-a', { uid: 'p2' }), 'pod UID (p2) does not match service account pod ref claim (pod-uid)'],
+      [
+        'pod deleting',
+        (o) => o.pods.set('ns1/pod-a', { uid: 'pod-uid', deletionTimestamp: long }),
+        'service account token has been invalidated',
+      ],
+      [
+        'pod recreated',
+        (o) => o.pods.set('ns1/pod-a', { uid: 'p2' }),
+        'pod UID (p2) does not match service account pod ref claim (pod-uid)',
+      ],
     ];
     for (const [name, mutate, want] of cases) {
       const s = setup();
@@ -225,13 +266,19 @@ describe('service-account token authentication', () => {
     assert.deepEqual(nodeResp?.user.extra?.['authentication.kubernetes.io/node-name'], ['node-1']);
     let s = setup();
     s.objects.secrets.set('ns1/sec-a', { uid: 'other' });
-    await rejectsWith(s.auth.authenticateToken(secretBound), 'secret UID (other) does not match service account secret ref claim (secret-uid)');
+    await rejectsWith(
+      s.auth.authenticateToken(secretBound),
+      'secret UID (other) does not match service account secret ref claim (secret-uid)',
+    );
     s = setup();
     s.objects.nodes.delete('node-1');
     await rejectsWith(s.auth.authenticateToken(nodeBound), 'service account token has been invalidated');
     s = setup();
     s.objects.nodes.set('node-1', { uid: 'n2' });
-    await rejectsWith(s.auth.authenticateToken(nodeBound), 'node UID (n2) does not match service account node ref claim (node-uid)');
+    await rejectsWith(
+      s.auth.authenticateToken(nodeBound),
+      'node UID (n2) does not match service account node ref claim (node-uid)',
+    );
   });
 
   test('non-JWT strings get no opinion', async () => {
@@ -245,10 +292,20 @@ describe('service-account token authentication', () => {
 describe('TokenRequest validation', () => {
   test('expirationSeconds bounds with upstream messages', () => {
     assert.deepEqual(validateTokenRequest({ expirationSeconds: 599 }), [
-      { field: 'spec.expirationSeconds', type: 'FieldValueInvalid', value: 599, detail: 'may not specify a duration less than 10 minutes' },
+      {
+        field: 'spec.expirationSeconds',
+        type: 'FieldValueInvalid',
+        value: 599,
+        detail: 'may not specify a duration less than 10 minutes',
+      },
     ]);
     assert.deepEqual(validateTokenRequest({ expirationSeconds: 2 ** 32 + 1 }), [
-      { field: 'spec.expirationSeconds', type: 'FieldValueInvalid', value: 2 ** 32 + 1, detail: 'may not specify a duration larger than 2^32 seconds' },
+      {
+        field: 'spec.expirationSeconds',
+        type: 'FieldValueInvalid',
+        value: 2 ** 32 + 1,
+        detail: 'may not specify a duration larger than 2^32 seconds',
+      },
     ]);
     assert.deepEqual(validateTokenRequest({ expirationSeconds: 600 }), []);
     assert.deepEqual(validateTokenRequest({}), []);
@@ -257,14 +314,25 @@ describe('TokenRequest validation', () => {
   test('only core Pod, Secret and Node can be bound', () => {
     assert.equal(boundObjectRefError({ kind: 'Pod', apiVersion: 'v1', name: 'p' }), null);
     assert.equal(boundObjectRefError(undefined), null);
-    assert.equal(boundObjectRefError({ kind: 'Deployment', apiVersion: 'apps/v1', name: 'd' }), 'cannot bind token to object of type apps/v1, Kind=Deployment');
-    assert.equal(boundObjectRefError({ kind: 'ConfigMap', apiVersion: 'v1' }), 'cannot bind token to object of type /v1, Kind=ConfigMap');
+    assert.equal(
+      boundObjectRefError({ kind: 'Deployment', apiVersion: 'apps/v1', name: 'd' }),
+      'cannot bind token to object of type apps/v1, Kind=Deployment',
+    );
+    assert.equal(
+      boundObjectRefError({ kind: 'ConfigMap', apiVersion: 'v1' }),
+      'cannot bind token to object of type /v1, Kind=ConfigMap',
+    );
   });
 
   test('lifetime capping and the kubelet extension', () => {
     assert.deepEqual(effectiveTokenLifetime(7200, { maxExpirationSeconds: 3600 }), { expirationSeconds: 3600 });
-    assert.deepEqual(effectiveTokenLifetime(3607, { extendExpiration: true, podBound: true }), { expirationSeconds: 31536000, warnAfterSeconds: 3607 });
-    assert.deepEqual(effectiveTokenLifetime(3607, { extendExpiration: true, podBound: false }), { expirationSeconds: 3607 });
+    assert.deepEqual(effectiveTokenLifetime(3607, { extendExpiration: true, podBound: true }), {
+      expirationSeconds: 31536000,
+      warnAfterSeconds: 3607,
+    });
+    assert.deepEqual(effectiveTokenLifetime(3607, { extendExpiration: true, podBound: false }), {
+      expirationSeconds: 3607,
+    });
   });
 });
 

@@ -6,7 +6,9 @@ import { parseTokenFile, tokenFileAuthenticator } from '../src/authn/token-file'
 
 describe('token file', () => {
   test('records map tokens to user, uid and groups', async () => {
-    const { tokens, warnings } = parseTokenFile('t1,alice,uid-a,"g1,g2"\nt2,bob,uid-b\n\n\r\nt3,carol,uid-c,single,ignored-extra\n');
+    const { tokens, warnings } = parseTokenFile(
+      't1,alice,uid-a,"g1,g2"\nt2,bob,uid-b\n\n\r\nt3,carol,uid-c,single,ignored-extra\n',
+    );
     assert.deepEqual(warnings, []);
     const auth = tokenFileAuthenticator(tokens);
     assert.deepEqual((await auth.authenticateToken('t1'))?.user, { name: 'alice', uid: 'uid-a', groups: ['g1', 'g2'] });
@@ -99,7 +101,10 @@ describe('bearer authenticator', () => {
   });
 
   test('a token nobody accepts is an error, never a pass', async () => {
-    await assert.rejects(auth.authenticate(req('Bearer unknown')), { name: 'AuthenticationError', message: 'invalid bearer token' });
+    await assert.rejects(auth.authenticate(req('Bearer unknown')), {
+      name: 'AuthenticationError',
+      message: 'invalid bearer token',
+    });
   });
 
   test('an authenticator error surfaces as is', async () => {
@@ -127,8 +132,14 @@ describe('websocket bearer subprotocol', () => {
   });
 
   test('malformed, duplicate or lonely token subprotocols are errors', async () => {
-    await assert.rejects(auth.authenticate(ws('base64url.bearer.authorization.k8s.io.a+b/, v4')), /invalid base64.bearer.authorization token encoding/);
-    await assert.rejects(auth.authenticate(ws(`${encoded('good')}, ${encoded('good')}, v4`)), /multiple base64.bearer.authorization tokens/);
+    await assert.rejects(
+      auth.authenticate(ws('base64url.bearer.authorization.k8s.io.a+b/, v4')),
+      /invalid base64.bearer.authorization token encoding/,
+    );
+    await assert.rejects(
+      auth.authenticate(ws(`${encoded('good')}, ${encoded('good')}, v4`)),
+      /multiple base64.bearer.authorization tokens/,
+    );
     await assert.rejects(auth.authenticate(ws(encoded('good'))), /missing additional subprotocol/);
     await assert.rejects(auth.authenticate(ws(`${encoded('bad')}, v4`)), { message: 'invalid token' });
   });

@@ -46,7 +46,10 @@ function lookups() {
   return f.lookups;
 }
 
-const req = (headers: Record<string, string> = {}, certs: Buffer[] = []): AuthnRequest => ({ headers, peerCertificates: certs });
+const req = (headers: Record<string, string> = {}, certs: Buffer[] = []): AuthnRequest => ({
+  headers,
+  peerCertificates: certs,
+});
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 
 async function saToken(audiences = [ISSUER]) {
@@ -80,23 +83,41 @@ describe('buildAuthenticator', () => {
 
   test('an invalid client certificate is a 401 even with anonymous enabled', async () => {
     const foreign = makeCert({ cn: 'mallory', issuer: makeCert({ cn: 'x', ca: true }) });
-    await assert.rejects(buildAuthenticator(config(), lookups()).authenticate(req({}, [foreign.der])), AuthenticationError);
+    await assert.rejects(
+      buildAuthenticator(config(), lookups()).authenticate(req({}, [foreign.der])),
+      AuthenticationError,
+    );
   });
 
   test('system:authenticated is added once to authenticated users', async () => {
     const auth = buildAuthenticator(config(), lookups());
-    assert.deepEqual((await auth.authenticate(req(bearer('static-token'))))?.user.groups, ['ops', 'system:authenticated']);
-    assert.deepEqual((await auth.authenticate(req(bearer('masters'))))?.user.groups, ['system:masters', 'system:authenticated']);
-    assert.deepEqual((await auth.authenticate(req({}, [clientCert.der])))?.user, { name: 'alice', groups: ['dev', 'system:authenticated'] });
+    assert.deepEqual((await auth.authenticate(req(bearer('static-token'))))?.user.groups, [
+      'ops',
+      'system:authenticated',
+    ]);
+    assert.deepEqual((await auth.authenticate(req(bearer('masters'))))?.user.groups, [
+      'system:masters',
+      'system:authenticated',
+    ]);
+    assert.deepEqual((await auth.authenticate(req({}, [clientCert.der])))?.user, {
+      name: 'alice',
+      groups: ['dev', 'system:authenticated'],
+    });
     const sa = await auth.authenticate(req(bearer(await saToken())));
-    assert.deepEqual(sa?.user.groups, ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated']);
+    assert.deepEqual(sa?.user.groups, [
+      'system:serviceaccounts',
+      'system:serviceaccounts:default',
+      'system:authenticated',
+    ]);
     assert.deepEqual(sa?.stripHeaders, ['authorization']);
   });
 
   test('front proxy comes first, then the client certificate, then the bearer token', async () => {
     const auth = buildAuthenticator(config(), lookups());
     // A proxy certificate with identity headers wins over the token it forwards.
-    const proxied = await auth.authenticate(req({ 'x-remote-user': 'proxied', ...bearer('static-token') }, [proxyCert.der]));
+    const proxied = await auth.authenticate(
+      req({ 'x-remote-user': 'proxied', ...bearer('static-token') }, [proxyCert.der]),
+    );
     assert.equal(proxied?.user.name, 'proxied');
     // A client certificate wins over a bearer token.
     assert.equal((await auth.authenticate(req(bearer('static-token'), [clientCert.der])))?.user.name, 'alice');
@@ -120,7 +141,10 @@ describe('buildAuthenticator', () => {
 
   test('api audiences default to the issuers; tokens for other audiences are refused', async () => {
     const auth = buildAuthenticator(config(), lookups());
-    await assert.rejects(auth.authenticate(req(bearer(await saToken(['vault'])))), /token audiences \["vault"\] is invalid/);
+    await assert.rejects(
+      auth.authenticate(req(bearer(await saToken(['vault'])))),
+      /token audiences \["vault"\] is invalid/,
+    );
     const custom = buildAuthenticator(config({ apiAudiences: ['vault'] }), lookups());
     assert.ok(await custom.authenticate(req(bearer(await saToken(['vault'])))));
   });

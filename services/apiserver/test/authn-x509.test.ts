@@ -51,9 +51,22 @@ describe('x509 client certificates', () => {
   });
 
   test('expired and not-yet-valid certificates are refused', async () => {
-    const expired = makeCert({ cn: 'old', issuer: ca, notBefore: new Date(Date.now() - 10 * DAY), notAfter: new Date(Date.now() - DAY) });
-    await rejects(x509Authenticator(ca.certPem).authenticate(req([expired.der])), /expired or is not yet valid: current time .* is after/);
-    const future = makeCert({ cn: 'new', issuer: ca, notBefore: new Date(Date.now() + DAY), notAfter: new Date(Date.now() + 10 * DAY) });
+    const expired = makeCert({
+      cn: 'old',
+      issuer: ca,
+      notBefore: new Date(Date.now() - 10 * DAY),
+      notAfter: new Date(Date.now() - DAY),
+    });
+    await rejects(
+      x509Authenticator(ca.certPem).authenticate(req([expired.der])),
+      /expired or is not yet valid: current time .* is after/,
+    );
+    const future = makeCert({
+      cn: 'new',
+      issuer: ca,
+      notBefore: new Date(Date.now() + DAY),
+      notAfter: new Date(Date.now() + 10 * DAY),
+    });
     await rejects(x509Authenticator(ca.certPem).authenticate(req([future.der])), /is before/);
   });
 
@@ -91,7 +104,10 @@ describe('x509 client certificates', () => {
   test('an intermediate restricted to serverAuth forbids client use of its leaves', async () => {
     const intermediate = makeCert({ cn: 'server-intermediate', ca: true, issuer: ca, eku: 'serverAuth' });
     const leaf = makeCert({ cn: 'carol', issuer: intermediate, eku: 'clientAuth' });
-    await rejects(x509Authenticator(ca.certPem).authenticate(req([leaf.der, intermediate.der])), /incompatible key usage/);
+    await rejects(
+      x509Authenticator(ca.certPem).authenticate(req([leaf.der, intermediate.der])),
+      /incompatible key usage/,
+    );
   });
 
   test('a verified certificate without CN gives no opinion', async () => {
@@ -124,14 +140,22 @@ describe('request-header (front proxy)', () => {
   test('a trusted proxy asserts user, uid, groups and extra; the headers are to be stripped', async () => {
     const proxy = makeCert({ cn: 'front-proxy-client', issuer: proxyCa });
     const raw = [
-      'X-Remote-User', 'jane',
-      'X-Remote-Uid', 'u-1',
-      'X-Remote-Group', 'a,b',
-      'X-Remote-Group', 'c',
-      'X-Remote-Extra-Acme.com%2Fproject', 'p1',
-      'X-Remote-Extra-acme.com%2fproject', 'p2',
-      'X-Remote-Extra-Scopes', 'read',
-      'X-Remote-Extra-Bad%zz', 'kept',
+      'X-Remote-User',
+      'jane',
+      'X-Remote-Uid',
+      'u-1',
+      'X-Remote-Group',
+      'a,b',
+      'X-Remote-Group',
+      'c',
+      'X-Remote-Extra-Acme.com%2Fproject',
+      'p1',
+      'X-Remote-Extra-acme.com%2fproject',
+      'p2',
+      'X-Remote-Extra-Scopes',
+      'read',
+      'X-Remote-Extra-Bad%zz',
+      'kept',
     ];
     const headers: Record<string, string> = {};
     for (let i = 0; i < raw.length; i += 2) {
@@ -192,9 +216,10 @@ describe('request-header (front proxy)', () => {
 
   test('the first non-empty username header wins', async () => {
     const proxy = makeCert({ cn: 'front-proxy-client', issuer: proxyCa });
-    const resp = await requestHeaderAuthenticator({ ...config(), usernameHeaders: ['X-First', 'X-Second'] }).authenticate(
-      req([proxy.der], { 'x-first': '', 'x-second': 'second' }),
-    );
+    const resp = await requestHeaderAuthenticator({
+      ...config(),
+      usernameHeaders: ['X-First', 'X-Second'],
+    }).authenticate(req([proxy.der], { 'x-first': '', 'x-second': 'second' }));
     assert.equal(resp?.user.name, 'second');
   });
 
