@@ -1,5 +1,6 @@
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
+import type { LiveObject } from '../src/authn/service-account';
 
 /** Test certificates built with forge (RSA keys from node:crypto, which is much faster). */
 export interface TestCert {
@@ -70,10 +71,10 @@ export function seededRandom(seed: number): () => number {
 }
 
 export interface FakeObjects {
-  serviceAccounts: Map<string, { uid: string; deletionTimestamp?: string }>;
-  pods: Map<string, { uid: string; deletionTimestamp?: string }>;
-  secrets: Map<string, { uid: string; deletionTimestamp?: string }>;
-  nodes: Map<string, { uid: string; deletionTimestamp?: string }>;
+  serviceAccounts: Map<string, LiveObject>;
+  pods: Map<string, LiveObject>;
+  secrets: Map<string, LiveObject>;
+  nodes: Map<string, LiveObject>;
 }
 
 /** AuthnLookups over in-memory maps keyed `ns/name` (nodes by name). */

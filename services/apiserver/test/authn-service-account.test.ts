@@ -8,10 +8,11 @@ import { generateServiceAccountSigningKey, keyIdForPublicKey, parseServiceAccoun
 import {
   boundObjectRefError,
   effectiveTokenLifetime,
+  mintLegacyServiceAccountToken,
   mintServiceAccountToken,
   validateTokenRequest,
 } from '../src/authn/sa-token';
-import { serviceAccountTokenAuthenticator } from '../src/authn/service-account';
+import { legacyServiceAccountTokenAuthenticator, serviceAccountTokenAuthenticator } from '../src/authn/service-account';
 import { fakeLookups } from './authn-helpers';
 
 const ISSUER = 'https://kubernetes.default.svc.cluster.local';
@@ -353,5 +354,73 @@ describe('issuer discovery documents', () => {
     assert.equal(jwks.keys[0].kid, keyIdForPublicKey(rsa));
     assert.equal(jwks.keys[0].e, 'AQAB');
     assert.equal(jwks.keys[1].crv, 'P-256');
+  });
+});
+
+describe('legacy secret-based tokens', () => {
+  async function legacySetup(mutate?: (o: ReturnType<typeof fakeLookups>['objects'], token: string) => void) {
+    const token = await mintLegacyServiceAccountToken({
+      signingKeyPem: signing.privateKeyPem,
+      namespace: 'ns1',
+      serviceAccount: { name: 'builder', uid: 'sa-uid' },
+      secretName: 'builder-token',
+    });
+    const { lookups, objects } = fakeLookups();
+    objects.serviceAccounts.set('ns1/builder', { uid: 'sa-uid' });
+    objects.secrets.set('ns1/builder-token', { uid: 's', tokenData: token });
+    mutate?.(objects, token);
+    const auth = legacyServiceAccountTokenAuthenticator({
+      keys: parseServiceAccountKeyFile(signing.publicKeyPem),
+      apiAudiences: API_AUDIENCES,
+      lookups,
+    });
+    return { token, auth };
+  }
+
+  test('a token matching its secret authenticates, without extra', async () => {
+    const { token, auth } = await legacySetup();
+    assert.deepEqual(payloadOf(token)['iss'], 'kubernetes/serviceaccount');
+    assert.deepEqual(await auth.authenticateToken(token), {
+      user: {
+        name: 'system:serviceaccount:ns1:builder',
+        uid: 'sa-uid',
+        groups: ['system:serviceaccounts', 'system:serviceaccounts:ns1'],
+      },
+      audiences: API_AUDIENCES,
+    });
+  });
+
+  test('deleted, changed or invalidated secrets and recreated accounts revoke it', async () => {
+    const cases: Array<[(o: ReturnType<typeof fakeLookups>['objects'], t: string) => void, string]> = [
+      [(o) => o.secrets.delete('ns1/builder-token'), 'Token has been invalidated'],
+      [
+        (o, t) =>
+          o.secrets.set('ns1/builder-token', { uid: 's', tokenData: t, deletionTimestamp: new Date().toISOString() }),
+        'Token has been invalidated',
+      ],
+      [
+        (o) => o.secrets.set('ns1/builder-token', { uid: 's', tokenData: 'other' }),
+        "Token does not match server's copy",
+      ],
+      [
+        (o, t) => o.secrets.set('ns1/builder-token', { uid: 's', tokenData: t, legacyTokenInvalidSince: '2026-01-01' }),
+        'Token has been invalidated',
+      ],
+      [
+        (o) => o.serviceAccounts.set('ns1/builder', { uid: 'x' }),
+        'ServiceAccount UID (x) does not match claim (sa-uid)',
+      ],
+    ];
+    for (const [mutate, want] of cases) {
+      const { token, auth } = await legacySetup(mutate);
+      await rejectsWith(auth.authenticateToken(token), want);
+    }
+  });
+
+  test('bound tokens are not legacy tokens and vice versa', async () => {
+    const { auth } = await legacySetup();
+    assert.equal(await auth.authenticateToken((await mint()).token), null);
+    const { token } = await legacySetup();
+    assert.equal(await setup().auth.authenticateToken(token), null);
   });
 });

@@ -11,7 +11,11 @@ import { bearerTokenAuthenticator, webSocketProtocolAuthenticator } from './bear
 import { jwtAuthenticator, type JwtAuthenticatorOptions } from './jwt-authenticator';
 import { requestHeaderAuthenticator, type RequestHeaderConfig } from './request-header';
 import { parseServiceAccountKeyFile } from './sa-keys';
-import { serviceAccountTokenAuthenticator, type AuthnLookups } from './service-account';
+import {
+  legacyServiceAccountTokenAuthenticator,
+  serviceAccountTokenAuthenticator,
+  type AuthnLookups,
+} from './service-account';
 import { parseTokenFile, tokenFileAuthenticator } from './token-file';
 import {
   audienceAgnostic,
@@ -129,6 +133,9 @@ export function buildAuthenticator(
     tokenAuthenticators.push(audienceAgnosticToken(apiAudiences, tokenFileAuthenticator(parsed.tokens)));
   }
   const saKeys = config.serviceAccountPublicKeysPem.flatMap((pem) => parseServiceAccountKeyFile(pem));
+  if (saKeys.length > 0) {
+    tokenAuthenticators.push(legacyServiceAccountTokenAuthenticator({ keys: saKeys, apiAudiences, lookups, clock }));
+  }
   if (config.serviceAccountIssuers.length > 0 && saKeys.length > 0) {
     tokenAuthenticators.push(
       serviceAccountTokenAuthenticator({

@@ -167,3 +167,27 @@ export function effectiveTokenLifetime(
   }
   return warnAfterSeconds === undefined ? { expirationSeconds } : { expirationSeconds, warnAfterSeconds };
 }
+
+/**
+ * The never-expiring token the tokens controller stores in a kubernetes.io/service-account-token
+ * secret (`data.token`), signed like upstream's legacy tokens with issuer kubernetes/serviceaccount.
+ */
+export async function mintLegacyServiceAccountToken(opts: {
+  signingKeyPem: string | KeyObject;
+  namespace: string;
+  serviceAccount: { name: string; uid: string };
+  secretName: string;
+}): Promise<string> {
+  const key = typeof opts.signingKeyPem === 'string' ? parseSigningKey(opts.signingKeyPem) : opts.signingKeyPem;
+  const claims = sortKeys({
+    iss: 'kubernetes/serviceaccount',
+    'kubernetes.io/serviceaccount/namespace': opts.namespace,
+    'kubernetes.io/serviceaccount/secret.name': opts.secretName,
+    'kubernetes.io/serviceaccount/service-account.name': opts.serviceAccount.name,
+    'kubernetes.io/serviceaccount/service-account.uid': opts.serviceAccount.uid,
+    sub: serviceAccountUsername(opts.namespace, opts.serviceAccount.name),
+  });
+  return new CompactSign(Buffer.from(JSON.stringify(claims)))
+    .setProtectedHeader({ alg: signingAlgorithmFor(key), kid: keyIdForPublicKey(key) })
+    .sign(key);
+}

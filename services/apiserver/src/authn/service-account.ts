@@ -25,6 +25,12 @@ export interface LiveObject {
   uid: string;
   /** RFC 3339; set while the object is being deleted. */
   deletionTimestamp?: string;
+  /**
+   * Secrets only, for legacy (secret-based) tokens: the decoded `data.token`, which must equal
+   * the presented token, and the `kubernetes.io/legacy-token-invalid-since` label if set.
+   */
+  tokenData?: string;
+  legacyTokenInvalidSince?: string;
 }
 
 /** Reads the SA authenticator needs to check a token is still bound to live objects. */
@@ -122,6 +128,14 @@ function numericDate(claims: Record<string, unknown>, key: string): number | und
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
+/** Checks the claims of a correctly signed token from an accepted issuer and names the account. */
+export type ServiceAccountClaimsValidator = (
+  token: string,
+  claims: Record<string, unknown>,
+  lookups: AuthnLookups,
+  now: Date,
+) => Promise<ServiceAccountInfo>;
+
 export interface ServiceAccountAuthenticatorOptions {
   /** --service-account-issuer values; tokens with any other iss get no opinion. */
   issuers: string[];
@@ -130,6 +144,8 @@ export interface ServiceAccountAuthenticatorOptions {
   apiAudiences: string[];
   lookups: AuthnLookups;
   clock?: () => Date;
+  /** Defaults to the bound-token rules; legacyServiceAccountTokenAuthenticator swaps in the secret-based ones. */
+  validator?: ServiceAccountClaimsValidator;
 }
 
 interface ObjectRef {
@@ -161,6 +177,7 @@ export function serviceAccountTokenAuthenticator(opts: ServiceAccountAuthenticat
   const byKeyId = new Map<string, ServiceAccountPublicKey[]>();
   for (const key of opts.keys) byKeyId.set(key.keyId, [...(byKeyId.get(key.keyId) ?? []), key]);
   const clock = opts.clock ?? (() => new Date());
+  const validate = opts.validator ?? validateBoundClaims;
 
   return {
     async authenticateToken(token: string, audiences?: string[]): Promise<AuthnResponse | null> {
@@ -223,7 +240,7 @@ export function serviceAccountTokenAuthenticator(opts: ServiceAccountAuthenticat
         );
       }
 
-      const info = await validateBoundClaims(claims, opts.lookups, clock());
+      const info = await validate(token, claims, opts.lookups, clock());
       return { user: serviceAccountUserInfo(info), audiences: granted };
     },
   };
@@ -258,6 +275,7 @@ function deletedBefore(obj: LiveObject, cutoff: Date): boolean {
 }
 
 async function validateBoundClaims(
+  _token: string,
   claims: Record<string, unknown>,
   lookups: AuthnLookups,
   now: Date,
@@ -325,4 +343,53 @@ async function validateBoundClaims(
   const jti = stringClaim(claims, 'jti');
   if (jti) info.credentialId = `JTI=${jti}`;
   return info;
+}
+
+/** The issuer of tokens stored in kubernetes.io/service-account-token secrets. */
+export const LEGACY_SERVICE_ACCOUNT_ISSUER = 'kubernetes/serviceaccount';
+const LEGACY_CLAIM_PREFIX = 'kubernetes.io/serviceaccount/';
+
+/**
+ * Tokens-in-secrets (pre-TokenRequest): no expiry, so validity rests on the secret still
+ * existing, holding exactly this token, not being marked invalid by the legacy token cleaner,
+ * and the service account still having the uid the token names.
+ */
+export const validateLegacyClaims: ServiceAccountClaimsValidator = async (token, claims, lookups) => {
+  const claim = (name: string) => stringClaim(claims, LEGACY_CLAIM_PREFIX + name) ?? '';
+  const subject = stringClaim(claims, 'sub') ?? '';
+  if (subject === '') throw new AuthenticationError('sub claim is missing');
+  const namespace = claim('namespace');
+  if (namespace === '') throw new AuthenticationError('namespace claim is missing');
+  const secretName = claim('secret.name');
+  if (secretName === '') throw new AuthenticationError('secretName claim is missing');
+  const name = claim('service-account.name');
+  if (name === '') throw new AuthenticationError('serviceAccountName claim is missing');
+  const uid = claim('service-account.uid');
+  if (uid === '') throw new AuthenticationError('serviceAccountUID claim is missing');
+  if (subject !== serviceAccountUsername(namespace, name) || namespace.includes(':') || name.includes(':')) {
+    throw new AuthenticationError('sub claim is invalid');
+  }
+
+  const secret = await lookups.secret(namespace, secretName);
+  if (secret === undefined || secret.deletionTimestamp !== undefined)
+    throw new AuthenticationError('Token has been invalidated');
+  if (secret.tokenData !== token) throw new AuthenticationError("Token does not match server's copy");
+  const sa = await lookups.serviceAccount(namespace, name);
+  if (sa === undefined) throw new AuthenticationError(`serviceaccounts ${goQuote(name)} not found`);
+  if (sa.deletionTimestamp !== undefined)
+    throw new AuthenticationError(`ServiceAccount ${namespace}/${name} has been deleted`);
+  if (sa.uid !== uid) throw new AuthenticationError(`ServiceAccount UID (${sa.uid}) does not match claim (${uid})`);
+  if (secret.legacyTokenInvalidSince !== undefined) throw new AuthenticationError('Token has been invalidated');
+  return { namespace, name, uid };
+};
+
+/** The legacy authenticator kube-apiserver runs over the same --service-account-key-file keys. */
+export function legacyServiceAccountTokenAuthenticator(
+  opts: Omit<ServiceAccountAuthenticatorOptions, 'issuers' | 'validator'>,
+): TokenAuthenticator {
+  return serviceAccountTokenAuthenticator({
+    ...opts,
+    issuers: [LEGACY_SERVICE_ACCOUNT_ISSUER],
+    validator: validateLegacyClaims,
+  });
 }
