@@ -9,7 +9,7 @@ import type {
   Subject,
 } from '../../generated/k8s.io.api.rbac.v1';
 import { child, GoValue, goQuote, index, invalid, notSupported, required } from '../../registry/validation/field';
-import { asLabelSelector, validateLabelSelector } from '../../registry/validation/labelselector';
+import { asLabelSelector, isConvertibleSelector, validateLabelSelector } from '../../registry/validation/labelselector';
 import { isDNS1123Subdomain, validatePathSegmentName } from '../../registry/validation/names';
 import { validateObjectMetaCreate, validateObjectMetaUpdate } from '../../registry/validation/objectmeta';
 
@@ -88,7 +88,12 @@ export function validateClusterRole(role: ClusterRole): FieldError[] {
     if (selectors.length === 0) {
       errs.push(required(path, 'at least one clusterRoleSelector required if aggregationRule is non-nil'));
     }
-    selectors.forEach((s, i) => errs.push(...validateLabelSelector(asLabelSelector(s) ?? {}, index(path, i))));
+    selectors.forEach((s, i) => {
+      const selector = asLabelSelector(s) ?? {};
+      errs.push(...validateLabelSelector(selector, index(path, i)));
+      // upstream reports the failed conversion too, with the nil selector it got back
+      if (!isConvertibleSelector(selector)) errs.push(invalid(index(path, i), null, 'invalid label selector.'));
+    });
   }
   return errs;
 }
