@@ -66,6 +66,9 @@ export function pkiPathsIn(dir: string): PkiPaths {
 export async function ensurePki(dataDir: string, opts: EnsurePkiOptions): Promise<Pki> {
   const paths = opts.certDir ? pkiPathsIn(opts.certDir) : pkiPaths(dataDir);
   await fs.mkdir(paths.dir, { recursive: true, mode: 0o700 });
+  // mkdir's mode covers only a directory it creates; keys kept from an earlier run are narrowed too
+  await fs.chmod(paths.dir, 0o700);
+  for (const key of [paths.caKey, paths.servingKey, paths.adminKey]) await narrowIfPresent(key, 0o600);
   const generated: Pki['generated'] = [];
 
   let ca = await readPair(paths.caCert, paths.caKey);
@@ -126,6 +129,14 @@ export async function readPair(certPath: string, keyPath: string): Promise<KeyAn
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
+  }
+}
+
+async function narrowIfPresent(file: string, mode: number): Promise<void> {
+  try {
+    await fs.chmod(file, mode);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
 }
 

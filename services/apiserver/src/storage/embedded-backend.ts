@@ -1,5 +1,4 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
   Backend,
@@ -17,6 +16,7 @@ import type {
 import { prefixEnd } from './backend';
 import { DEFAULT_COMPACTION_INTERVAL_MS, startPeriodic, type PeriodicTask } from './compactor';
 import { StorageError } from './errors';
+import { ensurePrivateDir, preparePrivateDatabase } from './private-files';
 
 export interface EmbeddedBackendOptions {
   dataDir: string;
@@ -113,8 +113,11 @@ export class EmbeddedBackend implements Backend {
   private readonly stmts: ReturnType<EmbeddedBackend['prepare']>;
 
   private constructor(opts: EmbeddedBackendOptions) {
-    mkdirSync(opts.dataDir, { recursive: true });
-    this.db = new Database(join(opts.dataDir, 'kapi.db'));
+    // the store holds every Secret: nobody but the owner may read it (the WAL included)
+    ensurePrivateDir(opts.dataDir);
+    const file = join(opts.dataDir, 'kapi.db');
+    preparePrivateDatabase(file);
+    this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     // FULL: a write is acknowledged only after the WAL is fsynced, so it survives SIGKILL and power loss.
     this.db.pragma('synchronous = FULL');
