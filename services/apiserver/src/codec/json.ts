@@ -21,6 +21,9 @@ import { keysInGoOrder, setMember, sortedGoKeys, tablesFor, type JsonMember } fr
 
 export const DEFAULT_MAX_DEPTH = 100;
 
+/** Upstream's JSON decoder accumulates at most this many strict errors (unknown and duplicate fields) per body. */
+export const MAX_STRICT_ERRORS = 100;
+
 export interface DecodeOptions {
   /** nesting limit for objects and arrays; deeper input is a 400 */
   maxDepth?: number;
@@ -36,7 +39,10 @@ export interface DecodeOptions {
 
 export interface DecodeResult {
   object: KubeObject;
-  /** paths of members the schema does not know, e.g. `spec.template.spec.containers[0].bogus`; dropped from object */
+  /**
+   * paths of members the schema does not know, e.g. `spec.template.spec.containers[0].bogus`;
+   * dropped from object; the first MAX_STRICT_ERRORS only
+   */
   unknownFields: string[];
 }
 
@@ -342,7 +348,8 @@ function decodeStruct(
         if (typeof v === 'string' && v !== '') typeMeta[key] = v;
         continue;
       }
-      ctx.unknown.push(child(where, key).path);
+      // upstream's decoder keeps at most MAX_STRICT_ERRORS; spelling out more paths is waste
+      if (ctx.unknown.length < MAX_STRICT_ERRORS) ctx.unknown.push(child(where, key).path);
       continue;
     }
     if (v === null) continue;
