@@ -273,11 +273,13 @@ function decodeFieldValue(ctx: DecodeContext, field: FieldSchema, value: Json, w
     if (field.valueKind !== 'message') {
       // scalar values come out as they went in: check them, and keep the input object when the
       // caller owns it (a copy of a map of 200,000 keys costs more than the rest of a decode)
-      for (const k of Object.keys(value as Record<string, Json>)) {
-        const v = (value as Record<string, Json>)[k];
-        if (!(v === null && field.valueType === 'bytes')) {
-          decodeScalar(String(field.valueType), v, indexed(where, k), valueGoType);
-        }
+      const map = value as Record<string, Json>;
+      const valueType = String(field.valueType);
+      for (const k of Object.keys(map)) {
+        const v = map[k];
+        // the common string value is checked inline: a position is only built for an error
+        if (valueType === 'string' && typeof v === 'string') continue;
+        if (!(v === null && valueType === 'bytes')) decodeScalar(valueType, v, indexed(where, k), valueGoType);
       }
       if (ctx.reuseInput) return value;
       const copy: Record<string, unknown> = {};

@@ -110,7 +110,10 @@ export function parseYamlBody(buf: Buffer): unknown {
     value = parseYaml(buf.toString('utf8'), { uniqueKeys: false, maxAliasCount: 100, merge: false });
   } catch (e) {
     // the YAML parser recurses per flow level: a deep enough `[[[...` ends its stack, not the process
-    if (e instanceof RangeError) throw newBadRequest(YAML_TOO_DEEP);
+    // (the parser reports its own overflow as a parse error at the position it reached)
+    if (e instanceof RangeError || (e instanceof Error && /Maximum call stack size exceeded/.test(e.message))) {
+      throw newBadRequest(YAML_TOO_DEEP);
+    }
     throw newBadRequest(`error converting YAML to JSON: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
   }
   // the YAML becomes JSON upstream, and that JSON meets the same depth limit
