@@ -170,12 +170,33 @@ test('json patch: a body that is not a list of operation objects is a 400', () =
     ['op of the wrong type', [{ op: 5, path: '/x' }]],
     ['path of the wrong type', [{ op: 'add', path: ['x'], value: 1 }]],
     ['from of the wrong type', [{ op: 'copy', from: {}, path: '/x' }]],
-    ['__proto__ in a path', [{ op: 'add', path: '/metadata/__proto__/polluted', value: 1 }]],
   ];
   for (const [name, body] of cases) {
     expectStatus(() => patchOf('json-patch', deployment(), body), 400, 'BadRequest');
     assert.equal(({} as Obj).polluted, undefined, name);
   }
+});
+
+test('json patch: a "__proto__" token is an ordinary member name, never a prototype', () => {
+  // no own member of that name: missing path, like any other
+  expectStatus(
+    () => patchOf('json-patch', deployment(), [{ op: 'add', path: '/metadata/__proto__/polluted', value: 1 }]),
+    422,
+    'Invalid',
+  );
+  assert.equal(({} as Obj).polluted, undefined);
+  const out = patchOf('json-patch', deployment(), [
+    { op: 'add', path: '/metadata/annotations', value: {} },
+    { op: 'add', path: '/metadata/annotations/__proto__', value: 'a' },
+    { op: 'copy', from: '/metadata/annotations/__proto__', path: '/metadata/annotations/copied' },
+    { op: 'replace', path: '/metadata/annotations/__proto__', value: 'b' },
+  ]);
+  const annotations = out.metadata?.annotations as Obj;
+  assert.equal(Object.getPrototypeOf(annotations), Object.prototype);
+  assert.equal(Object.getOwnPropertyDescriptor(annotations, '__proto__')?.value, 'b');
+  assert.equal(annotations.copied, 'a');
+  const removed = patchOf('json-patch', out, [{ op: 'remove', path: '/metadata/annotations/__proto__' }]);
+  assert.equal(Object.hasOwn(removed.metadata?.annotations ?? {}, '__proto__'), false);
 });
 
 test('json patch: more than 10000 operations is 413 RequestEntityTooLarge', () => {

@@ -392,7 +392,10 @@ function orderedKeys(keys: Map<string, PathElement>): string[] {
     if ('field' in pe) fields.push([pe.field, k]);
     else others.push([k, pe]);
   }
-  fields.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  // maps from protobuf or sorted manifests arrive in order: check before sorting
+  let sorted = true;
+  for (let i = 1; i < fields.length && sorted; i++) if (fields[i - 1][0] > fields[i][0]) sorted = false;
+  if (!sorted) fields.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   others.sort((a, b) => comparePathElements(a[1], b[1]));
   // fields rank before every other element
   return [...fields.map((f) => f[1]), ...others.map((o) => o[0])];

@@ -244,6 +244,8 @@ export function validateApplied(model: TypeModel, type: TypeNode, value: JsonVal
   const errs: string[] = [];
   const walk = (t: TypeNode, v: JsonValue, path: PathElement[]): void => {
     const shape = shapeOf(t, v);
+    // leaves hold nothing to check: a map of them (ConfigMap data) needs no walk per key
+    if (t.kind === 'map' && t.value.kind === 'leaf') return;
     if (shape === 'fields' && isObj(v)) {
       for (const [k, child] of Object.entries(v)) walk(model.member(t, k).type, child, [...path, { field: k }]);
     } else if (shape === 'items' && Array.isArray(v) && t.kind === 'list') {
@@ -282,6 +284,14 @@ export function toFieldSet(model: TypeModel, type: TypeNode, value: JsonValue): 
     }
     if (shape === 'fields') {
       if (!isObj(v)) return;
+      if (t.kind === 'map' && t.value.kind === 'leaf') {
+        // each key is a leaf member: the map's node is found once, not once per key
+        const keys = Object.keys(v);
+        if (keys.length === 0) return;
+        const node = set.node(path);
+        for (const k of keys) node.addMember({ field: k });
+        return;
+      }
       for (const [k, child] of Object.entries(v)) {
         const { type: ct, declared } = model.member(t, k);
         const p = [...path, { field: k }];
@@ -452,10 +462,11 @@ export function merge(
     if (!isObj(lhs) || !isObj(rhs)) return rhs;
     const out: JsonObject = {};
     for (const [k, v] of Object.entries(lhs)) {
-      const m = k in rhs ? merge(model, model.member(type, k).type, v, rhs[k]) : v;
-      if (m !== undefined) out[k] = m;
+      // own members only: a live key `constructor` is not "in" an applied map that lacks it
+      const m = Object.hasOwn(rhs, k) ? merge(model, model.member(type, k).type, v, rhs[k]) : v;
+      if (m !== undefined) setOwn(out, k, m);
     }
-    for (const [k, v] of Object.entries(rhs)) if (!(k in lhs)) out[k] = v;
+    for (const [k, v] of Object.entries(rhs)) if (!Object.hasOwn(lhs, k)) setOwn(out, k, v);
     return out;
   }
   if (type.kind !== 'list' || !Array.isArray(lhs) || !Array.isArray(rhs)) return rhs;
@@ -546,10 +557,10 @@ export function removeItems(model: TypeModel, type: TypeNode, value: JsonValue, 
       const pe: PathElement = { field: k };
       if (set.hasMember(pe)) continue;
       const sub = set.withPrefix(pe);
-      if (sub.empty()) out[k] = v;
+      if (sub.empty()) setOwn(out, k, v);
       else {
         const r = removeItems(model, model.member(type, k).type, v, sub);
-        if (r !== undefined) out[k] = r;
+        if (r !== undefined) setOwn(out, k, r);
       }
     }
     return Object.keys(out).length > 0 ? out : undefined;

@@ -21,6 +21,9 @@ import { keysInGoOrder, setMember, sortedGoKeys, tablesFor, type JsonMember } fr
 
 export const DEFAULT_MAX_DEPTH = 100;
 
+/** Upstream's JSON decoder accumulates at most this many strict errors (unknown and duplicate fields) per body. */
+export const MAX_STRICT_ERRORS = 100;
+
 export interface DecodeOptions {
   /** nesting limit for objects and arrays; deeper input is a 400 */
   maxDepth?: number;
@@ -36,7 +39,10 @@ export interface DecodeOptions {
 
 export interface DecodeResult {
   object: KubeObject;
-  /** paths of members the schema does not know, e.g. `spec.template.spec.containers[0].bogus`; dropped from object */
+  /**
+   * paths of members the schema does not know, e.g. `spec.template.spec.containers[0].bogus`;
+   * dropped from object; the first MAX_STRICT_ERRORS only
+   */
   unknownFields: string[];
 }
 
@@ -267,11 +273,13 @@ function decodeFieldValue(ctx: DecodeContext, field: FieldSchema, value: Json, w
     if (field.valueKind !== 'message') {
       // scalar values come out as they went in: check them, and keep the input object when the
       // caller owns it (a copy of a map of 200,000 keys costs more than the rest of a decode)
-      for (const k of Object.keys(value as Record<string, Json>)) {
-        const v = (value as Record<string, Json>)[k];
-        if (!(v === null && field.valueType === 'bytes')) {
-          decodeScalar(String(field.valueType), v, indexed(where, k), valueGoType);
-        }
+      const map = value as Record<string, Json>;
+      const valueType = String(field.valueType);
+      for (const k of Object.keys(map)) {
+        const v = map[k];
+        // the common string value is checked inline: a position is only built for an error
+        if (valueType === 'string' && typeof v === 'string') continue;
+        if (!(v === null && valueType === 'bytes')) decodeScalar(valueType, v, indexed(where, k), valueGoType);
       }
       if (ctx.reuseInput) return value;
       const copy: Record<string, unknown> = {};
@@ -342,7 +350,8 @@ function decodeStruct(
         if (typeof v === 'string' && v !== '') typeMeta[key] = v;
         continue;
       }
-      ctx.unknown.push(child(where, key).path);
+      // upstream's decoder keeps at most MAX_STRICT_ERRORS; spelling out more paths is waste
+      if (ctx.unknown.length < MAX_STRICT_ERRORS) ctx.unknown.push(child(where, key).path);
       continue;
     }
     if (v === null) continue;

@@ -1,8 +1,14 @@
 import { isMap, isScalar, isSeq, parse as parseYaml, parseDocument } from 'yaml';
 import { findDuplicateFields } from '../codec/json-duplicates';
+import {
+  excessNestingMessage,
+  findExcessNesting,
+  MAX_JSON_NESTING_DEPTH,
+  valueDepthExceeds,
+} from '../codec/json-depth';
 import { newBadRequest, StatusError } from '../api/errors';
 import { isPlainObject, type KubeObject } from '../api/object';
-import { decodeObject } from '../codec/json';
+import { decodeObject, MAX_STRICT_ERRORS } from '../codec/json';
 import { decodeUnknown } from '../codec/envelope';
 import { decodeMessage } from '../codec/protobuf';
 import type { SchemaSet } from '../schema/model';
@@ -30,8 +36,12 @@ export function parseFieldValidation(value: string | null): FieldValidation {
 }
 
 export function parseJsonBody(buf: Buffer): unknown {
+  const text = buf.toString('utf8');
+  // refused before parsing, as Go's scanner does, so nothing downstream walks a deeper value
+  const excess = findExcessNesting(text);
+  if (excess) throw newBadRequest(`error decoding JSON body: ${excessNestingMessage(excess)}`);
   try {
-    return JSON.parse(buf.toString('utf8'));
+    return JSON.parse(text);
   } catch (e) {
     throw newBadRequest(`error decoding JSON body: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -39,6 +49,9 @@ export function parseJsonBody(buf: Buffer): unknown {
 
 /** Keys repeated within one YAML mapping, as dotted paths. */
 export function yamlDuplicates(buf: Buffer): string[] {
+  if (jsonYamlBodies.has(buf) || (startsLikeJsonObject(buf.toString('utf8')) && parseJsonYaml(buf))) {
+    return findDuplicateFields(buf.toString('utf8'));
+  }
   const out: string[] = [];
   const walk = (node: unknown, path: string): void => {
     if (isMap(node)) {
@@ -62,13 +75,53 @@ export function yamlDuplicates(buf: Buffer): string[] {
   return out;
 }
 
-export function parseYamlBody(buf: Buffer): unknown {
+/** Bodies of a YAML media type that were JSON text (what kubectl and client-go send for apply). */
+const jsonYamlBodies = new WeakSet<Buffer>();
+
+function startsLikeJsonObject(text: string): boolean {
+  const m = /^\s*/.exec(text);
+  return text.charCodeAt(m ? m[0].length : 0) === 123;
+}
+
+/**
+ * JSON is YAML, and a JSON document means the same under either reading; JSON.parse reads
+ * megabytes in milliseconds where the YAML parser takes seconds, so JSON text is read as JSON.
+ * Undefined when the text is not JSON (a YAML flow mapping such as `{a: 1}`).
+ */
+function parseJsonYaml(buf: Buffer): { value: unknown } | undefined {
+  const text = buf.toString('utf8');
+  if (!startsLikeJsonObject(text)) return undefined;
+  const excess = findExcessNesting(text);
+  if (excess) throw newBadRequest(YAML_TOO_DEEP);
   try {
-    return parseYaml(buf.toString('utf8'), { uniqueKeys: false, maxAliasCount: 100, merge: false });
-  } catch (e) {
-    throw newBadRequest(`error converting YAML to JSON: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    const value: unknown = JSON.parse(text);
+    jsonYamlBodies.add(buf);
+    return { value };
+  } catch {
+    return undefined;
   }
 }
+
+export function parseYamlBody(buf: Buffer): unknown {
+  const json = parseJsonYaml(buf);
+  if (json) return json.value;
+  let value: unknown;
+  try {
+    value = parseYaml(buf.toString('utf8'), { uniqueKeys: false, maxAliasCount: 100, merge: false });
+  } catch (e) {
+    // the YAML parser recurses per flow level: a deep enough `[[[...` ends its stack, not the process
+    // (the parser reports its own overflow as a parse error at the position it reached)
+    if (e instanceof RangeError || (e instanceof Error && /Maximum call stack size exceeded/.test(e.message))) {
+      throw newBadRequest(YAML_TOO_DEEP);
+    }
+    throw newBadRequest(`error converting YAML to JSON: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  }
+  // the YAML becomes JSON upstream, and that JSON meets the same depth limit
+  if (valueDepthExceeds(value)) throw newBadRequest(YAML_TOO_DEEP);
+  return value;
+}
+
+const YAML_TOO_DEEP = `error converting YAML to JSON: exceeded max depth of ${MAX_JSON_NESTING_DEPTH}`;
 
 /**
  * A body's TypeMeta must name the endpoint's type; missing parts default to it, as
@@ -141,10 +194,15 @@ export function fieldWarnings(
   duplicates: string[] = [],
 ): string[] {
   if ((unknownFields.length === 0 && duplicates.length === 0) || validation === 'Ignore') return [];
-  const messages = [
-    ...unknownFields.map((f) => `unknown field "${f.replace(/^\./, '')}"`),
-    ...duplicates.map((f) => `duplicate field "${f}"`),
-  ];
+  // as upstream's decoder: distinct messages, at most MAX_STRICT_ERRORS of them, so neither the
+  // warnings nor a strict error grow with a body of 100,000 unknown fields
+  const seen = new Set<string>();
+  const add = (m: string): void => {
+    if (seen.size < MAX_STRICT_ERRORS) seen.add(m);
+  };
+  for (const f of unknownFields) add(`unknown field "${f.replace(/^\./, '')}"`);
+  for (const f of duplicates) add(`duplicate field "${f}"`);
+  const messages = [...seen];
   if (validation === 'Strict') {
     throw new StatusError(400, 'BadRequest', `strict decoding error: ${messages.join(', ')}`);
   }

@@ -3,13 +3,13 @@
  * a body that is not a list of operation objects is a 400, and any operation that cannot be
  * applied (failed test, missing path, unknown op) is the generic 422. Paths accept negative
  * array indices and a `test` of a missing member against null succeeds, as upstream's
- * json-patch library does. fast-json-patch performs the edits and the equality test.
+ * json-patch library does. fast-json-patch performs the equality test.
  */
-import { _areEquals, applyOperation, type Operation } from 'fast-json-patch';
+import { _areEquals } from 'fast-json-patch';
 import type { KubeObject } from '../api/object';
 import { patchBadRequest, patchRejected, tooManyOperations } from './errors';
-import { formatPointer, locate, parsePointer, valueAt } from './json-pointer';
-import { cloneJson, hasOwn, isPlainObject, nestingDepth, MAX_PATCH_DEPTH, type JsonMap } from './json-value';
+import { locate, parsePointer, valueAt, type Location } from './json-pointer';
+import { cloneJson, hasOwn, isPlainObject, nestingDepth, setMember, MAX_PATCH_DEPTH, type JsonMap } from './json-value';
 
 export const MAX_JSON_PATCH_OPERATIONS = 10000;
 /** kube-apiserver's default for --json-patch-max-copy-bytes is its request body limit (3 MiB) */
@@ -92,13 +92,13 @@ class JsonPatchRun {
         if (o.op === 'replace' && !loc.exists)
           throw patchRejected(`replace operation does not apply: doc is missing key: ${o.path}`);
         this.growDepth(tokens.length + nestingDepth(o.value), true);
-        this.edit({ op: o.op, path: formatPointer(loc.tokens), value: o.value });
+        this.edit(o.op, loc, o.value);
         return;
       }
       case 'remove': {
         const loc = locate(this.doc, o.path, pointerOf(o.path, 'path', o.op), false);
         if (!loc.exists) throw patchRejected(`Unable to remove nonexistent key: ${o.path}`);
-        this.edit({ op: 'remove', path: formatPointer(loc.tokens) });
+        this.edit('remove', loc);
         return;
       }
       case 'move': {
@@ -109,9 +109,9 @@ class JsonPatchRun {
         if (isPrefix(from.tokens, pathTokens))
           throw patchRejected(`move operation does not apply: ${o.path} is inside ${o.from}`);
         const value = valueAt(from);
-        this.edit({ op: 'remove', path: formatPointer(from.tokens) });
+        this.edit('remove', from);
         const to = locate(this.doc, o.path, pathTokens, true);
-        this.edit({ op: 'add', path: formatPointer(to.tokens), value });
+        this.edit('add', to, value);
         this.growDepth(pathTokens.length + Math.max(0, this.depthBound - fromTokens.length), false);
         return;
       }
@@ -123,7 +123,7 @@ class JsonPatchRun {
         const value = cloneJson(valueAt(from));
         this.countCopy(value);
         this.growDepth(pathTokens.length + nestingDepth(value), true);
-        this.edit({ op: 'add', path: formatPointer(to.tokens), value });
+        this.edit('add', to, value);
         return;
       }
       case 'test':
@@ -184,12 +184,23 @@ class JsonPatchRun {
     throw patchRejected(`the patched object would exceed the maximum nesting depth of ${MAX_PATCH_DEPTH}`);
   }
 
-  private edit(op: Operation): void {
-    try {
-      this.doc = applyOperation(this.doc, op, false, true, true).newDocument;
-    } catch (err) {
-      throw patchRejected(`${op.op} operation does not apply: ${err instanceof Error ? err.message : String(err)}`);
+  /**
+   * One edit at a location locate() already resolved through own members. Done here rather than
+   * by the library, which refuses any `__proto__` token: a ConfigMap key or label may be named
+   * that, and setMember stores it as data.
+   */
+  private edit(op: 'add' | 'replace' | 'remove', loc: Location, value?: unknown): void {
+    const { parent, key } = loc;
+    if (Array.isArray(parent)) {
+      const idx = key as number;
+      if (op === 'add') parent.splice(idx, 0, value);
+      else if (op === 'replace') parent[idx] = value;
+      else parent.splice(idx, 1);
+      return;
     }
+    const k = key as string;
+    if (op === 'remove') delete parent[k];
+    else setMember(parent, k, value);
   }
 }
 

@@ -1,4 +1,4 @@
-import { patchBadRequest, patchRejected } from './errors';
+import { patchRejected } from './errors';
 import { hasOwn, isPlainObject, type JsonMap } from './json-value';
 
 /** RFC 6901 tokens of a pointer; undefined when the text is not a pointer at all. */
@@ -9,8 +9,6 @@ export function parsePointer(pointer: string): string[] | undefined {
     .slice(1)
     .split('/')
     .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
-  if (tokens.includes('__proto__'))
-    throw patchBadRequest(`the JSON patch path ${JSON.stringify(pointer)} is forbidden`);
   return tokens;
 }
 

@@ -1,0 +1,56 @@
+/**
+ * Go's encoding/json refuses a document nested deeper than 10,000 arrays and objects before it
+ * decodes anything, whatever type it decodes into; kube-apiserver's decoders inherit that. The
+ * check here is a scan with a counter (no recursion), so no input depth can exhaust the stack.
+ */
+export const MAX_JSON_NESTING_DEPTH = 10_000;
+
+export interface DepthExcess {
+  /** the bracket that went one level too deep */
+  char: '{' | '[';
+  offset: number;
+}
+
+/** Where text first nests deeper than max, or undefined. Strings are skipped, escapes honoured. */
+export function findExcessNesting(text: string, max = MAX_JSON_NESTING_DEPTH): DepthExcess | undefined {
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      // skip the string: find the closing quote not preceded by an escaping backslash
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92) i++;
+        else if (d === 34) break;
+      }
+    } else if (c === 123 || c === 91) {
+      depth++;
+      if (depth > max) return { char: c === 123 ? '{' : '[', offset: i };
+    } else if (c === 125 || c === 93) {
+      depth--;
+    }
+  }
+  return undefined;
+}
+
+/** Go's scanner message for it. */
+export function excessNestingMessage(e: DepthExcess): string {
+  return `invalid character '${e.char}' exceeded max depth`;
+}
+
+/**
+ * The nesting depth of a parsed value, walked with an explicit stack; stops counting past max.
+ * For values that did not come from JSON text (YAML), where the text scan does not apply.
+ */
+export function valueDepthExceeds(value: unknown, max = MAX_JSON_NESTING_DEPTH): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop() as [unknown, number];
+    if (typeof v !== 'object' || v === null) continue;
+    if (d > max) return true;
+    const children = Array.isArray(v) ? v : Object.values(v as Record<string, unknown>);
+    for (const c of children) if (typeof c === 'object' && c !== null) stack.push([c, d + 1]);
+  }
+  return false;
+}
