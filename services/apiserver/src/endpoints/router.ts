@@ -76,9 +76,12 @@ export class ApiRouter {
     if (!store) throw notFound();
     const namespace = store.info.namespaced ? info.namespace : '';
     if (store.info.namespaced && !namespace && NAMED_VERBS.has(info.verb) && info.name) throw notFound();
-    if (info.subresource && !store.info.subresources.some((sr) => sr.name === info.subresource)) throw notFound();
-    if (info.subresource && !SUBRESOURCE_VERBS.has(info.verb)) throw newMethodNotSupported(store.gr, info.verb);
-    if (info.verb === 'create' && info.name) throw newMethodNotSupported(store.gr, 'create');
+    const sub = info.subresource ? store.info.subresources.find((sr) => sr.name === info.subresource) : undefined;
+    if (info.subresource && !sub) throw notFound();
+    if (sub && !SUBRESOURCE_VERBS.has(info.verb) && !(info.verb === 'create' && sub.verbs.includes('create'))) {
+      throw newMethodNotSupported(store.gr, info.verb);
+    }
+    if (info.verb === 'create' && info.name && !sub) throw newMethodNotSupported(store.gr, 'create');
     checkPathSegments(info);
     return { schemas: this.schemas, req, info, store, namespace, name: info.name, subresource: info.subresource, user };
   }

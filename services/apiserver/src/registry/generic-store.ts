@@ -62,6 +62,14 @@ export interface WriteParams {
   user?: UserInfo;
 }
 
+/** Answers a POST to a subresource of an existing object (e.g. a TokenRequest for a ServiceAccount). */
+export type SubresourceCreator = (
+  namespace: string,
+  name: string,
+  body: KubeObject,
+  params: WriteParams,
+) => Promise<KubeObject>;
+
 /** Checks, before a namespaced create, that the namespace exists and is not terminating. */
 export type NamespaceGate = (namespace: string) => Promise<void>;
 
@@ -96,6 +104,8 @@ function sameStrings(a: string[], b: string[]): boolean {
  */
 export class GenericStore {
   readonly gr: GroupResource;
+  /** POST handlers of subresources such as serviceaccounts/token, by subresource name. */
+  readonly subresourceCreators = new Map<string, SubresourceCreator>();
   /** Never stored (reviews): no watch cache, nothing for namespace deletion to remove. */
   readonly virtual: boolean = false;
   /** kubectl get's columns for this kind (set by the store factory from the kind's definition). */

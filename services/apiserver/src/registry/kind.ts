@@ -2,6 +2,7 @@ import type { Backend } from '../storage/backend';
 import type { Storage } from '../storage/interface';
 import type { GenericStore, NamespaceGate } from './generic-store';
 import type { ResourceInfo } from './resources';
+import type { SecurityServices } from './security';
 import type { KindStrategy } from './strategies/common';
 import type { TableConverter } from './tables/types';
 
@@ -16,6 +17,7 @@ export interface StoreDeps {
   namespaceGate?: NamespaceGate;
   serviceClusterIPRange: string;
   serviceNodePortRange: string;
+  security: SecurityServices;
 }
 
 /**

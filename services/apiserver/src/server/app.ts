@@ -51,29 +51,35 @@ function transportOf(reply: FastifyReply): Transport {
   return { http2: false, goaway: () => reply.header('connection', 'close') };
 }
 
-function tlsSocketOf(req: FastifyRequest): TLSSocket | undefined {
+/** The TLS connection (or, for HTTP/2, its session) a request came on, to read and cache the peer chain. */
+function connectionOf(req: FastifyRequest): { key: object; socket: TLSSocket } | undefined {
   const raw: unknown = req.raw;
-  const socket = raw instanceof Http2ServerRequest ? raw.stream.session?.socket : req.raw.socket;
-  return socket && 'getPeerCertificate' in socket ? (socket as TLSSocket) : undefined;
+  if (raw instanceof Http2ServerRequest) {
+    const session = raw.stream.session;
+    // the session's socket is a proxy whose `in` checks miss the TLS methods, so call through it
+    return session ? { key: session, socket: session.socket as TLSSocket } : undefined;
+  }
+  const socket = req.raw.socket as TLSSocket | undefined;
+  return socket && typeof socket.getPeerCertificate === 'function' ? { key: socket, socket } : undefined;
 }
 
-const chainsBySocket = new WeakMap<TLSSocket, Buffer[]>();
+const chainsByConnection = new WeakMap<object, Buffer[]>();
 
 /** The client's certificate chain, leaf first, as the TLS handshake received it (read once per connection). */
 function peerCertificates(req: FastifyRequest): Buffer[] {
-  const socket = tlsSocketOf(req);
-  if (!socket) return [];
-  const known = chainsBySocket.get(socket);
+  const conn = connectionOf(req);
+  if (!conn) return [];
+  const known = chainsByConnection.get(conn.key);
   if (known) return known;
   const chain: Buffer[] = [];
-  let cert = socket.getPeerCertificate(true);
+  let cert = conn.socket.getPeerCertificate(true);
   const seen = new Set<string>();
   while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
     seen.add(cert.fingerprint256);
     chain.push(cert.raw);
     cert = cert.issuerCertificate;
   }
-  chainsBySocket.set(socket, chain);
+  chainsByConnection.set(conn.key, chain);
   return chain;
 }
 
@@ -237,6 +243,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const body = Buffer.isBuffer(req.body) ? req.body : await readUnparsedBody(req);
     const ctx: RequestContext = {
       req: { method, path, query, headers: headerMap(req), body },
+      rawHeaders: req.raw.rawHeaders,
       peerCertificates: peerCertificates(req),
       transport: transportOf(reply),
     };

@@ -1,8 +1,13 @@
+import type { Authenticator } from '../authn/authenticator';
+import type { Authorizer } from '../authz/types';
 import type { ApiRouter } from '../endpoints/router';
 import type { NonResourceHandler } from './non-resource';
 import type { ServerLifecycle } from './lifecycle';
 import type { ErrorRenderer } from './filters/errors';
+import { withAuthentication } from './filters/authentication';
+import { withAuthorization } from './filters/authorization';
 import { withDrain } from './filters/drain';
+import { withImpersonation } from './filters/impersonation';
 import { withGoaway } from './filters/goaway';
 import { withPanicRecovery } from './filters/panic-recovery';
 import { withRequestInfo } from './filters/request-info';
@@ -17,6 +22,8 @@ export interface ChainDeps {
   /** --goaway-chance */
   goawayChance: number;
   log: (line: string) => void;
+  authenticator: Authenticator;
+  authorizer: Authorizer;
 }
 
 /** Upstream's DefaultBuildHandlerChain, read top to bottom: each filter wraps the ones below it. */
@@ -26,6 +33,9 @@ export function buildHandlerChain(deps: ChainDeps): Handler {
     withRequestInfo(),
     withDrain(deps.lifecycle, deps.render),
     withGoaway(deps.goawayChance, deps.lifecycle),
+    withAuthentication(deps.authenticator, deps.render, deps.log),
+    withImpersonation(deps.authorizer, deps.render),
+    withAuthorization(deps.authorizer, deps.render),
   ];
   return buildChain(filters, routeRequest(deps.api, deps.nonResource, deps.render));
 }

@@ -68,6 +68,8 @@ export interface NonResourceDeps {
   serverAddress: string;
   openapi: OpenApiProvider;
   healthChecks: { healthz: HealthCheck[]; livez: HealthCheck[]; readyz: HealthCheck[] };
+  /** Fixed documents served at exact paths (the service-account issuer discovery). */
+  documents?: ReadonlyMap<string, () => BufferedResponse>;
 }
 
 /** Everything outside /api/<v>/... and /apis/<g>/<v>/...: discovery, health, version, OpenAPI. */
@@ -87,6 +89,8 @@ export class NonResourceHandler {
         );
       throw notFound();
     }
+    const doc = this.deps.documents?.get(path);
+    if (doc) return doc();
     switch (head) {
       case 'version':
         if (segments.length === 1) return json(200, KAPI_VERSION);

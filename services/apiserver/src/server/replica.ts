@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -23,6 +23,10 @@ import { ensureSystemNamespaces, namespaceGate } from './namespaces';
 import { NonResourceHandler } from './non-resource';
 import { createOpenApiProvider } from './openapi-provider';
 import { ServerLifecycle } from './lifecycle';
+import { newSecurityServices } from '../registry/security';
+import { issuerDiscoveryDocuments } from './issuer-discovery';
+import { ensureBootstrapPolicy } from './rbac-bootstrap';
+import { startSecurity } from './security';
 
 /** How long a stopping replica waits for requests in flight (upstream's request timeout is 60 s). */
 export const IN_FLIGHT_GRACE_MS = 60_000;
@@ -67,7 +71,9 @@ export async function startReplica(
   log: (line: string) => void = console.log,
 ): Promise<RunningReplica> {
   const dataDir = path.resolve(opts.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  // the data dir holds the store (Secrets among it) and keys: owner only
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
   const hosts = [opts.bindAddress, opts.advertiseAddress, firstServiceIP(opts.serviceClusterIPRange)].filter(
     (h) => h && h !== '0.0.0.0' && h !== '::',
   );
@@ -108,20 +114,29 @@ export async function startReplica(
         })
       : undefined;
   const storage = cacher ?? opened.storage;
+  const services = newSecurityServices();
   const { table, namespaces } = buildStores({
+    security: services,
     storage,
     backend,
     prefix,
     serviceClusterIPRange: opts.serviceClusterIPRange,
     serviceNodePortRange: opts.serviceNodePortRange,
   });
-  resourcePrefixes = table.all().map((st) => st.listPrefix(''));
+  resourcePrefixes = table
+    .all()
+    .filter((st) => !st.virtual)
+    .map((st) => st.listPrefix(''));
   if (cacher) {
     // start every resource's cache now rather than on its first read
     await Promise.all(resourcePrefixes.map((p) => cacher.list(p, { resourceVersion: '0', limit: 1 })));
   }
   for (const store of table.all()) store.enableFieldManagement(schemas);
   await ensureSystemNamespaces(namespaces);
+  await ensureBootstrapPolicy(table);
+  const certDir = path.resolve(opts.certDir || path.join(dataDir, 'pki'));
+  const security = startSecurity({ opts, table, clientCaPem: pki.clientCaPem, certDir, services, log });
+  await security.synced;
 
   const api = new ApiRouter(schemas, table);
   const render = (e: unknown, accept: string | undefined) => renderError(schemas, e, accept);
@@ -141,6 +156,7 @@ export async function startReplica(
     resources: () => table.resources(),
     serverAddress: `${opts.advertiseAddress}:${opts.securePort}`,
     openapi: createOpenApiProvider(schemas, () => table.resources()),
+    documents: issuerDiscoveryDocuments(opts, security.keys),
     healthChecks: {
       healthz: [ping, log_, storageCheck],
       livez: [ping, log_, storageCheck],
@@ -155,6 +171,8 @@ export async function startReplica(
     render,
     goawayChance: opts.goawayChance,
     log,
+    authenticator: security.authenticator,
+    authorizer: security.authorizer,
   });
   const app: FastifyInstance = buildApp({
     tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.clientCaPem },
@@ -219,6 +237,7 @@ export async function startReplica(
       await cluster.stop();
       lifecycle.destroyAll();
       await app.close();
+      security.stop();
       cacher?.stop();
       await opened.storage.close();
     },

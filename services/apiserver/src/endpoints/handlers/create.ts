@@ -1,9 +1,34 @@
+import { newMethodNotSupported } from '../../api/errors';
 import { isDryRun } from '../list-options';
-import { negotiateObject, respondObject, warningHeaders, type RequestScope } from '../scope';
+import { negotiateObject, respond, respondObject, warningHeaders, type RequestScope } from '../scope';
 import type { ApiResponse } from '../types';
 import { decodeRequestObject, fieldManager } from '../write-input';
 
+/** POST to a subresource of an existing object: the subresource's own request type in, its answer out. */
+async function createSubresource(scope: RequestScope): Promise<ApiResponse> {
+  const { store, subresource } = scope;
+  const creator = store.subresourceCreators.get(subresource);
+  const sub = store.info.subresources.find((s) => s.name === subresource);
+  if (!creator || !sub) throw newMethodNotSupported(store.gr, 'create');
+  const n = negotiateObject(scope, false);
+  const group = sub.group ?? store.info.group;
+  const version = sub.version ?? store.info.version;
+  const pkg = group === '' ? 'core' : group.split('.')[0];
+  const { object, warnings } = decodeRequestObject(scope, {
+    group,
+    version,
+    kind: sub.kind,
+    messageType: `k8s.io.api.${pkg}.${version}.${sub.kind}`,
+  });
+  const out = await creator(scope.namespace, scope.name, object, {
+    dryRun: isDryRun(scope.req.query),
+    user: scope.user,
+  });
+  return respond(scope.schemas, 201, n, out, warningHeaders(warnings));
+}
+
 export async function createResource(scope: RequestScope): Promise<ApiResponse> {
+  if (scope.subresource) return createSubresource(scope);
   const n = negotiateObject(scope, false);
   const { object, warnings } = decodeRequestObject(scope);
   const created = await scope.store.create(scope.namespace, object, {

@@ -111,14 +111,14 @@ export class GarbageCollector implements LeaderController {
         ),
       );
     };
-    const stores = this.table.all();
+    const stores = this.table.all().filter((s) => !s.virtual);
     for (const s of stores) watch(s, true);
     if (stores.length === 0) queue.run(this.opts.workers ?? 4);
     this.tasks.push(
       (async () => {
         while (!signal.aborted) {
           await sleep(this.opts.resourceCheckMs ?? 5000, signal);
-          for (const s of this.table.all()) if (!watched.has(s)) watch(s, false);
+          for (const s of this.table.all()) if (!s.virtual && !watched.has(s)) watch(s, false);
         }
       })(),
     );

@@ -92,7 +92,7 @@ export async function startClusterComponents(ctx: ClusterContext): Promise<Clust
   }
 
   const controllers: LeaderController[] = [
-    new NamespaceController(namespaces, () => table.all().filter((s) => s.info.namespaced), log),
+    new NamespaceController(namespaces, () => table.all().filter((s) => s.info.namespaced && !s.virtual), log),
     new SystemNamespacesController(namespaces, log),
     new GarbageCollector(table, { log }),
     serviceAccountController(namespaces, () => table.store('', 'v1', 'serviceaccounts'), log),

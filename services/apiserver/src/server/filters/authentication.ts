@@ -30,7 +30,6 @@ export function withAuthentication(
       if (!(e instanceof AuthenticationError)) log(`kapi: authentication failed unexpectedly: ${String(e)}`);
       return render(unauthorized(), ctx.req.headers.accept);
     }
-    delete ctx.req.headers.authorization;
     return next(ctx);
   };
 }

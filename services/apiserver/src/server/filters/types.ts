@@ -19,6 +19,8 @@ export interface RequestContext {
   user?: UserInfo;
   /** audiences the credential was valid for, when the authenticator says */
   audiences?: string[];
+  /** Header lines as received (name, value, name, value...), for headers that may repeat. */
+  rawHeaders?: string[];
   /** The client certificate chain the TLS peer presented, leaf first, DER; [] when none. */
   peerCertificates: Buffer[];
   transport: Transport;

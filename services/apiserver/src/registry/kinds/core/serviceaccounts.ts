@@ -1,3 +1,5 @@
+import { newInternalError } from '../../../api/errors';
+import { GenericStore } from '../../generic-store';
 import { ALL_VERBS, type KindDefinition } from '../../kind';
 import { serviceAccountStrategy } from '../../strategies/serviceaccounts';
 import { serviceAccountTable } from '../../tables/services';
@@ -15,8 +17,21 @@ export const serviceaccounts: KindDefinition = {
     categories: [],
     verbs: ALL_VERBS,
     messageType: 'k8s.io.api.core.v1.ServiceAccount',
-    subresources: [],
+    subresources: [
+      { name: 'token', kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] },
+    ],
   },
   strategy: serviceAccountStrategy,
   table: serviceAccountTable,
+  newStore: (def, deps) => {
+    const store = new GenericStore(def.info, def.strategy, deps.storage, deps.prefix, deps.namespaceGate);
+    store.subresourceCreators.set('token', async (namespace, name, body) => {
+      const sa = await store.get(namespace, name);
+      const issue = deps.security.issueToken;
+      if (!issue) throw newInternalError('no service account token issuer is configured');
+      const spec = body.spec && typeof body.spec === 'object' ? (body.spec as Record<string, unknown>) : {};
+      return issue({ namespace, serviceAccount: { name, uid: sa.metadata?.uid ?? '' }, spec });
+    });
+    return store;
+  },
 };

@@ -1,0 +1,224 @@
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { newBadRequest, newInvalid, StatusError } from '../api/errors';
+import type { KubeObject } from '../api/object';
+import { buildAuthenticator, type Authenticator, type AuthnLookups, type LiveObject } from '../authn';
+import { parseAuthenticationConfig } from '../authn/authentication-config';
+import {
+  boundObjectRefError,
+  DEFAULT_TOKEN_EXPIRATION_SECONDS,
+  effectiveTokenLifetime,
+  mintServiceAccountToken,
+  validateTokenRequest,
+  type TokenRequestSpec,
+} from '../authn/sa-token';
+import { buildAuthorizer, type UnionAuthorizer } from '../authz/modes';
+import { EscalationGuard } from '../authz/rbac/escalation';
+import { RuleIndex, type RbacKind, type RbacObject } from '../authz/rbac/rule-index';
+import type { ServerOptions } from '../options';
+import type { GenericStore } from '../registry/generic-store';
+import type { SecurityServices } from '../registry/security';
+import { runInformer } from './cluster/informer';
+import { loadServiceAccountKeys, type ServiceAccountKeys } from './service-account-keys';
+import type { StoreTable } from './store-table';
+
+const RBAC_KINDS: ReadonlyArray<[string, RbacKind]> = [
+  ['roles', 'Role'],
+  ['clusterroles', 'ClusterRole'],
+  ['rolebindings', 'RoleBinding'],
+  ['clusterrolebindings', 'ClusterRoleBinding'],
+];
+
+export interface Security {
+  authenticator: Authenticator;
+  authorizer: UnionAuthorizer;
+  index: RuleIndex;
+  keys: ServiceAccountKeys;
+  /** Resolves once every RBAC kind has been listed into the index. */
+  synced: Promise<void>;
+  stop(): void;
+}
+
+async function live(store: GenericStore | undefined, namespace: string, name: string): Promise<LiveObject | undefined> {
+  if (!store) return undefined;
+  try {
+    const obj = await store.get(namespace, name);
+    const m = obj.metadata ?? {};
+    return { uid: m.uid ?? '', deletionTimestamp: m.deletionTimestamp ?? undefined };
+  } catch (e) {
+    if (e instanceof StatusError && e.code === 404) return undefined;
+    throw e;
+  }
+}
+
+function lookupsFrom(table: StoreTable): AuthnLookups {
+  return {
+    serviceAccount: (ns, name) => live(table.store('', 'v1', 'serviceaccounts'), ns, name),
+    pod: (ns, name) => live(table.store('', 'v1', 'pods'), ns, name),
+    secret: (ns, name) => live(table.store('', 'v1', 'secrets'), ns, name),
+    node: (name) => live(table.store('', 'v1', 'nodes'), '', name),
+  };
+}
+
+/** Keeps the RBAC index equal to the RBAC stores: one informer per kind, on every replica. */
+function feedIndex(table: StoreTable, index: RuleIndex, signal: AbortSignal, log: (l: string) => void): Promise<void> {
+  const synced: Promise<void>[] = [];
+  for (const [resource, kind] of RBAC_KINDS) {
+    const store = table.store('rbac.authorization.k8s.io', 'v1', resource);
+    if (!store) continue;
+    const known = new Map<string, { namespace: string; name: string }>();
+    const keyOf = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+    let markSynced: () => void = () => undefined;
+    synced.push(new Promise<void>((r) => (markSynced = r)));
+    void runInformer(
+      store,
+      signal,
+      {
+        onList: (items) => {
+          const present = new Set(items.map(keyOf));
+          for (const [k, v] of known) {
+            if (!present.has(k)) {
+              index.remove(kind, v.namespace, v.name);
+              known.delete(k);
+            }
+          }
+          for (const o of items) {
+            index.upsert(kind, o as unknown as RbacObject);
+            known.set(keyOf(o), { namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' });
+          }
+          markSynced();
+        },
+        onEvent: (type, o) => {
+          if (type === 'DELETED') {
+            index.remove(kind, o.metadata?.namespace ?? '', o.metadata?.name ?? '');
+            known.delete(keyOf(o));
+          } else {
+            index.upsert(kind, o as unknown as RbacObject);
+            known.set(keyOf(o), { namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' });
+          }
+        },
+      },
+      log,
+    );
+  }
+  return Promise.all(synced).then(() => undefined);
+}
+
+function tokenIssuer(
+  opts: ServerOptions,
+  keys: ServiceAccountKeys,
+  security: SecurityServices,
+): SecurityServices['issueToken'] {
+  return async ({ namespace, serviceAccount, spec }) => {
+    // clients send unset fields as null (kubectl create token does)
+    const req: TokenRequestSpec = {
+      audiences: Array.isArray(spec.audiences)
+        ? spec.audiences.filter((a): a is string => typeof a === 'string')
+        : undefined,
+      expirationSeconds: typeof spec.expirationSeconds === 'number' ? spec.expirationSeconds : undefined,
+      boundObjectRef:
+        spec.boundObjectRef && typeof spec.boundObjectRef === 'object'
+          ? (spec.boundObjectRef as TokenRequestSpec['boundObjectRef'])
+          : undefined,
+    };
+    const boundErr = boundObjectRefError(req.boundObjectRef);
+    if (boundErr) throw newBadRequest(boundErr);
+    if (req.boundObjectRef)
+      throw newBadRequest(`cannot bind token to ${req.boundObjectRef.kind ?? ''}: kapi serves no such objects`);
+    const errs = validateTokenRequest(req);
+    if (errs.length > 0) {
+      throw newInvalid(
+        'TokenRequest',
+        'authentication.k8s.io',
+        serviceAccount.name,
+        errs.map((e) => ({
+          type: e.type,
+          field: e.field,
+          message: `Invalid value: ${JSON.stringify(e.value)}: ${e.detail}`,
+        })),
+      );
+    }
+    const requested = req.expirationSeconds ?? DEFAULT_TOKEN_EXPIRATION_SECONDS;
+    const { expirationSeconds } = effectiveTokenLifetime(requested, {
+      maxExpirationSeconds: opts.serviceAccountMaxTokenExpirationSeconds,
+    });
+    const audiences = req.audiences && req.audiences.length > 0 ? req.audiences : security.apiAudiences;
+    const minted = await mintServiceAccountToken({
+      signingKeyPem: keys.signingKeyPem,
+      issuer: opts.serviceAccountIssuers[0],
+      audiences,
+      expirationSeconds,
+      namespace,
+      serviceAccount,
+    });
+    return {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      metadata: { name: serviceAccount.name, namespace },
+      spec: { audiences, expirationSeconds },
+      status: { token: minted.token, expirationTimestamp: minted.expirationTimestamp },
+    };
+  };
+}
+
+/**
+ * Authentication and authorization of one replica, from kube-apiserver's flags:
+ * the request authenticator, the --authorization-mode chain over an RBAC index
+ * kept by informers, escalation checks and the TokenRequest signer, handed to
+ * the kinds that need them through `services`.
+ */
+export function startSecurity(deps: {
+  opts: ServerOptions;
+  table: StoreTable;
+  clientCaPem: string;
+  certDir: string;
+  services: SecurityServices;
+  log: (line: string) => void;
+}): Security {
+  const { opts, table, services, log } = deps;
+  const keys = loadServiceAccountKeys({
+    signingKeyFile: opts.serviceAccountSigningKeyFile,
+    keyFiles: opts.serviceAccountKeyFiles,
+    certDir: deps.certDir,
+  });
+  const rh = opts.requestHeader;
+  const authenticator = buildAuthenticator(
+    {
+      clientCAPem: deps.clientCaPem,
+      tokenAuthFileCsv: opts.tokenAuthFile ? readFileSync(opts.tokenAuthFile, 'utf8') : undefined,
+      serviceAccountPublicKeysPem: keys.verificationKeysPem,
+      serviceAccountIssuers: opts.serviceAccountIssuers,
+      apiAudiences: opts.apiAudiences,
+      authenticationConfig: opts.authenticationConfig
+        ? parseAuthenticationConfig(readFileSync(opts.authenticationConfig, 'utf8'), opts.serviceAccountIssuers)
+        : undefined,
+      requestHeader: rh.clientCaFile
+        ? {
+            clientCAPem: readFileSync(rh.clientCaFile, 'utf8'),
+            allowedNames: rh.allowedNames,
+            usernameHeaders: rh.usernameHeaders,
+            uidHeaders: rh.uidHeaders,
+            groupHeaders: rh.groupHeaders,
+            extraHeaderPrefixes: rh.extraHeadersPrefix,
+          }
+        : undefined,
+      anonymous: opts.anonymousAuth,
+    },
+    lookupsFrom(table),
+    { onWarning: (w) => log(`kapi: authentication: ${w}`) },
+  );
+  const index = new RuleIndex();
+  const authorizer = buildAuthorizer(opts.authorizationModes, { ruleIndex: index });
+  services.authenticator = authenticator;
+  services.authorizer = authorizer;
+  services.guard = new EscalationGuard(index, authorizer);
+  services.apiAudiences = opts.apiAudiences;
+  services.issueToken = tokenIssuer(opts, keys, services);
+  const abort = new AbortController();
+  const synced = feedIndex(table, index, abort.signal, log);
+  return { authenticator, authorizer, index, keys, synced, stop: () => abort.abort() };
+}
+
+export function publicKeysOf(keys: ServiceAccountKeys): ReturnType<typeof createPublicKey>[] {
+  return keys.verificationKeysPem.map((pem) => createPublicKey(pem));
+}
