@@ -71,23 +71,22 @@ describe('legacy discovery', () => {
     const list = apiGroupList(BUILTIN_RESOURCES);
     assert.equal(list.kind, 'APIGroupList');
     assert.equal(list.apiVersion, 'v1');
-    assert.deepEqual(list.groups, [
-      {
-        name: 'apps',
-        versions: [{ groupVersion: 'apps/v1', version: 'v1' }],
-        preferredVersion: { groupVersion: 'apps/v1', version: 'v1' },
-      },
-      {
-        name: 'coordination.k8s.io',
-        versions: [{ groupVersion: 'coordination.k8s.io/v1', version: 'v1' }],
-        preferredVersion: { groupVersion: 'coordination.k8s.io/v1', version: 'v1' },
-      },
-      {
-        name: 'discovery.k8s.io',
-        versions: [{ groupVersion: 'discovery.k8s.io/v1', version: 'v1' }],
-        preferredVersion: { groupVersion: 'discovery.k8s.io/v1', version: 'v1' },
-      },
-    ]);
+    const gv = (name: string) => ({
+      name,
+      versions: [{ groupVersion: `${name}/v1`, version: 'v1' }],
+      preferredVersion: { groupVersion: `${name}/v1`, version: 'v1' },
+    });
+    assert.deepEqual(
+      list.groups,
+      [
+        'apps',
+        'authentication.k8s.io',
+        'authorization.k8s.io',
+        'rbac.authorization.k8s.io',
+        'coordination.k8s.io',
+        'discovery.k8s.io',
+      ].map(gv),
+    );
   });
 
   test('group order follows the aggregated fixture for every upstream group and version', () => {
@@ -154,7 +153,7 @@ describe('aggregated discovery (apidiscovery.k8s.io/v2)', () => {
         return { ...item, versions };
       });
     const expected = { ...agg, items };
-    assert.equal(items.length, 3);
+    assert.equal(items.length, 6);
     assert.deepEqual(aggregatedDiscovery(BUILTIN_RESOURCES, 'apis'), expected);
   });
 

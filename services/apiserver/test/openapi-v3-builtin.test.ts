@@ -54,16 +54,17 @@ function kubectlSeesQueryParam(d: JsonObject, gvk: JsonObject, param: string): b
 
 describe('OpenAPI v3 of the built-in resources (real proto/ schemas)', () => {
   test('one document per served group version, listed in the index', () => {
-    assert.deepEqual(
-      [...docs.keys()],
-      ['api/v1', 'apis/apps/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1'],
-    );
-    assert.deepEqual(Object.keys(obj(set.index.paths)), [
+    const served = [
       'api/v1',
       'apis/apps/v1',
+      'apis/authentication.k8s.io/v1',
+      'apis/authorization.k8s.io/v1',
       'apis/coordination.k8s.io/v1',
       'apis/discovery.k8s.io/v1',
-    ]);
+      'apis/rbac.authorization.k8s.io/v1',
+    ];
+    assert.deepEqual([...docs.keys()], served);
+    assert.deepEqual(Object.keys(obj(set.index.paths)), served);
   });
 
   test('every $ref in every document resolves to a component', () => {
@@ -152,14 +153,18 @@ describe('OpenAPI v3 of the built-in resources (real proto/ schemas)', () => {
       assert.deepEqual(gvks, [
         { group: '', kind: 'DeleteOptions', version: 'v1' },
         { group: 'apps', kind: 'DeleteOptions', version: 'v1' },
+        { group: 'authentication.k8s.io', kind: 'DeleteOptions', version: 'v1' },
+        { group: 'authorization.k8s.io', kind: 'DeleteOptions', version: 'v1' },
         { group: 'coordination.k8s.io', kind: 'DeleteOptions', version: 'v1' },
         { group: 'discovery.k8s.io', kind: 'DeleteOptions', version: 'v1' },
+        { group: 'rbac.authorization.k8s.io', kind: 'DeleteOptions', version: 'v1' },
       ]);
     }
   });
 
   test('kubectl finds fieldValidation (and dryRun, fieldManager) on every served kind', () => {
-    for (const r of BUILTIN_RESOURCES) {
+    // kubectl reads them from the kind's patch operation; create-only reviews have none
+    for (const r of BUILTIN_RESOURCES.filter((x) => x.verbs.includes('patch'))) {
       const d = doc(r.group === '' ? `api/${r.version}` : `apis/${r.group}/${r.version}`);
       const gvk = { group: r.group, version: r.version, kind: r.kind };
       for (const p of ['fieldValidation', 'dryRun', 'fieldManager']) {

@@ -98,7 +98,8 @@ export function resourcePaths(r: ResourceInfo, resolve: RefResolver): Record<str
   const nsParams = r.namespaced ? [P.namespace] : [];
   const gvk = { group: r.group, version: r.version, kind: r.kind };
   const objRef = resolve(r.group, r.version, r.kind);
-  const listRef = resolve(r.group, r.version, r.listKind);
+  // create-only kinds (reviews) have no list type
+  const listRef = (): string => resolve(r.group, r.version, r.listKind);
   const idBase = `${gv}${scoped}${r.kind}`;
 
   const collection: JsonObject = {};
@@ -122,7 +123,7 @@ export function resourcePaths(r: ResourceInfo, resolve: RefResolver): Record<str
       gvk,
       tag,
       parameters: LIST_PARAMS,
-      responses: responses(listRef, ['200'], LIST_MEDIA),
+      responses: responses(listRef(), ['200'], LIST_MEDIA),
     });
   }
   if (has(r.verbs, 'create')) {
@@ -208,7 +209,7 @@ export function resourcePaths(r: ResourceInfo, resolve: RefResolver): Record<str
         action: 'list',
         gvk,
         tag,
-        responses: responses(listRef, ['200'], LIST_MEDIA),
+        responses: responses(listRef(), ['200'], LIST_MEDIA),
       }),
       parameters: sortedByName([...LIST_PARAMS, P.pretty]),
     };
@@ -301,6 +302,18 @@ function subresourcePath(
       parameters: WRITE_PARAMS,
       requestBody: body(ref),
       responses: responses(ref, ['200', '201']),
+    });
+  }
+  if (has(sub.verbs, 'create')) {
+    path.post = operation({
+      description: `Create ${what}.`,
+      operationId: `create${idBase}`,
+      action: 'post',
+      gvk,
+      tag: ctx.tag,
+      parameters: WRITE_PARAMS,
+      requestBody: body(ref),
+      responses: responses(ref, ['200', '201', '202']),
     });
   }
   if (Object.keys(path).length === 0) return undefined;

@@ -102,7 +102,7 @@ export function openApiV3Document(
   };
   for (const r of served) {
     addKind(r.group, r.version, r.kind, r.messageType);
-    addKind(r.group, r.version, r.listKind);
+    if (r.verbs.includes('list') || r.verbs.includes('watch')) addKind(r.group, r.version, r.listKind);
     for (const s of r.subresources) addKind(s.group ?? r.group, s.version ?? r.version, s.kind);
   }
   addKind('', 'v1', 'Status', `${META_V1_PACKAGE}.Status`);

@@ -70,8 +70,11 @@ export type SubresourceCreator = (
   params: WriteParams,
 ) => Promise<KubeObject>;
 
+/** Answers a PUT to a subresource whose write differs from the main resource's (namespaces/finalize). */
+export type SubresourceUpdater = (name: string, body: KubeObject, params: WriteParams) => Promise<KubeObject>;
+
 /** Checks, before a namespaced create, that the namespace exists and is not terminating. */
-export type NamespaceGate = (namespace: string) => Promise<void>;
+export type NamespaceGate = (namespace: string, gr?: GroupResource, name?: string) => Promise<void>;
 
 function meta(obj: KubeObject): ObjectMetaLike {
   if (!obj.metadata || typeof obj.metadata !== 'object') obj.metadata = {};
@@ -106,6 +109,8 @@ export class GenericStore {
   readonly gr: GroupResource;
   /** POST handlers of subresources such as serviceaccounts/token, by subresource name. */
   readonly subresourceCreators = new Map<string, SubresourceCreator>();
+  /** PUT handlers of subresources with their own rules (namespaces/finalize), by subresource name. */
+  readonly subresourceUpdaters = new Map<string, SubresourceUpdater>();
   /** Never stored (reviews): no watch cache, nothing for namespace deletion to remove. */
   readonly virtual: boolean = false;
   /** kubectl get's columns for this kind (set by the store factory from the kind's definition). */
@@ -394,7 +399,7 @@ export class GenericStore {
     const errs = this.strategy.validate(obj);
     if (errs.length > 0) throw newInvalid(this.info.kind, this.info.group, m.name ?? m.generateName ?? '', errs);
     this.strategy.beginCreate?.(obj, { user: params.user, namespace: m.namespace ?? '' });
-    if (this.info.namespaced && this.namespaceGate) await this.namespaceGate(m.namespace ?? '');
+    if (this.info.namespaced && this.namespaceGate) await this.namespaceGate(m.namespace ?? '', this.gr, m.name ?? '');
     try {
       const stored = await this.storage.create(this.key(m.namespace ?? '', m.name ?? ''), obj, {
         dryRun: params.dryRun,

@@ -152,7 +152,13 @@ function queryOf(url: string): { path: string; query: URLSearchParams } {
 /** A request body fastify left unread: chunked or sized, but without a Content-Type it parses. */
 function readUnparsedBody(req: FastifyRequest): Promise<Buffer | undefined> {
   const h = req.headers;
-  const hasBody = h['transfer-encoding'] !== undefined || (h['content-length'] ?? '0') !== '0';
+  const raw: unknown = req.raw;
+  // HTTP/2 frames bodies without transfer-encoding or (necessarily) content-length: a stream that
+  // did not end with its headers carries one
+  const hasBody =
+    raw instanceof Http2ServerRequest
+      ? !raw.stream.endAfterHeaders
+      : h['transfer-encoding'] !== undefined || (h['content-length'] ?? '0') !== '0';
   if (!hasBody || req.raw.readableEnded) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

@@ -78,6 +78,7 @@ export function checkNamespaceDeletable(name: string): void {
 export class NamespaceStore extends GenericStore {
   constructor(info: ResourceInfo, strategy: Strategy, storage: Storage, prefix: string, gate?: NamespaceGate) {
     super(info, strategy, holdHeldNamespaces(storage), prefix, gate);
+    this.subresourceUpdaters.set('finalize', (name, body, params) => this.updateFinalize(name, body, params));
   }
 
   override get returnsDeletedObject(): boolean {

@@ -20,6 +20,11 @@ export async function updateResource(scope: RequestScope): Promise<ApiResponse> 
     return respond(scope.schemas, 200, n, toScale(r.object), warningHeaders(scale.warnings));
   }
   const { object, warnings } = decodeRequestObject(scope);
+  const updater = store.subresourceUpdaters.get(subresource);
+  if (updater) {
+    const r = await updater(name, object, { dryRun, manager, user: scope.user });
+    return respondObject(scope, 200, n, r, warningHeaders(warnings));
+  }
   if (subresource === 'status') {
     const r = await store.updateStatus(namespace, name, object, { dryRun, manager, user: scope.user });
     return respondObject(scope, 200, n, r, warningHeaders(warnings));

@@ -99,7 +99,13 @@ export async function watchResource(
       // backs up into the watcher's bounded queue instead of this process's socket buffers
       const send = async (chunk: Buffer): Promise<boolean> => {
         if (sink.write(chunk)) return true;
-        const drained = await sink.drained(unresponsiveMs);
+        // storage may give up on this watcher meanwhile: then the stream ends instead of waiting on
+        const closedByStorage = watcher.closedByStorage;
+        const gaveUp = new Promise<boolean>((resolve) => {
+          if (closedByStorage?.aborted) resolve(false);
+          closedByStorage?.addEventListener('abort', () => resolve(false), { once: true });
+        });
+        const drained = await Promise.race([sink.drained(unresponsiveMs), gaveUp]);
         if (!drained && !closed) sink.abort();
         return drained;
       };

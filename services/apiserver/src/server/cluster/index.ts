@@ -2,6 +2,7 @@ import { firstServiceIP, type ServerOptions } from '../../options';
 import { repairAllocators } from '../../registry/services/repair';
 import type { Backend } from '../../storage/backend';
 import type { Storage } from '../../storage/interface';
+import { ClusterRoleAggregationController } from './clusterrole-aggregation';
 import { NamespaceController } from '../namespace-controller';
 import type { NamespaceStore } from '../namespace-store';
 import type { StoreTable } from '../store-table';
@@ -98,6 +99,7 @@ export async function startClusterComponents(ctx: ClusterContext): Promise<Clust
     serviceAccountController(namespaces, () => table.store('', 'v1', 'serviceaccounts'), log),
     rootCAPublisher(namespaces, () => table.store('', 'v1', 'configmaps'), ctx.caCertPem, log),
     new IdentityLeaseGC(leases, opts.identityLeaseDurationSeconds * 1000, log),
+    new ClusterRoleAggregationController(() => table.store('rbac.authorization.k8s.io', 'v1', 'clusterroles'), log),
   ];
   controllers.push(new AllocatorRepair(allocatorRepair(ctx), undefined, log));
 
