@@ -119,6 +119,8 @@ interface Target {
   name: 'bare' | 'kapi';
   url: string;
   sessions: ClientHttp2Session[];
+  /** Sent with every request (a bearer token for the ServiceAccount arms). */
+  headers?: Record<string, string>;
 }
 
 async function openSessions(url: string, tls: ClientTls, n: number): Promise<ClientHttp2Session[]> {
@@ -217,18 +219,73 @@ async function interleaved(
   return out;
 }
 
-const getReq = (p: string, enc: Encoding) => (): Request => ({
-  method: 'GET',
-  path: p,
-  headers: { accept: ACCEPT[enc] },
-});
+const getReq =
+  (p: string, enc: Encoding, extra: Record<string, string> = {}) =>
+  (): Request => ({
+    method: 'GET',
+    path: p,
+    headers: { accept: ACCEPT[enc], ...extra },
+  });
 
-/** Arms bare/kapi x JSON/protobuf for one GET path; keys `<target>/<encoding>`. */
-function getArms(targets: Target[], p: string): Arm[] {
+/** Arms bare/kapi x JSON/protobuf for one GET path; keys `<target>/<encoding>`, `kapi-sa/<encoding>` for the token arm. */
+function getArms(targets: Target[], p: string, sa?: Target): Arm[] {
   const arms: Arm[] = [];
-  for (const enc of ENCODINGS)
+  for (const enc of ENCODINGS) {
     for (const t of targets) arms.push({ key: `${t.name}/${enc}`, target: t, next: getReq(p, enc) });
+    if (sa) arms.push({ key: `kapi-sa/${enc}`, target: sa, next: getReq(p, enc, sa.headers) });
+  }
   return arms;
+}
+
+/**
+ * A non-admin client: a ServiceAccount allowed get/list of configmaps in `ns`
+ * through a Role, authenticating with a token from the TokenRequest API, so its
+ * requests go through token verification and RBAC evaluation.
+ */
+async function serviceAccountTarget(
+  url: string,
+  admin: ClientHttp2Session,
+  tls: ClientTls,
+  ns: string,
+): Promise<Target> {
+  const post = async (p: string, body: object): Promise<Buffer> =>
+    mustRequest(
+      admin,
+      { method: 'POST', path: p, headers: JSON_HEADERS, body: Buffer.from(JSON.stringify(body)) },
+      [201, 409],
+    );
+  await post(`/api/v1/namespaces/${ns}/serviceaccounts`, { metadata: { name: 'bench-reader' } });
+  await post(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, {
+    metadata: { name: 'bench-reader' },
+    rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }],
+  });
+  await post(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
+    metadata: { name: 'bench-reader' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'bench-reader' },
+    subjects: [{ kind: 'ServiceAccount', name: 'bench-reader', namespace: ns }],
+  });
+  const tr = JSON.parse(
+    (
+      await post(`/api/v1/namespaces/${ns}/serviceaccounts/bench-reader/token`, {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { expirationSeconds: 3600 },
+      })
+    ).toString(),
+  ) as { status: { token: string } };
+  const headers = { authorization: `Bearer ${tr.status.token}` };
+  const sessions = await openSessions(url, { ca: tls.ca }, CONFIG.sessions);
+  // the binding reaches the replica's RBAC index through its informer
+  for (let i = 0; i < 100; i++) {
+    const r = await request(sessions[0], {
+      method: 'GET',
+      path: `/api/v1/namespaces/${ns}/configmaps?limit=1`,
+      headers,
+    });
+    if (r.status === 200) break;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  return { name: 'kapi', url, sessions, headers };
 }
 
 interface WatchResult {
@@ -888,9 +945,31 @@ async function mainScenarios(
     }
   }
 
+  const sa = sel.has('get') || sel.has('list') ? await serviceAccountTarget(replica.url, admin, tls, NS) : undefined;
+  if (sa) toClose.push(...sa.sessions);
+  /** The ServiceAccount arm against the admin-certificate arm: authentication and RBAC cost. */
+  const saRow = (name: string, enc: Encoding, r: Map<string, RunResult>, byThroughput: boolean): string[] => {
+    const k = must(r, `kapi/${enc}`);
+    const s = must(r, `kapi-sa/${enc}`);
+    const ratio = byThroughput ? throughput(s) / throughput(k) : s.latency.mean() / k.latency.mean();
+    const ok = byThroughput ? ratio >= 0.9 : ratio <= 1.1;
+    return [
+      `${name} as ServiceAccount`,
+      enc,
+      fmt(throughput(k)),
+      fmt(throughput(s)),
+      lat(k.latency),
+      lat(s.latency),
+      `${k.errors}/${s.errors}`,
+      `${fmt(ratio, 2)} (${byThroughput ? 'throughput sa/admin' : 'mean time sa/admin'})`,
+      byThroughput ? '>= 0.9' : '<= 1.1',
+      pass(ok),
+    ];
+  };
   if (sel.has('get')) {
-    log(`get: ${CONFIG.getConcurrency} in flight, JSON and protobuf`);
-    const r = await interleaved(getArms(targets, PATHS.get), CONFIG.getConcurrency, 200);
+    log(`get: ${CONFIG.getConcurrency} in flight, JSON and protobuf, admin certificate and ServiceAccount token`);
+    const r = await interleaved(getArms(targets, PATHS.get, sa), CONFIG.getConcurrency, 200);
+    for (const enc of ENCODINGS) report.rows.push(saRow(`get (c=${CONFIG.getConcurrency})`, enc, r, true));
     for (const enc of ENCODINGS) {
       const b = must(r, `bare/${enc}`);
       const k = must(r, `kapi/${enc}`);
@@ -910,7 +989,9 @@ async function mainScenarios(
   }
   if (sel.has('list')) {
     log(`list of ${CONFIG.objects}: ${CONFIG.listConcurrency} in flight, JSON and protobuf`);
-    const r = await interleaved(getArms(targets, PATHS.list), CONFIG.listConcurrency, 200);
+    const r = await interleaved(getArms(targets, PATHS.list, sa), CONFIG.listConcurrency, 200);
+    for (const enc of ENCODINGS)
+      report.rows.push(saRow(`list ${CONFIG.objects} (c=${CONFIG.listConcurrency})`, enc, r, false));
     for (const enc of ENCODINGS) {
       const b = must(r, `bare/${enc}`);
       const k = must(r, `kapi/${enc}`);

@@ -5,8 +5,9 @@ import { Samples, type RunResult } from './stats';
 /** Client TLS material: the CA to trust and the client certificate (mutual TLS). */
 export interface ClientTls {
   ca: string;
-  cert: string;
-  key: string;
+  /** Absent for clients that authenticate with a bearer token instead. */
+  cert?: string;
+  key?: string;
 }
 
 // client-go's HTTP/2 transport advertises a 4 MiB stream window and a 1 GiB connection window.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { replicaIdentity } from '../src/server/cluster/identity';
+import { replicaIdentity } from '../src/controllers/identity';
 import { ApiClient } from './helpers/client';
 import { startEtcd, type RunningEtcd } from './helpers/etcd';
 import { startReplicaProcess, type ReplicaProcess } from './helpers/replica';

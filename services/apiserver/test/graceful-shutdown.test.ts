@@ -4,7 +4,7 @@ import http2 from 'node:http2';
 import https from 'node:https';
 import { after, before, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
-import { replicaIdentity } from '../src/server/cluster/identity';
+import { replicaIdentity } from '../src/controllers/identity';
 import { ApiClient } from './helpers/client';
 import { startEtcd, type RunningEtcd } from './helpers/etcd';
 import { startReplicaProcess, type ReplicaProcess } from './helpers/replica';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -84,13 +84,15 @@ describe('the front hall: authentication and RBAC', () => {
   let url: string;
   let kapiCa: KeyAndCert;
   let admin: string;
+  let admin_: string;
   let token: string;
-  const kc = (...args: string[]) => kubectlOk(admin, args);
+  const kc = (...args: string[]) => kubectlOk(admin_, args);
 
   before(async () => {
     replica = await startReplicaProcess();
     url = replica.url;
     admin = replica.kubeconfig;
+    admin_ = admin;
     const pki = path.join(replica.dataDir, 'pki');
     kapiCa = {
       certPem: readFileSync(path.join(pki, 'ca.crt'), 'utf8'),
@@ -104,7 +106,9 @@ describe('the front hall: authentication and RBAC', () => {
   });
 
   after(async () => {
+    const dir = replica?.dataDir;
     await replica?.cleanup();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   test('no credentials: anonymous reaches only the public info endpoints', async () => {
@@ -352,6 +356,27 @@ describe('the front hall: authentication and RBAC', () => {
     assert.equal((await call(url, 'GET', '/apis', { token: t })).status, 200);
     await kc('delete', 'serviceaccount', 'shortlived');
     await until('token refused', async () => (await call(url, 'GET', '/apis', { token: t })).status === 401);
+    // a token bound to a Secret lives as long as that Secret
+    await kc('create', 'secret', 'generic', 'binder', '--from-literal=a=b');
+    const bound = (
+      await kc('create', 'token', 'reader', '--bound-object-kind=Secret', '--bound-object-name=binder')
+    ).trim();
+    const claims = JSON.parse(Buffer.from(bound.split('.')[1], 'base64url').toString()) as {
+      'kubernetes.io': { secret?: { name: string } };
+    };
+    assert.equal(claims['kubernetes.io'].secret?.name, 'binder');
+    assert.equal((await call(url, 'GET', '/api/v1/namespaces/default/configmaps', { token: bound })).status, 200);
+    await kc('delete', 'secret', 'binder');
+    await until('bound token refused', async () => (await call(url, 'GET', '/apis', { token: bound })).status === 401);
+    const missing = await kubectl(admin_, [
+      'create',
+      'token',
+      'reader',
+      '--bound-object-kind=Secret',
+      '--bound-object-name=nope',
+    ]);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /secrets "nope" not found/);
     const oidc = await call(url, 'GET', '/.well-known/openid-configuration', { token });
     assert.equal(oidc.status, 200);
     const jwks = await call(url, 'GET', '/openid/v1/jwks', { token });
@@ -369,6 +394,115 @@ describe('the front hall: authentication and RBAC', () => {
       },
     );
     assert.equal(short.status, 422, short.body);
+  });
+
+  test('bounded fuzz of credentials and impersonation headers: every answer is a Status, the replica lives', async () => {
+    let seed = 42;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.=+/ :%\\"\'';
+    const junk = (len: number): string => Array.from({ length: len }, () => alphabet[rand(alphabet.length)]).join('');
+    const parts = token.split('.');
+    const variants = (): Record<string, string> => {
+      switch (rand(7)) {
+        case 0:
+          return { authorization: `Bearer ${junk(rand(300))}` };
+        case 1:
+          return { authorization: `${junk(rand(10))} ${junk(rand(40))}` };
+        case 2:
+          return { authorization: `Bearer ${parts[0]}.${junk(rand(200))}.${parts[2]}` };
+        case 3:
+          return { authorization: `Bearer ${parts[0]}.${parts[1]}.${junk(rand(300))}` };
+        case 4:
+          return {
+            authorization: `Bearer ${token}`,
+            'impersonate-user': junk(rand(30)),
+            'impersonate-group': junk(rand(30)),
+          };
+        case 5:
+          return {
+            'impersonate-user': junk(rand(30)),
+            [`impersonate-extra-${junk(5).replace(/[^a-z]/gi, 'x')}`]: junk(10),
+          };
+        default:
+          return { authorization: `Basic ${Buffer.from(junk(20)).toString('base64')}` };
+      }
+    };
+    const started = Date.now();
+    let n = 0;
+    for (; n < 600 && Date.now() - started < 20_000; n++) {
+      const r = await call(url, 'GET', '/api/v1/namespaces/default/configmaps', { headers: variants() });
+      assert.ok([401, 403, 400].includes(r.status), `${r.status}: ${r.body}`);
+      const body = r.json();
+      assert.equal(body.kind, 'Status', r.body);
+      assert.equal(body.code, r.status);
+    }
+    assert.ok(n >= 100, `only ${n} requests in 20 s`);
+    assert.equal((await call(url, 'GET', '/readyz')).status, 200);
+  });
+
+  test('aggregated ClusterRoles follow their parts; bootstrap reconcile keeps edits and autoupdate=false', async () => {
+    await kc('create', 'clusterrole', 'widget-viewer', '--verb=get,list', '--resource=configmaps');
+    await kc('label', 'clusterrole', 'widget-viewer', 'rbac.authorization.k8s.io/aggregate-to-view=true');
+    await kc('create', 'clusterrole', 'mine', '--verb=get', '--resource=secrets');
+    await until('view aggregates widget-viewer', async () => {
+      const view = JSON.parse(await kc('get', 'clusterrole', 'view', '-o', 'json')) as {
+        rules: Array<{ resources?: string[]; verbs: string[] }>;
+      };
+      return view.rules.some((r) => r.resources?.includes('configmaps') && r.verbs.includes('get'));
+    });
+    const admin = JSON.parse(await kc('get', 'clusterrole', 'admin', '-o', 'json')) as { rules: unknown[] };
+    assert.ok(admin.rules.length > 10, 'admin aggregates the aggregate-to-admin/edit/view roles');
+    // an operator's additions to a bootstrap role survive a restart; autoupdate=false leaves a role alone
+    await kc(
+      'patch',
+      'clusterrole',
+      'system:basic-user',
+      '--type=json',
+      '-p',
+      '[{"op":"add","path":"/rules/-","value":{"apiGroups":[""],"resources":["pods"],"verbs":["list"]}}]',
+    );
+    await kc(
+      'annotate',
+      '--overwrite',
+      'clusterrole',
+      'system:public-info-viewer',
+      'rbac.authorization.kubernetes.io/autoupdate=false',
+    );
+    await kc(
+      'patch',
+      'clusterrole',
+      'system:public-info-viewer',
+      '--type=json',
+      '-p',
+      '[{"op":"replace","path":"/rules","value":[{"nonResourceURLs":["/version"],"verbs":["get"]}]}]',
+    );
+    await kc('delete', 'clusterrolebinding', 'system:discovery');
+    await replica.stop();
+    replica = await startReplicaProcess({ dataDir: replica.dataDir });
+    url = replica.url;
+    admin_ = replica.kubeconfig;
+    const basic = JSON.parse(await kubectlOk(admin_, ['get', 'clusterrole', 'system:basic-user', '-o', 'json'])) as {
+      rules: Array<{ resources?: string[] }>;
+    };
+    assert.ok(
+      basic.rules.some((r) => r.resources?.includes('pods')),
+      'added rule kept',
+    );
+    assert.ok(
+      basic.rules.some((r) => r.resources?.includes('selfsubjectaccessreviews')),
+      'default rules still there',
+    );
+    const piv = JSON.parse(
+      await kubectlOk(admin_, ['get', 'clusterrole', 'system:public-info-viewer', '-o', 'json']),
+    ) as {
+      rules: unknown[];
+    };
+    assert.equal(piv.rules.length, 1, 'autoupdate=false role untouched');
+    assert.equal((await call(url, 'GET', '/healthz')).status, 403, 'anonymous lost /healthz with the edited role');
+    await kubectlOk(admin_, ['get', 'clusterrolebinding', 'system:discovery']);
   });
 
   test('the Python client and client-node work with the ServiceAccount token', async () => {

@@ -145,8 +145,9 @@ test('without the CA key no kubeconfig is written, and clients with or without t
   });
   const out = await kubectlOk(kubeconfig, ['get', 'namespace', 'default', '-o', 'name']);
   assert.equal(out.trim(), 'namespace/default');
-  // kapi has no authorization yet: a client without a certificate is answered (as anonymous)
-  assert.equal(await getWith(`${c.url}/api/v1/namespaces`, { ca: pki.caCertPem }), 200);
+  // a client without a certificate is anonymous: the public info endpoints, nothing else
+  assert.equal(await getWith(`${c.url}/api/v1/namespaces`, { ca: pki.caCertPem }), 403);
+  assert.equal(await getWith(`${c.url}/version`, { ca: pki.caCertPem }), 200);
 });
 
 test('--cert-dir is where generated certificates go', async () => {

@@ -3,7 +3,7 @@ import type { KubeObject } from '../api/object';
 import { bootstrapPolicy } from '../authz/rbac/bootstrap-policy';
 import { reconcileBinding, reconcileRole, type ReconcileResult } from '../authz/rbac/reconcile';
 import type { GenericStore } from '../registry/generic-store';
-import type { StoreTable } from './store-table';
+import type { StoreTable } from '../registry/store-table';
 
 const ATTEMPTS = 5;
 

@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { newBadRequest, newInvalid, StatusError } from '../api/errors';
+import { newBadRequest, newConflict, newInvalid, newNotFound, StatusError } from '../api/errors';
 import type { KubeObject } from '../api/object';
 import { buildAuthenticator, type Authenticator, type AuthnLookups, type LiveObject } from '../authn';
 import { parseAuthenticationConfig } from '../authn/authentication-config';
@@ -10,6 +10,7 @@ import {
   effectiveTokenLifetime,
   mintServiceAccountToken,
   validateTokenRequest,
+  type BoundObject,
   type TokenRequestSpec,
 } from '../authn/sa-token';
 import { buildAuthorizer, type UnionAuthorizer } from '../authz/modes';
@@ -18,9 +19,9 @@ import { RuleIndex, type RbacKind, type RbacObject } from '../authz/rbac/rule-in
 import type { ServerOptions } from '../options';
 import type { GenericStore } from '../registry/generic-store';
 import type { SecurityServices } from '../registry/security';
-import { runInformer } from './cluster/informer';
+import { runInformer } from '../controllers/informer';
 import { loadServiceAccountKeys, type ServiceAccountKeys } from './service-account-keys';
-import type { StoreTable } from './store-table';
+import type { StoreTable } from '../registry/store-table';
 
 const RBAC_KINDS: ReadonlyArray<[string, RbacKind]> = [
   ['roles', 'Role'],
@@ -104,10 +105,39 @@ function feedIndex(table: StoreTable, index: RuleIndex, signal: AbortSignal, log
   return Promise.all(synced).then(() => undefined);
 }
 
+const BOUND_RESOURCES: Record<string, string> = { Pod: 'pods', Secret: 'secrets', Node: 'nodes' };
+
+/** The object a TokenRequest binds its token to, checked to exist with the uid the request names. */
+async function boundObject(
+  lookups: AuthnLookups,
+  namespace: string,
+  ref: NonNullable<TokenRequestSpec['boundObjectRef']>,
+): Promise<BoundObject> {
+  const kind = ref.kind as BoundObject['kind'];
+  const name = ref.name ?? '';
+  const found =
+    kind === 'Pod'
+      ? await lookups.pod(namespace, name)
+      : kind === 'Secret'
+        ? await lookups.secret(namespace, name)
+        : await lookups.node(name);
+  const gr = { group: '', resource: BOUND_RESOURCES[kind] };
+  if (!found) throw newNotFound(gr, name);
+  if (ref.uid && ref.uid !== found.uid) {
+    throw newConflict(
+      gr,
+      name,
+      `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`,
+    );
+  }
+  return { kind, name, uid: found.uid };
+}
+
 function tokenIssuer(
   opts: ServerOptions,
   keys: ServiceAccountKeys,
   security: SecurityServices,
+  lookups: AuthnLookups,
 ): SecurityServices['issueToken'] {
   return async ({ namespace, serviceAccount, spec }) => {
     // clients send unset fields as null (kubectl create token does)
@@ -123,8 +153,6 @@ function tokenIssuer(
     };
     const boundErr = boundObjectRefError(req.boundObjectRef);
     if (boundErr) throw newBadRequest(boundErr);
-    if (req.boundObjectRef)
-      throw newBadRequest(`cannot bind token to ${req.boundObjectRef.kind ?? ''}: kapi serves no such objects`);
     const errs = validateTokenRequest(req);
     if (errs.length > 0) {
       throw newInvalid(
@@ -143,7 +171,9 @@ function tokenIssuer(
       maxExpirationSeconds: opts.serviceAccountMaxTokenExpirationSeconds,
     });
     const audiences = req.audiences && req.audiences.length > 0 ? req.audiences : security.apiAudiences;
+    const bound = req.boundObjectRef ? await boundObject(lookups, namespace, req.boundObjectRef) : undefined;
     const minted = await mintServiceAccountToken({
+      boundObject: bound,
       signingKeyPem: keys.signingKeyPem,
       issuer: opts.serviceAccountIssuers[0],
       audiences,
@@ -155,7 +185,9 @@ function tokenIssuer(
       apiVersion: 'authentication.k8s.io/v1',
       kind: 'TokenRequest',
       metadata: { name: serviceAccount.name, namespace },
-      spec: { audiences, expirationSeconds },
+      spec: bound
+        ? { audiences, expirationSeconds, boundObjectRef: { ...req.boundObjectRef, uid: bound.uid } }
+        : { audiences, expirationSeconds },
       status: { token: minted.token, expirationTimestamp: minted.expirationTimestamp },
     };
   };
@@ -182,6 +214,7 @@ export function startSecurity(deps: {
     certDir: deps.certDir,
   });
   const rh = opts.requestHeader;
+  const lookups = lookupsFrom(table);
   const authenticator = buildAuthenticator(
     {
       clientCAPem: deps.clientCaPem,
@@ -204,7 +237,7 @@ export function startSecurity(deps: {
         : undefined,
       anonymous: opts.anonymousAuth,
     },
-    lookupsFrom(table),
+    lookups,
     { onWarning: (w) => log(`kapi: authentication: ${w}`) },
   );
   const index = new RuleIndex();
@@ -213,7 +246,7 @@ export function startSecurity(deps: {
   services.authorizer = authorizer;
   services.guard = new EscalationGuard(index, authorizer);
   services.apiAudiences = opts.apiAudiences;
-  services.issueToken = tokenIssuer(opts, keys, services);
+  services.issueToken = tokenIssuer(opts, keys, services, lookups);
   const abort = new AbortController();
   const synced = feedIndex(table, index, abort.signal, log);
   return { authenticator, authorizer, index, keys, synced, stop: () => abort.abort() };

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ensurePki, writeKubeconfig } from '../../src/certs';
-import { replicaIdentity } from '../../src/server/cluster/identity';
+import { replicaIdentity } from '../../src/controllers/identity';
 import { ApiClient } from './client';
 import { REPO_ROOT, startReplicaProcess, type ReplicaProcess } from './replica';
 

@@ -1,7 +1,7 @@
 import { type KindDefinition } from '../../kind';
 import { namespaceStrategy } from '../../strategies/namespaces';
 import { namespaceTable } from '../../tables/core';
-import { NamespaceStore } from '../../../server/namespace-store';
+import { NamespaceStore } from '../../namespaces/namespace-store';
 
 export const namespaces: KindDefinition = {
   info: {

@@ -1,5 +1,5 @@
-import { StatusError } from '../../api/errors';
-import type { KubeObject } from '../../api/object';
+import { StatusError } from '../api/errors';
+import type { KubeObject } from '../api/object';
 
 /** Kubernetes MicroTime: RFC 3339 in UTC with exactly six fractional digits. */
 export function microTimeNow(): string {
@@ -11,7 +11,7 @@ export function microTimeNow(): string {
 }
 
 /** Kubernetes Time: RFC 3339 in UTC, whole seconds. */
-export { timeNow } from '../../api/time';
+export { timeNow } from '../api/time';
 
 /** Milliseconds since the epoch of a Time/MicroTime string; NaN when absent or malformed. */
 export function parseTime(value: unknown): number {

@@ -1,5 +1,5 @@
-import type { KubeObject } from '../../api/object';
-import type { GenericStore } from '../../registry/generic-store';
+import type { KubeObject } from '../api/object';
+import type { GenericStore } from '../registry/generic-store';
 import { errorText, isStatus, microTimeNow, sleep, specOf, withTimeout } from './util';
 
 /** client-go's defaults, used by kube-controller-manager and kube-scheduler. */

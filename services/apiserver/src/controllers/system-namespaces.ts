@@ -1,6 +1,6 @@
-import type { KubeObject } from '../../api/object';
-import type { NamespaceStore } from '../namespace-store';
-import { ensureSystemNamespaces, SYSTEM_NAMESPACES } from '../namespaces';
+import type { KubeObject } from '../api/object';
+import type { NamespaceStore } from '../registry/namespaces/namespace-store';
+import { ensureSystemNamespaces, SYSTEM_NAMESPACES } from '../admission/namespace-lifecycle';
 import { runInformer } from './informer';
 import { errorText, sleep, type LeaderController } from './util';
 

@@ -1,6 +1,6 @@
-import type { KubeObject } from '../../api/object';
-import type { GenericStore } from '../../registry/generic-store';
-import type { Watcher } from '../../storage/interface';
+import type { KubeObject } from '../api/object';
+import type { GenericStore } from '../registry/generic-store';
+import type { Watcher } from '../storage/interface';
 import { errorText, sleep } from './util';
 
 export type InformerEventType = 'ADDED' | 'MODIFIED' | 'DELETED';

@@ -1,6 +1,6 @@
-import type { KubeObject } from '../../api/object';
-import type { GenericStore } from '../../registry/generic-store';
-import type { NamespaceStore } from '../namespace-store';
+import type { KubeObject } from '../api/object';
+import type { GenericStore } from '../registry/generic-store';
+import type { NamespaceStore } from '../registry/namespaces/namespace-store';
 import { runInformer, WorkQueue } from './informer';
 import { isStatus, type LeaderController } from './util';
 

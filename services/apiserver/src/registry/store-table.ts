@@ -1,5 +1,5 @@
-import type { GenericStore } from '../registry/generic-store';
-import type { ResourceInfo } from '../registry/resources';
+import type { GenericStore } from './generic-store';
+import type { ResourceInfo } from './resources';
 
 /** The served resources' stores, looked up by group, version and plural. */
 export class StoreTable {

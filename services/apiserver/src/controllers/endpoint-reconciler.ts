@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { isIPv6 } from 'node:net';
-import type { KubeObject } from '../../api/object';
-import type { GenericStore } from '../../registry/generic-store';
-import { isStorageError } from '../../storage/errors';
-import type { Storage, Watcher } from '../../storage/interface';
-import type { StoreTable } from '../store-table';
+import type { KubeObject } from '../api/object';
+import type { GenericStore } from '../registry/generic-store';
+import { isStorageError } from '../storage/errors';
+import type { Storage, Watcher } from '../storage/interface';
+import type { StoreTable } from '../registry/store-table';
 import { errorText, isStatus, sleep, timeNow } from './util';
 
 /** Upstream's DefaultEndpointReconcilerInterval and DefaultEndpointReconcilerTTL. */

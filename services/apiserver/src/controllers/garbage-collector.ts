@@ -1,6 +1,6 @@
-import type { KubeObject } from '../../api/object';
-import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, type GenericStore } from '../../registry/generic-store';
-import type { StoreTable } from '../store-table';
+import type { KubeObject } from '../api/object';
+import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, type GenericStore } from '../registry/generic-store';
+import type { StoreTable } from '../registry/store-table';
 import { runInformer, WorkQueue } from './informer';
 import { isStatus, sleep, type LeaderController } from './util';
 

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import type { GenericStore } from '../../registry/generic-store';
+import type { GenericStore } from '../registry/generic-store';
 import { LeaderElector, type LeaderElectionConfig } from './leader-election';
 import { errorText, type LeaderController } from './util';
 

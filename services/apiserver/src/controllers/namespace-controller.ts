@@ -2,9 +2,9 @@ import type { KubeObject } from '../api/object';
 import { timeNow } from '../api/time';
 import { StatusError } from '../api/errors';
 import type { GenericStore } from '../registry/generic-store';
-import { runInformer, WorkQueue } from './cluster/informer';
-import { errorText, sleep, type LeaderController } from './cluster/util';
-import { specFinalizersOf, type NamespaceCondition, type NamespaceStore } from './namespace-store';
+import { runInformer, WorkQueue } from './informer';
+import { errorText, sleep, type LeaderController } from './util';
+import { specFinalizersOf, type NamespaceCondition, type NamespaceStore } from '../registry/namespaces/namespace-store';
 
 const RESYNC_MS = 2000;
 const DELETE_CONCURRENCY = 16;

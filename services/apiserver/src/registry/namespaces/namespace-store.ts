@@ -1,11 +1,11 @@
-import type { KubeObject } from '../api/object';
-import { timeNow } from '../api/time';
-import { newConflict, newInvalid, StatusError } from '../api/errors';
-import { GenericStore, type DeleteParams, type NamespaceGate } from '../registry/generic-store';
-import type { ResourceInfo } from '../registry/resources';
-import { validateKubeFinalizerName } from '../registry/strategies/namespaces';
-import type { Strategy } from '../registry/strategy';
-import type { Storage } from '../storage/interface';
+import type { KubeObject } from '../../api/object';
+import { timeNow } from '../../api/time';
+import { newConflict, newInvalid, StatusError } from '../../api/errors';
+import { GenericStore, type DeleteParams, type NamespaceGate } from '../generic-store';
+import type { ResourceInfo } from '../resources';
+import { validateKubeFinalizerName } from '../strategies/namespaces';
+import type { Strategy } from '../strategy';
+import type { Storage } from '../../storage/interface';
 
 /**
  * Namespaces NamespaceLifecycle admission refuses to delete (upstream's

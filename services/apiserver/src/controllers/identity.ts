@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import os from 'node:os';
-import type { KubeObject } from '../../api/object';
-import type { GenericStore } from '../../registry/generic-store';
+import type { KubeObject } from '../api/object';
+import type { GenericStore } from '../registry/generic-store';
 import { errorText, isStatus, microTimeNow, parseTime, sleep, specOf, type LeaderController } from './util';
 
 /** Label marking kube-apiserver identity leases (upstream's key and value). */

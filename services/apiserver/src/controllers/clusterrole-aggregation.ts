@@ -1,8 +1,8 @@
-import { StatusError } from '../../api/errors';
-import type { KubeObject } from '../../api/object';
-import { reconcileAggregation } from '../../authz/rbac/aggregation';
-import type { ClusterRole } from '../../generated/k8s.io.api.rbac.v1';
-import type { GenericStore } from '../../registry/generic-store';
+import { StatusError } from '../api/errors';
+import type { KubeObject } from '../api/object';
+import { reconcileAggregation } from '../authz/rbac/aggregation';
+import type { ClusterRole } from '../generated/k8s.io.api.rbac.v1';
+import type { GenericStore } from '../registry/generic-store';
 import { runInformer } from './informer';
 import { errorText, type LeaderController } from './util';
 

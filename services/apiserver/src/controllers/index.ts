@@ -1,11 +1,11 @@
-import { firstServiceIP, type ServerOptions } from '../../options';
-import { repairAllocators } from '../../registry/services/repair';
-import type { Backend } from '../../storage/backend';
-import type { Storage } from '../../storage/interface';
+import { firstServiceIP, type ServerOptions } from '../options';
+import { repairAllocators } from '../registry/services/repair';
+import type { Backend } from '../storage/backend';
+import type { Storage } from '../storage/interface';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation';
-import { NamespaceController } from '../namespace-controller';
-import type { NamespaceStore } from '../namespace-store';
-import type { StoreTable } from '../store-table';
+import { NamespaceController } from './namespace-controller';
+import type { NamespaceStore } from '../registry/namespaces/namespace-store';
+import type { StoreTable } from '../registry/store-table';
 import { AllocatorRepair } from './allocator-repair';
 import { ControllerManager } from './controller-manager';
 import { LeaseEndpointReconciler } from './endpoint-reconciler';
