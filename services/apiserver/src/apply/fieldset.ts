@@ -377,6 +377,11 @@ export class FieldSet {
   private emit(includeSelf: boolean): { [key: string]: JsonValue } {
     const out: { [key: string]: JsonValue } = {};
     if (includeSelf) out['.'] = LEAF;
+    if (this.children.size === 0) {
+      // only owned leaves here (a map's keys): no merged key table needed
+      for (const k of orderedKeys(this.members)) out[k] = LEAF;
+      return out;
+    }
     const keys = new Map<string, PathElement>();
     for (const [k, pe] of this.members) keys.set(k, pe);
     for (const [k, c] of this.children) keys.set(k, c.pe);
@@ -410,19 +415,23 @@ const LEAF: { [key: string]: JsonValue } = Object.freeze({}) as { [key: string]:
  * cheaper than the general element comparison.
  */
 function orderedKeys(keys: Map<string, PathElement>): string[] {
-  const fields: Array<[string, string]> = [];
+  // a field element serializes as `f:<name>`: with the prefix shared, the serialized keys sort
+  // as the names do, and the native string sort needs no comparator
+  const fields: string[] = [];
   const others: Array<[string, PathElement]> = [];
   for (const [k, pe] of keys) {
-    if ('field' in pe) fields.push([pe.field, k]);
+    if ('field' in pe) fields.push(k);
     else others.push([k, pe]);
   }
   // maps from protobuf or sorted manifests arrive in order: check before sorting
   let sorted = true;
-  for (let i = 1; i < fields.length && sorted; i++) if (fields[i - 1][0] > fields[i][0]) sorted = false;
-  if (!sorted) fields.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  for (let i = 1; i < fields.length && sorted; i++) if (fields[i - 1] > fields[i]) sorted = false;
+  if (!sorted) fields.sort();
+  if (others.length === 0) return fields;
   others.sort((a, b) => comparePathElements(a[1], b[1]));
   // fields rank before every other element
-  return [...fields.map((f) => f[1]), ...others.map((o) => o[0])];
+  for (const [k] of others) fields.push(k);
+  return fields;
 }
 
 function isEmptyObject(v: { [key: string]: JsonValue }): boolean {

@@ -10,6 +10,7 @@ import { messageForApiVersionKind } from '../schema/kinds';
 import type { FieldSchema, MessageSchema, SchemaSet } from '../schema/model';
 import { decodeUnknown, encodeUnknown, hasProtobufMagic } from './envelope';
 import { formatGoDuration, formatMicroTime, formatTime, parseGoDuration, parseRfc3339 } from './forms';
+import { parseFieldsV1Json } from './fieldsv1-json';
 import { normalizeObject, DEFAULT_MAX_DEPTH } from './json';
 import { setMember, sortedGoKeys, tablesFor } from './tables';
 
@@ -495,12 +496,15 @@ function zeroScalar(type: string): unknown {
   return 0;
 }
 
-function parseRawJson(ctx: DecodeContext, bytes: Uint8Array, depth: number): unknown {
+const FIELDS_V1 = 'k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1';
+
+function parseRawJson(ctx: DecodeContext, bytes: Uint8Array, depth: number, fieldsV1 = false): unknown {
   if (bytes.length === 0) return undefined;
   if (hasProtobufMagic(bytes)) return decodeEmbeddedObject(ctx, bytes, depth + 1);
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    const text = asBuffer(bytes).toString('utf8');
+    value = fieldsV1 ? parseFieldsV1Json(text) : JSON.parse(text);
   } catch {
     throw new WireError('embedded raw bytes are neither JSON nor protobuf');
   }
@@ -564,7 +568,7 @@ function readCustom(ctx: DecodeContext, schema: MessageSchema, bytes: Uint8Array
     }
     case 'RawJSON': {
       const raw = fields.get(1);
-      return raw instanceof Uint8Array ? parseRawJson(ctx, raw, depth) : undefined;
+      return raw instanceof Uint8Array ? parseRawJson(ctx, raw, depth, schema.fullName === FIELDS_V1) : undefined;
     }
     case 'StringArray':
       return lists.get(1) ?? null;
