@@ -4,6 +4,7 @@ import { StatusError } from '../src/api/errors';
 import { FieldSet } from '../src/apply/fieldset';
 import { serverSideApply, updateManagedFields } from '../src/apply';
 import { findExcessNesting, MAX_JSON_NESTING_DEPTH, valueDepthExceeds } from '../src/codec/json-depth';
+import { parseFieldsV1Json } from '../src/codec/fieldsv1-json';
 import { decodeObject, encodeJson, MAX_STRICT_ERRORS } from '../src/codec/json';
 import { decodeObjectProtobuf, encodeObjectProtobuf } from '../src/codec/protobuf';
 import { decodeBody, fieldWarnings, parseJsonBody, parseYamlBody, yamlDuplicates } from '../src/endpoints/body';
@@ -229,4 +230,38 @@ test('Object.prototype names survive managedFields bookkeeping, apply and every 
   assert.equal(Object.getOwnPropertyDescriptor(jd, '__proto__')?.value, 'j');
   assert.equal(Object.hasOwn(jd, 'valueOf'), false);
   assert.equal(jd.propertyIsEnumerable, 'added');
+});
+
+test('FieldsV1 text reads as JSON.parse reads it, compact or not', () => {
+  const cases = [
+    '{}',
+    '{"f:data":{".":{},"f:a":{},"f:__proto__":{}},"f:metadata":{"f:labels":{"f:x":{}}}}',
+    '{"f:a":{},"f:a":{"f:b":{}}}',
+    '{ "f:a": {} }',
+    '{"f:a\\"b":{}}',
+    '{"k:{\\"name\\":\\"x\\"}":{".":{},"f:image":{}}}',
+    '{"f:a":1}',
+    '{"f:a":{}}x',
+  ];
+  for (const text of cases) {
+    let expected: unknown;
+    try {
+      expected = JSON.parse(text);
+    } catch {
+      assert.throws(() => parseFieldsV1Json(text), SyntaxError, text);
+      continue;
+    }
+    const got = parseFieldsV1Json(text);
+    assert.deepEqual(got, expected, text);
+    assert.equal(JSON.stringify(got), JSON.stringify(expected), text);
+  }
+  const proto = parseFieldsV1Json('{"__proto__":{"f:x":{}}}') as Record<string, unknown>;
+  assert.equal(Object.getPrototypeOf(proto), Object.prototype);
+  assert.deepEqual(Object.keys(proto), ['__proto__']);
+  // a big map's leaves are one shared frozen object
+  const big = parseFieldsV1Json(
+    `{"f:data":{${Array.from({ length: 1000 }, (_, i) => `"f:k${i}":{}`).join(',')}}}`,
+  ) as Record<string, Record<string, unknown>>;
+  assert.equal(Object.keys(big['f:data']).length, 1000);
+  assert.ok(Object.isFrozen(big['f:data']['f:k1']));
 });

@@ -10,6 +10,7 @@ import { messageForApiVersionKind } from '../schema/kinds';
 import type { FieldSchema, MessageSchema, SchemaSet } from '../schema/model';
 import { decodeUnknown, encodeUnknown, hasProtobufMagic } from './envelope';
 import { formatGoDuration, formatMicroTime, formatTime, parseGoDuration, parseRfc3339 } from './forms';
+import { parseFieldsV1Json } from './fieldsv1-json';
 import { normalizeObject, DEFAULT_MAX_DEPTH } from './json';
 import { setMember, sortedGoKeys, tablesFor } from './tables';
 
@@ -443,18 +444,67 @@ function readMapEntry(ctx: DecodeContext, f: FieldSchema, bytes: Uint8Array, dep
   return [key === undefined ? (keyType === 'string' ? '' : '0') : String(key), value === undefined ? null : value];
 }
 
+function isStringMap(f: FieldSchema): boolean {
+  return (f.keyType ?? 'string') === 'string' && f.valueKind !== 'message' && f.valueType === 'string';
+}
+
+/** A length-delimited string at the reader's position, read straight from its Buffer (no copy, no view object). */
+function readStringAt(r: Reader, buf: Buffer, end: number): string {
+  const len = r.uint32();
+  if (len > end - r.pos) throw new WireError(`length ${len} exceeds the remaining ${end - r.pos} bytes`);
+  const start = r.pos;
+  r.pos += len;
+  return buf.toString('utf8', start, start + len);
+}
+
+/**
+ * One map<string, string> entry read in place: the generic path's sub-reader and byte view per
+ * entry are most of the decode of a ConfigMap with 200,000 keys, read on every cache fill.
+ */
+function readStringMapEntry(r: Reader, f: FieldSchema, map: Obj): void {
+  const buf = r.buf as Buffer;
+  const len = r.uint32();
+  if (len > r.len - r.pos) throw new WireError(`length ${len} exceeds the remaining ${r.len - r.pos} bytes`);
+  const end = r.pos + len;
+  const outer = r.len;
+  // the entry's fields are read with the same reader, bounded to the entry
+  r.len = end;
+  let key = '';
+  let value = '';
+  try {
+    while (r.pos < end) {
+      const t = r.uint32();
+      const number = t >>> 3;
+      const wireType = t & 7;
+      if (number === 1 || number === 2) {
+        expectWireType(f, wireType, 2);
+        if (number === 1) key = readStringAt(r, buf, end);
+        else value = readStringAt(r, buf, end);
+      } else {
+        skipField(r, wireType);
+      }
+    }
+  } finally {
+    r.len = outer;
+  }
+  setMember(map, key, value);
+}
+
 function zeroScalar(type: string): unknown {
   if (type === 'string' || type === 'bytes') return '';
   if (type === 'bool') return false;
   return 0;
 }
 
-function parseRawJson(ctx: DecodeContext, bytes: Uint8Array, depth: number): unknown {
+const FIELDS_V1 = 'k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1';
+
+function parseRawJson(ctx: DecodeContext, bytes: Uint8Array, depth: number, fieldsV1 = false): unknown {
   if (bytes.length === 0) return undefined;
   if (hasProtobufMagic(bytes)) return decodeEmbeddedObject(ctx, bytes, depth + 1);
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    const text = asBuffer(bytes).toString('utf8');
+    value = fieldsV1 ? parseFieldsV1Json(text) : JSON.parse(text);
   } catch {
     throw new WireError('embedded raw bytes are neither JSON nor protobuf');
   }
@@ -518,7 +568,7 @@ function readCustom(ctx: DecodeContext, schema: MessageSchema, bytes: Uint8Array
     }
     case 'RawJSON': {
       const raw = fields.get(1);
-      return raw instanceof Uint8Array ? parseRawJson(ctx, raw, depth) : undefined;
+      return raw instanceof Uint8Array ? parseRawJson(ctx, raw, depth, schema.fullName === FIELDS_V1) : undefined;
     }
     case 'StringArray':
       return lists.get(1) ?? null;
@@ -563,9 +613,13 @@ function readMessage(ctx: DecodeContext, fullName: string, bytes: Uint8Array, de
     const name = f.jsonName;
     if (f.label === 'map') {
       expectWireType(f, wireType, 2);
-      const [k, v] = readMapEntry(ctx, f, readLengthDelimited(r), depth);
       const map = asObject(out[name]);
       if (out[name] !== map) out[name] = map;
+      if (isStringMap(f) && Buffer.isBuffer(r.buf)) {
+        readStringMapEntry(r, f, map);
+        continue;
+      }
+      const [k, v] = readMapEntry(ctx, f, readLengthDelimited(r), depth);
       setMember(map, k, v);
     } else if (f.label === 'repeated') {
       const list = Array.isArray(out[name]) ? (out[name] as unknown[]) : [];
