@@ -99,8 +99,9 @@ describe('a watcher that stops reading is cut off, not buffered without limit', 
     const growthMiB = (peak - before_) / 2 ** 20;
     console.log(`# stalled watchers: RSS ${Math.round(before_ / 2 ** 20)} MiB -> peak +${growthMiB.toFixed(0)} MiB`);
     assert.equal(seen, 150, 'the reading watcher saw every update');
-    // unbounded buffering grew RSS by ~470 MiB (3 watchers x 150 x 512 KiB); the bound is a few tens per watcher
-    assert.ok(growthMiB < 300, `RSS grew ${growthMiB.toFixed(0)} MiB`);
+    // unbounded buffering grew RSS by ~470 MiB and kept it; what proves the bound is the cut-off below,
+    // this only catches a return to buffering everything (RSS also carries the cache ring and GC slack)
+    assert.ok(growthMiB < 400, `RSS grew ${growthMiB.toFixed(0)} MiB`);
     // the stalled streams were ended by the server: once read, each ends short of the 150 events
     const ends = await Promise.all(
       stalled.map(

@@ -87,7 +87,4 @@ export function respondList(scope: RequestScope, n: Negotiated, list: KubeObject
   return respond(schemas, 200, n, list);
 }
 
-export function warningHeaders(warnings: string[]): Headers {
-  if (warnings.length === 0) return {};
-  return { warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`) };
-}
+export { warningHeaders } from './warnings';
