@@ -101,3 +101,52 @@ test(`writes through replica A are in an immediate list through replica B (${TRI
   );
   assert.deepEqual(stale.slice(0, 10), [], `${stale.length} stale lists`);
 });
+
+test('a ServiceAccount token minted through one replica is accepted by every replica (shared keys)', async () => {
+  const c0 = cluster.replicas[0].client;
+  const sa = await c0.request('POST', `/api/v1/namespaces/${NS}/serviceaccounts`, {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: 'everywhere' },
+  });
+  assert.equal(sa.status, 201, sa.body.toString());
+  const tr = await c0.request('POST', `/api/v1/namespaces/${NS}/serviceaccounts/everywhere/token`, {
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'TokenRequest',
+    spec: {},
+  });
+  assert.equal(tr.status, 201, tr.body.toString());
+  const token = tr.json<{ status: { token: string } }>().status.token;
+  for (const r of cluster.replicas) {
+    const url = new URL('/apis/authentication.k8s.io/v1/selfsubjectreviews', r.client.server);
+    const res = await fetchWithToken(url, token);
+    assert.equal(res.status, 201, `${r.name}: ${res.body}`);
+    assert.match(res.body, /system:serviceaccount:ha-consistency:everywhere/);
+  }
+});
+
+async function fetchWithToken(url: URL, token: string): Promise<{ status: number; body: string }> {
+  const https = await import('node:https');
+  const body = JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      url,
+      {
+        method: 'POST',
+        rejectUnauthorized: false,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'content-length': body.length,
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
