@@ -76,6 +76,28 @@ export type SubresourceUpdater = (name: string, body: KubeObject, params: WriteP
 /** Checks, before a namespaced create, that the namespace exists and is not terminating. */
 export type NamespaceGate = (namespace: string, gr?: GroupResource, name?: string) => Promise<void>;
 
+/** What a store is built over, named as upstream's Store struct names its fields. */
+export interface StoreOptions {
+  storage: Storage;
+  /** The root of every key, `/registry` by default. */
+  prefix: string;
+  /** Runs before every create of a namespaced resource; none for cluster-scoped ones. */
+  namespaceGate?: NamespaceGate;
+}
+
+/** How a read-modify-write differs from a client's plain update. */
+export interface UpdateOptions extends WriteParams {
+  /** A missing object is created (PUT), when the strategy allows create on update. */
+  allowCreate?: boolean;
+  /** The write comes through the status subresource: managed as `status`, prepareForUpdate skipped. */
+  statusOnly?: boolean;
+  /**
+   * The server's own write (namespace finalization, the endpoint reconciler): no
+   * validation, begin hooks or managedFields, and deletion metadata may change.
+   */
+  systemWrite?: boolean;
+}
+
 function meta(obj: KubeObject): ObjectMetaLike {
   if (!obj.metadata || typeof obj.metadata !== 'object') obj.metadata = {};
   return obj.metadata;
@@ -116,14 +138,19 @@ export class GenericStore {
   /** kubectl get's columns for this kind (set by the store factory from the kind's definition). */
   tableConverter: TableConverter = defaultTable;
 
+  private readonly storage: Storage;
+  private readonly prefix: string;
+  private readonly namespaceGate: NamespaceGate | undefined;
+
   constructor(
     readonly info: ResourceInfo,
     readonly strategy: Strategy,
-    private readonly storage: Storage,
-    private readonly prefix: string,
-    private readonly namespaceGate?: NamespaceGate,
+    options: StoreOptions,
   ) {
     this.gr = { group: info.group, resource: info.resource };
+    this.storage = options.storage;
+    this.prefix = options.prefix;
+    this.namespaceGate = options.namespaceGate;
   }
 
   get apiVersion(): string {
@@ -272,9 +299,7 @@ export class GenericStore {
       namespace,
       name,
       (current) => serverSideApply(schemas, this.info.messageType, current, applied, opts),
-      { ...params, managedFieldsDone: true },
-      false,
-      !!params.statusOnly,
+      { ...params, managedFieldsDone: true, statusOnly: !!params.statusOnly },
     );
   }
 
@@ -427,7 +452,7 @@ export class GenericStore {
     }
     m.name = name;
     this.checkCreateMeta(obj, namespace);
-    return this.updateWith(namespace, name, () => obj, params, true);
+    return this.updateWith(namespace, name, () => obj, { ...params, allowCreate: true });
   }
 
   /** Read-modify-write used by update, patch and subresources. */
@@ -435,11 +460,9 @@ export class GenericStore {
     namespace: string,
     name: string,
     mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>,
-    params: WriteParams = {},
-    allowCreate = false,
-    statusOnly = false,
-    systemWrite = false,
+    options: UpdateOptions = {},
   ): Promise<{ object: KubeObject; created: boolean }> {
+    const { allowCreate = false, statusOnly = false, systemWrite = false, ...params } = options;
     const key = this.key(namespace, name);
     let created = false;
     try {
@@ -624,9 +647,7 @@ export class GenericStore {
         if (requestedRV !== undefined) meta(current).resourceVersion = requestedRV;
         return current;
       },
-      params,
-      false,
-      true,
+      { ...params, statusOnly: true },
     );
     return r.object;
   }
@@ -647,9 +668,7 @@ export class GenericStore {
         else current.status = patched.status;
         return current;
       },
-      params,
-      false,
-      true,
+      { ...params, statusOnly: true },
     );
     return r.object;
   }

@@ -1,5 +1,4 @@
-import type { Storage } from '../../storage/interface';
-import { GenericStore, type NamespaceGate } from '../generic-store';
+import { GenericStore, type StoreOptions } from '../generic-store';
 import type { ResourceInfo } from '../resources';
 import type { Strategy } from '../strategy';
 
@@ -10,18 +9,12 @@ import type { Strategy } from '../strategy';
  */
 export class EndpointsStore extends GenericStore {
   readonly system: GenericStore;
+  private readonly storePrefix: string;
 
-  constructor(
-    info: ResourceInfo,
-    strategy: Strategy,
-    systemStrategy: Strategy,
-    storage: Storage,
-    private readonly storePrefix: string,
-    namespaceGate?: NamespaceGate,
-  ) {
-    super(info, strategy, storage, storePrefix, namespaceGate);
-    this.system =
-      systemStrategy === strategy ? this : new SystemEndpointsStore(this, systemStrategy, storage, namespaceGate);
+  constructor(info: ResourceInfo, strategy: Strategy, systemStrategy: Strategy, options: StoreOptions) {
+    super(info, strategy, options);
+    this.storePrefix = options.prefix;
+    this.system = systemStrategy === strategy ? this : new SystemEndpointsStore(this, systemStrategy, options);
   }
 
   override listPrefix(namespace: string): string {
@@ -40,10 +33,9 @@ class SystemEndpointsStore extends GenericStore {
   constructor(
     private readonly twin: GenericStore,
     strategy: Strategy,
-    storage: Storage,
-    namespaceGate?: NamespaceGate,
+    options: StoreOptions,
   ) {
-    super(twin.info, strategy, storage, '', namespaceGate);
+    super(twin.info, strategy, { ...options, prefix: '' });
   }
 
   override listPrefix(namespace: string): string {
@@ -59,16 +51,9 @@ class SystemEndpointsStore extends GenericStore {
 export class SystemWritableStore extends GenericStore {
   readonly system: GenericStore;
 
-  constructor(
-    info: ResourceInfo,
-    strategy: Strategy,
-    systemStrategy: Strategy,
-    storage: Storage,
-    prefix: string,
-    namespaceGate?: NamespaceGate,
-  ) {
-    super(info, strategy, storage, prefix, namespaceGate);
-    this.system = new GenericStore(info, systemStrategy, storage, prefix, namespaceGate);
+  constructor(info: ResourceInfo, strategy: Strategy, systemStrategy: Strategy, options: StoreOptions) {
+    super(info, strategy, options);
+    this.system = new GenericStore(info, systemStrategy, options);
   }
 }
 

@@ -1,7 +1,12 @@
 import { newInternalError, newInvalid, StatusError, type FieldError } from '../../api/errors';
 import type { KubeObject } from '../../api/object';
-import type { Storage } from '../../storage/interface';
-import { GenericStore, type DeleteParams, type NamespaceGate, type WriteParams } from '../generic-store';
+import {
+  GenericStore,
+  type DeleteParams,
+  type StoreOptions,
+  type UpdateOptions,
+  type WriteParams,
+} from '../generic-store';
 import { generateNameFrom } from '../validation/names';
 import type { ResourceInfo } from '../resources';
 import { deepClone, ensureObject, metaOf, numberAt, objectsAt, stringAt, type Obj } from '../strategies/common';
@@ -60,15 +65,13 @@ const needsClusterIP = (obj: KubeObject): boolean => serviceType(obj) !== 'Exter
  * under <prefix>/services/specs/, upstream's key.
  */
 export class ServiceStore extends GenericStore {
-  constructor(
-    info: ResourceInfo,
-    strategy: Strategy,
-    storage: Storage,
-    private readonly storePrefix: string,
-    readonly allocators: ServiceAllocators,
-    namespaceGate?: NamespaceGate,
-  ) {
-    super(info, strategy, storage, storePrefix, namespaceGate);
+  private readonly storePrefix: string;
+  readonly allocators: ServiceAllocators;
+
+  constructor(info: ResourceInfo, strategy: Strategy, options: StoreOptions & { allocators: ServiceAllocators }) {
+    super(info, strategy, options);
+    this.storePrefix = options.prefix;
+    this.allocators = options.allocators;
   }
 
   override listPrefix(namespace: string): string {
@@ -499,13 +502,10 @@ export class ServiceStore extends GenericStore {
     namespace: string,
     name: string,
     mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>,
-    params: WriteParams = {},
-    allowCreate = false,
-    statusOnly = false,
-    systemWrite = false,
+    options: UpdateOptions = {},
   ): Promise<{ object: KubeObject; created: boolean }> {
-    if (statusOnly) return super.updateWith(namespace, name, mutate, params, allowCreate, statusOnly, systemWrite);
-    const dryRun = !!params.dryRun;
+    if (options.statusOnly) return super.updateWith(namespace, name, mutate, options);
+    const dryRun = !!options.dryRun;
     let taken = none();
     let release = none();
     const wrapped = async (current: KubeObject): Promise<KubeObject> => {
@@ -527,7 +527,7 @@ export class ServiceStore extends GenericStore {
     };
     let out: { object: KubeObject; created: boolean };
     try {
-      out = await super.updateWith(namespace, name, wrapped, params, allowCreate, statusOnly, systemWrite);
+      out = await super.updateWith(namespace, name, wrapped, options);
     } catch (e) {
       await this.releaseQuietly(taken);
       throw e;

@@ -21,6 +21,5 @@ export const endpoints: KindDefinition = {
   },
   strategy: endpointsStrategy,
   table: endpointsTable,
-  newStore: (def, deps) =>
-    new EndpointsStore(def.info, def.strategy, systemEndpointsStrategy, deps.storage, deps.prefix, deps.namespaceGate),
+  newStore: (def, deps) => new EndpointsStore(def.info, def.strategy, systemEndpointsStrategy, deps),
 };
