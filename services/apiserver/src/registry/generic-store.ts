@@ -76,13 +76,40 @@ export type SubresourceUpdater = (name: string, body: KubeObject, params: WriteP
 /** Checks, before a namespaced create, that the namespace exists and is not terminating. */
 export type NamespaceGate = (namespace: string, gr?: GroupResource, name?: string) => Promise<void>;
 
+/**
+ * What a kind adds around the generic writes, as upstream's Store hooks; the
+ * strategy's beginCreate/beginUpdate run before storage, these after it.
+ */
+export interface StoreHooks {
+  /** After an object is stored by a create; the params say whether it was a dry run. */
+  afterCreate?(obj: KubeObject, params: WriteParams): void | Promise<void>;
+  /**
+   * After an object is really removed: by a DELETE, or by the update that took
+   * away the last finalizer of an object being deleted. Dry runs included.
+   */
+  afterDelete?(obj: KubeObject, params: { dryRun?: boolean }): void | Promise<void>;
+  /**
+   * Applied to every object the store hands out (reads, list items, write
+   * results, watch events). It returns a new object and never mutates its
+   * argument: that may be the watch cache's instance, with its encoded bytes.
+   */
+  decorator?(obj: KubeObject): KubeObject;
+}
+
 /** What a store is built over, named as upstream's Store struct names its fields. */
-export interface StoreOptions {
+export interface StoreOptions extends StoreHooks {
   storage: Storage;
   /** The root of every key, `/registry` by default. */
   prefix: string;
+  /**
+   * Where the objects live under the prefix: the resource name, unless upstream
+   * keeps them elsewhere (services/specs, services/endpoints).
+   */
+  keyRoot?: string;
   /** Runs before every create of a namespaced resource; none for cluster-scoped ones. */
   namespaceGate?: NamespaceGate;
+  /** An immediate DELETE answers the object instead of a Status (upstream's ReturnDeletedObject). */
+  returnsDeletedObject?: boolean;
 }
 
 /** How a read-modify-write differs from a client's plain update. */
@@ -138,9 +165,13 @@ export class GenericStore {
   /** kubectl get's columns for this kind (set by the store factory from the kind's definition). */
   tableConverter: TableConverter = defaultTable;
 
+  /** Upstream returns a Status for immediate deletes unless the resource says otherwise. */
+  readonly returnsDeletedObject: boolean;
   private readonly storage: Storage;
   private readonly prefix: string;
+  private readonly keyRoot: string;
   private readonly namespaceGate: NamespaceGate | undefined;
+  private readonly hooks: StoreHooks;
 
   constructor(
     readonly info: ResourceInfo,
@@ -150,7 +181,11 @@ export class GenericStore {
     this.gr = { group: info.group, resource: info.resource };
     this.storage = options.storage;
     this.prefix = options.prefix;
+    this.keyRoot = options.keyRoot ?? info.resource;
     this.namespaceGate = options.namespaceGate;
+    this.returnsDeletedObject = options.returnsDeletedObject ?? false;
+    const { afterCreate, afterDelete, decorator } = options;
+    this.hooks = { afterCreate, afterDelete, decorator };
   }
 
   get apiVersion(): string {
@@ -159,16 +194,16 @@ export class GenericStore {
 
   /** `/registry/<resource>/` or `/registry/<resource>/<namespace>/` */
   listPrefix(namespace: string): string {
-    const base = `${this.prefix}/${this.info.resource}/`;
+    const base = `${this.prefix}/${this.keyRoot}/`;
     return this.info.namespaced && namespace ? `${base}${namespace}/` : base;
   }
 
   key(namespace: string, name: string): string {
     if (this.info.namespaced) {
       if (!namespace) throw newBadRequest('namespace is required for namespaced resources');
-      return `${this.prefix}/${this.info.resource}/${namespace}/${name}`;
+      return `${this.prefix}/${this.keyRoot}/${namespace}/${name}`;
     }
-    return `${this.prefix}/${this.info.resource}/${name}`;
+    return `${this.prefix}/${this.keyRoot}/${name}`;
   }
 
   /** Fields a field selector may name for this resource. */
@@ -242,6 +277,33 @@ export class GenericStore {
     return { kind: this.info.kind, apiVersion: this.apiVersion, ...rest };
   }
 
+  /** What a caller gets: type meta filled in, then the kind's decorator. */
+  private returned(obj: KubeObject): KubeObject {
+    const typed = this.withTypeMeta(obj);
+    return this.hooks.decorator ? this.hooks.decorator(typed) : typed;
+  }
+
+  private decorated(w: Watcher): Watcher {
+    const decorate = this.hooks.decorator;
+    if (!decorate) return w;
+    return {
+      [Symbol.asyncIterator]: () => {
+        const it = w[Symbol.asyncIterator]();
+        return {
+          next: async () => {
+            const r = await it.next();
+            // BOOKMARK and ERROR carry no object of this kind
+            if (r.done || r.value.type === 'BOOKMARK' || r.value.type === 'ERROR') return r;
+            return { done: false, value: { ...r.value, object: decorate(r.value.object) } };
+          },
+          return: async () => (it.return ? it.return() : { done: true, value: undefined }),
+        };
+      },
+      stop: () => w.stop(),
+      closedByStorage: w.closedByStorage,
+    };
+  }
+
   private schemas: SchemaSet | undefined;
 
   /** Turns on managedFields tracking for every write, as upstream's field manager does. */
@@ -307,7 +369,7 @@ export class GenericStore {
     try {
       const obj = await this.storage.get(this.key(namespace, name));
       if (!obj) throw newNotFound(this.gr, name);
-      return this.withTypeMeta(obj);
+      return this.returned(obj);
     } catch (e) {
       this.translateError(e, name);
     }
@@ -355,7 +417,7 @@ export class GenericStore {
         apiVersion: this.apiVersion,
         kind: this.info.listKind,
         metadata: listMeta,
-        items: result.items.map((i) => this.withTypeMeta(i)),
+        items: result.items.map((i) => this.returned(i)),
       };
     } catch (e) {
       if (isStorageError(e, 'Expired') && params.continueToken) {
@@ -380,13 +442,14 @@ export class GenericStore {
     const { prefix, key } = this.scope(namespace, required);
     try {
       // one object's watch follows its key alone, so the cache's fan-out skips it for every other key
-      return await this.storage.watch(key ?? prefix, {
+      const w = await this.storage.watch(key ?? prefix, {
         resourceVersion: params.resourceVersion,
         recursive: key === undefined,
         predicate: p,
         sendInitialEvents: params.sendInitialEvents,
         progressNotify: params.progressNotify,
       });
+      return this.decorated(w);
     } catch (e) {
       this.translateError(e, name);
     }
@@ -429,7 +492,8 @@ export class GenericStore {
       const stored = await this.storage.create(this.key(m.namespace ?? '', m.name ?? ''), obj, {
         dryRun: params.dryRun,
       });
-      return this.withTypeMeta(stored);
+      await this.hooks.afterCreate?.(stored, params);
+      return this.returned(stored);
     } catch (e) {
       this.translateError(e, m.name ?? '');
     }
@@ -533,9 +597,10 @@ export class GenericStore {
       if (um.deletionTimestamp && (!um.finalizers || um.finalizers.length === 0)) {
         // the last finalizer is gone: the object can now really be deleted
         const deleted = await this.storage.delete(key, { uid: um.uid }, { dryRun: params.dryRun });
-        return { object: this.withTypeMeta(deleted), created: false };
+        await this.hooks.afterDelete?.(deleted, { dryRun: params.dryRun });
+        return { object: this.returned(deleted), created: false };
       }
-      return { object: this.withTypeMeta(updated), created };
+      return { object: this.returned(updated), created };
     } catch (e) {
       this.translateError(e, name);
     }
@@ -573,7 +638,7 @@ export class GenericStore {
       const finalizers = withPropagationFinalizers(cm.finalizers ?? [], params.propagationPolicy);
       if (finalizers.length > 0) {
         const unchanged = cm.deletionTimestamp && sameStrings(finalizers, cm.finalizers ?? []);
-        if (unchanged) return { object: this.withTypeMeta(current), deleted: false };
+        if (unchanged) return { object: this.returned(current), deleted: false };
         const updated = await this.storage.guaranteedUpdate(
           key,
           { uid: cm.uid, resourceVersion: pre?.resourceVersion },
@@ -589,14 +654,15 @@ export class GenericStore {
           },
           { dryRun: params.dryRun },
         );
-        return { object: this.withTypeMeta(updated), deleted: false };
+        return { object: this.returned(updated), deleted: false };
       }
       const deleted = await this.storage.delete(
         key,
         { uid: cm.uid, resourceVersion: pre?.resourceVersion },
         { dryRun: params.dryRun },
       );
-      return { object: this.withTypeMeta(deleted), deleted: true };
+      await this.hooks.afterDelete?.(deleted, { dryRun: params.dryRun });
+      return { object: this.returned(deleted), deleted: true };
     } catch (e) {
       this.translateError(e, name);
     }
@@ -617,11 +683,6 @@ export class GenericStore {
       }
     }
     return { ...list, items: deleted };
-  }
-
-  /** Upstream returns a Status for immediate deletes unless the resource says otherwise. */
-  get returnsDeletedObject(): boolean {
-    return false;
   }
 
   private hasStatus(): boolean {

@@ -77,12 +77,8 @@ export function checkNamespaceDeletable(name: string): void {
  */
 export class NamespaceStore extends GenericStore {
   constructor(info: ResourceInfo, strategy: Strategy, options: StoreOptions) {
-    super(info, strategy, { ...options, storage: holdHeldNamespaces(options.storage) });
+    super(info, strategy, { ...options, storage: holdHeldNamespaces(options.storage), returnsDeletedObject: true });
     this.subresourceUpdaters.set('finalize', (name, body, params) => this.updateFinalize(name, body, params));
-  }
-
-  override get returnsDeletedObject(): boolean {
-    return true;
   }
 
   override async delete(

@@ -1,12 +1,6 @@
 import { newInternalError, newInvalid, StatusError, type FieldError } from '../../api/errors';
 import type { KubeObject } from '../../api/object';
-import {
-  GenericStore,
-  type DeleteParams,
-  type StoreOptions,
-  type UpdateOptions,
-  type WriteParams,
-} from '../generic-store';
+import { GenericStore, type StoreOptions, type UpdateOptions, type WriteParams } from '../generic-store';
 import { generateNameFrom } from '../validation/names';
 import type { ResourceInfo } from '../resources';
 import { deepClone, ensureObject, metaOf, numberAt, objectsAt, stringAt, type Obj } from '../strategies/common';
@@ -44,6 +38,15 @@ interface Held {
 
 const none = (): Held => ({ ips: [], ports: [] });
 
+async function releaseQuietly(allocators: ServiceAllocators, held: Held): Promise<void> {
+  try {
+    if (held.ips.length > 0) await allocators.ips.release(held.ips);
+    if (held.ports.length > 0) await allocators.nodePorts.release(held.ports);
+  } catch {
+    // a failed release leaves a leak; the allocator repair loop reclaims it
+  }
+}
+
 function goStrings(values: string[]): GoValue {
   return new GoValue(`[]string{${values.map(goQuote).join(', ')}}`);
 }
@@ -65,27 +68,21 @@ const needsClusterIP = (obj: KubeObject): boolean => serviceType(obj) !== 'Exter
  * under <prefix>/services/specs/, upstream's key.
  */
 export class ServiceStore extends GenericStore {
-  private readonly storePrefix: string;
   readonly allocators: ServiceAllocators;
 
   constructor(info: ResourceInfo, strategy: Strategy, options: StoreOptions & { allocators: ServiceAllocators }) {
-    super(info, strategy, options);
-    this.storePrefix = options.prefix;
-    this.allocators = options.allocators;
-  }
-
-  override listPrefix(namespace: string): string {
-    const base = `${this.storePrefix}/services/specs/`;
-    return namespace ? `${base}${namespace}/` : base;
-  }
-
-  override key(namespace: string, name: string): string {
-    if (!namespace) return super.key(namespace, name); // the generic BadRequest
-    return `${this.storePrefix}/services/specs/${namespace}/${name}`;
-  }
-
-  override get returnsDeletedObject(): boolean {
-    return true;
+    const { allocators } = options;
+    super(info, strategy, {
+      ...options,
+      keyRoot: 'services/specs',
+      returnsDeletedObject: true,
+      // whatever removes a Service (DELETE, or an update taking its last finalizer) frees what it held
+      afterDelete: async (obj, params) => {
+        if (!params.dryRun)
+          await releaseQuietly(allocators, { ips: serviceClusterIPs(obj), ports: serviceNodePorts(obj) });
+      },
+    });
+    this.allocators = allocators;
   }
 
   private get family(): 'IPv4' | 'IPv6' {
@@ -289,12 +286,7 @@ export class ServiceStore extends GenericStore {
   }
 
   private async releaseQuietly(held: Held): Promise<void> {
-    try {
-      if (held.ips.length > 0) await this.allocators.ips.release(held.ips);
-      if (held.ports.length > 0) await this.allocators.nodePorts.release(held.ports);
-    } catch {
-      // a failed release leaves a leak; the allocator repair loop reclaims it
-    }
+    await releaseQuietly(this.allocators, held);
   }
 
   override async create(namespace: string, input: KubeObject, params: WriteParams = {}): Promise<KubeObject> {
@@ -532,27 +524,8 @@ export class ServiceStore extends GenericStore {
       await this.releaseQuietly(taken);
       throw e;
     }
-    if (!dryRun) {
-      await this.releaseQuietly(release);
-      const m = metaOf(out.object);
-      // the update removed the last finalizer of a deleted Service: it is gone now
-      if (m.deletionTimestamp && (m.finalizers ?? []).length === 0) await this.releaseAll(out.object);
-    }
+    if (!dryRun) await this.releaseQuietly(release);
     return out;
-  }
-
-  private async releaseAll(obj: KubeObject): Promise<void> {
-    await this.releaseQuietly({ ips: serviceClusterIPs(obj), ports: serviceNodePorts(obj) });
-  }
-
-  override async delete(
-    namespace: string,
-    name: string,
-    params: DeleteParams = {},
-  ): Promise<{ object: KubeObject; deleted: boolean }> {
-    const r = await super.delete(namespace, name, params);
-    if (r.deleted && !params.dryRun) await this.releaseAll(r.object);
-    return r;
   }
 }
 
