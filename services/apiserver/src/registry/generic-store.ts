@@ -10,7 +10,7 @@ import {
   StatusError,
   type GroupResource,
 } from '../api/errors';
-import type { KubeObject, ObjectMetaLike } from '../api/object';
+import type { KubeObject, ObjectMeta } from '../api/object';
 import type { UserInfo } from '../authn/user';
 import { isStorageError, StorageError } from '../storage/errors';
 import type { Preconditions, Storage, Watcher } from '../storage/interface';
@@ -125,7 +125,7 @@ export interface UpdateOptions extends WriteParams {
   systemWrite?: boolean;
 }
 
-function meta(obj: KubeObject): ObjectMetaLike {
+function meta(obj: KubeObject): ObjectMeta {
   if (!obj.metadata || typeof obj.metadata !== 'object') obj.metadata = {};
   return obj.metadata;
 }

@@ -1,5 +1,5 @@
 import type { FieldError } from '../../api/errors';
-import { isPlainObject, type KubeObject, type ObjectMetaLike } from '../../api/object';
+import { isPlainObject, type KubeObject, type ObjectMeta } from '../../api/object';
 import type { Strategy } from '../strategy';
 import { validateObjectMetaCreate, validateObjectMetaUpdate } from '../validation/objectmeta';
 import type { NameValidator } from '../validation/names';
@@ -14,9 +14,9 @@ export interface KindStrategy extends Strategy {
 
 export type Obj = Record<string, unknown>;
 
-export function metaOf(obj: KubeObject): ObjectMetaLike {
+export function metaOf(obj: KubeObject): ObjectMeta {
   if (!isPlainObject(obj.metadata)) obj.metadata = {};
-  return obj.metadata as ObjectMetaLike;
+  return obj.metadata as ObjectMeta;
 }
 
 /** The object at obj[key], created empty when absent so defaulting can fill it. */
