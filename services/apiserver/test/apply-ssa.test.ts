@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JsonObject, KubeObject } from '../src/api/object';
+import type { ManagedFieldsEntry } from '../src/generated/k8s.io.apimachinery.pkg.apis.meta.v1';
 import { StatusError } from '../src/api/errors';
 import { loadSchemaSet } from '../src/schema/load';
 import {
@@ -98,11 +99,11 @@ const NGINX_CREATE_FIELDS = {
   },
 };
 
-function entries(obj: KubeObject): JsonObject[] {
+function entries(obj: KubeObject): ManagedFieldsEntry[] {
   return obj.metadata?.managedFields ?? [];
 }
 
-function entry(obj: KubeObject, manager: string, operation = 'Apply'): JsonObject | undefined {
+function entry(obj: KubeObject, manager: string, operation = 'Apply'): ManagedFieldsEntry | undefined {
   return entries(obj).find((e) => e.manager === manager && e.operation === operation);
 }
 

@@ -53,7 +53,7 @@ function partitionable(): PartitionableStore {
   assert.ok(leaseInfo);
   const strategy = strategyFor('coordination.k8s.io', 'leases');
   assert.ok(strategy);
-  return new PartitionableStore(leaseInfo, strategy, storage, '/registry');
+  return new PartitionableStore(leaseInfo, strategy, { storage, prefix: '/registry' });
 }
 
 /** A controller recording when it runs, to prove no two run at once. */

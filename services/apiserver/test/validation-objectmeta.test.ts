@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FieldError } from '../src/api/errors';
-import type { ObjectMetaLike } from '../src/api/object';
+import type { ObjectMeta } from '../src/api/object';
 import { nameIsDNSSubdomain, validatePathSegmentName } from '../src/registry/validation/names';
 import {
   validateLabels,
@@ -17,7 +17,7 @@ function summary(errs: FieldError[]): string[] {
 const namespaced = { namespaced: true, nameValidator: nameIsDNSSubdomain };
 
 test('ObjectMeta create validation', () => {
-  const cases: Array<{ name: string; meta: ObjectMetaLike; opts?: typeof namespaced; want: string[] }> = [
+  const cases: Array<{ name: string; meta: ObjectMeta; opts?: typeof namespaced; want: string[] }> = [
     { name: 'valid', meta: { name: 'web', namespace: 'default' }, want: [] },
     {
       name: 'missing name',
@@ -147,7 +147,7 @@ test('ObjectMeta error messages match upstream text', () => {
 });
 
 test('ObjectMeta update validation', () => {
-  const old: ObjectMetaLike = {
+  const old: ObjectMeta = {
     name: 'a',
     namespace: 'x',
     uid: 'u1',
@@ -155,7 +155,7 @@ test('ObjectMeta update validation', () => {
     creationTimestamp: '2024-01-01T00:00:00Z',
     generation: 2,
   };
-  const cases: Array<{ name: string; change: ObjectMetaLike; want: string[] }> = [
+  const cases: Array<{ name: string; change: ObjectMeta; want: string[] }> = [
     { name: 'unchanged', change: {}, want: [] },
     { name: 'name', change: { name: 'b' }, want: ['FieldValueInvalid metadata.name'] },
     { name: 'namespace', change: { namespace: 'y' }, want: ['FieldValueInvalid metadata.namespace'] },
@@ -183,7 +183,7 @@ test('ObjectMeta update validation', () => {
 });
 
 test('no new finalizers on an object being deleted', () => {
-  const old: ObjectMetaLike = {
+  const old: ObjectMeta = {
     name: 'a',
     resourceVersion: '1',
     deletionTimestamp: '2024-01-01T00:00:00Z',

@@ -336,7 +336,7 @@ export class LeaseEndpointReconciler {
     name: string,
     mutate: (cur: KubeObject) => KubeObject,
   ): Promise<void> {
-    await store.updateWith(DEFAULT_NAMESPACE, name, mutate, {}, false, false, true);
+    await store.updateWith(DEFAULT_NAMESPACE, name, mutate, { systemWrite: true });
   }
 
   private desiredSlices(groups: Array<{ port: number; ips: string[] }>): KubeObject[] {

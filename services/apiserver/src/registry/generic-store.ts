@@ -10,7 +10,7 @@ import {
   StatusError,
   type GroupResource,
 } from '../api/errors';
-import type { KubeObject, ObjectMetaLike } from '../api/object';
+import type { KubeObject, ObjectMeta } from '../api/object';
 import type { UserInfo } from '../authn/user';
 import { isStorageError, StorageError } from '../storage/errors';
 import type { Preconditions, Storage, Watcher } from '../storage/interface';
@@ -76,7 +76,56 @@ export type SubresourceUpdater = (name: string, body: KubeObject, params: WriteP
 /** Checks, before a namespaced create, that the namespace exists and is not terminating. */
 export type NamespaceGate = (namespace: string, gr?: GroupResource, name?: string) => Promise<void>;
 
-function meta(obj: KubeObject): ObjectMetaLike {
+/**
+ * What a kind adds around the generic writes, as upstream's Store hooks; the
+ * strategy's beginCreate/beginUpdate run before storage, these after it.
+ */
+export interface StoreHooks {
+  /** After an object is stored by a create; the params say whether it was a dry run. */
+  afterCreate?(obj: KubeObject, params: WriteParams): void | Promise<void>;
+  /**
+   * After an object is really removed: by a DELETE, or by the update that took
+   * away the last finalizer of an object being deleted. Dry runs included.
+   */
+  afterDelete?(obj: KubeObject, params: { dryRun?: boolean }): void | Promise<void>;
+  /**
+   * Applied to every object the store hands out (reads, list items, write
+   * results, watch events). It returns a new object and never mutates its
+   * argument: that may be the watch cache's instance, with its encoded bytes.
+   */
+  decorator?(obj: KubeObject): KubeObject;
+}
+
+/** What a store is built over, named as upstream's Store struct names its fields. */
+export interface StoreOptions extends StoreHooks {
+  storage: Storage;
+  /** The root of every key, `/registry` by default. */
+  prefix: string;
+  /**
+   * Where the objects live under the prefix: the resource name, unless upstream
+   * keeps them elsewhere (services/specs, services/endpoints).
+   */
+  keyRoot?: string;
+  /** Runs before every create of a namespaced resource; none for cluster-scoped ones. */
+  namespaceGate?: NamespaceGate;
+  /** An immediate DELETE answers the object instead of a Status (upstream's ReturnDeletedObject). */
+  returnsDeletedObject?: boolean;
+}
+
+/** How a read-modify-write differs from a client's plain update. */
+export interface UpdateOptions extends WriteParams {
+  /** A missing object is created (PUT), when the strategy allows create on update. */
+  allowCreate?: boolean;
+  /** The write comes through the status subresource: managed as `status`, prepareForUpdate skipped. */
+  statusOnly?: boolean;
+  /**
+   * The server's own write (namespace finalization, the endpoint reconciler): no
+   * validation, begin hooks or managedFields, and deletion metadata may change.
+   */
+  systemWrite?: boolean;
+}
+
+function meta(obj: KubeObject): ObjectMeta {
   if (!obj.metadata || typeof obj.metadata !== 'object') obj.metadata = {};
   return obj.metadata;
 }
@@ -116,14 +165,27 @@ export class GenericStore {
   /** kubectl get's columns for this kind (set by the store factory from the kind's definition). */
   tableConverter: TableConverter = defaultTable;
 
+  /** Upstream returns a Status for immediate deletes unless the resource says otherwise. */
+  readonly returnsDeletedObject: boolean;
+  private readonly storage: Storage;
+  private readonly prefix: string;
+  private readonly keyRoot: string;
+  private readonly namespaceGate: NamespaceGate | undefined;
+  private readonly hooks: StoreHooks;
+
   constructor(
     readonly info: ResourceInfo,
     readonly strategy: Strategy,
-    private readonly storage: Storage,
-    private readonly prefix: string,
-    private readonly namespaceGate?: NamespaceGate,
+    options: StoreOptions,
   ) {
     this.gr = { group: info.group, resource: info.resource };
+    this.storage = options.storage;
+    this.prefix = options.prefix;
+    this.keyRoot = options.keyRoot ?? info.resource;
+    this.namespaceGate = options.namespaceGate;
+    this.returnsDeletedObject = options.returnsDeletedObject ?? false;
+    const { afterCreate, afterDelete, decorator } = options;
+    this.hooks = { afterCreate, afterDelete, decorator };
   }
 
   get apiVersion(): string {
@@ -132,16 +194,16 @@ export class GenericStore {
 
   /** `/registry/<resource>/` or `/registry/<resource>/<namespace>/` */
   listPrefix(namespace: string): string {
-    const base = `${this.prefix}/${this.info.resource}/`;
+    const base = `${this.prefix}/${this.keyRoot}/`;
     return this.info.namespaced && namespace ? `${base}${namespace}/` : base;
   }
 
   key(namespace: string, name: string): string {
     if (this.info.namespaced) {
       if (!namespace) throw newBadRequest('namespace is required for namespaced resources');
-      return `${this.prefix}/${this.info.resource}/${namespace}/${name}`;
+      return `${this.prefix}/${this.keyRoot}/${namespace}/${name}`;
     }
-    return `${this.prefix}/${this.info.resource}/${name}`;
+    return `${this.prefix}/${this.keyRoot}/${name}`;
   }
 
   /** Fields a field selector may name for this resource. */
@@ -215,6 +277,33 @@ export class GenericStore {
     return { kind: this.info.kind, apiVersion: this.apiVersion, ...rest };
   }
 
+  /** What a caller gets: type meta filled in, then the kind's decorator. */
+  private returned(obj: KubeObject): KubeObject {
+    const typed = this.withTypeMeta(obj);
+    return this.hooks.decorator ? this.hooks.decorator(typed) : typed;
+  }
+
+  private decorated(w: Watcher): Watcher {
+    const decorate = this.hooks.decorator;
+    if (!decorate) return w;
+    return {
+      [Symbol.asyncIterator]: () => {
+        const it = w[Symbol.asyncIterator]();
+        return {
+          next: async () => {
+            const r = await it.next();
+            // BOOKMARK and ERROR carry no object of this kind
+            if (r.done || r.value.type === 'BOOKMARK' || r.value.type === 'ERROR') return r;
+            return { done: false, value: { ...r.value, object: decorate(r.value.object) } };
+          },
+          return: async () => (it.return ? it.return() : { done: true, value: undefined }),
+        };
+      },
+      stop: () => w.stop(),
+      closedByStorage: w.closedByStorage,
+    };
+  }
+
   private schemas: SchemaSet | undefined;
 
   /** Turns on managedFields tracking for every write, as upstream's field manager does. */
@@ -272,9 +361,7 @@ export class GenericStore {
       namespace,
       name,
       (current) => serverSideApply(schemas, this.info.messageType, current, applied, opts),
-      { ...params, managedFieldsDone: true },
-      false,
-      !!params.statusOnly,
+      { ...params, managedFieldsDone: true, statusOnly: !!params.statusOnly },
     );
   }
 
@@ -282,7 +369,7 @@ export class GenericStore {
     try {
       const obj = await this.storage.get(this.key(namespace, name));
       if (!obj) throw newNotFound(this.gr, name);
-      return this.withTypeMeta(obj);
+      return this.returned(obj);
     } catch (e) {
       this.translateError(e, name);
     }
@@ -330,7 +417,7 @@ export class GenericStore {
         apiVersion: this.apiVersion,
         kind: this.info.listKind,
         metadata: listMeta,
-        items: result.items.map((i) => this.withTypeMeta(i)),
+        items: result.items.map((i) => this.returned(i)),
       };
     } catch (e) {
       if (isStorageError(e, 'Expired') && params.continueToken) {
@@ -355,13 +442,14 @@ export class GenericStore {
     const { prefix, key } = this.scope(namespace, required);
     try {
       // one object's watch follows its key alone, so the cache's fan-out skips it for every other key
-      return await this.storage.watch(key ?? prefix, {
+      const w = await this.storage.watch(key ?? prefix, {
         resourceVersion: params.resourceVersion,
         recursive: key === undefined,
         predicate: p,
         sendInitialEvents: params.sendInitialEvents,
         progressNotify: params.progressNotify,
       });
+      return this.decorated(w);
     } catch (e) {
       this.translateError(e, name);
     }
@@ -404,7 +492,8 @@ export class GenericStore {
       const stored = await this.storage.create(this.key(m.namespace ?? '', m.name ?? ''), obj, {
         dryRun: params.dryRun,
       });
-      return this.withTypeMeta(stored);
+      await this.hooks.afterCreate?.(stored, params);
+      return this.returned(stored);
     } catch (e) {
       this.translateError(e, m.name ?? '');
     }
@@ -427,7 +516,7 @@ export class GenericStore {
     }
     m.name = name;
     this.checkCreateMeta(obj, namespace);
-    return this.updateWith(namespace, name, () => obj, params, true);
+    return this.updateWith(namespace, name, () => obj, { ...params, allowCreate: true });
   }
 
   /** Read-modify-write used by update, patch and subresources. */
@@ -435,11 +524,9 @@ export class GenericStore {
     namespace: string,
     name: string,
     mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>,
-    params: WriteParams = {},
-    allowCreate = false,
-    statusOnly = false,
-    systemWrite = false,
+    options: UpdateOptions = {},
   ): Promise<{ object: KubeObject; created: boolean }> {
+    const { allowCreate = false, statusOnly = false, systemWrite = false, ...params } = options;
     const key = this.key(namespace, name);
     let created = false;
     try {
@@ -510,9 +597,10 @@ export class GenericStore {
       if (um.deletionTimestamp && (!um.finalizers || um.finalizers.length === 0)) {
         // the last finalizer is gone: the object can now really be deleted
         const deleted = await this.storage.delete(key, { uid: um.uid }, { dryRun: params.dryRun });
-        return { object: this.withTypeMeta(deleted), created: false };
+        await this.hooks.afterDelete?.(deleted, { dryRun: params.dryRun });
+        return { object: this.returned(deleted), created: false };
       }
-      return { object: this.withTypeMeta(updated), created };
+      return { object: this.returned(updated), created };
     } catch (e) {
       this.translateError(e, name);
     }
@@ -550,7 +638,7 @@ export class GenericStore {
       const finalizers = withPropagationFinalizers(cm.finalizers ?? [], params.propagationPolicy);
       if (finalizers.length > 0) {
         const unchanged = cm.deletionTimestamp && sameStrings(finalizers, cm.finalizers ?? []);
-        if (unchanged) return { object: this.withTypeMeta(current), deleted: false };
+        if (unchanged) return { object: this.returned(current), deleted: false };
         const updated = await this.storage.guaranteedUpdate(
           key,
           { uid: cm.uid, resourceVersion: pre?.resourceVersion },
@@ -566,14 +654,15 @@ export class GenericStore {
           },
           { dryRun: params.dryRun },
         );
-        return { object: this.withTypeMeta(updated), deleted: false };
+        return { object: this.returned(updated), deleted: false };
       }
       const deleted = await this.storage.delete(
         key,
         { uid: cm.uid, resourceVersion: pre?.resourceVersion },
         { dryRun: params.dryRun },
       );
-      return { object: this.withTypeMeta(deleted), deleted: true };
+      await this.hooks.afterDelete?.(deleted, { dryRun: params.dryRun });
+      return { object: this.returned(deleted), deleted: true };
     } catch (e) {
       this.translateError(e, name);
     }
@@ -594,11 +683,6 @@ export class GenericStore {
       }
     }
     return { ...list, items: deleted };
-  }
-
-  /** Upstream returns a Status for immediate deletes unless the resource says otherwise. */
-  get returnsDeletedObject(): boolean {
-    return false;
   }
 
   private hasStatus(): boolean {
@@ -624,9 +708,7 @@ export class GenericStore {
         if (requestedRV !== undefined) meta(current).resourceVersion = requestedRV;
         return current;
       },
-      params,
-      false,
-      true,
+      { ...params, statusOnly: true },
     );
     return r.object;
   }
@@ -647,9 +729,7 @@ export class GenericStore {
         else current.status = patched.status;
         return current;
       },
-      params,
-      false,
-      true,
+      { ...params, statusOnly: true },
     );
     return r.object;
   }

@@ -1,5 +1,5 @@
 import type { FieldError } from '../../api/errors';
-import type { ObjectMetaLike } from '../../api/object';
+import type { ObjectMeta } from '../../api/object';
 import type {
   ClusterRole,
   ClusterRoleBinding,
@@ -18,8 +18,8 @@ export const RBAC_GROUP = 'rbac.authorization.k8s.io';
 /** RBAC names only need to be usable as one URL path segment (`system:controller:x` is fine). */
 export const validateRbacName = validatePathSegmentName;
 
-function meta(obj: { metadata?: unknown }): ObjectMetaLike | undefined {
-  return obj.metadata as ObjectMetaLike | undefined;
+function meta(obj: { metadata?: unknown }): ObjectMeta | undefined {
+  return obj.metadata as ObjectMeta | undefined;
 }
 
 function goStringSlice(values: readonly string[]): GoValue {

@@ -1,7 +1,7 @@
 import type { KubeObject } from '../../api/object';
 import { timeNow } from '../../api/time';
 import { newConflict, newInvalid, StatusError } from '../../api/errors';
-import { GenericStore, type DeleteParams, type NamespaceGate } from '../generic-store';
+import { GenericStore, type DeleteParams, type StoreOptions } from '../generic-store';
 import type { ResourceInfo } from '../resources';
 import { validateKubeFinalizerName } from '../strategies/namespaces';
 import type { Strategy } from '../strategy';
@@ -76,13 +76,9 @@ export function checkNamespaceDeletable(name: string): void {
  * Terminating; once its content is gone and spec.finalizers is empty it is removed.
  */
 export class NamespaceStore extends GenericStore {
-  constructor(info: ResourceInfo, strategy: Strategy, storage: Storage, prefix: string, gate?: NamespaceGate) {
-    super(info, strategy, holdHeldNamespaces(storage), prefix, gate);
+  constructor(info: ResourceInfo, strategy: Strategy, options: StoreOptions) {
+    super(info, strategy, { ...options, storage: holdHeldNamespaces(options.storage), returnsDeletedObject: true });
     this.subresourceUpdaters.set('finalize', (name, body, params) => this.updateFinalize(name, body, params));
-  }
-
-  override get returnsDeletedObject(): boolean {
-    return true;
   }
 
   override async delete(
@@ -126,10 +122,7 @@ export class NamespaceStore extends GenericStore {
         cur.status = { ...((cur.status as Record<string, unknown>) ?? {}), phase: 'Terminating' };
         return cur;
       },
-      { dryRun: params.dryRun },
-      false,
-      true,
-      true,
+      { dryRun: params.dryRun, statusOnly: true, systemWrite: true },
     );
     return { object: r.object, deleted: false };
   }
@@ -167,10 +160,7 @@ export class NamespaceStore extends GenericStore {
         if (finalizers.length === 0) delete (cur.spec as Record<string, unknown>).finalizers;
         return cur;
       },
-      { dryRun: params.dryRun },
-      false,
-      true,
-      true,
+      { dryRun: params.dryRun, statusOnly: true, systemWrite: true },
     );
     const obj = r.object;
     const m = obj.metadata ?? {};
@@ -203,10 +193,7 @@ export class NamespaceStore extends GenericStore {
           if (next) cur.status = { ...status, conditions: next };
           return cur;
         },
-        {},
-        false,
-        true,
-        true,
+        { statusOnly: true, systemWrite: true },
       );
       return true;
     } catch (e) {

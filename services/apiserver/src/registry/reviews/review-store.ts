@@ -19,7 +19,8 @@ export class ReviewStore extends GenericStore {
     deps: StoreDeps,
     private readonly review: Reviewer,
   ) {
-    super(def.info, def.strategy, deps.storage, deps.prefix);
+    // never stored and never gated: a review names no namespace that must exist
+    super(def.info, def.strategy, { storage: deps.storage, prefix: deps.prefix });
   }
 
   override async create(namespace: string, input: KubeObject, params: WriteParams = {}): Promise<KubeObject> {

@@ -1,7 +1,6 @@
 import { newInternalError, newInvalid, StatusError, type FieldError } from '../../api/errors';
 import type { KubeObject } from '../../api/object';
-import type { Storage } from '../../storage/interface';
-import { GenericStore, type DeleteParams, type NamespaceGate, type WriteParams } from '../generic-store';
+import { GenericStore, type StoreOptions, type UpdateOptions, type WriteParams } from '../generic-store';
 import { generateNameFrom } from '../validation/names';
 import type { ResourceInfo } from '../resources';
 import { deepClone, ensureObject, metaOf, numberAt, objectsAt, stringAt, type Obj } from '../strategies/common';
@@ -39,6 +38,15 @@ interface Held {
 
 const none = (): Held => ({ ips: [], ports: [] });
 
+async function releaseQuietly(allocators: ServiceAllocators, held: Held): Promise<void> {
+  try {
+    if (held.ips.length > 0) await allocators.ips.release(held.ips);
+    if (held.ports.length > 0) await allocators.nodePorts.release(held.ports);
+  } catch {
+    // a failed release leaves a leak; the allocator repair loop reclaims it
+  }
+}
+
 function goStrings(values: string[]): GoValue {
   return new GoValue(`[]string{${values.map(goQuote).join(', ')}}`);
 }
@@ -60,29 +68,21 @@ const needsClusterIP = (obj: KubeObject): boolean => serviceType(obj) !== 'Exter
  * under <prefix>/services/specs/, upstream's key.
  */
 export class ServiceStore extends GenericStore {
-  constructor(
-    info: ResourceInfo,
-    strategy: Strategy,
-    storage: Storage,
-    private readonly storePrefix: string,
-    readonly allocators: ServiceAllocators,
-    namespaceGate?: NamespaceGate,
-  ) {
-    super(info, strategy, storage, storePrefix, namespaceGate);
-  }
+  readonly allocators: ServiceAllocators;
 
-  override listPrefix(namespace: string): string {
-    const base = `${this.storePrefix}/services/specs/`;
-    return namespace ? `${base}${namespace}/` : base;
-  }
-
-  override key(namespace: string, name: string): string {
-    if (!namespace) return super.key(namespace, name); // the generic BadRequest
-    return `${this.storePrefix}/services/specs/${namespace}/${name}`;
-  }
-
-  override get returnsDeletedObject(): boolean {
-    return true;
+  constructor(info: ResourceInfo, strategy: Strategy, options: StoreOptions & { allocators: ServiceAllocators }) {
+    const { allocators } = options;
+    super(info, strategy, {
+      ...options,
+      keyRoot: 'services/specs',
+      returnsDeletedObject: true,
+      // whatever removes a Service (DELETE, or an update taking its last finalizer) frees what it held
+      afterDelete: async (obj, params) => {
+        if (!params.dryRun)
+          await releaseQuietly(allocators, { ips: serviceClusterIPs(obj), ports: serviceNodePorts(obj) });
+      },
+    });
+    this.allocators = allocators;
   }
 
   private get family(): 'IPv4' | 'IPv6' {
@@ -286,12 +286,7 @@ export class ServiceStore extends GenericStore {
   }
 
   private async releaseQuietly(held: Held): Promise<void> {
-    try {
-      if (held.ips.length > 0) await this.allocators.ips.release(held.ips);
-      if (held.ports.length > 0) await this.allocators.nodePorts.release(held.ports);
-    } catch {
-      // a failed release leaves a leak; the allocator repair loop reclaims it
-    }
+    await releaseQuietly(this.allocators, held);
   }
 
   override async create(namespace: string, input: KubeObject, params: WriteParams = {}): Promise<KubeObject> {
@@ -499,13 +494,10 @@ export class ServiceStore extends GenericStore {
     namespace: string,
     name: string,
     mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>,
-    params: WriteParams = {},
-    allowCreate = false,
-    statusOnly = false,
-    systemWrite = false,
+    options: UpdateOptions = {},
   ): Promise<{ object: KubeObject; created: boolean }> {
-    if (statusOnly) return super.updateWith(namespace, name, mutate, params, allowCreate, statusOnly, systemWrite);
-    const dryRun = !!params.dryRun;
+    if (options.statusOnly) return super.updateWith(namespace, name, mutate, options);
+    const dryRun = !!options.dryRun;
     let taken = none();
     let release = none();
     const wrapped = async (current: KubeObject): Promise<KubeObject> => {
@@ -527,32 +519,13 @@ export class ServiceStore extends GenericStore {
     };
     let out: { object: KubeObject; created: boolean };
     try {
-      out = await super.updateWith(namespace, name, wrapped, params, allowCreate, statusOnly, systemWrite);
+      out = await super.updateWith(namespace, name, wrapped, options);
     } catch (e) {
       await this.releaseQuietly(taken);
       throw e;
     }
-    if (!dryRun) {
-      await this.releaseQuietly(release);
-      const m = metaOf(out.object);
-      // the update removed the last finalizer of a deleted Service: it is gone now
-      if (m.deletionTimestamp && (m.finalizers ?? []).length === 0) await this.releaseAll(out.object);
-    }
+    if (!dryRun) await this.releaseQuietly(release);
     return out;
-  }
-
-  private async releaseAll(obj: KubeObject): Promise<void> {
-    await this.releaseQuietly({ ips: serviceClusterIPs(obj), ports: serviceNodePorts(obj) });
-  }
-
-  override async delete(
-    namespace: string,
-    name: string,
-    params: DeleteParams = {},
-  ): Promise<{ object: KubeObject; deleted: boolean }> {
-    const r = await super.delete(namespace, name, params);
-    if (r.deleted && !params.dryRun) await this.releaseAll(r.object);
-    return r;
   }
 }
 

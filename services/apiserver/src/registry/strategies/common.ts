@@ -1,5 +1,5 @@
 import type { FieldError } from '../../api/errors';
-import { isPlainObject, type KubeObject, type ObjectMetaLike } from '../../api/object';
+import { isPlainObject, type KubeObject, type ObjectMeta } from '../../api/object';
 import type { Strategy } from '../strategy';
 import { validateObjectMetaCreate, validateObjectMetaUpdate } from '../validation/objectmeta';
 import type { NameValidator } from '../validation/names';
@@ -8,23 +8,43 @@ import type { NameValidator } from '../validation/names';
  * A Strategy plus upstream's Canonicalize hook, which runs after validation once
  * the final name (from generateName) is known.
  */
-export interface KindStrategy extends Strategy {
-  canonicalize?(obj: KubeObject): void;
+export interface KindStrategy<T extends object = KubeObject> extends Strategy<T> {
+  canonicalize?(obj: T): void;
+}
+
+/**
+ * The store's view of a kind's typed strategy, the one place the registry takes
+ * a KubeObject for a T. Sound because the store hands a strategy only objects
+ * the codec decoded against the kind's schema, their stored form, or the
+ * server's own objects of that kind, and T is generated from the same schema.
+ * The hooks keep reading values defensively (stringAt, objectAt): optional
+ * fields in T do not prove a field is present.
+ */
+export function forStore<T extends object>(typed: KindStrategy<T>): KindStrategy {
+  return typed as unknown as KindStrategy;
+}
+
+/** Anything with ObjectMeta: KubeObject and every generated kind type. */
+export interface HasMeta {
+  metadata?: ObjectMeta;
 }
 
 export type Obj = Record<string, unknown>;
 
-export function metaOf(obj: KubeObject): ObjectMetaLike {
+export function metaOf(obj: HasMeta): ObjectMeta {
   if (!isPlainObject(obj.metadata)) obj.metadata = {};
-  return obj.metadata as ObjectMetaLike;
+  return obj.metadata as ObjectMeta;
 }
 
-/** The object at obj[key], created empty when absent so defaulting can fill it. */
-export function ensureObject(obj: Obj, key: string): Obj {
-  const v = obj[key];
+/**
+ * The object at obj[key], created empty when absent so defaulting can fill it.
+ * Takes any object (a generated kind type or an Obj), hence Reflect.
+ */
+export function ensureObject(obj: object, key: string): Obj {
+  const v: unknown = Reflect.get(obj, key);
   if (isPlainObject(v)) return v;
   const created: Obj = {};
-  obj[key] = created;
+  Reflect.set(obj, key, created);
   return created;
 }
 
@@ -73,7 +93,7 @@ export function deepClone<T>(v: T): T {
 }
 
 /** Requests cannot change generation; only strategies that track spec changes bump it. */
-export function keepOldGeneration(obj: KubeObject, old: KubeObject): void {
+export function keepOldGeneration(obj: HasMeta, old: HasMeta): void {
   const meta = metaOf(obj);
   const oldGen = metaOf(old).generation;
   if (oldGen === undefined) delete meta.generation;
@@ -85,10 +105,10 @@ export interface MetaRules {
   nameValidator: NameValidator;
 }
 
-export function validateMetaCreate(obj: KubeObject, rules: MetaRules): FieldError[] {
+export function validateMetaCreate(obj: HasMeta, rules: MetaRules): FieldError[] {
   return validateObjectMetaCreate(obj.metadata, rules);
 }
 
-export function validateMetaUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+export function validateMetaUpdate(obj: HasMeta, old: HasMeta): FieldError[] {
   return validateObjectMetaUpdate(obj.metadata, old.metadata);
 }

@@ -1,9 +1,18 @@
 import type { FieldError } from '../../api/errors';
-import type { KubeObject } from '../../api/object';
+import { isPlainObject } from '../../api/object';
+import type { ConfigMap } from '../../generated/k8s.io.api.core.v1';
 import { forbidden, invalid, key, tooLong } from '../validation/field';
 import { semanticEqual } from '../validation/objectmeta';
 import { isConfigMapKey, nameIsDNSSubdomain } from '../validation/names';
-import { keepOldGeneration, objectAt, validateMetaCreate, validateMetaUpdate, type KindStrategy } from './common';
+import {
+  forStore,
+  keepOldGeneration,
+  objectAt,
+  validateMetaCreate,
+  validateMetaUpdate,
+  type HasMeta,
+  type KindStrategy,
+} from './common';
 import { dedupeErrors } from './dedupe';
 
 /** ConfigMaps and Secrets share etcd's practical value limit. */
@@ -20,7 +29,7 @@ export function validateConfigKeys(keys: string[], path: string): FieldError[] {
   return errs;
 }
 
-export function validateConfigMap(obj: KubeObject): FieldError[] {
+export function validateConfigMap(obj: HasMeta): FieldError[] {
   const errs = validateMetaCreate(obj, { namespaced: true, nameValidator: nameIsDNSSubdomain });
   const data = objectAt(obj, 'data') ?? {};
   const binaryData = objectAt(obj, 'binaryData') ?? {};
@@ -43,17 +52,21 @@ export function validateConfigMap(obj: KubeObject): FieldError[] {
 }
 
 /** Once `immutable: true` is stored, the payload fields and the flag itself are frozen. */
-export function validateImmutablePayload(obj: KubeObject, old: KubeObject, payload: string[]): FieldError[] {
-  if (old.immutable !== true) return [];
+export function validateImmutablePayload(obj: object, old: object, payload: string[]): FieldError[] {
+  if (valueAt(old, 'immutable') !== true) return [];
   const errs: FieldError[] = [];
-  if (obj.immutable !== true) errs.push(forbidden('immutable', IMMUTABLE_WHEN_SET));
+  if (valueAt(obj, 'immutable') !== true) errs.push(forbidden('immutable', IMMUTABLE_WHEN_SET));
   for (const field of payload) {
-    if (!semanticEqual(obj[field], old[field])) errs.push(forbidden(field, IMMUTABLE_WHEN_SET));
+    if (!semanticEqual(valueAt(obj, field), valueAt(old, field))) errs.push(forbidden(field, IMMUTABLE_WHEN_SET));
   }
   return errs;
 }
 
-export const configMapStrategy: KindStrategy = {
+function valueAt(obj: object, key: string): unknown {
+  return isPlainObject(obj) ? obj[key] : undefined;
+}
+
+export const configMapStrategy: KindStrategy = forStore<ConfigMap>({
   namespaced: true,
   allowCreateOnUpdate: false,
   allowUnconditionalUpdate: true,
@@ -71,4 +84,4 @@ export const configMapStrategy: KindStrategy = {
       ...validateConfigMap(obj),
     ]);
   },
-};
+});

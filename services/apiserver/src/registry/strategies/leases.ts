@@ -1,14 +1,16 @@
 import type { FieldError } from '../../api/errors';
-import type { KubeObject } from '../../api/object';
+import type { Lease } from '../../generated/k8s.io.api.coordination.v1';
 import { forbidden, invalid, notSupported } from '../validation/field';
 import { isQualifiedName, nameIsDNSSubdomain } from '../validation/names';
 import {
+  forStore,
   keepOldGeneration,
   numberAt,
   objectAt,
   stringAt,
   validateMetaCreate,
   validateMetaUpdate,
+  type HasMeta,
   type KindStrategy,
 } from './common';
 
@@ -21,7 +23,7 @@ function validateLeaseStrategyName(strategy: string, path: string): FieldError[]
   return isQualifiedName(strategy).map((msg) => invalid(path, strategy, msg));
 }
 
-export function validateLeaseSpec(obj: KubeObject): FieldError[] {
+export function validateLeaseSpec(obj: HasMeta): FieldError[] {
   const errs: FieldError[] = [];
   const spec = objectAt(obj, 'spec');
   const duration = numberAt(spec, 'leaseDurationSeconds');
@@ -41,7 +43,7 @@ export function validateLeaseSpec(obj: KubeObject): FieldError[] {
 }
 
 /** strategy/preferredHolder belong to the CoordinatedLeaderElection alpha, off by default: dropped unless already in use. */
-function dropAlphaFields(obj: KubeObject, old?: KubeObject): void {
+function dropAlphaFields(obj: Lease, old?: Lease): void {
   const spec = objectAt(obj, 'spec');
   if (!spec) return;
   const oldSpec = old ? objectAt(old, 'spec') : undefined;
@@ -51,7 +53,7 @@ function dropAlphaFields(obj: KubeObject, old?: KubeObject): void {
 
 const metaRules = { namespaced: true, nameValidator: nameIsDNSSubdomain };
 
-export const leaseStrategy: KindStrategy = {
+export const leaseStrategy: KindStrategy = forStore<Lease>({
   namespaced: true,
   allowCreateOnUpdate: true,
   allowUnconditionalUpdate: false,
@@ -72,4 +74,4 @@ export const leaseStrategy: KindStrategy = {
   validateUpdate(obj, old) {
     return [...validateMetaUpdate(obj, old), ...validateLeaseSpec(obj)];
   },
-};
+});

@@ -1,10 +1,11 @@
 import type { FieldError } from '../../api/errors';
-import type { KubeObject } from '../../api/object';
+import type { Namespace } from '../../generated/k8s.io.api.core.v1';
 import { invalid } from '../validation/field';
 import { validateNamespaceName } from '../validation/objectmeta';
 import { isQualifiedName } from '../validation/names';
 import {
   deepClone,
+  forStore,
   ensureObject,
   keepOldGeneration,
   metaOf,
@@ -20,7 +21,7 @@ export const FINALIZER_KUBERNETES = 'kubernetes';
 const STANDARD_FINALIZERS = new Set(['kubernetes', 'orphan', 'foregroundDeletion']);
 
 /** The immutable label lets selectors target a namespace by name. */
-function setNameLabel(obj: KubeObject): void {
+function setNameLabel(obj: Namespace): void {
   const meta = metaOf(obj);
   if (!meta.name) return;
   meta.labels = { ...(meta.labels ?? {}), [LABEL_METADATA_NAME]: meta.name };
@@ -35,12 +36,12 @@ export function validateKubeFinalizerName(name: string, path: string): FieldErro
   return errs;
 }
 
-function specFinalizers(obj: KubeObject): string[] {
+function specFinalizers(obj: Namespace): string[] {
   const v = objectAt(obj, 'spec')?.finalizers;
   return Array.isArray(v) ? v.map((f) => String(f)) : [];
 }
 
-export const namespaceStrategy: KindStrategy = {
+export const namespaceStrategy: KindStrategy = forStore<Namespace>({
   namespaced: false,
   allowCreateOnUpdate: false,
   allowUnconditionalUpdate: true,
@@ -88,4 +89,4 @@ export const namespaceStrategy: KindStrategy = {
   selectableFields(obj) {
     return { 'status.phase': stringAt(obj.status, 'phase'), name: metaOf(obj).name ?? '' };
   },
-};
+});

@@ -1,5 +1,6 @@
 import type { FieldError } from '../../api/errors';
-import { isPlainObject, type KubeObject } from '../../api/object';
+import { isPlainObject } from '../../api/object';
+import type { Secret } from '../../generated/k8s.io.api.core.v1';
 import { child, invalid, key, required, tooLong } from '../validation/field';
 import { validateImmutableField } from '../validation/objectmeta';
 import { nameIsDNSSubdomain } from '../validation/names';
@@ -10,12 +11,14 @@ import {
   validateImmutablePayload,
 } from './configmaps';
 import {
+  forStore,
   keepOldGeneration,
   metaOf,
   objectAt,
   stringAt,
   validateMetaCreate,
   validateMetaUpdate,
+  type HasMeta,
   type KindStrategy,
 } from './common';
 import { dedupeErrors } from './dedupe';
@@ -25,7 +28,7 @@ const SERVICE_ACCOUNT_NAME_ANNOTATION = 'kubernetes.io/service-account.name';
 const REDACTED = '<secret contents redacted>';
 
 /** stringData is a write-only convenience: it overwrites data and is never stored. */
-function mergeStringData(obj: KubeObject): void {
+function mergeStringData(obj: Secret): void {
   const stringData = obj.stringData;
   delete obj.stringData;
   if (!isPlainObject(stringData) || Object.keys(stringData).length === 0) return;
@@ -45,7 +48,7 @@ function decodedJsonError(base64: string): string | undefined {
   }
 }
 
-function validateTypedData(obj: KubeObject, data: Record<string, unknown>): FieldError[] {
+function validateTypedData(obj: HasMeta, data: Record<string, unknown>): FieldError[] {
   const errs: FieldError[] = [];
   const has = (k: string): boolean => Object.prototype.hasOwnProperty.call(data, k);
   const jsonKey = (k: string): void => {
@@ -91,7 +94,7 @@ function validateTypedData(obj: KubeObject, data: Record<string, unknown>): Fiel
   return errs;
 }
 
-export function validateSecret(obj: KubeObject): FieldError[] {
+export function validateSecret(obj: HasMeta): FieldError[] {
   const errs = validateMetaCreate(obj, { namespaced: true, nameValidator: nameIsDNSSubdomain });
   const data = objectAt(obj, 'data') ?? {};
   errs.push(...validateConfigKeys(Object.keys(data), 'data'));
@@ -102,7 +105,7 @@ export function validateSecret(obj: KubeObject): FieldError[] {
   return errs;
 }
 
-export const secretStrategy: KindStrategy = {
+export const secretStrategy: KindStrategy = forStore<Secret>({
   namespaced: true,
   allowCreateOnUpdate: false,
   allowUnconditionalUpdate: true,
@@ -136,4 +139,4 @@ export const secretStrategy: KindStrategy = {
   selectableFields(obj) {
     return { type: stringAt(obj, 'type') };
   },
-};
+});

@@ -1,9 +1,10 @@
 import { dedupeErrors } from './dedupe';
-import { keepOldGeneration, validateMetaCreate, validateMetaUpdate, type KindStrategy } from './common';
+import type { ServiceAccount } from '../../generated/k8s.io.api.core.v1';
+import { forStore, keepOldGeneration, validateMetaCreate, validateMetaUpdate, type KindStrategy } from './common';
 import { nameIsDNSSubdomain } from '../validation/names';
 
 /** ValidateServiceAccount: ObjectMeta with a DNS subdomain name; secrets and automount are free-form. */
-export const serviceAccountStrategy: KindStrategy = {
+export const serviceAccountStrategy: KindStrategy = forStore<ServiceAccount>({
   namespaced: true,
   allowCreateOnUpdate: false,
   allowUnconditionalUpdate: true,
@@ -16,4 +17,4 @@ export const serviceAccountStrategy: KindStrategy = {
       ...validateMetaUpdate(obj, old),
       ...validateMetaCreate(obj, { namespaced: true, nameValidator: nameIsDNSSubdomain }),
     ]),
-};
+});

@@ -1,5 +1,5 @@
 import { StatusError } from '../../api/errors';
-import type { KubeObject, ObjectMetaLike } from '../../api/object';
+import type { KubeObject, ObjectMeta } from '../../api/object';
 import type { TableColumn, TableConverter } from './types';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
@@ -21,7 +21,7 @@ export interface BuildTableOptions {
 export interface PartialObjectMetadata {
   kind: 'PartialObjectMetadata';
   apiVersion: TableApiVersion;
-  metadata: ObjectMetaLike;
+  metadata: ObjectMeta;
 }
 
 export interface TableRow {

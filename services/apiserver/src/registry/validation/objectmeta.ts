@@ -1,5 +1,5 @@
 import type { FieldError } from '../../api/errors';
-import { isPlainObject, type JsonValue, type ObjectMetaLike } from '../../api/object';
+import { isPlainObject, type JsonValue, type ObjectMeta } from '../../api/object';
 import {
   FIELD_IMMUTABLE,
   child,
@@ -206,7 +206,7 @@ export function semanticEqual(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
-function metaArray(v: JsonValue | undefined): unknown[] | undefined {
+function metaArray(v: unknown): unknown[] | undefined {
   return Array.isArray(v) ? v : undefined;
 }
 
@@ -214,11 +214,8 @@ function stringArray(v: unknown): string[] | undefined {
   return Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : String(x))) : undefined;
 }
 
-export function validateObjectMetaCreate(
-  meta: ObjectMetaLike | undefined,
-  opts: ObjectMetaCreateOptions,
-): FieldError[] {
-  const m: ObjectMetaLike = meta ?? {};
+export function validateObjectMetaCreate(meta: ObjectMeta | undefined, opts: ObjectMetaCreateOptions): FieldError[] {
+  const m: ObjectMeta = meta ?? {};
   const path = opts.path ?? 'metadata';
   const errs: FieldError[] = [];
   const generateName = str(m.generateName);
@@ -252,7 +249,7 @@ export function validateObjectMetaCreate(
   return errs;
 }
 
-function validateCommonMeta(m: ObjectMetaLike, path: string): FieldError[] {
+function validateCommonMeta(m: ObjectMeta, path: string): FieldError[] {
   return [
     ...validateLabels(stringRecord(m.labels), child(path, 'labels')),
     ...validateAnnotations(stringRecord(m.annotations), child(path, 'annotations')),
@@ -272,13 +269,13 @@ export interface ObjectMetaUpdateOptions {
 }
 
 export function validateObjectMetaUpdate(
-  newMeta: ObjectMetaLike | undefined,
-  oldMeta: ObjectMetaLike | undefined,
+  newMeta: ObjectMeta | undefined,
+  oldMeta: ObjectMeta | undefined,
   opts: ObjectMetaUpdateOptions = {},
 ): FieldError[] {
   const path = opts.path ?? 'metadata';
-  const n: ObjectMetaLike = newMeta ?? {};
-  const o: ObjectMetaLike = oldMeta ?? {};
+  const n: ObjectMeta = newMeta ?? {};
+  const o: ObjectMeta = oldMeta ?? {};
   const errs: FieldError[] = [];
   const newFinalizers = stringArray(n.finalizers) ?? [];
   if (typeof o.deletionTimestamp === 'string' && o.deletionTimestamp !== '') {
@@ -306,7 +303,7 @@ export function validateObjectMetaUpdate(
     'creationTimestamp',
     'deletionTimestamp',
     'deletionGracePeriodSeconds',
-  ]) {
+  ] as const) {
     errs.push(...validateImmutableField(n[f], o[f], child(path, f)));
   }
   errs.push(...validateCommonMeta(n, path));

@@ -1,7 +1,7 @@
 import { ALL_VERBS, type KindDefinition } from '../../kind';
 import { endpointsStrategy } from '../../strategies/endpoints';
 import { endpointsTable } from '../../tables/services';
-import { EndpointsStore } from '../../services/endpoints-store';
+import { SystemWritableStore } from '../../services/endpoints-store';
 import { systemEndpointsStrategy } from '../../strategies/endpoints';
 
 export const endpoints: KindDefinition = {
@@ -21,6 +21,10 @@ export const endpoints: KindDefinition = {
   },
   strategy: endpointsStrategy,
   table: endpointsTable,
+  // upstream keeps Endpoints under services/endpoints
   newStore: (def, deps) =>
-    new EndpointsStore(def.info, def.strategy, systemEndpointsStrategy, deps.storage, deps.prefix, deps.namespaceGate),
+    new SystemWritableStore(def.info, def.strategy, systemEndpointsStrategy, {
+      ...deps,
+      keyRoot: 'services/endpoints',
+    }),
 };

@@ -23,5 +23,5 @@ export const namespaces: KindDefinition = {
   },
   strategy: namespaceStrategy,
   table: namespaceTable,
-  newStore: (def, deps) => new NamespaceStore(def.info, def.strategy, deps.storage, deps.prefix),
+  newStore: (def, deps) => new NamespaceStore(def.info, def.strategy, deps),
 };

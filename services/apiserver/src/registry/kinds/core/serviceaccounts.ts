@@ -24,7 +24,7 @@ export const serviceaccounts: KindDefinition = {
   strategy: serviceAccountStrategy,
   table: serviceAccountTable,
   newStore: (def, deps) => {
-    const store = new GenericStore(def.info, def.strategy, deps.storage, deps.prefix, deps.namespaceGate);
+    const store = new GenericStore(def.info, def.strategy, deps);
     store.subresourceCreators.set('token', async (namespace, name, body) => {
       const sa = await store.get(namespace, name);
       const issue = deps.security.issueToken;

@@ -22,5 +22,5 @@ export const services: KindDefinition = {
   strategy: serviceStrategy,
   table: serviceTable,
   newStore: (def, deps) =>
-    new ServiceStore(def.info, def.strategy, deps.storage, deps.prefix, serviceAllocatorsFor(deps), deps.namespaceGate),
+    new ServiceStore(def.info, def.strategy, { ...deps, allocators: serviceAllocatorsFor(deps) }),
 };

@@ -22,13 +22,5 @@ export const endpointslices: KindDefinition = {
   },
   strategy: endpointSliceStrategy,
   table: endpointSliceTable,
-  newStore: (def, deps) =>
-    new SystemWritableStore(
-      def.info,
-      def.strategy,
-      systemEndpointSliceStrategy,
-      deps.storage,
-      deps.prefix,
-      deps.namespaceGate,
-    ),
+  newStore: (def, deps) => new SystemWritableStore(def.info, def.strategy, systemEndpointSliceStrategy, deps),
 };

@@ -21,12 +21,5 @@ export const clusterrolebindings: KindDefinition = {
   // placeholder: the store is built with the strategy bound to the replica's security services
   strategy: clusterRoleBindingStrategy({ apiAudiences: [] }),
   table: rbacClusterRoleBindingTable,
-  newStore: (def, deps) =>
-    new GenericStore(
-      def.info,
-      clusterRoleBindingStrategy(deps.security),
-      deps.storage,
-      deps.prefix,
-      deps.namespaceGate,
-    ),
+  newStore: (def, deps) => new GenericStore(def.info, clusterRoleBindingStrategy(deps.security), deps),
 };

@@ -21,6 +21,5 @@ export const clusterroles: KindDefinition = {
   // placeholder: the store is built with the strategy bound to the replica's security services
   strategy: clusterRoleStrategy({ apiAudiences: [] }),
   table: rbacClusterRoleTable,
-  newStore: (def, deps) =>
-    new GenericStore(def.info, clusterRoleStrategy(deps.security), deps.storage, deps.prefix, deps.namespaceGate),
+  newStore: (def, deps) => new GenericStore(def.info, clusterRoleStrategy(deps.security), deps),
 };

@@ -21,6 +21,5 @@ export const rolebindings: KindDefinition = {
   // placeholder: the store is built with the strategy bound to the replica's security services
   strategy: roleBindingStrategy({ apiAudiences: [] }),
   table: rbacRoleBindingTable,
-  newStore: (def, deps) =>
-    new GenericStore(def.info, roleBindingStrategy(deps.security), deps.storage, deps.prefix, deps.namespaceGate),
+  newStore: (def, deps) => new GenericStore(def.info, roleBindingStrategy(deps.security), deps),
 };

@@ -21,6 +21,5 @@ export const roles: KindDefinition = {
   // placeholder: the store is built with the strategy bound to the replica's security services
   strategy: roleStrategy({ apiAudiences: [] }),
   table: rbacRoleTable,
-  newStore: (def, deps) =>
-    new GenericStore(def.info, roleStrategy(deps.security), deps.storage, deps.prefix, deps.namespaceGate),
+  newStore: (def, deps) => new GenericStore(def.info, roleStrategy(deps.security), deps),
 };
