@@ -1,8 +1,9 @@
 import type { FieldError } from '../../api/errors';
-import type { KubeObject } from '../../api/object';
+import type { Endpoints } from '../../generated/k8s.io.api.core.v1';
 import { child, index, invalid, notSupported, required } from '../validation/field';
 import { isDNS1123Subdomain, isQualifiedName, isValidPortNum, nameIsDNSSubdomain } from '../validation/names';
 import {
+  forStore,
   keepOldGeneration,
   numberAt,
   objectsAt,
@@ -63,7 +64,7 @@ export function validateEndpointPort(port: Obj, requireName: boolean, path: stri
 }
 
 /** ValidateEndpoints. */
-export function validateEndpoints(obj: KubeObject, opts: EndpointsValidationOptions = {}): FieldError[] {
+export function validateEndpoints(obj: Endpoints, opts: EndpointsValidationOptions = {}): FieldError[] {
   const errs = validateMetaCreate(obj, { namespaced: true, nameValidator: nameIsDNSSubdomain });
   objectsAt(obj, 'subsets').forEach((ss, i) => {
     const path = index('subsets', i);
@@ -80,14 +81,14 @@ export function validateEndpoints(obj: KubeObject, opts: EndpointsValidationOpti
   return errs;
 }
 
-function defaultEndpoints(obj: KubeObject): void {
+function defaultEndpoints(obj: Endpoints): void {
   for (const ss of objectsAt(obj, 'subsets')) {
     for (const p of objectsAt(ss, 'ports')) if (!stringAt(p, 'protocol')) p.protocol = 'TCP';
   }
 }
 
 export function makeEndpointsStrategy(opts: EndpointsValidationOptions = {}): KindStrategy {
-  return {
+  return forStore<Endpoints>({
     namespaced: true,
     allowCreateOnUpdate: true,
     allowUnconditionalUpdate: true,
@@ -97,7 +98,7 @@ export function makeEndpointsStrategy(opts: EndpointsValidationOptions = {}): Ki
     },
     validate: (obj) => validateEndpoints(obj, opts),
     validateUpdate: (obj, old) => dedupeErrors([...validateMetaUpdate(obj, old), ...validateEndpoints(obj, opts)]),
-  };
+  });
 }
 
 /** User writes: upstream's rules, loopback addresses refused. */
