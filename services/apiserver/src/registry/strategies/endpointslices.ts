@@ -1,10 +1,11 @@
 import type { FieldError } from '../../api/errors';
-import type { KubeObject } from '../../api/object';
+import type { EndpointSlice } from '../../generated/k8s.io.api.discovery.v1';
 import { child, duplicate, index, invalid, notSupported, required, tooMany } from '../validation/field';
 import { validateImmutableField, semanticEqual } from '../validation/objectmeta';
 import { isDNS1123Subdomain, isQualifiedName, isValidPortNum, nameIsDNSSubdomain } from '../validation/names';
 import {
   arrayAt,
+  forStore,
   metaOf,
   numberAt,
   objectAt,
@@ -45,7 +46,11 @@ function isFQDN(value: string): string[] {
   return errs;
 }
 
-function validateEndpoints(obj: KubeObject, addressType: string, opts: EndpointSliceValidationOptions): FieldError[] {
+function validateEndpoints(
+  obj: EndpointSlice,
+  addressType: string,
+  opts: EndpointSliceValidationOptions,
+): FieldError[] {
   const endpoints = objectsAt(obj, 'endpoints');
   if (endpoints.length > MAX_ENDPOINTS) return [tooMany('endpoints', endpoints.length, MAX_ENDPOINTS)];
   const errs: FieldError[] = [];
@@ -84,7 +89,7 @@ function validateEndpoints(obj: KubeObject, addressType: string, opts: EndpointS
   return errs;
 }
 
-function validatePorts(obj: KubeObject): FieldError[] {
+function validatePorts(obj: EndpointSlice): FieldError[] {
   const ports = objectsAt(obj, 'ports');
   if (ports.length > MAX_PORTS) return [tooMany('ports', ports.length, MAX_PORTS)];
   const errs: FieldError[] = [];
@@ -112,7 +117,7 @@ function validatePorts(obj: KubeObject): FieldError[] {
 
 /** ValidateEndpointSlice (discovery.k8s.io/v1). */
 export function validateEndpointSlice(
-  obj: KubeObject,
+  obj: EndpointSlice,
   validTypes: string[] = ADDRESS_TYPES,
   opts: EndpointSliceValidationOptions = {},
 ): FieldError[] {
@@ -124,7 +129,7 @@ export function validateEndpointSlice(
   return errs;
 }
 
-function defaultEndpointSlice(obj: KubeObject): void {
+function defaultEndpointSlice(obj: EndpointSlice): void {
   for (const p of objectsAt(obj, 'ports')) {
     if (p.name === undefined || p.name === null) p.name = '';
     if (p.protocol === undefined || p.protocol === null) p.protocol = 'TCP';
@@ -132,7 +137,7 @@ function defaultEndpointSlice(obj: KubeObject): void {
 }
 
 export function makeEndpointSliceStrategy(opts: EndpointSliceValidationOptions = {}): KindStrategy {
-  return {
+  return forStore<EndpointSlice>({
     namespaced: true,
     allowCreateOnUpdate: false,
     allowUnconditionalUpdate: true,
@@ -154,7 +159,7 @@ export function makeEndpointSliceStrategy(opts: EndpointSliceValidationOptions =
         ...validateEndpointSlice(obj, [...ADDRESS_TYPES, ...DEPRECATED_ADDRESS_TYPES].sort(), opts),
         ...validateImmutableField(stringAt(obj, 'addressType'), stringAt(old, 'addressType'), 'addressType'),
       ]),
-  };
+  });
 }
 
 export const endpointSliceStrategy: KindStrategy = makeEndpointSliceStrategy();
