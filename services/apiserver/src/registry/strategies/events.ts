@@ -1,8 +1,16 @@
 import type { FieldError } from '../../api/errors';
-import type { KubeObject } from '../../api/object';
+import type { Event } from '../../generated/k8s.io.api.core.v1';
 import { invalid, required } from '../validation/field';
 import { isDNS1123Subdomain, isQualifiedName, validatePathSegmentName } from '../validation/names';
-import { metaOf, objectAt, stringAt, validateMetaCreate, validateMetaUpdate, type KindStrategy } from './common';
+import {
+  forStore,
+  metaOf,
+  objectAt,
+  stringAt,
+  validateMetaCreate,
+  validateMetaUpdate,
+  type KindStrategy,
+} from './common';
 
 const REPORTING_INSTANCE_MAX = 128;
 const ACTION_MAX = 128;
@@ -20,7 +28,7 @@ function tooManyChars(field: string, max: number): FieldError {
  * for compatibility): old-style events (no eventTime) only need a consistent
  * namespace; new-style events must name their reporter, action and reason.
  */
-export function validateCoreEvent(obj: KubeObject): FieldError[] {
+export function validateCoreEvent(obj: Event): FieldError[] {
   const errs: FieldError[] = [];
   const namespace = metaOf(obj).namespace ?? '';
   const involvedNamespace = stringAt(objectAt(obj, 'involvedObject'), 'namespace');
@@ -62,7 +70,7 @@ export function validateCoreEvent(obj: KubeObject): FieldError[] {
 
 const metaRules = { namespaced: true, nameValidator: validatePathSegmentName };
 
-export const eventStrategy: KindStrategy = {
+export const eventStrategy: KindStrategy = forStore<Event>({
   namespaced: true,
   // Event recorders PUT events without knowing whether they already exist.
   allowCreateOnUpdate: true,
@@ -93,4 +101,4 @@ export const eventStrategy: KindStrategy = {
       type: stringAt(obj, 'type'),
     };
   },
-};
+});
