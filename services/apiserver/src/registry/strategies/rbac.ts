@@ -1,5 +1,4 @@
 import type { FieldError, StatusError } from '../../api/errors';
-import type { KubeObject } from '../../api/object';
 import type { WriteContext as GuardContext, EscalationGuard } from '../../authz/rbac/escalation';
 import {
   defaultBinding,
@@ -15,7 +14,7 @@ import {
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../generated/k8s.io.api.rbac.v1';
 import type { SecurityServices } from '../security';
 import type { WriteContext } from '../strategy';
-import type { KindStrategy } from './common';
+import { forStore, type KindStrategy } from './common';
 
 type Check<T> = (guard: EscalationGuard, ctx: GuardContext, obj: T, old?: T) => StatusError | undefined;
 
@@ -24,39 +23,36 @@ interface RbacRules<T> {
   validate(obj: T): FieldError[];
   validateUpdate(obj: T, old: T): FieldError[];
   check: Check<T>;
-  isBinding: boolean;
+  applyDefaults?(obj: T): void;
+}
+
+/** defaultBinding returns a copy; strategies default the request object in place. */
+function applyBindingDefaults(obj: RoleBinding | ClusterRoleBinding): void {
+  const d = defaultBinding(obj);
+  if (d.roleRef) obj.roleRef = d.roleRef;
+  if (d.subjects) obj.subjects = d.subjects;
 }
 
 /**
  * Roles and bindings: upstream's validation, and its escalation prevention for
  * writes a user makes (the server's own writes, such as bootstrap policy, skip it).
  */
-function rbacStrategy<T>(rules: RbacRules<T>, security: SecurityServices): KindStrategy {
-  const guarded = (ctx: WriteContext, obj: KubeObject, old?: KubeObject): void => {
+function rbacStrategy<T extends object>(rules: RbacRules<T>, security: SecurityServices): KindStrategy {
+  const guarded = (ctx: WriteContext, obj: T, old?: T): void => {
     if (!ctx.user || !security.guard) return;
-    const err = rules.check(
-      security.guard,
-      { user: ctx.user, namespace: ctx.namespace },
-      obj as T,
-      old as T | undefined,
-    );
+    const err = rules.check(security.guard, { user: ctx.user, namespace: ctx.namespace }, obj, old);
     if (err) throw err;
   };
-  return {
+  return forStore<T>({
     namespaced: rules.namespaced,
     allowCreateOnUpdate: true,
     allowUnconditionalUpdate: true,
-    applyDefaults(obj: KubeObject): void {
-      if (!rules.isBinding) return;
-      const d = defaultBinding(obj as RoleBinding);
-      if (d.roleRef) obj.roleRef = d.roleRef;
-      if (d.subjects) obj.subjects = d.subjects;
-    },
-    validate: (obj) => rules.validate(obj as T),
-    validateUpdate: (obj, old) => rules.validateUpdate(obj as T, old as T),
+    applyDefaults: rules.applyDefaults,
+    validate: rules.validate,
+    validateUpdate: rules.validateUpdate,
     beginCreate: (obj, ctx) => guarded(ctx, obj),
     beginUpdate: (obj, old, ctx) => guarded(ctx, obj, old),
-  };
+  });
 }
 
 export const roleStrategy = (s: SecurityServices): KindStrategy =>
@@ -66,7 +62,6 @@ export const roleStrategy = (s: SecurityServices): KindStrategy =>
       validate: validateRole,
       validateUpdate: validateRoleUpdate,
       check: (g, ctx, o, old) => g.checkRole(ctx, o, old),
-      isBinding: false,
     },
     s,
   );
@@ -78,7 +73,6 @@ export const clusterRoleStrategy = (s: SecurityServices): KindStrategy =>
       validate: validateClusterRole,
       validateUpdate: validateClusterRoleUpdate,
       check: (g, ctx, o, old) => g.checkClusterRole(ctx, o, old),
-      isBinding: false,
     },
     s,
   );
@@ -90,7 +84,7 @@ export const roleBindingStrategy = (s: SecurityServices): KindStrategy =>
       validate: validateRoleBinding,
       validateUpdate: validateRoleBindingUpdate,
       check: (g, ctx, o, old) => g.checkRoleBinding(ctx, o, old),
-      isBinding: true,
+      applyDefaults: applyBindingDefaults,
     },
     s,
   );
@@ -102,7 +96,7 @@ export const clusterRoleBindingStrategy = (s: SecurityServices): KindStrategy =>
       validate: validateClusterRoleBinding,
       validateUpdate: validateClusterRoleBindingUpdate,
       check: (g, ctx, o, old) => g.checkClusterRoleBinding(ctx, o, old),
-      isBinding: true,
+      applyDefaults: applyBindingDefaults,
     },
     s,
   );
