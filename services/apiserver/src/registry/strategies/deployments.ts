@@ -1,5 +1,5 @@
 import type { FieldError } from '../../api/errors';
-import type { KubeObject } from '../../api/object';
+import type { Deployment } from '../../generated/k8s.io.api.apps.v1';
 import {
   FIELD_IMMUTABLE,
   GoValue,
@@ -25,6 +25,7 @@ import { isValidPercent, nameIsDNSSubdomain } from '../validation/names';
 import {
   deepClone,
   ensureObject,
+  forStore,
   keepOldGeneration,
   metaOf,
   numberAt,
@@ -46,8 +47,8 @@ const DEFAULT_MAX_SURGE = '25%';
 const STRATEGY_TYPES = ['Recreate', 'RollingUpdate'];
 
 /** SetDefaults_Deployment followed by the pod template defaults, in upstream's order. */
-export function applyDeploymentDefaults(obj: KubeObject): void {
-  const spec = ensureObject(obj as Obj, 'spec');
+export function applyDeploymentDefaults(obj: Deployment): void {
+  const spec = ensureObject(obj, 'spec');
   if (typeof spec.replicas !== 'number') spec.replicas = 1;
   const strategy = ensureObject(spec, 'strategy');
   if (!strategy.type) strategy.type = 'RollingUpdate';
@@ -172,7 +173,7 @@ function validateTemplateForReplicas(spec: Obj, path: string): FieldError[] {
   return errs;
 }
 
-export function validateDeploymentSpec(obj: KubeObject): FieldError[] {
+export function validateDeploymentSpec(obj: Deployment): FieldError[] {
   const spec: Obj = objectAt(obj, 'spec') ?? {};
   const path = 'spec';
   const errs: FieldError[] = [...validateNonnegative(numberAt(spec, 'replicas'), child(path, 'replicas'))];
@@ -206,7 +207,7 @@ export function validateDeploymentSpec(obj: KubeObject): FieldError[] {
 
 const metaRules = { namespaced: true, nameValidator: nameIsDNSSubdomain };
 
-export const deploymentStrategy: KindStrategy = {
+export const deploymentStrategy: KindStrategy = forStore<Deployment>({
   namespaced: true,
   allowCreateOnUpdate: false,
   allowUnconditionalUpdate: true,
@@ -242,4 +243,4 @@ export const deploymentStrategy: KindStrategy = {
     }
     return errs;
   },
-};
+});
