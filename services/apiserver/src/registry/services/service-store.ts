@@ -1,9 +1,19 @@
 import { newInternalError, newInvalid, StatusError, type FieldError } from '../../api/errors';
 import type { KubeObject } from '../../api/object';
+import type { Service, ServiceSpec } from '../../generated/k8s.io.api.core.v1';
 import { GenericStore, type StoreOptions, type UpdateOptions, type WriteParams } from '../generic-store';
 import { generateNameFrom } from '../validation/names';
 import type { ResourceInfo } from '../resources';
-import { deepClone, ensureObject, metaOf, numberAt, objectsAt, stringAt, type Obj } from '../strategies/common';
+import {
+  deepClone,
+  ensureObject,
+  metaOf,
+  numberAt,
+  objectsAt,
+  stringAt,
+  type HasMeta,
+  type Obj,
+} from '../strategies/common';
 import {
   CLUSTER_IP_NONE,
   externallyAccessible,
@@ -14,7 +24,6 @@ import {
   serviceNodePorts,
   serviceType,
   shouldAllocateNodePorts,
-  specOf,
   stringsAt,
   validateClusterIPsRelatedFields,
 } from '../strategies/services';
@@ -60,12 +69,14 @@ function familyOf(ip: string): 'IPv4' | 'IPv6' | undefined {
   return p ? (p.family === 4 ? 'IPv4' : 'IPv6') : undefined;
 }
 
-const needsClusterIP = (obj: KubeObject): boolean => serviceType(obj) !== 'ExternalName';
+const needsClusterIP = (obj: Service): boolean => serviceType(obj) !== 'ExternalName';
 
 /**
  * The Service store: ClusterIP and NodePort allocation around the generic writes,
  * as upstream's service REST (beginCreate/beginUpdate/afterDelete). Objects live
- * under <prefix>/services/specs/, upstream's key.
+ * under <prefix>/services/specs/, upstream's key. The helpers take the generated
+ * Service for what the generic store hands over, on forStore's grounds: decoded
+ * or stored objects of this kind only.
  */
 export class ServiceStore extends GenericStore {
   readonly allocators: ServiceAllocators;
@@ -89,7 +100,7 @@ export class ServiceStore extends GenericStore {
     return this.allocators.ips.range.familyName;
   }
 
-  private invalid(obj: KubeObject, errs: FieldError[]): StatusError {
+  private invalid(obj: HasMeta, errs: FieldError[]): StatusError {
     return newInvalid(this.info.kind, this.info.group, metaOf(obj).name ?? '', errs);
   }
 
@@ -97,10 +108,10 @@ export class ServiceStore extends GenericStore {
    * Upstream's initIPFamilyFields for a single-stack cluster: ipFamilyPolicy and
    * ipFamilies defaulted, families the cluster does not serve refused.
    */
-  initIPFamilies(obj: KubeObject, old: KubeObject | undefined): void {
+  initIPFamilies(obj: Service, old: Service | undefined): void {
     if (serviceType(obj) === 'ExternalName') return;
-    const spec = ensureObject(obj as Obj, 'spec');
-    const oldPolicy = old ? specOf(old).ipFamilyPolicy : undefined;
+    const spec = ensureObject(obj, 'spec');
+    const oldPolicy = old?.spec?.ipFamilyPolicy;
     if (typeof spec.ipFamilyPolicy !== 'string') {
       if (typeof oldPolicy === 'string') spec.ipFamilyPolicy = oldPolicy;
       else if (stringAt(spec, 'clusterIP') === CLUSTER_IP_NONE && !hasSelector(spec)) {
@@ -114,14 +125,13 @@ export class ServiceStore extends GenericStore {
     if (old) {
       if (policy === 'SingleStack') {
         const ips = stringsAt(spec, 'clusterIPs');
-        if (semanticEqual(ips, stringsAt(specOf(old), 'clusterIPs')) && ips.length > 1)
-          spec.clusterIPs = ips.slice(0, 1);
+        if (semanticEqual(ips, stringsAt(old.spec, 'clusterIPs')) && ips.length > 1) spec.clusterIPs = ips.slice(0, 1);
         const fams = stringsAt(spec, 'ipFamilies');
-        if (semanticEqual(fams, stringsAt(specOf(old), 'ipFamilies')) && fams.length > 1) {
+        if (semanticEqual(fams, stringsAt(old.spec, 'ipFamilies')) && fams.length > 1) {
           spec.ipFamilies = fams.slice(0, 1);
         }
       } else {
-        if (stringsAt(spec, 'clusterIPs').length < stringsAt(specOf(old), 'clusterIPs').length) {
+        if (stringsAt(spec, 'clusterIPs').length < stringsAt(old.spec, 'clusterIPs').length) {
           errs.push(
             invalid(
               'spec.ipFamilyPolicy',
@@ -130,7 +140,7 @@ export class ServiceStore extends GenericStore {
             ),
           );
         }
-        if (stringsAt(spec, 'ipFamilies').length < stringsAt(specOf(old), 'ipFamilies').length) {
+        if (stringsAt(spec, 'ipFamilies').length < stringsAt(old.spec, 'ipFamilies').length) {
           errs.push(
             invalid(
               'spec.ipFamilyPolicy',
@@ -195,9 +205,9 @@ export class ServiceStore extends GenericStore {
   }
 
   /** Allocates the ClusterIP (requested or next free); throws the upstream errors. */
-  private async allocClusterIP(obj: KubeObject, dryRun: boolean): Promise<string[]> {
+  private async allocClusterIP(obj: Service, dryRun: boolean): Promise<string[]> {
     if (!needsClusterIP(obj) || isHeadless(obj)) return [];
-    const spec = ensureObject(obj as Obj, 'spec');
+    const spec = ensureObject(obj, 'spec');
     const requestedList = stringsAt(spec, 'clusterIPs');
     const requested = requestedList[0] ?? stringAt(spec, 'clusterIP');
     const [r] = await this.allocators.ips.allocate([requested], dryRun);
@@ -220,8 +230,8 @@ export class ServiceStore extends GenericStore {
    * Node ports for a NodePort/LoadBalancer Service on create: requested ones
    * honoured, ports sharing a port number (TCP and UDP) share one node port.
    */
-  private async allocNodePortsCreate(obj: KubeObject, dryRun: boolean): Promise<number[]> {
-    const spec = ensureObject(obj as Obj, 'spec');
+  private async allocNodePortsCreate(obj: Service, dryRun: boolean): Promise<number[]> {
+    const spec = ensureObject(obj, 'spec');
     const ports = objectsAt(spec, 'ports');
     type Slot = { request: number; index: number; health?: boolean; value?: number };
     const slots: Slot[] = [];
@@ -319,9 +329,9 @@ export class ServiceStore extends GenericStore {
   }
 
   /** Upstream's patchAllocatedValues: a PUT without the allocated values keeps them. */
-  private patchAllocatedValues(obj: KubeObject, old: KubeObject): void {
-    const spec = ensureObject(obj as Obj, 'spec');
-    const oldSpec = specOf(old);
+  private patchAllocatedValues(obj: Service, old: Service): void {
+    const spec = ensureObject(obj, 'spec');
+    const oldSpec: ServiceSpec = old.spec ?? {};
     if (needsClusterIP(old) && needsClusterIP(obj)) {
       if (!stringAt(spec, 'clusterIP') && stringAt(oldSpec, 'clusterIP')) spec.clusterIP = oldSpec.clusterIP;
       if (stringsAt(spec, 'clusterIPs').length === 0 && stringsAt(oldSpec, 'clusterIPs').length > 0) {
@@ -329,9 +339,9 @@ export class ServiceStore extends GenericStore {
       }
     }
     if (needsNodePorts(old) && needsNodePorts(obj)) {
-      const used = (o: KubeObject): Set<number> =>
+      const used = (o: Service): Set<number> =>
         new Set(
-          objectsAt(specOf(o), 'ports')
+          objectsAt(o.spec, 'ports')
             .map((p) => numberAt(p, 'nodePort') ?? 0)
             .filter((n) => n !== 0),
         );
@@ -352,11 +362,11 @@ export class ServiceStore extends GenericStore {
   }
 
   /** Upstream's NormalizeClusterIPs on update: keep clusterIP and clusterIPs in step. */
-  private normalizeClusterIPs(obj: KubeObject, old: KubeObject): void {
-    const spec = ensureObject(obj as Obj, 'spec');
+  private normalizeClusterIPs(obj: Service, old: Service): void {
+    const spec = ensureObject(obj, 'spec');
     const ip = stringAt(spec, 'clusterIP');
     const ips = stringsAt(spec, 'clusterIPs');
-    const oldSpec = specOf(old);
+    const oldSpec: ServiceSpec = old.spec ?? {};
     if (ip === '' && ips.length === 0) return;
     if (ips.length === 0) {
       spec.clusterIPs = [ip];
@@ -372,10 +382,10 @@ export class ServiceStore extends GenericStore {
   }
 
   /** Upstream's dropTypeDependentFields: a type change clears what only the old type used, if untouched. */
-  private dropTypeDependentFields(obj: KubeObject, old: KubeObject): void {
-    const spec = ensureObject(obj as Obj, 'spec');
-    const oldSpec = specOf(old);
-    const same = (k: string): boolean => semanticEqual(spec[k], oldSpec[k]);
+  private dropTypeDependentFields(obj: Service, old: Service): void {
+    const spec = ensureObject(obj, 'spec');
+    const oldSpec: ServiceSpec = old.spec ?? {};
+    const same = (k: keyof ServiceSpec): boolean => semanticEqual(spec[k], oldSpec[k]);
     if (needsClusterIP(old) && !needsClusterIP(obj)) {
       if (same('clusterIP') && same('clusterIPs')) {
         delete spec.clusterIP;
@@ -385,7 +395,7 @@ export class ServiceStore extends GenericStore {
       if (same('ipFamilyPolicy')) delete spec.ipFamilyPolicy;
     }
     if (needsNodePorts(old) && !needsNodePorts(obj)) {
-      const nps = (o: KubeObject): number[] => objectsAt(specOf(o), 'ports').map((p) => numberAt(p, 'nodePort') ?? 0);
+      const nps = (o: Service): number[] => objectsAt(o.spec, 'ports').map((p) => numberAt(p, 'nodePort') ?? 0);
       if (semanticEqual(nps(obj), nps(old).slice(0, nps(obj).length))) {
         for (const p of objectsAt(spec, 'ports')) delete p.nodePort;
       }
@@ -404,11 +414,7 @@ export class ServiceStore extends GenericStore {
   }
 
   /** Allocation for an update; returns what was newly taken and what to free once it is stored. */
-  private async allocateUpdate(
-    obj: KubeObject,
-    old: KubeObject,
-    dryRun: boolean,
-  ): Promise<{ taken: Held; release: Held }> {
+  private async allocateUpdate(obj: Service, old: Service, dryRun: boolean): Promise<{ taken: Held; release: Held }> {
     const taken = none();
     const release = none();
     // cluster IPs: ExternalName -> other types allocates, other types -> ExternalName frees
@@ -418,18 +424,18 @@ export class ServiceStore extends GenericStore {
       release.ips.push(...serviceClusterIPs(old));
     }
     try {
-      const spec = ensureObject(obj as Obj, 'spec');
+      const spec = ensureObject(obj, 'spec');
       const oldPorts = serviceNodePorts(old);
       const requests: number[] = [];
       const targets: Array<{ index: number; port?: Obj; health?: boolean }> = [];
       if (needsNodePorts(old) && !needsNodePorts(obj)) {
-        for (const p of objectsAt(specOf(old), 'ports')) {
+        for (const p of objectsAt(old.spec, 'ports')) {
           const np = numberAt(p, 'nodePort');
           if (np) release.ports.push(np);
         }
       }
       if (needsNodePorts(obj)) {
-        const oldNumbers = new Set(objectsAt(specOf(old), 'ports').map((p) => numberAt(p, 'nodePort') ?? 0));
+        const oldNumbers = new Set(objectsAt(old.spec, 'ports').map((p) => numberAt(p, 'nodePort') ?? 0));
         const asked = new Set<number>();
         objectsAt(spec, 'ports').forEach((p, i) => {
           const np = numberAt(p, 'nodePort') ?? 0;
@@ -452,7 +458,7 @@ export class ServiceStore extends GenericStore {
         requests.push(numberAt(spec, 'healthCheckNodePort') ?? 0);
         targets.push({ index: -1, health: true });
       } else if (neededHC && !needsHC) {
-        const hc = numberAt(specOf(old), 'healthCheckNodePort');
+        const hc = numberAt(old.spec, 'healthCheckNodePort');
         if (hc) release.ports.push(hc);
         delete spec.healthCheckNodePort;
       }
@@ -481,7 +487,7 @@ export class ServiceStore extends GenericStore {
       if (needsNodePorts(obj)) {
         const now = new Set(serviceNodePorts(obj));
         for (const np of oldPorts)
-          if (!now.has(np) && np !== numberAt(specOf(old), 'healthCheckNodePort')) release.ports.push(np);
+          if (!now.has(np) && np !== numberAt(old.spec, 'healthCheckNodePort')) release.ports.push(np);
       }
     } catch (e) {
       await this.releaseQuietly(taken);

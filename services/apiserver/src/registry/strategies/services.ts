@@ -1,5 +1,6 @@
 import type { FieldError } from '../../api/errors';
-import { isPlainObject, type KubeObject } from '../../api/object';
+import { isPlainObject } from '../../api/object';
+import type { Service, ServiceSpec, ServiceStatus } from '../../generated/k8s.io.api.core.v1';
 import {
   GoValue,
   child,
@@ -24,6 +25,7 @@ import {
   arrayAt,
   deepClone,
   ensureObject,
+  forStore,
   keepOldGeneration,
   metaOf,
   numberAt,
@@ -55,74 +57,70 @@ const DEFAULT_CLIENT_IP_TIMEOUT_SECONDS = 10800;
 const MAX_CLIENT_IP_TIMEOUT_SECONDS = 86400;
 const LB_SOURCE_RANGES_ANNOTATION = 'service.beta.kubernetes.io/load-balancer-source-ranges';
 
-export function specOf(obj: KubeObject): Obj {
-  return objectAt(obj, 'spec') ?? {};
-}
-
 export function stringsAt(obj: unknown, k: string): string[] {
   return arrayAt(obj, k).filter((v): v is string => typeof v === 'string');
 }
 
-export function serviceType(obj: KubeObject): string {
-  return stringAt(specOf(obj), 'type');
+export function serviceType(obj: Service): string {
+  return stringAt(obj.spec, 'type');
 }
 
 /** clusterIPs is exactly ["None"] (or, before normalization, clusterIP is "None"). */
-export function isHeadless(obj: KubeObject): boolean {
-  const spec = specOf(obj);
+export function isHeadless(obj: Service): boolean {
+  const spec = obj.spec;
   const ips = stringsAt(spec, 'clusterIPs');
   if (ips.length > 0) return ips.length === 1 && ips[0] === CLUSTER_IP_NONE;
   return stringAt(spec, 'clusterIP') === CLUSTER_IP_NONE;
 }
 
-export function needsNodePorts(obj: KubeObject): boolean {
+export function needsNodePorts(obj: Service): boolean {
   const t = serviceType(obj);
   return t === 'NodePort' || t === 'LoadBalancer';
 }
 
 /** Whether new node ports are allocated (LoadBalancer may opt out; requested ones are still honoured). */
-export function shouldAllocateNodePorts(obj: KubeObject): boolean {
+export function shouldAllocateNodePorts(obj: Service): boolean {
   const t = serviceType(obj);
   if (t === 'NodePort') return true;
-  if (t === 'LoadBalancer') return specOf(obj).allocateLoadBalancerNodePorts !== false;
+  if (t === 'LoadBalancer') return obj.spec?.allocateLoadBalancerNodePorts !== false;
   return false;
 }
 
-export function externallyAccessible(obj: KubeObject): boolean {
+export function externallyAccessible(obj: Service): boolean {
   const t = serviceType(obj);
   return (
-    t === 'LoadBalancer' || t === 'NodePort' || (t === 'ClusterIP' && stringsAt(specOf(obj), 'externalIPs').length > 0)
+    t === 'LoadBalancer' || t === 'NodePort' || (t === 'ClusterIP' && stringsAt(obj.spec, 'externalIPs').length > 0)
   );
 }
 
-export function needsHealthCheck(obj: KubeObject): boolean {
-  return serviceType(obj) === 'LoadBalancer' && stringAt(specOf(obj), 'externalTrafficPolicy') === 'Local';
+export function needsHealthCheck(obj: Service): boolean {
+  return serviceType(obj) === 'LoadBalancer' && stringAt(obj.spec, 'externalTrafficPolicy') === 'Local';
 }
 
 /** Node ports a Service holds, each once (a TCP and a UDP port may share one). */
-export function serviceNodePorts(obj: KubeObject): number[] {
+export function serviceNodePorts(obj: Service): number[] {
   const out = new Set<number>();
-  for (const p of objectsAt(specOf(obj), 'ports')) {
+  for (const p of objectsAt(obj.spec, 'ports')) {
     const np = numberAt(p, 'nodePort');
     if (np) out.add(np);
   }
-  const hc = numberAt(specOf(obj), 'healthCheckNodePort');
+  const hc = numberAt(obj.spec, 'healthCheckNodePort');
   if (hc) out.add(hc);
   return [...out];
 }
 
 /** Allocated cluster IPs (not "None"). */
-export function serviceClusterIPs(obj: KubeObject): string[] {
+export function serviceClusterIPs(obj: Service): string[] {
   if (serviceType(obj) === 'ExternalName') return [];
-  const spec = specOf(obj);
+  const spec = obj.spec;
   let ips = stringsAt(spec, 'clusterIPs');
   if (ips.length === 0 && stringAt(spec, 'clusterIP')) ips = [stringAt(spec, 'clusterIP')];
   return ips.filter((ip) => ip !== '' && ip !== CLUSTER_IP_NONE);
 }
 
 /** SetDefaults_Service (core/v1), plus clusterIPs initialised from clusterIP. */
-export function applyServiceDefaults(obj: KubeObject): void {
-  const spec = ensureObject(obj as Obj, 'spec');
+export function applyServiceDefaults(obj: Service): void {
+  const spec = ensureObject(obj, 'spec');
   if (!stringAt(spec, 'sessionAffinity')) spec.sessionAffinity = 'None';
   if (spec.sessionAffinity === 'ClientIP') {
     const config = ensureObject(spec, 'sessionAffinityConfig');
@@ -189,7 +187,7 @@ function validateServicePort(port: Obj, requireName: boolean, names: Set<string>
   return errs;
 }
 
-function validateClientIPAffinityConfig(spec: Obj, path: string): FieldError[] {
+function validateClientIPAffinityConfig(spec: ServiceSpec, path: string): FieldError[] {
   const clientIP = objectAt(objectAt(spec, 'sessionAffinityConfig'), 'clientIP');
   if (!clientIP) return [required(child(path, 'clientIP'), 'when session affinity type is ClientIP')];
   const timeout = numberAt(clientIP, 'timeoutSeconds');
@@ -202,8 +200,8 @@ function validateClientIPAffinityConfig(spec: Obj, path: string): FieldError[] {
 }
 
 /** ValidateServiceClusterIPsRelatedFields. */
-export function validateClusterIPsRelatedFields(obj: KubeObject): FieldError[] {
-  const spec = specOf(obj);
+export function validateClusterIPsRelatedFields(obj: Service): FieldError[] {
+  const spec: ServiceSpec = obj.spec ?? {};
   if (stringAt(spec, 'type') === 'ExternalName') return [];
   const errs: FieldError[] = [];
   const clusterIP = stringAt(spec, 'clusterIP');
@@ -280,9 +278,9 @@ function validateCIDR(value: string, path: string): FieldError[] {
 }
 
 /** ValidateService. */
-export function validateService(obj: KubeObject): FieldError[] {
+export function validateService(obj: Service): FieldError[] {
   const errs = validateMetaCreate(obj, { namespaced: true, nameValidator: nameIsDNS1035Label });
-  const spec = specOf(obj);
+  const spec: ServiceSpec = obj.spec ?? {};
   const type = stringAt(spec, 'type');
   const ports = objectsAt(spec, 'ports');
   const headless = isHeadless(obj);
@@ -428,11 +426,11 @@ export function validateService(obj: KubeObject): FieldError[] {
   return errs;
 }
 
-function validateUpgradeDowngradeClusterIPs(obj: KubeObject, old: KubeObject): FieldError[] {
+function validateUpgradeDowngradeClusterIPs(obj: Service, old: Service): FieldError[] {
   if (serviceType(obj) === 'ExternalName' || serviceType(old) === 'ExternalName') return [];
   if (isHeadless(obj) && isHeadless(old)) return [];
-  const now = stringsAt(specOf(obj), 'clusterIPs');
-  const was = stringsAt(specOf(old), 'clusterIPs');
+  const now = stringsAt(obj.spec, 'clusterIPs');
+  const was = stringsAt(old.spec, 'clusterIPs');
   const errs: FieldError[] = [];
   if (was.length === now.length) {
     was.forEach((ip, i) => {
@@ -444,11 +442,11 @@ function validateUpgradeDowngradeClusterIPs(obj: KubeObject, old: KubeObject): F
     if (was.length > 0 && now.length > 0 && now[0] !== was[0]) {
       errs.push(invalid('spec.clusterIPs[0]', goStrings(now), 'may not change once set'));
     }
-    if (now.length === 1 && specOf(obj).ipFamilyPolicy !== 'SingleStack') {
+    if (now.length === 1 && obj.spec?.ipFamilyPolicy !== 'SingleStack') {
       errs.push(
         invalid(
           'spec.ipFamilyPolicy',
-          goStringPtr(specOf(obj).ipFamilyPolicy),
+          goStringPtr(obj.spec?.ipFamilyPolicy),
           "must be set to 'SingleStack' when releasing the secondary clusterIP",
         ),
       );
@@ -459,11 +457,11 @@ function validateUpgradeDowngradeClusterIPs(obj: KubeObject, old: KubeObject): F
   return errs;
 }
 
-function validateUpgradeDowngradeIPFamilies(obj: KubeObject, old: KubeObject): FieldError[] {
+function validateUpgradeDowngradeIPFamilies(obj: Service, old: Service): FieldError[] {
   if (serviceType(obj) === 'ExternalName' || serviceType(old) === 'ExternalName') return [];
   if (isHeadless(obj) !== isHeadless(old) || isHeadless(obj)) return [];
-  const now = stringsAt(specOf(obj), 'ipFamilies');
-  const was = stringsAt(specOf(old), 'ipFamilies');
+  const now = stringsAt(obj.spec, 'ipFamilies');
+  const was = stringsAt(old.spec, 'ipFamilies');
   const errs: FieldError[] = [];
   if (was.length === now.length) {
     was.forEach((f, i) => {
@@ -478,43 +476,37 @@ function validateUpgradeDowngradeIPFamilies(obj: KubeObject, old: KubeObject): F
     });
   } else if (was.length > now.length) {
     if (now.length > 0 && now[0] !== was[0]) {
-      errs.push(
-        invalid('spec.ipFamilies[0]', goStrings(stringsAt(specOf(obj), 'clusterIPs')), 'may not change once set'),
-      );
+      errs.push(invalid('spec.ipFamilies[0]', goStrings(stringsAt(obj.spec, 'clusterIPs')), 'may not change once set'));
     }
-    if (now.length === 1 && specOf(obj).ipFamilyPolicy !== 'SingleStack') {
+    if (now.length === 1 && obj.spec?.ipFamilyPolicy !== 'SingleStack') {
       errs.push(
         invalid(
           'spec.ipFamilyPolicy',
-          goStringPtr(specOf(obj).ipFamilyPolicy),
+          goStringPtr(obj.spec?.ipFamilyPolicy),
           "must be set to 'SingleStack' when releasing the secondary ipFamily",
         ),
       );
     }
   } else if (was.length > 0 && now.length > 0 && now[0] !== was[0]) {
-    errs.push(
-      invalid('spec.ipFamilies[0]', goStrings(stringsAt(specOf(obj), 'clusterIPs')), 'may not change once set'),
-    );
+    errs.push(invalid('spec.ipFamilies[0]', goStrings(stringsAt(obj.spec, 'clusterIPs')), 'may not change once set'));
   }
   return errs;
 }
 
 /** ValidateServiceUpdate. */
-export function validateServiceUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+export function validateServiceUpdate(obj: Service, old: Service): FieldError[] {
   const errs = [
     ...validateMetaUpdate(obj, old),
     ...validateUpgradeDowngradeClusterIPs(obj, old),
     ...validateUpgradeDowngradeIPFamilies(obj, old),
   ];
   if (serviceType(obj) === 'LoadBalancer' && serviceType(old) === 'LoadBalancer') {
-    if (specOf(obj).loadBalancerClass !== specOf(old).loadBalancerClass) {
-      errs.push(
-        invalid('spec.loadBalancerClass', goStringPtr(specOf(obj).loadBalancerClass), 'may not change once set'),
-      );
+    if (obj.spec?.loadBalancerClass !== old.spec?.loadBalancerClass) {
+      errs.push(invalid('spec.loadBalancerClass', goStringPtr(obj.spec?.loadBalancerClass), 'may not change once set'));
     }
   }
   if (needsHealthCheck(old) && needsHealthCheck(obj)) {
-    if (numberAt(specOf(obj), 'healthCheckNodePort') !== numberAt(specOf(old), 'healthCheckNodePort')) {
+    if (numberAt(obj.spec, 'healthCheckNodePort') !== numberAt(old.spec, 'healthCheckNodePort')) {
       errs.push(forbidden('spec.healthCheckNodePort', 'field is immutable'));
     }
   }
@@ -524,13 +516,13 @@ export function validateServiceUpdate(obj: KubeObject, old: KubeObject): FieldEr
 }
 
 /** ValidateServiceStatusUpdate: metadata plus the load balancer ingress entries. */
-export function validateServiceStatusUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+export function validateServiceStatusUpdate(obj: Service, old: Service): FieldError[] {
   return [...validateMetaUpdate(obj, old), ...validateLoadBalancerStatus(obj)];
 }
 
-function validateLoadBalancerStatus(obj: KubeObject): FieldError[] {
+function validateLoadBalancerStatus(obj: Service): FieldError[] {
   const errs: FieldError[] = [];
-  const ingress = objectsAt(objectAt(objectAt(obj, 'status'), 'loadBalancer'), 'ingress');
+  const ingress = objectsAt(objectAt(obj.status, 'loadBalancer'), 'ingress');
   ingress.forEach((ing, i) => {
     const path = index('status.loadBalancer.ingress', i);
     const ip = stringAt(ing, 'ip');
@@ -553,9 +545,9 @@ function validateLoadBalancerStatus(obj: KubeObject): FieldError[] {
   return errs;
 }
 
-const EMPTY_STATUS = (): Obj => ({ loadBalancer: {} });
+const EMPTY_STATUS = (): ServiceStatus => ({ loadBalancer: {} });
 
-export const serviceStrategy: KindStrategy = {
+export const serviceStrategy: KindStrategy = forStore<Service>({
   namespaced: true,
   allowCreateOnUpdate: true,
   allowUnconditionalUpdate: true,
@@ -565,7 +557,7 @@ export const serviceStrategy: KindStrategy = {
     applyServiceDefaults(obj);
     // status.loadBalancer.ingress[].ipMode defaults to VIP when an IP is set (LoadBalancerIPMode)
     if (serviceType(obj) === 'LoadBalancer') {
-      for (const ing of objectsAt(objectAt(objectAt(obj, 'status'), 'loadBalancer'), 'ingress')) {
+      for (const ing of objectsAt(objectAt(obj.status, 'loadBalancer'), 'ingress')) {
         if (stringAt(ing, 'ip') !== '' && ing.ipMode === undefined) ing.ipMode = 'VIP';
       }
     }
@@ -582,4 +574,4 @@ export const serviceStrategy: KindStrategy = {
 
   validate: validateService,
   validateUpdate: validateServiceUpdate,
-};
+});
