@@ -6,6 +6,7 @@ import type { ResourceInfo } from '../resources';
 import { validateKubeFinalizerName } from '../strategies/namespaces';
 import type { Strategy } from '../strategy';
 import type { Storage } from '../../storage/interface';
+import type { NamespaceCondition, NamespaceStatus } from '../../generated/k8s.io.api.core.v1';
 
 /**
  * Namespaces NamespaceLifecycle admission refuses to delete (upstream's
@@ -188,7 +189,7 @@ export class NamespaceStore extends GenericStore {
         '',
         name,
         (cur) => {
-          const status = (cur.status as { conditions?: NamespaceCondition[] } | undefined) ?? {};
+          const status = (cur.status as NamespaceStatus | undefined) ?? {};
           const next = update(status.conditions ?? []);
           if (next) cur.status = { ...status, conditions: next };
           return cur;
@@ -203,10 +204,4 @@ export class NamespaceStore extends GenericStore {
   }
 }
 
-export interface NamespaceCondition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  lastTransitionTime?: string;
-  reason?: string;
-  message?: string;
-}
+export type { NamespaceCondition };
