@@ -1,3 +1,4 @@
+import { cachedTokenAuthenticator } from './token-cache';
 import {
   AuthenticationError,
   intersectAudiences,
@@ -93,6 +94,8 @@ export interface AuthnConfig {
 
 export interface BuildOptions {
   clock?: () => Date;
+  /** How long a successful token authentication is remembered; 0 turns the cache off (unit tests). */
+  tokenCacheTtlMs?: number;
   /** Warnings found while building (token file duplicates...); upstream logs them. */
   onWarning?: (message: string) => void;
   jwt?: JwtAuthenticatorOptions;
@@ -152,7 +155,9 @@ export function buildAuthenticator(
     tokenAuthenticators.push(audienceAgnosticToken(apiAudiences, jwtAuthenticator(jwt, { clock, ...options.jwt })));
   }
   if (tokenAuthenticators.length > 0) {
-    const tokens = unionTokenAuthenticator(tokenAuthenticators);
+    const union = unionTokenAuthenticator(tokenAuthenticators);
+    const tokens =
+      options.tokenCacheTtlMs === 0 ? union : cachedTokenAuthenticator(union, { ttlMs: options.tokenCacheTtlMs });
     requestAuthenticators.push(bearerTokenAuthenticator(tokens), webSocketProtocolAuthenticator(tokens));
   }
 

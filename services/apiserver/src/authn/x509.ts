@@ -8,13 +8,21 @@ import { parseCertificateBundle, subjectNames, verifyClientCertificate } from '.
  */
 export function x509Authenticator(clientCAPem: string, clock: () => Date = () => new Date()): Authenticator {
   const roots: X509Certificate[] = parseCertificateBundle(clientCAPem);
+  // A connection presents one chain for its whole life and the server hands the same array to
+  // every request on it, so a verified chain is remembered until its first certificate expires.
+  const verified = new WeakMap<Buffer[], { resp: AuthnResponse | null; until: number }>();
   return {
     async authenticate(req: AuthnRequest): Promise<AuthnResponse | null> {
       if (req.peerCertificates.length === 0) return null;
-      const chain = verifyClientCertificate(req.peerCertificates, { roots, now: clock() });
+      const now = clock();
+      const known = verified.get(req.peerCertificates);
+      if (known && now.getTime() < known.until) return known.resp;
+      const chain = verifyClientCertificate(req.peerCertificates, { roots, now });
       const { commonName, organizations } = subjectNames(chain[0]);
-      if (commonName === '') return null;
-      return { user: { name: commonName, groups: organizations } };
+      const resp = commonName === '' ? null : { user: { name: commonName, groups: organizations } };
+      const until = Math.min(...chain.map((c) => Date.parse(c.validTo)));
+      verified.set(req.peerCertificates, { resp, until });
+      return resp;
     },
   };
 }

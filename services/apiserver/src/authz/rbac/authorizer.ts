@@ -9,14 +9,52 @@ export function aggregateMessage(messages: readonly string[]): string {
   return seen.length === 1 ? seen[0] : `[${seen.join(', ')}]`;
 }
 
+const MAX_CACHED_DECISIONS = 10_000;
+
+/** Everything of a request RBAC reads (not uid or extra: rules never name them). */
+function decisionKey(a: Attributes): string {
+  return [
+    a.user.name,
+    a.user.groups.join('\u0001'),
+    a.verb,
+    a.isResourceRequest ? 'r' : 'n',
+    a.path,
+    a.apiGroup,
+    a.resource,
+    a.subresource,
+    a.namespace,
+    a.name,
+  ].join('\u0000');
+}
+
 /**
  * upstream's RBACAuthorizer: allow on the first rule that matches, otherwise no
  * opinion, so that later authorizers in the chain still get their say.
  */
 export class RbacAuthorizer implements Authorizer {
+  /**
+   * Decisions depend only on the index and on these attributes, so a client's repeated
+   * requests are answered from here until any role or binding changes.
+   */
+  private readonly decisions = new Map<string, AuthorizerResult>();
+  private decisionsGeneration = -1;
+
   constructor(private readonly index: RuleIndex) {}
 
   authorize(a: Attributes): AuthorizerResult {
+    if (this.decisionsGeneration !== this.index.generation || this.decisions.size >= MAX_CACHED_DECISIONS) {
+      this.decisions.clear();
+      this.decisionsGeneration = this.index.generation;
+    }
+    const key = decisionKey(a);
+    const cached = this.decisions.get(key);
+    if (cached) return cached;
+    const result = this.evaluate(a);
+    this.decisions.set(key, result);
+    return result;
+  }
+
+  private evaluate(a: Attributes): AuthorizerResult {
     let reason = '';
     let allowed = false;
     const errors: string[] = [];

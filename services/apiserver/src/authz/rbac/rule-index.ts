@@ -159,8 +159,11 @@ export class RuleIndex {
   /** roleRef key -> rules; dropped when the role changes */
   private readonly ruleCache = new Map<string, PolicyRule[]>();
   readonly work: IndexWork = { bindingsExamined: 0, rulesVisited: 0, roleResolutions: 0 };
+  /** Bumped on every change, so answers derived from the index can be cached against it. */
+  generation = 0;
 
   upsert(kind: RbacKind, obj: RbacObject): void {
+    this.generation++;
     const name = obj.metadata?.name ?? '';
     const ns = obj.metadata?.namespace ?? '';
     switch (kind) {
@@ -190,6 +193,7 @@ export class RuleIndex {
   }
 
   remove(kind: RbacKind, namespace: string, name: string): void {
+    this.generation++;
     switch (kind) {
       case 'Role':
         this.roles.delete(`${namespace}/${name}`);
