@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parse as parseYaml } from 'yaml';
-import { ApiClient } from './helpers/client';
+import { ApiClient, kubeconfigCredentials } from './helpers/client';
 import { kubectl, kubectlOk } from './helpers/kubectl';
 import { startReplicaProcess, type ReplicaProcess } from './helpers/replica';
 
@@ -17,19 +16,9 @@ interface Creds {
 }
 
 function credsOf(kubeconfig: string): Creds {
-  const kc = parseYaml(readFileSync(kubeconfig, 'utf8')) as {
-    clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }>;
-    users: Array<{ user: { 'client-certificate-data': string; 'client-key-data': string } }>;
-  };
-  const url = new URL(kc.clusters[0].cluster.server);
-  const b64 = (s: string): Buffer => Buffer.from(s, 'base64');
-  return {
-    host: url.hostname,
-    port: Number(url.port),
-    ca: b64(kc.clusters[0].cluster['certificate-authority-data']),
-    cert: b64(kc.users[0].user['client-certificate-data']),
-    key: b64(kc.users[0].user['client-key-data']),
-  };
+  const { server, ca, cert, key } = kubeconfigCredentials(kubeconfig);
+  const url = new URL(server);
+  return { host: url.hostname, port: Number(url.port), ca, cert, key };
 }
 
 interface RawResponse {

@@ -3,8 +3,7 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { parse as parseYaml } from 'yaml';
-import { ApiClient } from './helpers/client';
+import { ApiClient, kubeconfigCredentials, type KubeconfigCredentials } from './helpers/client';
 import { startReplicaProcess, type ReplicaProcess } from './helpers/replica';
 
 function rssBytes(pid: number): number {
@@ -12,23 +11,11 @@ function rssBytes(pid: number): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
-interface Tls {
-  ca: Buffer;
-  cert: Buffer;
-  key: Buffer;
-}
+type Tls = Pick<KubeconfigCredentials, 'ca' | 'cert' | 'key'>;
 
 function tlsOf(kubeconfig: string): Tls {
-  const kc = parseYaml(readFileSync(kubeconfig, 'utf8')) as {
-    clusters: Array<{ cluster: { 'certificate-authority-data': string } }>;
-    users: Array<{ user: { 'client-certificate-data': string; 'client-key-data': string } }>;
-  };
-  const b = (s: string): Buffer => Buffer.from(s, 'base64');
-  return {
-    ca: b(kc.clusters[0].cluster['certificate-authority-data']),
-    cert: b(kc.users[0].user['client-certificate-data']),
-    key: b(kc.users[0].user['client-key-data']),
-  };
+  const { ca, cert, key } = kubeconfigCredentials(kubeconfig);
+  return { ca, cert, key };
 }
 
 function openWatch(url: string, tls: Tls, path: string): Promise<{ res: IncomingMessage; destroy: () => void }> {

@@ -1,4 +1,3 @@
-import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { newBadRequest, newConflict, newInvalid, newNotFound, StatusError } from '../api/errors';
 import type { KubeObject } from '../api/object';
@@ -250,8 +249,4 @@ export function startSecurity(deps: {
   const abort = new AbortController();
   const synced = feedIndex(table, index, abort.signal, log);
   return { authenticator, authorizer, index, keys, synced, stop: () => abort.abort() };
-}
-
-export function publicKeysOf(keys: ServiceAccountKeys): ReturnType<typeof createPublicKey>[] {
-  return keys.verificationKeysPem.map((pem) => createPublicKey(pem));
 }

@@ -14,21 +14,34 @@ interface Kubeconfig {
   users: Array<{ user: { 'client-certificate-data': string; 'client-key-data': string } }>;
 }
 
+export interface KubeconfigCredentials {
+  server: string;
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+}
+
+/** The server and the TLS material of a kubeconfig kapi wrote (first cluster, first user). */
+export function kubeconfigCredentials(kubeconfigPath: string): KubeconfigCredentials {
+  const kc = parseYaml(readFileSync(kubeconfigPath, 'utf8')) as Kubeconfig;
+  const b64 = (s: string) => Buffer.from(s, 'base64');
+  return {
+    server: kc.clusters[0].cluster.server,
+    ca: b64(kc.clusters[0].cluster['certificate-authority-data']),
+    cert: b64(kc.users[0].user['client-certificate-data']),
+    key: b64(kc.users[0].user['client-key-data']),
+  };
+}
+
 /** A raw HTTPS client with the kubeconfig's credentials, for requests kubectl would not send. */
 export class ApiClient {
   readonly server: string;
   private readonly agent: https.Agent;
 
   constructor(kubeconfigPath: string) {
-    const kc = parseYaml(readFileSync(kubeconfigPath, 'utf8')) as Kubeconfig;
-    this.server = kc.clusters[0].cluster.server;
-    const b64 = (s: string) => Buffer.from(s, 'base64');
-    this.agent = new https.Agent({
-      ca: b64(kc.clusters[0].cluster['certificate-authority-data']),
-      cert: b64(kc.users[0].user['client-certificate-data']),
-      key: b64(kc.users[0].user['client-key-data']),
-      keepAlive: true,
-    });
+    const { server, ca, cert, key } = kubeconfigCredentials(kubeconfigPath);
+    this.server = server;
+    this.agent = new https.Agent({ ca, cert, key, keepAlive: true });
   }
 
   request(

@@ -1,28 +1,9 @@
-import { type KindDefinition } from '../../kind';
-import { ReviewStore } from '../../reviews/review-store';
+import { reviewKind } from '../../reviews/review-kind';
 import { selfSubjectReviewer } from '../../reviews/reviewers';
 
-export const selfsubjectreviews: KindDefinition = {
-  info: {
-    group: 'authentication.k8s.io',
-    version: 'v1',
-    resource: 'selfsubjectreviews',
-    kind: 'SelfSubjectReview',
-    listKind: 'SelfSubjectReviewList',
-    singularName: 'selfsubjectreview',
-    namespaced: false,
-    shortNames: [],
-    categories: [],
-    verbs: ['create'],
-    messageType: 'k8s.io.api.authentication.v1.SelfSubjectReview',
-    subresources: [],
-  },
-  strategy: {
-    namespaced: false,
-    allowCreateOnUpdate: false,
-    allowUnconditionalUpdate: false,
-    validate: () => [],
-    validateUpdate: () => [],
-  },
-  newStore: (def, deps) => new ReviewStore(def, deps, selfSubjectReviewer()),
-};
+export const selfsubjectreviews = reviewKind({
+  group: 'authentication.k8s.io',
+  resource: 'selfsubjectreviews',
+  kind: 'SelfSubjectReview',
+  reviewer: () => selfSubjectReviewer(),
+});

@@ -1,0 +1,283 @@
+/** The command line kapi takes: kube-apiserver's flag names, meanings and defaults where one exists. */
+
+/** kubeadm's issuer, which in-cluster clients expect when none is configured. */
+export const DEFAULT_SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
+
+export interface FlagSpec {
+  name: string;
+  type: 'string' | 'boolean';
+  /** What help calls the value, as pflag does: string, int, duration, strings, stringArray, bool. */
+  valueLabel?: 'int' | 'duration' | 'strings' | 'stringArray' | 'bool';
+  /** May be given more than once (pflag's stringArray and strings). */
+  multiple?: boolean;
+  defaultText: string;
+  usage: string;
+}
+
+export const FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'advertise-address',
+    type: 'string',
+    defaultText: '',
+    usage:
+      'The IP address on which to advertise the apiserver to members of the cluster (the default/kubernetes Endpoints). Defaults to --bind-address, or 127.0.0.1 when that is unspecified (0.0.0.0 or ::).',
+  },
+  {
+    name: 'bind-address',
+    type: 'string',
+    defaultText: '127.0.0.1',
+    usage: 'The IP address on which to listen for the --secure-port port. 0.0.0.0 or :: listens on all interfaces.',
+  },
+  {
+    name: 'data-dir',
+    type: 'string',
+    defaultText: '.kapi',
+    usage: 'Directory holding the generated PKI, the admin kubeconfig and the embedded store.',
+  },
+  {
+    name: 'default-watch-cache-size',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '100',
+    usage: 'Default number of recent events kept per resource in the watch cache. 0 disables the watch cache.',
+  },
+  {
+    name: 'etcd-compaction-interval',
+    type: 'string',
+    valueLabel: 'duration',
+    defaultText: '5m0s',
+    usage: 'The interval of compaction requests (a Go duration, e.g. 5m or 1h30m). 0 disables compaction.',
+  },
+  {
+    name: 'etcd-prefix',
+    type: 'string',
+    defaultText: '/registry',
+    usage: 'The prefix to prepend to all resource paths in etcd.',
+  },
+  {
+    name: 'etcd-servers',
+    type: 'string',
+    valueLabel: 'strings',
+    defaultText: '',
+    usage:
+      'List of etcd servers to connect with (scheme://ip:port), comma separated. Required with --storage-backend=etcd3.',
+  },
+  {
+    name: 'help',
+    type: 'boolean',
+    defaultText: '',
+    usage: 'Print this help and exit.',
+  },
+  {
+    name: 'secure-port',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '6443',
+    usage: 'The port on which to serve HTTPS with authentication and authorization. 0 picks a free port.',
+  },
+  {
+    name: 'service-cluster-ip-range',
+    type: 'string',
+    defaultText: '10.96.0.0/12',
+    usage:
+      'A CIDR notation IP range from which to assign service cluster IPs. Its first address is the ClusterIP of the default/kubernetes Service.',
+  },
+  {
+    name: 'service-node-port-range',
+    type: 'string',
+    defaultText: '30000-32767',
+    usage: 'A port range to reserve for services with NodePort visibility, inclusive at both ends (e.g. 30000-32767).',
+  },
+  {
+    name: 'endpoint-reconciler-type',
+    type: 'string',
+    defaultText: 'lease',
+    usage: 'Use an endpoint reconciler (lease, none) for the default/kubernetes Service.',
+  },
+  {
+    name: 'goaway-chance',
+    type: 'string',
+    defaultText: '0',
+    usage:
+      'To spread long-lived HTTP/2 clients across replicas, send a GOAWAY to a request at this probability (0 to 0.02; 0 disables).',
+  },
+  {
+    name: 'shutdown-delay-duration',
+    type: 'string',
+    valueLabel: 'duration',
+    defaultText: '0s',
+    usage:
+      'Time to keep serving after SIGTERM while /readyz reports failure, so load balancers stop sending traffic before the listener closes.',
+  },
+  {
+    name: 'tls-cert-file',
+    type: 'string',
+    defaultText: '',
+    usage:
+      'File containing the serving certificate (CA-signed certificates after it). Without it, one is generated in --cert-dir.',
+  },
+  {
+    name: 'tls-private-key-file',
+    type: 'string',
+    defaultText: '',
+    usage: 'File containing the private key matching --tls-cert-file.',
+  },
+  {
+    name: 'client-ca-file',
+    type: 'string',
+    defaultText: '',
+    usage:
+      'Client certificates signed by one of the authorities in this file are accepted; the common name is the user name.',
+  },
+  {
+    name: 'cert-dir',
+    type: 'string',
+    defaultText: '<data-dir>/pki',
+    usage:
+      'The directory where generated TLS certificates are kept. Ignored when --tls-cert-file and --tls-private-key-file are given.',
+  },
+  {
+    name: 'identity-lease-duration-seconds',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '3600',
+    usage: "The duration of this replica's identity lease in kube-system.",
+  },
+  {
+    name: 'identity-lease-renew-interval-seconds',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '10',
+    usage: 'How often this replica renews its identity lease.',
+  },
+  {
+    name: 'storage-media-type',
+    type: 'string',
+    defaultText: 'application/vnd.kubernetes.protobuf',
+    usage:
+      "The media type to use to store objects in storage. Options: 'application/json', 'application/vnd.kubernetes.protobuf'. Custom resources are always stored as JSON; both are always readable.",
+  },
+  {
+    name: 'storage-backend',
+    type: 'string',
+    defaultText: 'embedded',
+    usage: "The storage backend for persistence. Options: 'embedded' (SQLite in --data-dir), 'etcd3'.",
+  },
+  {
+    name: 'anonymous-auth',
+    type: 'string',
+    valueLabel: 'bool',
+    defaultText: 'true',
+    usage:
+      'Enables anonymous requests to the secure port. Requests that are not rejected by another authentication method are treated as anonymous, with a username of system:anonymous and a group of system:unauthenticated.',
+  },
+  {
+    name: 'authorization-mode',
+    type: 'string',
+    valueLabel: 'strings',
+    multiple: true,
+    defaultText: '[RBAC]',
+    usage: 'Ordered list of plug-ins to do authorization on the secure port: AlwaysAllow, AlwaysDeny, Node, RBAC.',
+  },
+  {
+    name: 'token-auth-file',
+    type: 'string',
+    defaultText: '',
+    usage: 'If set, the file that will be used to secure the secure port of the API server via token authentication.',
+  },
+  {
+    name: 'service-account-key-file',
+    type: 'string',
+    valueLabel: 'stringArray',
+    multiple: true,
+    defaultText: '',
+    usage:
+      'File containing PEM-encoded public RSA or ECDSA keys (or private keys) used to verify ServiceAccount tokens. May be given multiple times. Defaults to the signing key.',
+  },
+  {
+    name: 'service-account-signing-key-file',
+    type: 'string',
+    defaultText: '',
+    usage:
+      'Path to the file that contains the current private key of the service account token issuer. Without it, one is generated in --cert-dir.',
+  },
+  {
+    name: 'service-account-issuer',
+    type: 'string',
+    valueLabel: 'stringArray',
+    multiple: true,
+    defaultText: DEFAULT_SERVICE_ACCOUNT_ISSUER,
+    usage:
+      'Identifier of the service account token issuer. May be given multiple times: the first is used to sign, all are accepted.',
+  },
+  {
+    name: 'api-audiences',
+    type: 'string',
+    valueLabel: 'strings',
+    multiple: true,
+    defaultText: '',
+    usage:
+      'Identifiers of the API. Tokens used against the API must be bound to at least one of these audiences. Defaults to the service account issuers.',
+  },
+  {
+    name: 'service-account-max-token-expiration',
+    type: 'string',
+    valueLabel: 'duration',
+    defaultText: '0s',
+    usage: 'The maximum validity duration of a token created by the service account token issuer. 0 means no maximum.',
+  },
+  {
+    name: 'authentication-config',
+    type: 'string',
+    defaultText: '',
+    usage: 'File with an AuthenticationConfiguration (apiserver.config.k8s.io) for JWT token authenticators.',
+  },
+  {
+    name: 'requestheader-client-ca-file',
+    type: 'string',
+    defaultText: '',
+    usage:
+      'Root certificate bundle to verify client certificates on incoming requests before trusting usernames in headers specified by --requestheader-username-headers.',
+  },
+  {
+    name: 'requestheader-allowed-names',
+    type: 'string',
+    valueLabel: 'strings',
+    multiple: true,
+    defaultText: '',
+    usage:
+      'List of client certificate common names to allow to provide usernames in headers. If empty, any is allowed.',
+  },
+  {
+    name: 'requestheader-username-headers',
+    type: 'string',
+    valueLabel: 'strings',
+    multiple: true,
+    defaultText: '',
+    usage: 'List of request headers to inspect for usernames. X-Remote-User is common.',
+  },
+  {
+    name: 'requestheader-uid-headers',
+    type: 'string',
+    valueLabel: 'strings',
+    multiple: true,
+    defaultText: '',
+    usage: 'List of request headers to inspect for UIDs. X-Remote-Uid is suggested.',
+  },
+  {
+    name: 'requestheader-group-headers',
+    type: 'string',
+    valueLabel: 'strings',
+    multiple: true,
+    defaultText: '',
+    usage: 'List of request headers to inspect for groups. X-Remote-Group is suggested.',
+  },
+  {
+    name: 'requestheader-extra-headers-prefix',
+    type: 'string',
+    valueLabel: 'strings',
+    multiple: true,
+    defaultText: '',
+    usage: 'List of request header prefixes to inspect. X-Remote-Extra- is suggested.',
+  },
+];
