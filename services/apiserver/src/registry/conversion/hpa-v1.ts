@@ -94,7 +94,8 @@ function target(utilization: unknown, averageValue: unknown, value?: unknown): v
 function metricSpecFromV1(m: Json): v2.MetricSpec {
   const out: v2.MetricSpec = { type: str(m['type']) };
   const r = obj(m['resource']);
-  if (r) out.resource = { name: str(r['name']), target: target(r['targetAverageUtilization'], r['targetAverageValue']) };
+  if (r)
+    out.resource = { name: str(r['name']), target: target(r['targetAverageUtilization'], r['targetAverageValue']) };
   const c = obj(m['containerResource']);
   if (c)
     out.containerResource = {
@@ -268,18 +269,25 @@ export function hpaV1ToV2(hpa: v1.HorizontalPodAutoscaler): v2.HorizontalPodAuto
   if (spec.targetCPUUtilizationPercentage !== undefined)
     metrics.push({
       type: 'Resource',
-      resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: spec.targetCPUUtilizationPercentage } },
+      resource: {
+        name: 'cpu',
+        target: { type: 'Utilization', averageUtilization: spec.targetCPUUtilizationPercentage },
+      },
     });
   metrics.push(...parseArray(annotations[METRICS_ANNOTATION]).map(metricSpecFromV1));
   const behaviorText = annotations[BEHAVIOR_ANNOTATION];
-  const behavior = behaviorText !== undefined ? (JSON.parse(behaviorText) as v2.HorizontalPodAutoscalerBehavior) : undefined;
+  const behavior =
+    behaviorText !== undefined ? (JSON.parse(behaviorText) as v2.HorizontalPodAutoscalerBehavior) : undefined;
 
   const status = hpa.status;
   let currentMetrics: v2.MetricStatus[] = parseArray(annotations[CURRENT_METRICS_ANNOTATION]).map(metricStatusFromV1);
   // Without the annotation only the CPU utilization is known.
   if (annotations[CURRENT_METRICS_ANNOTATION] === undefined && status?.currentCPUUtilizationPercentage !== undefined)
     currentMetrics = [
-      { type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: status.currentCPUUtilizationPercentage } } },
+      {
+        type: 'Resource',
+        resource: { name: 'cpu', current: { averageUtilization: status.currentCPUUtilizationPercentage } },
+      },
     ];
   const conditions = parseArray(annotations[CONDITIONS_ANNOTATION]) as v2.HorizontalPodAutoscalerCondition[];
 
