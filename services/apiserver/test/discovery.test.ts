@@ -80,6 +80,7 @@ describe('legacy discovery', () => {
       list.groups,
       [
         'apps',
+        'events.k8s.io',
         'authentication.k8s.io',
         'authorization.k8s.io',
         'rbac.authorization.k8s.io',
@@ -153,7 +154,7 @@ describe('aggregated discovery (apidiscovery.k8s.io/v2)', () => {
         return { ...item, versions };
       });
     const expected = { ...agg, items };
-    assert.equal(items.length, 6);
+    assert.equal(items.length, 7);
     assert.deepEqual(aggregatedDiscovery(BUILTIN_RESOURCES, 'apis'), expected);
   });
 

@@ -4,6 +4,7 @@ import type { GenericStore, NamespaceGate } from './generic-store';
 import type { ResourceInfo } from './resources';
 import type { SecurityServices } from './security';
 import type { KindStrategy } from './strategies/common';
+import type { VersionConversion } from '../storage/converting-storage';
 import type { TableConverter } from './tables/types';
 
 export const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -31,4 +32,15 @@ export interface KindDefinition {
   table?: TableConverter;
   /** A store that does more than the generic one (allocation, two-step deletion) */
   newStore?: (def: KindDefinition, deps: StoreDeps) => GenericStore;
+  /**
+   * Served in this group/version but stored as another kind's version (upstream's
+   * storage version): the store reads and writes keyRoot's objects through conversion.
+   */
+  storedAs?: StoredAs;
+}
+
+export interface StoredAs {
+  /** The stored resource's key root, e.g. 'events' for events.k8s.io/v1 events. */
+  keyRoot: string;
+  conversion: VersionConversion;
 }

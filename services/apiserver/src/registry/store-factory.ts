@@ -1,4 +1,5 @@
-import { GenericStore } from './generic-store';
+import { convertingStorage } from '../storage/converting-storage';
+import { GenericStore, type StoreOptions } from './generic-store';
 import type { KindDefinition, StoreDeps } from './kind';
 import { defaultTable } from './tables/default';
 
@@ -7,7 +8,16 @@ export type { StoreDeps } from './kind';
 /** Builds the store of one kind: its own when it has one, the generic store otherwise. */
 export function makeStore(def: KindDefinition, deps: StoreDeps): GenericStore {
   const scoped: StoreDeps = def.info.namespaced ? deps : { ...deps, namespaceGate: undefined };
-  const store = def.newStore ? def.newStore(def, scoped) : new GenericStore(def.info, def.strategy, scoped);
+  const store = def.newStore
+    ? def.newStore(def, scoped)
+    : new GenericStore(def.info, def.strategy, withStoredAs(def, scoped));
   store.tableConverter = def.table ?? defaultTable;
   return store;
+}
+
+/** A served version of another version's storage reads its keys through conversion. */
+function withStoredAs(def: KindDefinition, deps: StoreDeps): StoreOptions {
+  if (!def.storedAs) return deps;
+  const { keyRoot, conversion } = def.storedAs;
+  return { ...deps, keyRoot, storage: convertingStorage(deps.storage, conversion) };
 }

@@ -3,6 +3,7 @@ import type { ResourceInfo } from '../resources';
 import { configmaps } from './core/configmaps';
 import { endpoints } from './core/endpoints';
 import { events } from './core/events';
+import { eventsK8sIo } from './events.k8s.io/events';
 import { namespaces } from './core/namespaces';
 import { secrets } from './core/secrets';
 import { serviceaccounts } from './core/serviceaccounts';
@@ -26,6 +27,7 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   configmaps,
   endpoints,
   events,
+  eventsK8sIo,
   namespaces,
   secrets,
   serviceaccounts,

@@ -70,7 +70,8 @@ export function validateCoreEvent(obj: Event): FieldError[] {
 
 const metaRules = { namespaced: true, nameValidator: validatePathSegmentName };
 
-export const eventStrategy: KindStrategy = forStore<Event>({
+/** Typed by core/v1 Event, so events.k8s.io/v1 can run the same rules on converted objects. */
+export const coreEventRules: KindStrategy<Event> = {
   namespaced: true,
   // Event recorders PUT events without knowing whether they already exist.
   allowCreateOnUpdate: true,
@@ -101,4 +102,6 @@ export const eventStrategy: KindStrategy = forStore<Event>({
       type: stringAt(obj, 'type'),
     };
   },
-});
+};
+
+export const eventStrategy: KindStrategy = forStore(coreEventRules);
