@@ -61,6 +61,7 @@ describe('OpenAPI v3 of the built-in resources (real proto/ schemas)', () => {
       'apis/authorization.k8s.io/v1',
       'apis/coordination.k8s.io/v1',
       'apis/discovery.k8s.io/v1',
+      'apis/events.k8s.io/v1',
       'apis/rbac.authorization.k8s.io/v1',
     ];
     assert.deepEqual([...docs.keys()], served);
@@ -157,6 +158,7 @@ describe('OpenAPI v3 of the built-in resources (real proto/ schemas)', () => {
         { group: 'authorization.k8s.io', kind: 'DeleteOptions', version: 'v1' },
         { group: 'coordination.k8s.io', kind: 'DeleteOptions', version: 'v1' },
         { group: 'discovery.k8s.io', kind: 'DeleteOptions', version: 'v1' },
+        { group: 'events.k8s.io', kind: 'DeleteOptions', version: 'v1' },
         { group: 'rbac.authorization.k8s.io', kind: 'DeleteOptions', version: 'v1' },
       ]);
     }
