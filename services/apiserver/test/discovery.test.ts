@@ -83,10 +83,22 @@ describe('legacy discovery', () => {
         'events.k8s.io',
         'authentication.k8s.io',
         'authorization.k8s.io',
+        'autoscaling',
         'rbac.authorization.k8s.io',
         'coordination.k8s.io',
         'discovery.k8s.io',
-      ].map(gv),
+      ].map((name) =>
+        name === 'autoscaling'
+          ? {
+              name,
+              versions: [
+                { groupVersion: 'autoscaling/v2', version: 'v2' },
+                { groupVersion: 'autoscaling/v1', version: 'v1' },
+              ],
+              preferredVersion: { groupVersion: 'autoscaling/v2', version: 'v2' },
+            }
+          : gv(name),
+      ),
     );
   });
 
@@ -154,7 +166,7 @@ describe('aggregated discovery (apidiscovery.k8s.io/v2)', () => {
         return { ...item, versions };
       });
     const expected = { ...agg, items };
-    assert.equal(items.length, 7);
+    assert.equal(items.length, 8);
     assert.deepEqual(aggregatedDiscovery(BUILTIN_RESOURCES, 'apis'), expected);
   });
 

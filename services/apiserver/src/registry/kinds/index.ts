@@ -9,6 +9,8 @@ import { secrets } from './core/secrets';
 import { serviceaccounts } from './core/serviceaccounts';
 import { services } from './core/services';
 import { deployments } from './apps/deployments';
+import { hpaV1 } from './autoscaling/hpa-v1';
+import { hpaV2 } from './autoscaling/hpa-v2';
 import { endpointslices } from './discovery.k8s.io/endpointslices';
 import { leases } from './coordination.k8s.io/leases';
 import { clusterrolebindings } from './rbac.authorization.k8s.io/clusterrolebindings';
@@ -33,6 +35,8 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   serviceaccounts,
   services,
   deployments,
+  hpaV2,
+  hpaV1,
   endpointslices,
   leases,
   clusterrolebindings,
