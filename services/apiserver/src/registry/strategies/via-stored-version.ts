@@ -6,10 +6,29 @@ export interface TypedConversion<Served, Stored> {
   toServed(obj: Stored): Served;
 }
 
-/** Replaces obj's members with next's, in place, as strategy hooks mutate their argument. */
+function replaceMembers(target: Record<string, unknown>, next: Record<string, unknown>): void {
+  for (const k of Object.keys(target)) delete target[k];
+  Object.assign(target, next);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Replaces obj's members with next's, in place, as strategy hooks mutate their argument.
+ * metadata keeps its identity: the store holds on to it across hooks (uid, timestamps).
+ */
 function assignInPlace<T extends object>(obj: T, next: T): void {
-  for (const k of Object.keys(obj)) delete (obj as Record<string, unknown>)[k];
-  Object.assign(obj, next);
+  const target = obj as Record<string, unknown>;
+  const source = next as Record<string, unknown>;
+  const meta = target['metadata'];
+  const nextMeta = source['metadata'];
+  replaceMembers(target, source);
+  if (isRecord(meta) && isRecord(nextMeta)) {
+    replaceMembers(meta, nextMeta);
+    target['metadata'] = meta;
+  }
 }
 
 /**
