@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { kubectlOk } from './helpers/kubectl';
+import { kubectlOk, kubectlWatch } from './helpers/kubectl';
 import { startReplicaProcess, type ReplicaProcess } from './helpers/replica';
 import { NGINX_DEPLOYMENT } from './kubectl-suite';
 
@@ -83,5 +83,33 @@ describe('horizontalpodautoscalers in autoscaling/v1 and autoscaling/v2', () => 
     assert.equal((inV2.spec as Json).maxReplicas, 7);
     assert.equal((((inV2.spec as Json).behavior as Json).scaleDown as Json).stabilizationWindowSeconds, 60);
     assert.equal((inV2.metadata as Json).annotations, undefined);
+  });
+
+  test('a watch in v1 delivers an object written in v2, converted', async () => {
+    const w = kubectlWatch(replica?.kubeconfig ?? '', [
+      'get',
+      'horizontalpodautoscalers.v1.autoscaling',
+      '--watch',
+      '--output-watch-events',
+      '-o',
+      'json',
+    ]);
+    try {
+      await w.waitFor((out) => out.includes('"ADDED"'));
+      await ok([
+        'patch',
+        'horizontalpodautoscalers.v2.autoscaling',
+        'nginx-deployment',
+        '--type=merge',
+        '-p',
+        '{"spec":{"maxReplicas":9}}',
+      ]);
+      const out = await w.waitFor((o) => o.includes('"MODIFIED"') && o.includes('"maxReplicas": 9'));
+      const modified = out.slice(out.lastIndexOf('"MODIFIED"'));
+      assert.match(modified, /"apiVersion": "autoscaling\/v1"/);
+      assert.match(modified, /"targetCPUUtilizationPercentage": 80/);
+    } finally {
+      w.stop();
+    }
   });
 });
