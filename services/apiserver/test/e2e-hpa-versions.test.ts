@@ -104,10 +104,10 @@ describe('horizontalpodautoscalers in autoscaling/v1 and autoscaling/v2', () => 
         '-p',
         '{"spec":{"maxReplicas":9}}',
       ]);
-      const out = await w.waitFor((o) => o.includes('"MODIFIED"') && o.includes('"maxReplicas": 9'));
+      const out = await w.waitFor((o) => o.includes('"MODIFIED"') && o.includes('"maxReplicas":9'));
       const modified = out.slice(out.lastIndexOf('"MODIFIED"'));
-      assert.match(modified, /"apiVersion": "autoscaling\/v1"/);
-      assert.match(modified, /"targetCPUUtilizationPercentage": 80/);
+      assert.match(modified, /"apiVersion":"autoscaling\/v1"/);
+      assert.match(modified, /"targetCPUUtilizationPercentage":80/);
     } finally {
       w.stop();
     }
