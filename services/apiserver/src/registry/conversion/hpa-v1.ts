@@ -253,8 +253,9 @@ export function hpaV2ToV1(hpa: v2.HorizontalPodAutoscaler): v1.HorizontalPodAuto
     out.status = compact({
       observedGeneration: status.observedGeneration,
       lastScaleTime: status.lastScaleTime,
-      currentReplicas: status.currentReplicas,
-      desiredReplicas: status.desiredReplicas,
+      // v1 always prints both counts; v2 omits a zero currentReplicas.
+      currentReplicas: status.currentReplicas ?? 0,
+      desiredReplicas: status.desiredReplicas ?? 0,
       currentCPUUtilizationPercentage: cpuStatus?.resource?.current?.averageUtilization,
     }) as v1.HorizontalPodAutoscalerStatus;
   else delete out.status;
@@ -312,7 +313,7 @@ export function hpaV1ToV2(hpa: v1.HorizontalPodAutoscaler): v2.HorizontalPodAuto
     out.status = compact({
       observedGeneration: status.observedGeneration,
       lastScaleTime: status.lastScaleTime,
-      currentReplicas: status.currentReplicas,
+      currentReplicas: status.currentReplicas || undefined,
       desiredReplicas: status.desiredReplicas,
       currentMetrics: currentMetrics.length > 0 ? currentMetrics : undefined,
       conditions: conditions.length > 0 ? conditions : undefined,
