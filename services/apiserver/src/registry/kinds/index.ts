@@ -20,6 +20,7 @@ import { subjectaccessreviews } from './authorization.k8s.io/subjectaccessreview
 import { selfsubjectaccessreviews } from './authorization.k8s.io/selfsubjectaccessreviews';
 import { localsubjectaccessreviews } from './authorization.k8s.io/localsubjectaccessreviews';
 import { selfsubjectrulesreviews } from './authorization.k8s.io/selfsubjectrulesreviews';
+import { certificatesigningrequests } from './certificates.k8s.io/certificatesigningrequests';
 
 /** Every built-in kind kapi serves; adding one is its definition file and a line here. */
 export const BUILTIN_KINDS: readonly KindDefinition[] = [
@@ -43,6 +44,7 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   selfsubjectaccessreviews,
   localsubjectaccessreviews,
   selfsubjectrulesreviews,
+  certificatesigningrequests,
 ];
 
 export const BUILTIN_RESOURCES: readonly ResourceInfo[] = BUILTIN_KINDS.map((k) => k.info);
