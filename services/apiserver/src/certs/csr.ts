@@ -102,6 +102,28 @@ function readSans(attributes: forge.asn1.Asn1 | undefined, out: ParsedCsr): void
   }
 }
 
+/** forge parses BIT STRINGs that look like ASN.1 by default, which changes them when re-encoded. */
+function fromDer(der: Buffer): forge.asn1.Asn1 {
+  // forge takes an options object here; its type declarations know only the older boolean
+  const parse = asn1.fromDer as (bytes: forge.util.ByteStringBuffer, options: object) => forge.asn1.Asn1;
+  return parse(forge.util.createBuffer(der.toString('binary')), { decodeBitStrings: false });
+}
+
+/** The bytes of the first element inside the outer SEQUENCE, exactly as received: what the signature covers. */
+function firstElement(der: Buffer): Buffer {
+  const headerLength = (at: number): { header: number; length: number } => {
+    const first = der[at + 1];
+    if (first < 0x80) return { header: 2, length: first };
+    const n = first & 0x7f;
+    let length = 0;
+    for (let i = 0; i < n; i++) length = length * 256 + der[at + 2 + i];
+    return { header: 2 + n, length };
+  };
+  const outer = headerLength(0);
+  const inner = headerLength(outer.header);
+  return der.subarray(outer.header, outer.header + inner.header + inner.length);
+}
+
 /**
  * Parses a DER PKCS#10 request and checks its self-signature; throws an Error
  * with the reason (upstream's text where it has one) when either fails.
@@ -109,7 +131,7 @@ function readSans(attributes: forge.asn1.Asn1 | undefined, out: ParsedCsr): void
 export function parseCsrDer(der: Buffer): ParsedCsr {
   let root: forge.asn1.Asn1;
   try {
-    root = asn1.fromDer(forge.util.createBuffer(der.toString('binary')));
+    root = fromDer(der);
   } catch {
     throw new Error('asn1: structure error: the request is not valid DER');
   }
@@ -134,7 +156,7 @@ export function parseCsrDer(der: Buffer): ParsedCsr {
   if (digest === undefined) throw new Error('x509: cannot verify signature: algorithm unimplemented');
   // a BIT STRING's first byte counts the unused bits, always 0 for signatures
   const sig = Buffer.from(bytesOf(signature).slice(1), 'binary');
-  const signed = Buffer.from(asn1.toDer(info).getBytes(), 'binary');
+  const signed = firstElement(der);
   let ok = false;
   try {
     const key = createPublicKey({ key: out.publicKeyDer, format: 'der', type: 'spki' });
@@ -282,7 +304,7 @@ export interface SignOptions {
  */
 export function signCsr(ca: SigningCa, csr: ParsedCsr, opts: SignOptions): string {
   const caX509 = new X509Certificate(ca.certPem);
-  const caRoot = asn1.fromDer(forge.util.createBuffer(caX509.raw.toString('binary')));
+  const caRoot = fromDer(caX509.raw);
   const caTbs = children(caRoot)[0];
   // the issuer is the CA's subject exactly as encoded: version? serial sigAlg issuer validity subject
   const caFields = children(caTbs);
@@ -311,7 +333,7 @@ export function signCsr(ca: SigningCa, csr: ParsedCsr, opts: SignOptions): strin
     caSubject,
     seq([utcOrGeneralized(opts.notBefore), utcOrGeneralized(opts.notAfter)]),
     csr.subject,
-    asn1.fromDer(forge.util.createBuffer(csr.publicKeyDer.toString('binary'))),
+    fromDer(csr.publicKeyDer),
     asn1.create(asn1.Class.CONTEXT_SPECIFIC, 3, true, [seq(extensions)]),
   ]);
   const tbsDer = Buffer.from(asn1.toDer(tbs).getBytes(), 'binary');
