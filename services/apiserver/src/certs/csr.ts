@@ -105,7 +105,7 @@ function readSans(attributes: forge.asn1.Asn1 | undefined, out: ParsedCsr): void
 /** forge parses BIT STRINGs that look like ASN.1 by default, which changes them when re-encoded. */
 function fromDer(der: Buffer): forge.asn1.Asn1 {
   // forge takes an options object here; its type declarations know only the older boolean
-  const parse = asn1.fromDer as (bytes: forge.util.ByteStringBuffer, options: object) => forge.asn1.Asn1;
+  const parse = asn1.fromDer as unknown as (bytes: forge.util.ByteStringBuffer, options: object) => forge.asn1.Asn1;
   return parse(forge.util.createBuffer(der.toString('binary')), { decodeBitStrings: false });
 }
 
