@@ -229,7 +229,7 @@ function keyUsageExtension(usages: readonly string[]): forge.asn1.Asn1 | undefin
   if (bits.length === 0) return undefined;
   const highest = Math.max(...bits);
   const bytes = Buffer.alloc(Math.floor(highest / 8) + 1);
-  for (const b of bits) bytes[Math.floor(b / 8)] |= 0x80 >> b % 8;
+  for (const b of bits) bytes[Math.floor(b / 8)] |= 0x80 >> (b % 8);
   const unused = 7 - (highest % 8);
   const value = String.fromCharCode(unused) + bytes.toString('binary');
   return extension('2.5.29.15', true, asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, value));

@@ -133,7 +133,15 @@ export async function resolveServingPki(opts: ServingPkiOptions): Promise<Servin
   } else {
     log(`kapi: no CA key in ${opts.certDir} matching the client CA; no admin certificate or kubeconfig is written`);
   }
-  return { servingCertPem: chain.join(''), servingKeyPem: keyPem, clientCaPem, clusterCaPem, admin, signer, source: 'files' };
+  return {
+    servingCertPem: chain.join(''),
+    servingKeyPem: keyPem,
+    clientCaPem,
+    clusterCaPem,
+    admin,
+    signer,
+    source: 'files',
+  };
 }
 
 function bundleContains(bundlePem: string, cert: X509Certificate): boolean {

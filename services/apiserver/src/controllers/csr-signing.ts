@@ -42,7 +42,8 @@ function checkNodesOrganization(req: ParsedCsr): void {
 }
 
 function checkNodeCommonName(req: ParsedCsr): void {
-  if (!req.commonName.startsWith('system:node:')) throw new Error('subject common name does not begin with system:node:');
+  if (!req.commonName.startsWith('system:node:'))
+    throw new Error('subject common name does not begin with system:node:');
 }
 
 function validateKubeletClient(req: ParsedCsr, usages: readonly string[]): void {

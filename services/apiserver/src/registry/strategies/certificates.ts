@@ -6,16 +6,7 @@ import type {
   CertificateSigningRequestCondition,
 } from '../../generated/k8s.io.api.certificates.v1';
 import { X509Certificate } from 'node:crypto';
-import {
-  duplicate,
-  forbidden,
-  GoValue,
-  index,
-  invalid,
-  notSupported,
-  required,
-  tooLong,
-} from '../validation/field';
+import { duplicate, forbidden, GoValue, index, invalid, notSupported, required, tooLong } from '../validation/field';
 import { isDNS1123Label, isDNS1123Subdomain, validatePathSegmentName } from '../validation/names';
 import { semanticEqual } from '../validation/objectmeta';
 import {
@@ -65,7 +56,9 @@ export function validateSignerName(path: string, signerName: string): FieldError
   if (signerName === '') return [required(path)];
   const segments = signerName.split('/');
   if (segments.length !== 2) {
-    return [invalid(path, signerName, "must be a fully qualified domain and path of the form 'example.com/signer-name'")];
+    return [
+      invalid(path, signerName, "must be a fully qualified domain and path of the form 'example.com/signer-name'"),
+    ];
   }
   const [domain, rest] = segments;
   const errs: FieldError[] = [];
@@ -146,7 +139,8 @@ function certificateProblem(raw: Buffer): string | undefined {
   for (;;) {
     const block = decodeFirstPem(text);
     if (!block) break;
-    if (block.type !== 'CERTIFICATE') return `only CERTIFICATE PEM blocks are allowed, found ${JSON.stringify(block.type)}`;
+    if (block.type !== 'CERTIFICATE')
+      return `only CERTIFICATE PEM blocks are allowed, found ${JSON.stringify(block.type)}`;
     try {
       new X509Certificate(block.der);
     } catch (e) {
