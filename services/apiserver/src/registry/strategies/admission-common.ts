@@ -134,8 +134,9 @@ export function celCompileError(expression: string): string | undefined {
 
 /** An expression field: required, and it must compile; reported as upstream's "compilation failed". */
 export function validateExpression(expression: string | undefined, path: string, what = 'expression'): FieldError[] {
-  if (!expression) return [required(path, `${what} is not specified`)];
-  const problem = celCompileError(expression);
+  // blank counts as missing; the bad value shown is the expression as written
+  if (!expression || expression.trim() === '') return [required(path, `${what} is not specified`)];
+  const problem = celCompileError(expression.trim());
   return problem ? [invalid(path, expression, `compilation failed: ${problem.split('\n')[0]}`)] : [];
 }
 

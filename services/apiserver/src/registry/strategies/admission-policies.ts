@@ -70,13 +70,12 @@ function hasNewlines(s: string): boolean {
 
 function validateValidation(v: Validation, path: string): FieldError[] {
   const errs: FieldError[] = [];
-  const expression = (v.expression ?? '').trim();
-  errs.push(...validateExpression(expression, child(path, 'expression')));
+  errs.push(...validateExpression(v.expression, child(path, 'expression')));
   const messageExpression = v.messageExpression ?? '';
   if (messageExpression.length > 0 && messageExpression.trim() === '') {
     errs.push(required(child(path, 'messageExpression'), 'must be non-empty if specified'));
   } else if (messageExpression.trim() !== '') {
-    errs.push(...validateExpression(messageExpression.trim(), child(path, 'messageExpression'), 'messageExpression'));
+    errs.push(...validateExpression(messageExpression, child(path, 'messageExpression'), 'messageExpression'));
   }
   const message = v.message ?? '';
   if (message !== '' && message.trim() === '') {
@@ -97,7 +96,7 @@ function validateVariable(v: Variable, path: string): FieldError[] {
   else if (!CEL_IDENTIFIER.test(name)) {
     errs.push(invalid(child(path, 'name'), v.name, 'name is not a valid CEL identifier'));
   }
-  errs.push(...validateExpression((v.expression ?? '').trim(), child(path, 'expression')));
+  errs.push(...validateExpression(v.expression, child(path, 'expression')));
   return errs;
 }
 
