@@ -29,6 +29,8 @@ export interface ServingPki {
   clusterCaPem: string;
   /** The admin client pair for the kubeconfig, when kapi holds a CA key the client CA accepts. */
   admin?: KeyAndCert;
+  /** The CA pair CSRs are signed with (kube-controller-manager's --cluster-signing-*-file), when kapi holds its key. */
+  signer?: KeyAndCert;
   /** Where the files came from, for the start-up log. */
   source: 'generated' | 'files';
 }
@@ -83,6 +85,7 @@ export async function resolveServingPki(opts: ServingPkiOptions): Promise<Servin
       clientCaPem,
       clusterCaPem: pki.caCertPem,
       admin: { certPem: pki.adminCertPem, keyPem: pki.adminKeyPem },
+      signer: { certPem: pki.caCertPem, keyPem: pki.caKeyPem },
       source: 'generated',
     };
   }
@@ -122,13 +125,23 @@ export async function resolveServingPki(opts: ServingPkiOptions): Promise<Servin
 
   // An admin certificate is only worth minting when a CA key is at hand and the client CA accepts its signatures.
   let admin: KeyAndCert | undefined;
+  let signer: KeyAndCert | undefined;
   const dirCaX509 = dirCa ? x509(dirCa.certPem) : undefined;
   if (dirCa && dirCaX509 && isUsableCa(dirCa) && bundleContains(clientCaPem, dirCaX509)) {
     admin = (await ensureAdminCert(paths, dirCa)).pair;
+    signer = dirCa;
   } else {
     log(`kapi: no CA key in ${opts.certDir} matching the client CA; no admin certificate or kubeconfig is written`);
   }
-  return { servingCertPem: chain.join(''), servingKeyPem: keyPem, clientCaPem, clusterCaPem, admin, source: 'files' };
+  return {
+    servingCertPem: chain.join(''),
+    servingKeyPem: keyPem,
+    clientCaPem,
+    clusterCaPem,
+    admin,
+    signer,
+    source: 'files',
+  };
 }
 
 function bundleContains(bundlePem: string, cert: X509Certificate): boolean {

@@ -2,7 +2,9 @@ import { firstServiceIP, type ServerOptions } from '../options';
 import { repairAllocators } from '../registry/services/repair';
 import type { Backend } from '../storage/backend';
 import type { Storage } from '../storage/interface';
+import type { SigningCa } from '../certs/csr';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation';
+import { CsrSigningController } from './csr-signing';
 import { NamespaceController } from './namespace-controller';
 import type { NamespaceStore } from '../registry/namespaces/namespace-store';
 import type { StoreTable } from '../registry/store-table';
@@ -30,6 +32,8 @@ export interface ClusterContext {
   namespaces: NamespaceStore;
   /** PEM of the cluster CA, for the kube-root-ca.crt ConfigMaps */
   caCertPem: string;
+  /** The CA approved CSRs are signed with; no signing controller without one */
+  signer?: SigningCa;
   /** This replica's secure port once listening */
   port: () => number;
   log: (line: string) => void;
@@ -102,6 +106,10 @@ export async function startClusterComponents(ctx: ClusterContext): Promise<Clust
     new ClusterRoleAggregationController(() => table.store('rbac.authorization.k8s.io', 'v1', 'clusterroles'), log),
   ];
   controllers.push(new AllocatorRepair(allocatorRepair(ctx), undefined, log));
+  if (ctx.signer) {
+    const csrs = () => table.store('certificates.k8s.io', 'v1', 'certificatesigningrequests');
+    controllers.push(new CsrSigningController(csrs, ctx.signer, log));
+  }
 
   const manager = new ControllerManager({
     leases,

@@ -206,6 +206,7 @@ export async function startReplica(
     table,
     namespaces,
     caCertPem: pki.clusterCaPem,
+    signer: pki.signer,
     port: () => port,
     log,
   });

@@ -23,6 +23,13 @@ import { subjectaccessreviews } from './authorization.k8s.io/subjectaccessreview
 import { selfsubjectaccessreviews } from './authorization.k8s.io/selfsubjectaccessreviews';
 import { localsubjectaccessreviews } from './authorization.k8s.io/localsubjectaccessreviews';
 import { selfsubjectrulesreviews } from './authorization.k8s.io/selfsubjectrulesreviews';
+import { certificatesigningrequests } from './certificates.k8s.io/certificatesigningrequests';
+import { validatingwebhookconfigurations } from './admissionregistration.k8s.io/validatingwebhookconfigurations';
+import { mutatingwebhookconfigurations } from './admissionregistration.k8s.io/mutatingwebhookconfigurations';
+import { validatingadmissionpolicies } from './admissionregistration.k8s.io/validatingadmissionpolicies';
+import { validatingadmissionpolicybindings } from './admissionregistration.k8s.io/validatingadmissionpolicybindings';
+import { flowschemas } from './flowcontrol.apiserver.k8s.io/flowschemas';
+import { prioritylevelconfigurations } from './flowcontrol.apiserver.k8s.io/prioritylevelconfigurations';
 
 /** Every built-in kind kapi serves; adding one is its definition file and a line here. */
 export const BUILTIN_KINDS: readonly KindDefinition[] = [
@@ -49,6 +56,13 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   selfsubjectaccessreviews,
   localsubjectaccessreviews,
   selfsubjectrulesreviews,
+  certificatesigningrequests,
+  validatingwebhookconfigurations,
+  mutatingwebhookconfigurations,
+  validatingadmissionpolicies,
+  validatingadmissionpolicybindings,
+  flowschemas,
+  prioritylevelconfigurations,
 ];
 
 export const BUILTIN_RESOURCES: readonly ResourceInfo[] = BUILTIN_KINDS.map((k) => k.info);
