@@ -49,7 +49,9 @@ function validateTokenRequests(driver: CSIDriver): FieldError[] {
       errs.push(invalid(child(path, 'expirationSeconds'), seconds, 'may not specify a duration less than 10 minutes'));
     }
     if (seconds > MAX_TOKEN_EXPIRATION_SECONDS) {
-      errs.push(invalid(child(path, 'expirationSeconds'), seconds, 'may not specify a duration larger than 2^32 seconds'));
+      errs.push(
+        invalid(child(path, 'expirationSeconds'), seconds, 'may not specify a duration larger than 2^32 seconds'),
+      );
     }
   });
   return errs;

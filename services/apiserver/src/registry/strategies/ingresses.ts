@@ -1,7 +1,13 @@
 import type { FieldError } from '../../api/errors';
 import type { HTTPIngressPath, Ingress, IngressBackend, IngressClass } from '../../generated/k8s.io.api.networking.v1';
 import { child, forbidden, index, invalid, notSupported, required, tooLong } from '../validation/field';
-import { isDNS1123Subdomain, isDNS1035Label, isValidPortName, isValidPortNum, nameIsDNSSubdomain } from '../validation/names';
+import {
+  isDNS1123Subdomain,
+  isDNS1035Label,
+  isValidPortName,
+  isValidPortNum,
+  nameIsDNSSubdomain,
+} from '../validation/names';
 import { validateImmutableField } from '../validation/objectmeta';
 import { forStore, keepOldGeneration, validateMetaCreate, validateMetaUpdate, type KindStrategy } from './common';
 import { parseIPSloppy } from './net-validation';
@@ -18,7 +24,13 @@ function validateHost(host: string, path: string): FieldError[] {
   if (parseIPSloppy(host)) errs.push(invalid(path, host, 'must be a DNS name, not an IP address'));
   const checked = host.startsWith('*.') ? `x${host.slice(1)}` : host;
   if (host.includes('*') && !host.startsWith('*.')) {
-    errs.push(invalid(path, host, "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character (e.g. '*.example.com', regex used for validation is '\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"));
+    errs.push(
+      invalid(
+        path,
+        host,
+        "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character (e.g. '*.example.com', regex used for validation is '\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+      ),
+    );
   } else {
     for (const msg of isDNS1123Subdomain(checked)) errs.push(invalid(path, host, msg));
   }
@@ -94,7 +106,8 @@ export function validateIngressFields(ing: Ingress): FieldError[] {
     const path = index('spec.tls', i);
     (tls.hosts ?? []).forEach((host, j) => errs.push(...validateHost(host, index(child(path, 'hosts'), j))));
     const secret = tls.secretName ?? '';
-    if (secret) for (const msg of isDNS1123Subdomain(secret)) errs.push(invalid(child(path, 'secretName'), secret, msg));
+    if (secret)
+      for (const msg of isDNS1123Subdomain(secret)) errs.push(invalid(child(path, 'secretName'), secret, msg));
   });
   const className = spec.ingressClassName;
   if (className !== undefined) {
@@ -102,7 +115,11 @@ export function validateIngressFields(ing: Ingress): FieldError[] {
     const annotation = ing.metadata?.annotations?.[INGRESS_CLASS_ANNOTATION];
     if (annotation !== undefined && annotation !== className) {
       errs.push(
-        invalid(`annotations.${INGRESS_CLASS_ANNOTATION}`, annotation, 'must match `ingressClassName` when both are specified'),
+        invalid(
+          `annotations.${INGRESS_CLASS_ANNOTATION}`,
+          annotation,
+          'must match `ingressClassName` when both are specified',
+        ),
       );
     }
   }
@@ -146,7 +163,11 @@ function validateController(controller: string): FieldError[] {
   for (const msg of isDNS1123Subdomain(host)) errs.push(invalid(path, host, msg));
   if (!/^[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/.test(rest)) {
     errs.push(
-      invalid(path, rest, "Invalid path: must consist of alphanumeric characters, '-', '_' or '.', and may contain '/'"),
+      invalid(
+        path,
+        rest,
+        "Invalid path: must consist of alphanumeric characters, '-', '_' or '.', and may contain '/'",
+      ),
     );
   }
   return errs;

@@ -56,7 +56,9 @@ function validateContainerResourceName(name: string, path: string): FieldError[]
 }
 
 function validateLimitResourceName(type: string, name: string, path: string): FieldError[] {
-  return type === 'Pod' || type === 'Container' ? validateContainerResourceName(name, path) : validateResourceName(name, path);
+  return type === 'Pod' || type === 'Container'
+    ? validateContainerResourceName(name, path)
+    : validateResourceName(name, path);
 }
 
 function isOvercommitAllowed(name: string): boolean {

@@ -33,7 +33,8 @@ function validatePort(port: NetworkPolicyPort, path: string): FieldError[] {
     }
   } else if (typeof p === 'string') {
     for (const msg of isValidPortName(p)) errs.push(invalid(child(path, 'port'), p, msg));
-    if (port.endPort !== undefined) errs.push(invalid(child(path, 'endPort'), port.endPort, 'may not be specified when `port` is non-numeric'));
+    if (port.endPort !== undefined)
+      errs.push(invalid(child(path, 'endPort'), port.endPort, 'may not be specified when `port` is non-numeric'));
   } else if (port.endPort !== undefined) {
     errs.push(invalid(child(path, 'endPort'), port.endPort, 'may not be specified when `port` is not specified'));
   }

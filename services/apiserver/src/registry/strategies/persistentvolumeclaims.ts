@@ -5,7 +5,14 @@ import { asLabelSelector, validateLabelSelector } from '../validation/labelselec
 import { isDNS1123Subdomain, nameIsDNSSubdomain } from '../validation/names';
 import { semanticEqual } from '../validation/objectmeta';
 import { compareQuantities, validatePositiveQuantity, validateResourceQuantityValue } from '../validation/resources';
-import { deepClone, forStore, keepOldGeneration, validateMetaCreate, validateMetaUpdate, type KindStrategy } from './common';
+import {
+  deepClone,
+  forStore,
+  keepOldGeneration,
+  validateMetaCreate,
+  validateMetaUpdate,
+  type KindStrategy,
+} from './common';
 import { keepOldStatus, STATUS_PATHS } from './spec-status';
 import { validateAccessModes, validateVolumeMode } from './volume-modes';
 
@@ -45,7 +52,8 @@ function validateDataSource(spec: PersistentVolumeClaimSpec): FieldError[] {
   if (group === '' && ds.kind !== 'PersistentVolumeClaim') {
     errs.push(invalid(path, ds.kind ?? '', "must be 'PersistentVolumeClaim' when referencing the default apiGroup"));
   }
-  if (group !== '') for (const msg of isDNS1123Subdomain(group)) errs.push(invalid(child(path, 'apiGroup'), group, msg));
+  if (group !== '')
+    for (const msg of isDNS1123Subdomain(group)) errs.push(invalid(child(path, 'apiGroup'), group, msg));
   return errs;
 }
 
@@ -58,7 +66,9 @@ export function validatePersistentVolumeClaimSpec(pvc: PersistentVolumeClaim): F
   if (requests[STORAGE] === undefined) errs.push(required(storagePath));
   else {
     const positive = validatePositiveQuantity(requests[STORAGE], storagePath);
-    errs.push(...(positive.length > 0 ? positive : validateResourceQuantityValue(STORAGE, requests[STORAGE], storagePath)));
+    errs.push(
+      ...(positive.length > 0 ? positive : validateResourceQuantityValue(STORAGE, requests[STORAGE], storagePath)),
+    );
   }
   const className = spec.storageClassName ?? '';
   if (className) {
@@ -74,7 +84,10 @@ export function validatePersistentVolumeClaimSpec(pvc: PersistentVolumeClaim): F
  * may be given to a claim that had none, and a bound claim may ask for more
  * storage.
  */
-export function validatePersistentVolumeClaimUpdate(pvc: PersistentVolumeClaim, old: PersistentVolumeClaim): FieldError[] {
+export function validatePersistentVolumeClaimUpdate(
+  pvc: PersistentVolumeClaim,
+  old: PersistentVolumeClaim,
+): FieldError[] {
   const errs: FieldError[] = [];
   const newSpec = deepClone(pvc.spec ?? {});
   const oldSpec = deepClone(old.spec ?? {});

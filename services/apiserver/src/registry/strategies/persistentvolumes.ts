@@ -10,7 +10,16 @@ import { keepOldStatus, STATUS_PATHS } from './spec-status';
 import { validateAccessModes, validateVolumeMode } from './volume-modes';
 
 export const PV_RECLAIM_POLICIES = ['Delete', 'Recycle', 'Retain'];
-const HOST_PATH_TYPES = ['', 'BlockDevice', 'CharDevice', 'Directory', 'DirectoryOrCreate', 'File', 'FileOrCreate', 'Socket'];
+const HOST_PATH_TYPES = [
+  '',
+  'BlockDevice',
+  'CharDevice',
+  'Directory',
+  'DirectoryOrCreate',
+  'File',
+  'FileOrCreate',
+  'Socket',
+];
 
 /** The PersistentVolumeSource members: a PV has exactly one, in upstream's checking order. */
 export const PV_SOURCES = [
@@ -113,7 +122,10 @@ function validateCapacity(spec: PersistentVolumeSpec): FieldError[] {
   }
   for (const name of names) {
     const p = key('spec.capacity', name);
-    errs.push(...validateResourceQuantityValue(name, capacity[name], p), ...validatePositiveQuantity(capacity[name], p));
+    errs.push(
+      ...validateResourceQuantityValue(name, capacity[name], p),
+      ...validatePositiveQuantity(capacity[name], p),
+    );
   }
   return errs;
 }
@@ -137,7 +149,9 @@ export function validatePersistentVolumeSpec(pv: PersistentVolume): FieldError[]
     else errs.push(...validateSourceFields(spec, source));
   });
   if (reclaim === 'Recycle' && spec.hostPath && /^\/+$/.test(spec.hostPath.path ?? '')) {
-    errs.push(forbidden('spec.persistentVolumeReclaimPolicy', "may not be 'recycle' for a hostPath volume with path '/'"));
+    errs.push(
+      forbidden('spec.persistentVolumeReclaimPolicy', "may not be 'recycle' for a hostPath volume with path '/'"),
+    );
   }
   return errs;
 }

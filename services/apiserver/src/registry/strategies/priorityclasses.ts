@@ -3,13 +3,7 @@ import type { PriorityClass } from '../../generated/k8s.io.api.scheduling.v1';
 import { forbidden, notSupported } from '../validation/field';
 import { nameIsDNSSubdomain } from '../validation/names';
 import { validateImmutableField } from '../validation/objectmeta';
-import {
-  forStore,
-  keepOldGeneration,
-  validateMetaCreate,
-  validateMetaUpdate,
-  type KindStrategy,
-} from './common';
+import { forStore, keepOldGeneration, validateMetaCreate, validateMetaUpdate, type KindStrategy } from './common';
 
 export const SYSTEM_PRIORITY_CLASS_PREFIX = 'system-';
 /** Classes above this value are the system's own. */
@@ -27,7 +21,8 @@ export const SYSTEM_PRIORITY_CLASSES: readonly PriorityClass[] = [
   {
     metadata: { name: 'system-cluster-critical' },
     value: 2_000_000_000,
-    description: 'Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.',
+    description:
+      'Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.',
   },
 ];
 
@@ -59,7 +54,9 @@ export function validatePriorityClassFields(pc: PriorityClass): FieldError[] {
       );
     }
   } else if ((pc.value ?? 0) > HIGHEST_USER_DEFINABLE_PRIORITY) {
-    errs.push(forbidden('value', `maximum allowed value of a user defined priority is ${HIGHEST_USER_DEFINABLE_PRIORITY}`));
+    errs.push(
+      forbidden('value', `maximum allowed value of a user defined priority is ${HIGHEST_USER_DEFINABLE_PRIORITY}`),
+    );
   }
   const policy = pc.preemptionPolicy;
   if (policy !== undefined && !PREEMPTION_POLICIES.includes(policy)) {

@@ -24,7 +24,13 @@ const CONFLICTING_SCOPES: Array<[string, string]> = [
   ['BestEffort', 'NotBestEffort'],
   ['Terminating', 'NotTerminating'],
 ];
-const EXISTS_ONLY_SCOPES = ['BestEffort', 'NotBestEffort', 'Terminating', 'NotTerminating', 'CrossNamespacePodAffinity'];
+const EXISTS_ONLY_SCOPES = [
+  'BestEffort',
+  'NotBestEffort',
+  'Terminating',
+  'NotTerminating',
+  'CrossNamespacePodAffinity',
+];
 
 /** Which resources a scope can restrict: a BestEffort pod uses no compute, so only the pod count. */
 function scopeAppliesTo(scope: string, resource: string): boolean {

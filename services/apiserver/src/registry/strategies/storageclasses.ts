@@ -15,7 +15,9 @@ export const BETA_IS_DEFAULT_CLASS_ANNOTATION = 'storageclass.beta.kubernetes.io
 
 /** Whether a StorageClass is marked as the cluster's default (either annotation, value "true"). */
 export function isDefaultStorageClass(annotations: Record<string, string> | undefined): boolean {
-  return annotations?.[IS_DEFAULT_CLASS_ANNOTATION] === 'true' || annotations?.[BETA_IS_DEFAULT_CLASS_ANNOTATION] === 'true';
+  return (
+    annotations?.[IS_DEFAULT_CLASS_ANNOTATION] === 'true' || annotations?.[BETA_IS_DEFAULT_CLASS_ANNOTATION] === 'true'
+  );
 }
 
 function validateProvisioner(provisioner: string): FieldError[] {
@@ -58,10 +60,12 @@ function validateAllowedTopologies(sc: StorageClass): FieldError[] {
 export function validateStorageClassFields(sc: StorageClass): FieldError[] {
   const errs = [...validateProvisioner(sc.provisioner ?? ''), ...validateParameters(sc.parameters)];
   const reclaim = sc.reclaimPolicy ?? '';
-  if (reclaim && !RECLAIM_POLICIES.includes(reclaim)) errs.push(notSupported('reclaimPolicy', reclaim, RECLAIM_POLICIES));
+  if (reclaim && !RECLAIM_POLICIES.includes(reclaim))
+    errs.push(notSupported('reclaimPolicy', reclaim, RECLAIM_POLICIES));
   const mode = sc.volumeBindingMode;
   if (mode === undefined) errs.push(required('volumeBindingMode'));
-  else if (!VOLUME_BINDING_MODES.includes(mode)) errs.push(notSupported('volumeBindingMode', mode, VOLUME_BINDING_MODES));
+  else if (!VOLUME_BINDING_MODES.includes(mode))
+    errs.push(notSupported('volumeBindingMode', mode, VOLUME_BINDING_MODES));
   errs.push(...validateAllowedTopologies(sc));
   return errs;
 }

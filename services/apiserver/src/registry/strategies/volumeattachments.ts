@@ -18,7 +18,8 @@ function validateSource(va: VolumeAttachment): FieldError[] {
   if (pvName === undefined && !hasInline) return [required('spec.source', EXACTLY_ONE_SOURCE)];
   if (pvName !== undefined && hasInline) return [forbidden('spec.source', EXACTLY_ONE_SOURCE)];
   if (pvName === undefined) return [];
-  if (pvName === '') return [required('spec.source.persistentVolumeName', 'must specify non empty persistentVolumeName')];
+  if (pvName === '')
+    return [required('spec.source.persistentVolumeName', 'must specify non empty persistentVolumeName')];
   return nameIsDNSSubdomain(pvName, false).map((msg) => invalid('spec.source.persistentVolumeName', pvName, msg));
 }
 
@@ -28,7 +29,8 @@ function validateStatus(va: VolumeAttachment): FieldError[] {
   const errs: FieldError[] = [];
   let size = 0;
   for (const [k, v] of Object.entries(status.attachmentMetadata ?? {})) size += k.length + String(v).length;
-  if (size > MAX_ATTACHMENT_METADATA_SIZE) errs.push(tooLong('status.attachmentMetadata', MAX_ATTACHMENT_METADATA_SIZE));
+  if (size > MAX_ATTACHMENT_METADATA_SIZE)
+    errs.push(tooLong('status.attachmentMetadata', MAX_ATTACHMENT_METADATA_SIZE));
   for (const which of ['attachError', 'detachError'] as const) {
     const message = status[which]?.message ?? '';
     if (message.length > MAX_ERROR_MESSAGE_SIZE) errs.push(tooLong(`status.${which}.message`, MAX_ERROR_MESSAGE_SIZE));
@@ -40,7 +42,11 @@ export function validateVolumeAttachmentFields(va: VolumeAttachment): FieldError
   const attacher = va.spec?.attacher ?? '';
   const errs: FieldError[] = [];
   if (attacher === '') errs.push(required('spec.attacher', attacher));
-  errs.push(...validateSource(va), ...validateNodeName(va.spec?.nodeName ?? '', 'spec.nodeName'), ...validateStatus(va));
+  errs.push(
+    ...validateSource(va),
+    ...validateNodeName(va.spec?.nodeName ?? '', 'spec.nodeName'),
+    ...validateStatus(va),
+  );
   // storage/v1 also requires the attacher to be a CSI driver
   errs.push(...validateCSIDriverName(attacher, 'spec.attacher'));
   return errs;

@@ -71,7 +71,9 @@ export function isStandardResourceName(name: string): boolean {
 }
 
 export function isStandardQuotaResourceName(name: string): boolean {
-  return STANDARD_QUOTA_RESOURCES.has(name) || name.startsWith(HUGEPAGES_PREFIX) || name.startsWith(QUOTA_HUGEPAGES_PREFIX);
+  return (
+    STANDARD_QUOTA_RESOURCES.has(name) || name.startsWith(HUGEPAGES_PREFIX) || name.startsWith(QUOTA_HUGEPAGES_PREFIX)
+  );
 }
 
 export function isIntegerResourceName(name: string): boolean {
