@@ -20,6 +20,13 @@ import { subjectaccessreviews } from './authorization.k8s.io/subjectaccessreview
 import { selfsubjectaccessreviews } from './authorization.k8s.io/selfsubjectaccessreviews';
 import { localsubjectaccessreviews } from './authorization.k8s.io/localsubjectaccessreviews';
 import { selfsubjectrulesreviews } from './authorization.k8s.io/selfsubjectrulesreviews';
+import { replicasets } from './apps/replicasets';
+import { statefulsets } from './apps/statefulsets';
+import { daemonsets } from './apps/daemonsets';
+import { controllerrevisions } from './apps/controllerrevisions';
+import { replicationcontrollers } from './core/replicationcontrollers';
+import { jobs } from './batch/jobs';
+import { cronjobs } from './batch/cronjobs';
 
 /** Every built-in kind kapi serves; adding one is its definition file and a line here. */
 export const BUILTIN_KINDS: readonly KindDefinition[] = [
@@ -43,6 +50,13 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   selfsubjectaccessreviews,
   localsubjectaccessreviews,
   selfsubjectrulesreviews,
+  replicasets,
+  statefulsets,
+  daemonsets,
+  controllerrevisions,
+  replicationcontrollers,
+  jobs,
+  cronjobs,
 ];
 
 export const BUILTIN_RESOURCES: readonly ResourceInfo[] = BUILTIN_KINDS.map((k) => k.info);
