@@ -55,8 +55,8 @@ describe('legacy discovery', () => {
   }
 
   test('unserved group versions have no resource list or group', () => {
-    assert.equal(apiResourceList('batch', 'v1', BUILTIN_RESOURCES), undefined);
-    assert.equal(apiGroup('batch', BUILTIN_RESOURCES), undefined);
+    assert.equal(apiResourceList('resource.k8s.io', 'v1beta1', BUILTIN_RESOURCES), undefined);
+    assert.equal(apiGroup('resource.k8s.io', BUILTIN_RESOURCES), undefined);
   });
 
   test('storageVersionHash is sha256 of group/version/kind, first 8 bytes', () => {
@@ -170,7 +170,9 @@ describe('aggregated discovery (apidiscovery.k8s.io/v2)', () => {
     const resources = asObjects(versions[0].resources);
     assert.deepEqual(
       resources.map((r) => r.resource),
-      ['configmaps', 'endpoints', 'events', 'namespaces', 'secrets', 'serviceaccounts', 'services'],
+      BUILTIN_RESOURCES.filter((r) => r.group === '')
+        .map((r) => r.resource)
+        .sort(),
     );
     const ns = resources.find((r) => r.resource === 'namespaces');
     assert.deepEqual(ns, {

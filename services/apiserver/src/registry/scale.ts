@@ -39,6 +39,23 @@ function setAt(obj: Record<string, unknown>, path: string, value: unknown): void
   cur[parts[parts.length - 1]] = value;
 }
 
+/**
+ * A ReplicationController's selector is a plain label map, not a
+ * metav1.LabelSelector: every value is a string, where a LabelSelector's
+ * matchLabels and matchExpressions never are.
+ */
+function isLabelSet(selector: object): selector is Record<string, string> {
+  return Object.values(selector).every((v) => typeof v === 'string');
+}
+
+/** labels.SelectorFromSet(...).String(): sorted key=value pairs. */
+function formatLabelSet(set: Record<string, string>): string {
+  return Object.keys(set)
+    .sort()
+    .map((k) => `${k}=${set[k]}`)
+    .join(',');
+}
+
 export function isScalable(info: ResourceInfo): boolean {
   return info.subresources.some((s) => s.name === 'scale');
 }
@@ -51,7 +68,7 @@ export function toScale(obj: KubeObject, paths: ScalePaths = DEFAULT_SCALE_PATHS
   const selector = at(obj, paths.selector);
   const scaleStatus: Record<string, unknown> = { replicas: typeof status === 'number' ? status : 0 };
   if (selector && typeof selector === 'object') {
-    const s = formatLabelSelector(selector);
+    const s = isLabelSet(selector) ? formatLabelSet(selector) : formatLabelSelector(selector);
     if (s) scaleStatus.selector = s;
   }
   const meta: Record<string, unknown> = { name: m.name };

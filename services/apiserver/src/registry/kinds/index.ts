@@ -30,6 +30,13 @@ import { validatingadmissionpolicies } from './admissionregistration.k8s.io/vali
 import { validatingadmissionpolicybindings } from './admissionregistration.k8s.io/validatingadmissionpolicybindings';
 import { flowschemas } from './flowcontrol.apiserver.k8s.io/flowschemas';
 import { prioritylevelconfigurations } from './flowcontrol.apiserver.k8s.io/prioritylevelconfigurations';
+import { replicasets } from './apps/replicasets';
+import { statefulsets } from './apps/statefulsets';
+import { daemonsets } from './apps/daemonsets';
+import { controllerrevisions } from './apps/controllerrevisions';
+import { replicationcontrollers } from './core/replicationcontrollers';
+import { jobs } from './batch/jobs';
+import { cronjobs } from './batch/cronjobs';
 
 /** Every built-in kind kapi serves; adding one is its definition file and a line here. */
 export const BUILTIN_KINDS: readonly KindDefinition[] = [
@@ -63,6 +70,13 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   validatingadmissionpolicybindings,
   flowschemas,
   prioritylevelconfigurations,
+  replicasets,
+  statefulsets,
+  daemonsets,
+  controllerrevisions,
+  replicationcontrollers,
+  jobs,
+  cronjobs,
 ];
 
 export const BUILTIN_RESOURCES: readonly ResourceInfo[] = BUILTIN_KINDS.map((k) => k.info);
