@@ -38,6 +38,21 @@ import { replicationcontrollers } from './core/replicationcontrollers';
 import { jobs } from './batch/jobs';
 import { cronjobs } from './batch/cronjobs';
 
+import { limitranges } from './core/limitranges';
+import { resourcequotas } from './core/resourcequotas';
+import { persistentvolumes } from './core/persistentvolumes';
+import { persistentvolumeclaims } from './core/persistentvolumeclaims';
+import { storageclasses } from './storage.k8s.io/storageclasses';
+import { csidrivers } from './storage.k8s.io/csidrivers';
+import { csinodes } from './storage.k8s.io/csinodes';
+import { csistoragecapacities } from './storage.k8s.io/csistoragecapacities';
+import { volumeattachments } from './storage.k8s.io/volumeattachments';
+import { priorityclasses } from './scheduling.k8s.io/priorityclasses';
+import { runtimeclasses } from './node.k8s.io/runtimeclasses';
+import { ingresses } from './networking.k8s.io/ingresses';
+import { ingressclasses } from './networking.k8s.io/ingressclasses';
+import { networkpolicies } from './networking.k8s.io/networkpolicies';
+
 /** Every built-in kind kapi serves; adding one is its definition file and a line here. */
 export const BUILTIN_KINDS: readonly KindDefinition[] = [
   configmaps,
@@ -77,6 +92,20 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   replicationcontrollers,
   jobs,
   cronjobs,
+  limitranges,
+  resourcequotas,
+  persistentvolumes,
+  persistentvolumeclaims,
+  storageclasses,
+  csidrivers,
+  csinodes,
+  csistoragecapacities,
+  volumeattachments,
+  priorityclasses,
+  runtimeclasses,
+  ingresses,
+  ingressclasses,
+  networkpolicies,
 ];
 
 export const BUILTIN_RESOURCES: readonly ResourceInfo[] = BUILTIN_KINDS.map((k) => k.info);

@@ -1,0 +1,20 @@
+import { ALL_VERBS, type KindDefinition } from '../../kind';
+import { ingressStrategy } from '../../strategies/ingresses';
+
+export const ingresses: KindDefinition = {
+  info: {
+    group: 'networking.k8s.io',
+    version: 'v1',
+    resource: 'ingresses',
+    kind: 'Ingress',
+    listKind: 'IngressList',
+    singularName: 'ingress',
+    namespaced: true,
+    shortNames: ['ing'],
+    categories: [],
+    verbs: ALL_VERBS,
+    messageType: 'k8s.io.api.networking.v1.Ingress',
+    subresources: [{ name: 'status', kind: 'Ingress', verbs: ['get', 'patch', 'update'] }],
+  },
+  strategy: ingressStrategy,
+};
