@@ -33,45 +33,70 @@ function compact(obj: Json): Json {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
 }
 
-// v1's annotation metrics use the older flat target fields (targetAverageUtilization,
-// targetAverageValue, targetValue); v2 groups them in a MetricTarget.
-function metricSpecToV1(m: v2.MetricSpec): Json {
+/** A v2 metric source's values, whether a spec's MetricTarget or a status's MetricValueStatus. */
+interface MetricValues {
+  averageUtilization?: number;
+  averageValue?: string;
+  value?: string;
+}
+
+interface MetricSource {
+  type?: string;
+  resource?: { name?: string };
+  containerResource?: { name?: string; container?: string };
+  pods?: { metric?: v2.MetricIdentifier };
+  object?: { describedObject?: v2.CrossVersionObjectReference; metric?: v2.MetricIdentifier };
+  external?: { metric?: v2.MetricIdentifier };
+}
+
+/**
+ * v1's annotation metrics use the older flat fields, named `target…` in a spec and `current…` in a
+ * status (targetAverageUtilization, currentValue, ...); v2 groups them in a MetricTarget or
+ * MetricValueStatus, which `values` picks from each source.
+ */
+function metricToV1(
+  m: MetricSource,
+  prefix: 'target' | 'current',
+  values: (source: keyof Omit<MetricSource, 'type'>) => MetricValues | undefined,
+): Json {
   const out: Json = { type: m.type };
-  if (m.resource)
-    out['resource'] = compact({
-      name: m.resource.name,
-      targetAverageUtilization: m.resource.target?.averageUtilization,
-      targetAverageValue: m.resource.target?.averageValue,
-    });
+  const named = (v: MetricValues | undefined): Json => ({
+    [`${prefix}AverageUtilization`]: v?.averageUtilization,
+    [`${prefix}AverageValue`]: v?.averageValue,
+  });
+  if (m.resource) out['resource'] = compact({ name: m.resource.name, ...named(values('resource')) });
   if (m.containerResource)
     out['containerResource'] = compact({
       name: m.containerResource.name,
       container: m.containerResource.container,
-      targetAverageUtilization: m.containerResource.target?.averageUtilization,
-      targetAverageValue: m.containerResource.target?.averageValue,
+      ...named(values('containerResource')),
     });
   if (m.pods)
     out['pods'] = compact({
       metricName: m.pods.metric?.name,
-      targetAverageValue: m.pods.target?.averageValue,
+      [`${prefix}AverageValue`]: values('pods')?.averageValue,
       selector: m.pods.metric?.selector,
     });
   if (m.object)
     out['object'] = compact({
       target: m.object.describedObject,
       metricName: m.object.metric?.name,
-      targetValue: m.object.target?.value,
+      [`${prefix}Value`]: values('object')?.value,
       selector: m.object.metric?.selector,
-      averageValue: m.object.target?.averageValue,
+      averageValue: values('object')?.averageValue,
     });
   if (m.external)
     out['external'] = compact({
       metricName: m.external.metric?.name,
       metricSelector: m.external.metric?.selector,
-      targetValue: m.external.target?.value,
-      targetAverageValue: m.external.target?.averageValue,
+      [`${prefix}Value`]: values('external')?.value,
+      [`${prefix}AverageValue`]: values('external')?.averageValue,
     });
   return out;
+}
+
+function metricSpecToV1(m: v2.MetricSpec): Json {
+  return metricToV1(m, 'target', (source) => m[source]?.target);
 }
 
 function str(v: unknown): string | undefined {
@@ -126,42 +151,7 @@ function metricSpecFromV1(m: Json): v2.MetricSpec {
 }
 
 function metricStatusToV1(m: v2.MetricStatus): Json {
-  const out: Json = { type: m.type };
-  if (m.resource)
-    out['resource'] = compact({
-      name: m.resource.name,
-      currentAverageUtilization: m.resource.current?.averageUtilization,
-      currentAverageValue: m.resource.current?.averageValue,
-    });
-  if (m.containerResource)
-    out['containerResource'] = compact({
-      name: m.containerResource.name,
-      container: m.containerResource.container,
-      currentAverageUtilization: m.containerResource.current?.averageUtilization,
-      currentAverageValue: m.containerResource.current?.averageValue,
-    });
-  if (m.pods)
-    out['pods'] = compact({
-      metricName: m.pods.metric?.name,
-      currentAverageValue: m.pods.current?.averageValue,
-      selector: m.pods.metric?.selector,
-    });
-  if (m.object)
-    out['object'] = compact({
-      target: m.object.describedObject,
-      metricName: m.object.metric?.name,
-      currentValue: m.object.current?.value,
-      selector: m.object.metric?.selector,
-      averageValue: m.object.current?.averageValue,
-    });
-  if (m.external)
-    out['external'] = compact({
-      metricName: m.external.metric?.name,
-      metricSelector: m.external.metric?.selector,
-      currentValue: m.external.current?.value,
-      currentAverageValue: m.external.current?.averageValue,
-    });
-  return out;
+  return metricToV1(m, 'current', (source) => m[source]?.current);
 }
 
 function current(utilization: unknown, averageValue: unknown, value?: unknown): v2.MetricValueStatus {
