@@ -21,8 +21,8 @@ import { semanticEqual } from '../validation/objectmeta';
 import {
   deepClone,
   forStore,
-  keepOldGeneration,
   metaOf,
+  nextGeneration,
   validateMetaCreate,
   validateMetaUpdate,
   type KindStrategy,
@@ -205,8 +205,7 @@ export function validateBindingSpec(obj: ValidatingAdmissionPolicyBinding): Fiel
 
 /** Generation follows spec changes, as for every kind with a spec. */
 function bumpGenerationOnSpecChange(obj: { metadata?: object; spec?: unknown }, old: typeof obj): void {
-  keepOldGeneration(obj, old);
-  if (!semanticEqual(obj.spec, old.spec)) metaOf(obj).generation = (metaOf(old).generation ?? 0) + 1;
+  nextGeneration(obj, old, !semanticEqual(obj.spec, old.spec));
 }
 
 export const validatingAdmissionPolicyStrategy: KindStrategy = forStore<ValidatingAdmissionPolicy>({

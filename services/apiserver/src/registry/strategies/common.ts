@@ -100,6 +100,15 @@ export function keepOldGeneration(obj: HasMeta, old: HasMeta): void {
   else meta.generation = oldGen;
 }
 
+/**
+ * Upstream's generation rule on update: the stored generation, one more when what the kind
+ * tracks (its spec, mostly) changed.
+ */
+export function nextGeneration(obj: HasMeta, old: HasMeta, changed: boolean): void {
+  keepOldGeneration(obj, old);
+  if (changed) metaOf(obj).generation = (metaOf(old).generation ?? 0) + 1;
+}
+
 export interface MetaRules {
   namespaced: boolean;
   nameValidator: NameValidator;

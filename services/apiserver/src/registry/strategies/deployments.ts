@@ -26,8 +26,8 @@ import {
   deepClone,
   ensureObject,
   forStore,
-  keepOldGeneration,
   metaOf,
+  nextGeneration,
   numberAt,
   objectAt,
   stringAt,
@@ -223,11 +223,10 @@ export const deploymentStrategy: KindStrategy = forStore<Deployment>({
 
   prepareForUpdate(obj, old) {
     obj.status = deepClone(old.status) ?? {};
-    keepOldGeneration(obj, old);
     // Annotations count too: the controller copies them onto the ReplicaSets.
     const changed =
       !semanticEqual(obj.spec, old.spec) || !semanticEqual(metaOf(obj).annotations, metaOf(old).annotations);
-    if (changed) metaOf(obj).generation = (metaOf(old).generation ?? 0) + 1;
+    nextGeneration(obj, old, changed);
   },
 
   validate(obj) {

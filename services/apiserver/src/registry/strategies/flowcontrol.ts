@@ -17,8 +17,8 @@ import { semanticEqual, validateNamespaceName } from '../validation/objectmeta';
 import {
   deepClone,
   forStore,
-  keepOldGeneration,
   metaOf,
+  nextGeneration,
   validateMetaCreate,
   validateMetaUpdate,
   type KindStrategy,
@@ -348,8 +348,7 @@ function statusAndGeneration<T extends FlowSchema | PriorityLevelConfiguration>(
     },
     prepareForUpdate(obj, old) {
       obj.status = deepClone(old.status) ?? {};
-      keepOldGeneration(obj, old);
-      if (!semanticEqual(obj.spec, old.spec)) metaOf(obj).generation = (metaOf(old).generation ?? 0) + 1;
+      nextGeneration(obj, old, !semanticEqual(obj.spec, old.spec));
     },
   };
 }

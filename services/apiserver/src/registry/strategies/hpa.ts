@@ -6,8 +6,8 @@ import { semanticEqual } from '../validation/objectmeta';
 import {
   deepClone,
   forStore,
-  keepOldGeneration,
   metaOf,
+  nextGeneration,
   validateMetaCreate,
   validateMetaUpdate,
   type KindStrategy,
@@ -123,8 +123,7 @@ export const hpaRules: KindStrategy<v2.HorizontalPodAutoscaler> = {
   },
   prepareForUpdate(obj, old) {
     obj.status = deepClone(old.status) ?? { desiredReplicas: 0 };
-    keepOldGeneration(obj, old);
-    if (!semanticEqual(obj.spec, old.spec)) metaOf(obj).generation = (metaOf(old).generation ?? 0) + 1;
+    nextGeneration(obj, old, !semanticEqual(obj.spec, old.spec));
   },
   validate(obj) {
     return [...validateMetaCreate(obj, metaRules), ...validateHpaSpec(obj)];

@@ -8,14 +8,7 @@ import type {
 } from '../../generated/k8s.io.api.admissionregistration.v1';
 import { child, duplicate, invalid, index, notSupported, required } from '../validation/field';
 import { isDNS1035Label, isDNS1123Subdomain, nameIsDNSSubdomain } from '../validation/names';
-import {
-  forStore,
-  keepOldGeneration,
-  metaOf,
-  validateMetaCreate,
-  validateMetaUpdate,
-  type KindStrategy,
-} from './common';
+import { forStore, metaOf, nextGeneration, validateMetaCreate, validateMetaUpdate, type KindStrategy } from './common';
 import {
   defaultRule,
   FAILURE_POLICIES,
@@ -184,8 +177,7 @@ function webhookStrategy<T extends WebhookConfiguration>(mutating: boolean): Kin
     },
 
     prepareForUpdate(obj, old) {
-      keepOldGeneration(obj, old);
-      if (!semanticEqual(obj.webhooks, old.webhooks)) metaOf(obj).generation = (metaOf(old).generation ?? 0) + 1;
+      nextGeneration(obj, old, !semanticEqual(obj.webhooks, old.webhooks));
     },
 
     validate: (obj) => [

@@ -12,8 +12,8 @@ import {
 import { semanticEqual } from '../validation/objectmeta';
 import {
   deepClone,
-  keepOldGeneration,
   metaOf,
+  nextGeneration,
   numberAt,
   objectAt,
   stringAt,
@@ -43,8 +43,7 @@ export function resetStatusOnCreate(obj: WithSpecAndStatus): void {
 /** Update through the main resource: status is kept, generation moves only when the spec changed. */
 export function keepStatusBumpGeneration(obj: WithSpecAndStatus, old: WithSpecAndStatus): void {
   obj.status = deepClone(old.status) ?? {};
-  keepOldGeneration(obj, old);
-  if (!semanticEqual(obj.spec, old.spec)) metaOf(obj).generation = (metaOf(old).generation ?? 0) + 1;
+  nextGeneration(obj, old, !semanticEqual(obj.spec, old.spec));
 }
 
 /**
