@@ -262,10 +262,10 @@ test('event validation', () => {
       name: 'new-style event needs reporter fields',
       obj: event({ eventTime: '2024-01-01T00:00:00.000000Z', reason: '' }),
       want: [
-        'FieldValueRequired reportingComponent',
+        'FieldValueRequired reportingController',
         // an empty qualified name fails both the emptiness and the format rule, as upstream
-        'FieldValueInvalid reportingComponent',
-        'FieldValueInvalid reportingComponent',
+        'FieldValueInvalid reportingController',
+        'FieldValueInvalid reportingController',
         'FieldValueRequired reportingInstance',
         'FieldValueRequired action',
         'FieldValueRequired reason',

@@ -46,10 +46,11 @@ export function validateCoreEvent(obj: Event): FieldError[] {
     if (involvedNamespace === '' && namespace !== NAMESPACE_DEFAULT && namespace !== NAMESPACE_SYSTEM) {
       errs.push(mismatch());
     }
+    // Upstream's field paths name the internal type's field, reportingController.
     const reportingController = stringAt(obj, 'reportingComponent');
-    if (reportingController === '') errs.push(required('reportingComponent'));
+    if (reportingController === '') errs.push(required('reportingController'));
     for (const msg of isQualifiedName(reportingController)) {
-      errs.push(invalid('reportingComponent', reportingController, msg));
+      errs.push(invalid('reportingController', reportingController, msg));
     }
     const reportingInstance = stringAt(obj, 'reportingInstance');
     if (reportingInstance === '') errs.push(required('reportingInstance'));
@@ -77,12 +78,15 @@ export const coreEventRules: KindStrategy<Event> = {
   allowCreateOnUpdate: true,
   allowUnconditionalUpdate: true,
 
+  // As upstream's BeforeCreate: the generic metadata checks run only once the kind's own
+  // rules pass, so the specific message is the one shown (BeforeUpdate runs both).
   validate(obj) {
-    return [...validateCoreEvent(obj), ...validateMetaCreate(obj, metaRules)];
+    const errs = validateCoreEvent(obj);
+    return errs.length > 0 ? errs : validateMetaCreate(obj, metaRules);
   },
 
   validateUpdate(obj, old) {
-    return [...validateCoreEvent(obj), ...validateMetaUpdate(obj, old)];
+    return [...validateMetaUpdate(obj, old), ...validateCoreEvent(obj)];
   },
 
   selectableFields(obj) {
