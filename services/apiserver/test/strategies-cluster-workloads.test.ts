@@ -97,6 +97,13 @@ const CASES: Case[] = [
     obj: { metadata: meta('n'), spec: { podSelector: {}, policyTypes: ['Sideways'] } },
     want: 'FieldValueNotSupported spec.policyTypes[0]',
   },
+  {
+    name: 'LimitRange with a domainless resource containers do not have',
+    group: '',
+    resource: 'limitranges',
+    obj: { metadata: meta('l'), spec: { limits: [{ type: 'Pod', max: { pods: '1' } }] } },
+    want: 'FieldValueInvalid spec.limits[0].max[pods]',
+  },
 ];
 
 for (const c of CASES) {

@@ -82,14 +82,133 @@ const bad: [string, (o: v2.HorizontalPodAutoscaler) => void, string[]][] = [
     (o) => (o.spec = { ...o.spec, scaleTargetRef: { kind: 'Deployment' } }),
     ['FieldValueRequired spec.scaleTargetRef.name'],
   ],
-  ['minReplicas 0', (o) => (o.spec = { ...o.spec, minReplicas: 0 }), ['FieldValueInvalid spec.minReplicas']],
+  [
+    // upstream checks the scale-to-zero metric rule even when 0 itself is refused
+    'minReplicas 0',
+    (o) => (o.spec = { ...o.spec, minReplicas: 0 }),
+    ['FieldValueInvalid spec.minReplicas', 'FieldValueForbidden spec.metrics'],
+  ],
   [
     'maxReplicas 0',
     (o) => (o.spec = { ...o.spec, maxReplicas: 0 }),
     ['FieldValueInvalid spec.maxReplicas', 'FieldValueInvalid spec.maxReplicas'],
   ],
   ['max below min', (o) => (o.spec = { ...o.spec, minReplicas: 6 }), ['FieldValueInvalid spec.maxReplicas']],
-  ['metric without type', (o) => (o.spec = { ...o.spec, metrics: [{}] }), ['FieldValueRequired spec.metrics[0].type']],
+  [
+    // upstream reports the unsupported type twice: once in the type check, once in its switch
+    'metric without type',
+    (o) => (o.spec = { ...o.spec, metrics: [{}] }),
+    [
+      'FieldValueRequired spec.metrics[0].type',
+      'FieldValueNotSupported spec.metrics[0].type',
+      'FieldValueNotSupported spec.metrics[0].type',
+    ],
+  ],
+  [
+    'pods metric without averageValue',
+    (o) =>
+      (o.spec = {
+        ...o.spec,
+        metrics: [{ type: 'Pods', pods: { metric: { name: 'qps' }, target: { type: 'Value', value: '0' } } }],
+      }),
+    [
+      'FieldValueInvalid spec.metrics[0].pods.target.value',
+      'FieldValueRequired spec.metrics[0].pods.target.averageValue',
+    ],
+  ],
+  [
+    'object metric: target reference, metric name and value',
+    (o) =>
+      (o.spec = {
+        ...o.spec,
+        metrics: [
+          { type: 'Object', object: { describedObject: { kind: 'Ingress' }, metric: {}, target: { type: 'Value' } } },
+        ],
+      }),
+    [
+      'FieldValueRequired spec.metrics[0].object.describedObject.name',
+      'FieldValueRequired spec.metrics[0].object.metric.name',
+      'FieldValueRequired spec.metrics[0].object.target.averageValue',
+    ],
+  ],
+  [
+    'external metric with both value and averageValue',
+    (o) =>
+      (o.spec = {
+        ...o.spec,
+        metrics: [
+          {
+            type: 'External',
+            external: { metric: { name: 'queue/depth' }, target: { type: 'Value', value: '5', averageValue: '-1' } },
+          },
+        ],
+      }),
+    [
+      'FieldValueInvalid spec.metrics[0].external.metric.name',
+      'FieldValueInvalid spec.metrics[0].external.target.averageValue',
+      'FieldValueForbidden spec.metrics[0].external.target.value',
+    ],
+  ],
+  [
+    'two sources in one metric',
+    (o) =>
+      (o.spec = {
+        ...o.spec,
+        metrics: [
+          {
+            type: 'Resource',
+            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } },
+            pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue: '1' } },
+          },
+        ],
+      }),
+    ['FieldValueForbidden spec.metrics[0].pods'],
+  ],
+  [
+    'container resource: name and container',
+    (o) =>
+      (o.spec = {
+        ...o.spec,
+        metrics: [
+          {
+            type: 'ContainerResource',
+            containerResource: { name: 'gpu', container: 'Web', target: { type: 'Bogus', averageUtilization: 0 } },
+          },
+        ],
+      }),
+    [
+      // not a standard resource, and not one for containers: upstream says both
+      'FieldValueInvalid spec.metrics[0].containerResource.name',
+      'FieldValueInvalid spec.metrics[0].containerResource.name',
+      'FieldValueInvalid spec.metrics[0].containerResource.container',
+      'FieldValueInvalid spec.metrics[0].containerResource.target.type',
+      'FieldValueInvalid spec.metrics[0].containerResource.target.averageUtilization',
+    ],
+  ],
+  [
+    'behavior limits',
+    (o) =>
+      (o.spec = {
+        ...o.spec,
+        behavior: {
+          scaleUp: { stabilizationWindowSeconds: 3601, selectPolicy: 'Fastest', policies: [] },
+          scaleDown: { policies: [{ type: 'Replicas', value: 0, periodSeconds: 1801 }] },
+        },
+      }),
+    [
+      'FieldValueInvalid spec.behavior.scaleUp.stabilizationWindowSeconds',
+      'FieldValueNotSupported spec.behavior.scaleUp.selectPolicy',
+      'FieldValueRequired spec.behavior.scaleUp.policies',
+      'FieldValueNotSupported spec.behavior.scaleDown.policies[0].type',
+      'FieldValueInvalid spec.behavior.scaleDown.policies[0].value',
+      'FieldValueInvalid spec.behavior.scaleDown.policies[0].periodSeconds',
+    ],
+  ],
+  [
+    'target reference is a path segment, not a DNS name',
+    (o) => (o.spec = { ...o.spec, scaleTargetRef: { kind: 'Deploy/ment', name: 'Web_1' } }),
+    ['FieldValueInvalid spec.scaleTargetRef.kind'],
+  ],
   [
     'resource metric without name',
     (o) =>
@@ -109,6 +228,42 @@ for (const [name, mutate, want] of bad) {
     assert.deepEqual(summary(hpaRules.validate(obj)), want);
   });
 }
+
+test("v2 validation messages are upstream's", () => {
+  const obj = hpa();
+  obj.spec = {
+    ...obj.spec,
+    behavior: {
+      scaleUp: {
+        stabilizationWindowSeconds: -1,
+        selectPolicy: 'Fastest',
+        policies: [{ type: 'Pods', value: 1, periodSeconds: 15 }],
+      },
+    },
+  };
+  assert.deepEqual(
+    hpaRules.validate(obj).map((e) => `${e.field}: ${e.message}`),
+    [
+      'spec.behavior.scaleUp.stabilizationWindowSeconds: Invalid value: -1: must be greater than or equal to zero',
+      'spec.behavior.scaleUp.selectPolicy: Unsupported value: "Fastest": supported values: "Disabled", "Max", "Min"',
+    ],
+  );
+});
+
+test('v2 update: an HPA already at minReplicas 0 may keep it', () => {
+  const old = hpa();
+  old.spec = {
+    ...old.spec,
+    minReplicas: 0,
+    metrics: [{ type: 'External', external: { metric: { name: 'q' }, target: { type: 'Value', value: '1' } } }],
+  };
+  const next = hpa();
+  next.spec = { ...old.spec, maxReplicas: 7 };
+  assert.deepEqual(hpaRules.validateUpdate(next, old), []);
+  const fresh = hpa();
+  fresh.spec = { ...next.spec };
+  assert.deepEqual(summary(hpaRules.validate(fresh)), ['FieldValueInvalid spec.minReplicas']);
+});
 
 test('a defaulted HPA is valid', () => {
   const obj = hpa();

@@ -1,7 +1,5 @@
-import type { FieldError } from '../../api/errors';
 import type * as v2 from '../../generated/k8s.io.api.autoscaling.v2';
-import { child, index, invalid, required } from '../validation/field';
-import { isDNS1123Subdomain, nameIsDNSSubdomain } from '../validation/names';
+import { nameIsDNSSubdomain } from '../validation/names';
 import { semanticEqual } from '../validation/objectmeta';
 import {
   deepClone,
@@ -12,6 +10,7 @@ import {
   validateMetaUpdate,
   type KindStrategy,
 } from './common';
+import { validateHpaSpec } from './hpa-validation';
 
 /** The CPU utilization an HPA without metrics targets (upstream's DefaultCPUUtilization). */
 export const DEFAULT_CPU_UTILIZATION = 80;
@@ -65,49 +64,6 @@ export function applyHpaDefaults(obj: v2.HorizontalPodAutoscaler): void {
   }
 }
 
-const METRIC_TYPES = ['Object', 'Pods', 'Resource', 'ContainerResource', 'External'];
-
-function validateMetric(m: v2.MetricSpec, path: string): FieldError[] {
-  const errs: FieldError[] = [];
-  const type = m.type ?? '';
-  if (type === '') return [required(child(path, 'type'), 'must specify a metric source type')];
-  if (!METRIC_TYPES.includes(type)) {
-    return [invalid(child(path, 'type'), type, `must be one of ${METRIC_TYPES.join(', ')}`)];
-  }
-  if (type === 'Resource') {
-    const r = m.resource;
-    const rp = child(path, 'resource');
-    if (!r) return [required(rp, 'must populate information for the given metric source')];
-    if (!r.name) errs.push(required(child(rp, 'name'), 'must specify a resource name'));
-    const t = r.target;
-    if (!t?.type) errs.push(required(child(child(rp, 'target'), 'type'), 'must specify a metric target type'));
-    if (t?.averageUtilization !== undefined && t.averageUtilization < 1) {
-      errs.push(
-        invalid(child(child(rp, 'target'), 'averageUtilization'), t.averageUtilization, 'must be greater than 0'),
-      );
-    }
-  }
-  return errs;
-}
-
-export function validateHpaSpec(obj: v2.HorizontalPodAutoscaler): FieldError[] {
-  const errs: FieldError[] = [];
-  const spec = obj.spec ?? {};
-  const ref = spec.scaleTargetRef ?? {};
-  if (!ref.kind) errs.push(required('spec.scaleTargetRef.kind'));
-  if (!ref.name) errs.push(required('spec.scaleTargetRef.name'));
-  else for (const msg of isDNS1123Subdomain(ref.name)) errs.push(invalid('spec.scaleTargetRef.name', ref.name, msg));
-  const min = spec.minReplicas;
-  const max = spec.maxReplicas ?? 0;
-  if (min !== undefined && min < 1) errs.push(invalid('spec.minReplicas', min, 'must be greater than or equal to 1'));
-  if (max < 1) errs.push(invalid('spec.maxReplicas', max, 'must be greater than 0'));
-  if (min !== undefined && max < min) {
-    errs.push(invalid('spec.maxReplicas', max, 'must be greater than or equal to `minReplicas`'));
-  }
-  (spec.metrics ?? []).forEach((m, i) => errs.push(...validateMetric(m, index('spec.metrics', i))));
-  return errs;
-}
-
 const metaRules = { namespaced: true, nameValidator: nameIsDNSSubdomain };
 
 export const hpaRules: KindStrategy<v2.HorizontalPodAutoscaler> = {
@@ -129,7 +85,9 @@ export const hpaRules: KindStrategy<v2.HorizontalPodAutoscaler> = {
     return [...validateMetaCreate(obj, metaRules), ...validateHpaSpec(obj)];
   },
   validateUpdate(obj, old) {
-    return [...validateMetaUpdate(obj, old), ...validateHpaSpec(obj)];
+    // An HPA stored with minReplicas 0 (scale to zero enabled once) may keep it.
+    const bound = old.spec?.minReplicas === 0 ? 0 : 1;
+    return [...validateMetaUpdate(obj, old), ...validateHpaSpec(obj, bound)];
   },
 };
 

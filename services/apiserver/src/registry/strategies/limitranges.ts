@@ -5,15 +5,14 @@ import { isQualifiedName, nameIsDNSSubdomain } from '../validation/names';
 import {
   compareQuantities,
   goQuantity,
-  isExtendedResourceName,
   quantityNanos,
   quantityText,
+  validateContainerResourceName,
   validateResourceName,
 } from '../validation/resources';
 import { forStore, keepOldGeneration, validateMetaCreate, validateMetaUpdate, type KindStrategy } from './common';
 
 const LIMIT_TYPES = ['Container', 'PersistentVolumeClaim', 'Pod'];
-const CONTAINER_RESOURCES = ['cpu', 'memory', 'ephemeral-storage'];
 type Bound = 'max' | 'min' | 'default' | 'defaultRequest' | 'maxLimitRequestRatio';
 type ResourceList = Record<string, string>;
 
@@ -41,18 +40,6 @@ function validateTypeName(type: string, path: string): FieldError[] {
     return [invalid(path, type, 'must be a standard limit type or fully qualified')];
   }
   return [];
-}
-
-function validateContainerResourceName(name: string, path: string): FieldError[] {
-  const errs = validateResourceName(name, path);
-  if (!name.includes('/')) {
-    if (!CONTAINER_RESOURCES.includes(name) && !name.startsWith('hugepages-')) {
-      errs.push(invalid(path, name, 'must be a standard resource for containers'));
-    }
-  } else if (!name.startsWith('kubernetes.io/') && !isExtendedResourceName(name)) {
-    errs.push(invalid(path, name, "doesn't follow extended resource name standard"));
-  }
-  return errs;
 }
 
 function validateLimitResourceName(type: string, name: string, path: string): FieldError[] {

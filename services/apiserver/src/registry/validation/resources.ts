@@ -95,6 +95,19 @@ export function validateResourceName(name: string, path: string): FieldError[] {
   return [];
 }
 
+/** ValidateContainerResourceName: a standard container resource, or a native or extended one with a domain. */
+export function validateContainerResourceName(name: string, path: string): FieldError[] {
+  const errs = validateResourceName(name, path);
+  if (!name.includes('/')) {
+    if (!STANDARD_CONTAINER_RESOURCES.includes(name) && !name.startsWith('hugepages-')) {
+      errs.push(invalid(path, name, 'must be a standard resource for containers'));
+    }
+  } else if (!name.startsWith('kubernetes.io/') && !isExtendedResourceName(name)) {
+    errs.push(invalid(path, name, "doesn't follow extended resource name standard"));
+  }
+  return errs;
+}
+
 export function validateResourceQuotaResourceName(name: string, path: string): FieldError[] {
   const errs = validateResourceName(name, path);
   if (!name.includes('/') && !isStandardQuotaResourceName(name)) {
