@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { ApiClient } from './helpers/client';
 import { kubectl, kubectlOk } from './helpers/kubectl';
 import { startReplicaProcess, type ReplicaProcess } from './helpers/replica';
 
@@ -159,6 +160,80 @@ describe('certificates.k8s.io with kubectl', () => {
     assert.equal(condition?.reason, 'SignerValidationFailure');
     assert.equal(condition?.message, 'subject organization is not system:nodes');
     assert.match(await kubectlOk(kc(), ['get', 'csr', 'kubelet-bad']), /Approved,Failed$/m);
+  });
+
+  test('PATCH of /approval runs the approval rules; apply to /status may set the certificate', async () => {
+    const { csrPem } = opensslCsr(dir, 'carol', '/CN=carol');
+    await kubectlOk(kc(), ['create', '-f', '-'], csrManifest('carol', csrPem, 'example.com/manual', ['client auth']));
+    const client = new ApiClient(kc());
+    try {
+      const url = '/apis/certificates.k8s.io/v1/certificatesigningrequests/carol';
+      const merge = { 'content-type': 'application/merge-patch+json' };
+      const approve = {
+        status: { conditions: [{ type: 'Approved', status: 'True', reason: 'ByPatch', message: 'ok' }] },
+      };
+      // through the main resource the condition is the approval subresource's and is kept out
+      const viaMain = await client.request('PATCH', url, JSON.stringify(approve), merge);
+      assert.equal(viaMain.status, 200);
+      assert.equal(viaMain.json<{ status?: { conditions?: unknown[] } }>().status?.conditions, undefined);
+      const viaApproval = await client.request('PATCH', `${url}/approval`, JSON.stringify(approve), merge);
+      assert.equal(viaApproval.status, 200, viaApproval.body.toString());
+      const approved = viaApproval.json<{
+        status: { conditions: Array<{ type: string; reason: string; lastUpdateTime?: string }> };
+        metadata: { managedFields: Array<{ manager: string; subresource?: string }> };
+      }>();
+      assert.deepEqual(
+        approved.status.conditions.map((c) => [c.type, c.reason]),
+        [['Approved', 'ByPatch']],
+      );
+      assert.ok(approved.metadata.managedFields.some((m) => m.subresource === 'approval'));
+      // the certificate cannot come through /approval
+      const certViaApproval = await client.request(
+        'PATCH',
+        `${url}/approval`,
+        JSON.stringify({ status: { certificate: Buffer.from('x').toString('base64') } }),
+        merge,
+      );
+      assert.equal(certViaApproval.status, 200);
+      assert.equal(certViaApproval.json<{ status: { certificate?: string } }>().status.certificate, undefined);
+      // a signer applies the certificate through /status, as an external signer would
+      const certFile = path.join(dir, 'carol.crt');
+      execFileSync(
+        'openssl',
+        ['req', '-x509', '-key', path.join(dir, 'carol.key'), '-subj', '/CN=carol'].concat([
+          '-days',
+          '1',
+          '-out',
+          certFile,
+        ]),
+      );
+      const certificate = readFileSync(certFile);
+      const applied = await client.request(
+        'PATCH',
+        `${url}/status?fieldManager=example-signer`,
+        JSON.stringify({
+          apiVersion: 'certificates.k8s.io/v1',
+          kind: 'CertificateSigningRequest',
+          metadata: { name: 'carol' },
+          spec: { signerName: 'example.com/other' },
+          status: { certificate: certificate.toString('base64') },
+        }),
+        { 'content-type': 'application/apply-patch+yaml' },
+      );
+      assert.equal(applied.status, 200, applied.body.toString());
+      const signed = applied.json<{
+        spec: { signerName: string };
+        status: { certificate?: string; conditions: Array<{ type: string }> };
+      }>();
+      assert.equal(signed.status.certificate, certificate.toString('base64'));
+      assert.equal(signed.spec.signerName, 'example.com/manual', 'spec is not the status subresource to change');
+      assert.deepEqual(
+        signed.status.conditions.map((c) => c.type),
+        ['Approved'],
+      );
+    } finally {
+      client.close();
+    }
   });
 
   test('a request that is not a CSR is refused with its field path', async () => {

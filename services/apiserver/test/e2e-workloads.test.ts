@@ -28,6 +28,27 @@ describe('workload kinds with kubectl', () => {
     await replica?.cleanup();
   });
 
+  test('server-side apply through /status sets status only: spec neither changes nor conflicts', async () => {
+    await ok(['create', '-f', '-'], REPLICA_SET.replace('name: web}', 'name: status-apply}'));
+    const applied = `apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: status-apply, labels: {forged: "yes"}}
+spec: {replicas: 9}
+status: {replicas: 2, observedGeneration: 1}
+`;
+    await ok(['apply', '--server-side', '--subresource=status', '--field-manager=rs-controller', '-f', '-'], applied);
+    const rs = JSON.parse(await ok(['get', 'rs', 'status-apply', '-o', 'json', '--show-managed-fields'])) as {
+      metadata: { labels?: Record<string, string>; managedFields: Array<{ manager: string; fieldsV1: Json }> };
+      spec: { replicas: number };
+      status: { replicas: number };
+    };
+    assert.equal(rs.spec.replicas, 2);
+    assert.equal(rs.status.replicas, 2);
+    assert.equal(rs.metadata.labels?.forged, undefined);
+    const mine = rs.metadata.managedFields.find((m) => m.manager === 'rs-controller');
+    assert.deepEqual(Object.keys(mine?.fieldsV1 ?? {}), ['f:status']);
+  });
+
   test('kubectl create job: upstream defaults, generated selector and template labels', async () => {
     await ok(['create', 'job', 'pi', '--image=perl', '--', 'perl', '-e', 'print 1']);
     const job = JSON.parse(await ok(['get', 'job', 'pi', '-o', 'json'])) as Json;

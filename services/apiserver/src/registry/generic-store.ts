@@ -311,9 +311,15 @@ export class GenericStore {
     this.schemas = schemas;
   }
 
-  /** The reset fields: what a write through the main resource never changes or owns. */
-  private ignoredFields(statusOnly: boolean): FieldSet | undefined {
-    if (statusOnly || !this.info.subresources.some((s) => s.name === 'status')) return undefined;
+  /**
+   * The reset fields: what a write through the main resource never changes or owns. Writes
+   * through status, or a subresource with status rules of its own (a CSR's approval), own status fields.
+   */
+  private ignoredFields(statusOnly: boolean, subresource?: string): FieldSet | undefined {
+    const reset = this.strategy.resetFields;
+    if (reset) return FieldSet.of(...reset.map((path) => path.map((field) => ({ field }))));
+    const ownsStatus = statusOnly || (subresource !== undefined && subresource !== 'scale');
+    if (ownsStatus || !this.info.subresources.some((s) => s.name === 'status')) return undefined;
     return FieldSet.of([{ field: 'status' }]);
   }
 
@@ -328,7 +334,7 @@ export class GenericStore {
       manager: params.manager || 'unknown',
       apiVersion: this.apiVersion,
       subresource: params.subresource ?? (statusOnly ? 'status' : undefined),
-      ignored: this.ignoredFields(statusOnly),
+      ignored: this.ignoredFields(statusOnly, params.subresource),
     });
   }
 
@@ -345,8 +351,8 @@ export class GenericStore {
       manager: params.manager ?? '',
       apiVersion: this.apiVersion,
       force: params.force,
-      subresource: params.statusOnly ? 'status' : undefined,
-      ignored: this.ignoredFields(!!params.statusOnly),
+      subresource: params.subresource ?? (params.statusOnly ? 'status' : undefined),
+      ignored: this.ignoredFields(!!params.statusOnly, params.subresource),
     };
     const existing = await this.storage
       .get(this.key(namespace, name), { ignoreNotFound: true })

@@ -40,4 +40,9 @@ export interface Strategy<T extends object = KubeObject> {
   beginUpdate?(obj: T, old: T, ctx: WriteContext): void;
   /** Fields the status subresource replaces; everything else is kept from the stored object. */
   statusPaths?: string[];
+  /**
+   * Upstream's GetResetFields: paths writes through this strategy never change, so they are
+   * never owned in managedFields. Without it, the main resource's writes leave status alone.
+   */
+  resetFields?: ReadonlyArray<readonly string[]>;
 }

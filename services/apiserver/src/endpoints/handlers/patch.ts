@@ -49,7 +49,8 @@ export async function patchResource(scope: RequestScope): Promise<ApiResponse> {
     if (store.info.namespaced && appliedNs && appliedNs !== namespace) {
       throw newBadRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
-    const r = await store.apply(namespace, name, decoded.object, {
+    const applied = subresource === 'status' ? statusPart(decoded.object) : decoded.object;
+    const r = await store.apply(namespace, name, applied, {
       dryRun,
       manager,
       user: scope.user,
@@ -82,6 +83,23 @@ export async function patchResource(scope: RequestScope): Promise<ApiResponse> {
     const r = await store.patchStatus(namespace, name, mutate, { dryRun, manager, user: scope.user });
     return respondObject(scope, 200, n, r, warningHeaders(warnings));
   }
-  const r = await store.updateWith(namespace, name, mutate, { dryRun, manager, user: scope.user });
+  // Other subresources (a CSR's approval) are patched by the store's rules for them.
+  const r = await store.updateWith(namespace, name, mutate, {
+    dryRun,
+    manager,
+    user: scope.user,
+    subresource: subresource || undefined,
+  });
   return respondObject(scope, 200, n, r.object, warningHeaders(warnings));
+}
+
+/**
+ * What an apply through /status may say: the object's identity and its status. The rest is
+ * the main resource's (upstream's reset fields), so it neither changes nor conflicts here.
+ */
+function statusPart(obj: KubeObject): KubeObject {
+  const { name, namespace } = obj.metadata ?? {};
+  const part: KubeObject = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, namespace } };
+  if (obj.status !== undefined) part.status = obj.status;
+  return part;
 }

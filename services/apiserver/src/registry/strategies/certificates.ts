@@ -289,6 +289,7 @@ export const csrStrategy: KindStrategy = forStore<Csr>({
 /** PUT/PATCH .../status: conditions other than Approved/Denied, and the issued certificate. */
 export const csrStatusStrategy: KindStrategy = forStore<Csr>({
   ...base,
+  resetFields: [['spec']],
 
   prepareForUpdate(obj, old) {
     obj.spec = deepClone(old.spec);
@@ -307,6 +308,7 @@ export const csrStatusStrategy: KindStrategy = forStore<Csr>({
 /** PUT .../approval: only the Approved and Denied conditions change. */
 export const csrApprovalStrategy: KindStrategy = forStore<Csr>({
   ...base,
+  resetFields: [['spec'], ['status', 'certificate']],
 
   prepareForUpdate(obj, old) {
     const requested = conditionsOf(obj).filter(isApproval);

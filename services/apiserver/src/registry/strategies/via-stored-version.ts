@@ -61,6 +61,7 @@ export function viaStoredVersion<Served extends object, Stored extends object>(
     allowCreateOnUpdate: rules.allowCreateOnUpdate,
     allowUnconditionalUpdate: rules.allowUnconditionalUpdate,
     statusPaths: rules.statusPaths,
+    resetFields: rules.resetFields,
     applyDefaults: rules.applyDefaults && mutate((o) => rules.applyDefaults?.(o)),
     prepareForCreate: rules.prepareForCreate && mutate((o) => rules.prepareForCreate?.(o)),
     prepareForUpdate: rules.prepareForUpdate && mutate2((o, old) => rules.prepareForUpdate?.(o, old)),

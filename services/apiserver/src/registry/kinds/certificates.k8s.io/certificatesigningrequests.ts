@@ -1,6 +1,6 @@
 import type { KubeObject } from '../../../api/object';
 import type { SchemaSet } from '../../../schema/model';
-import { GenericStore, type StoreOptions, type WriteParams } from '../../generic-store';
+import { GenericStore, type StoreOptions, type UpdateOptions, type WriteParams } from '../../generic-store';
 import { ALL_VERBS, type KindDefinition } from '../../kind';
 import type { ResourceInfo } from '../../resources';
 import { csrApprovalStrategy, csrStatusStrategy, csrStrategy } from '../../strategies/certificates';
@@ -48,6 +48,28 @@ export class CsrStore extends GenericStore {
   ): Promise<KubeObject> {
     const r = await this.statusStore.updateWith('', name, mutate, { ...params, subresource: 'status' });
     return r.object;
+  }
+
+  /** A patch of /approval (the handler names the subresource) runs the approval rules. */
+  override async updateWith(
+    namespace: string,
+    name: string,
+    mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>,
+    options: UpdateOptions = {},
+  ): Promise<{ object: KubeObject; created: boolean }> {
+    if (options.subresource === 'approval') return this.approvalStore.updateWith(namespace, name, mutate, options);
+    return super.updateWith(namespace, name, mutate, options);
+  }
+
+  /** An apply to /status runs the status rules, which may set the certificate. */
+  override async apply(
+    namespace: string,
+    name: string,
+    applied: KubeObject,
+    params: WriteParams & { force?: boolean; statusOnly?: boolean },
+  ): Promise<{ object: KubeObject; created: boolean }> {
+    if (!params.statusOnly) return super.apply(namespace, name, applied, params);
+    return this.statusStore.apply(namespace, name, applied, params);
   }
 
   /** The body replaces the stored object; the subresource's strategy keeps what it may not change. */
