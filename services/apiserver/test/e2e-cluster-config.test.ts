@@ -37,6 +37,43 @@ describe('cluster configuration kinds with kubectl', () => {
     await replica?.cleanup();
   });
 
+  test('a PersistentVolume phase change through /status gets a new transition time', async () => {
+    await ok(
+      ['create', '-f', '-'],
+      `apiVersion: v1
+kind: PersistentVolume
+metadata: {name: pv1}
+spec:
+  capacity: {storage: 1Gi}
+  accessModes: [ReadWriteOnce]
+  hostPath: {path: /tmp/pv1}
+`,
+    );
+    const read = async () =>
+      JSON.parse(await ok(['get', 'pv', 'pv1', '-o', 'json'])) as {
+        status: { phase: string; lastPhaseTransitionTime: string };
+      };
+    const created = await read();
+    assert.equal(created.status.phase, 'Pending');
+    assert.match(created.status.lastPhaseTransitionTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    // the same phase keeps the time; a client clearing it does not lose it
+    await ok([
+      'patch',
+      'pv',
+      'pv1',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"lastPhaseTransitionTime":null}}',
+    ]);
+    assert.equal((await read()).status.lastPhaseTransitionTime, created.status.lastPhaseTransitionTime);
+    await new Promise((r) => setTimeout(r, 1100));
+    await ok(['patch', 'pv', 'pv1', '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Available"}}']);
+    const available = await read();
+    assert.equal(available.status.phase, 'Available');
+    assert.ok(available.status.lastPhaseTransitionTime > created.status.lastPhaseTransitionTime);
+  });
+
   test('kubectl create quota, and a negative quantity is refused', async () => {
     await ok(['create', 'quota', 'q', '--hard=cpu=2,pods=10']);
     const q = JSON.parse(await ok(['get', 'quota', 'q', '-o', 'json'])) as Json;

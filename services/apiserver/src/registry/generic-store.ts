@@ -591,6 +591,7 @@ export class GenericStore {
           }
           if (!this.info.namespaced) delete nm.namespace;
           if (!statusOnly) this.strategy.prepareForUpdate?.(next, current);
+          else this.strategy.prepareForStatusUpdate?.(next, current);
           const errs = systemWrite ? [] : this.strategy.validateUpdate(next, current);
           if (errs.length > 0) throw newInvalid(this.info.kind, this.info.group, name, errs);
           if (!systemWrite) this.strategy.beginUpdate?.(next, current, { user: params.user, namespace });

@@ -21,6 +21,8 @@ export interface Strategy<T extends object = KubeObject> {
   prepareForCreate?(obj: T): void;
   /** Keeps fields the main resource may not change (status), bumps generation on spec change. */
   prepareForUpdate?(obj: T, old: T): void;
+  /** For writes through /status, after the store kept everything but status (upstream's status strategy). */
+  prepareForStatusUpdate?(obj: T, old: T): void;
   /** Upstream defaulting (SetDefaults_*) applied to every decoded request object. */
   applyDefaults?(obj: T): void;
   validate(obj: T): FieldError[];

@@ -182,6 +182,20 @@ export const persistentVolumeStrategy: KindStrategy = forStore<PersistentVolume>
     keepOldGeneration(obj, old);
   },
 
+  prepareForStatusUpdate(obj, old) {
+    // A phase change without a client-set transition time gets the server's time.
+    const status = obj.status ?? {};
+    const phase = status.phase ?? '';
+    const oldPhase = old.status?.phase ?? '';
+    const given = status.lastPhaseTransitionTime;
+    const oldTime = old.status?.lastPhaseTransitionTime;
+    if (phase === oldPhase && !given) {
+      if (oldTime) obj.status = { ...status, lastPhaseTransitionTime: oldTime };
+    } else if (phase !== oldPhase && (!given || given === oldTime)) {
+      obj.status = { ...status, lastPhaseTransitionTime: timeNow() };
+    }
+  },
+
   validate(obj) {
     return [...validateMetaCreate(obj, metaRules), ...validatePersistentVolumeSpec(obj)];
   },

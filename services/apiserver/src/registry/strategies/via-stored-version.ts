@@ -65,6 +65,7 @@ export function viaStoredVersion<Served extends object, Stored extends object>(
     applyDefaults: rules.applyDefaults && mutate((o) => rules.applyDefaults?.(o)),
     prepareForCreate: rules.prepareForCreate && mutate((o) => rules.prepareForCreate?.(o)),
     prepareForUpdate: rules.prepareForUpdate && mutate2((o, old) => rules.prepareForUpdate?.(o, old)),
+    prepareForStatusUpdate: rules.prepareForStatusUpdate && mutate2((o, old) => rules.prepareForStatusUpdate?.(o, old)),
     validate: (obj) => rules.validate(conv.toStored(obj)),
     validateUpdate: (obj, old) => rules.validateUpdate(conv.toStored(obj), conv.toStored(old)),
     selectableFields: rules.selectableFields && ((obj) => rules.selectableFields?.(conv.toStored(obj)) ?? {}),
