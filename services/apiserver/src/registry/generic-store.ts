@@ -245,8 +245,8 @@ export class GenericStore {
         continueRevision,
         predicate: this.predicate(params),
         indexHint:
-          params.requiredLabels || onlyKey
-            ? { labels: params.requiredLabels, keys: onlyKey ? [onlyKey] : undefined }
+          params.requiredLabels || params.requiredFields || onlyKey
+            ? { labels: params.requiredLabels, fields: params.requiredFields, keys: onlyKey ? [onlyKey] : undefined }
             : undefined,
         recursive: true,
       });
@@ -288,6 +288,7 @@ export class GenericStore {
         resourceVersion: params.resourceVersion,
         recursive: key === undefined,
         predicate: p,
+        indexHint: required ? { fields: required } : undefined,
         sendInitialEvents: params.sendInitialEvents,
         progressNotify: params.progressNotify,
       });

@@ -1,11 +1,12 @@
 import { sharedCacheParts, type CacherOptions } from './cacher-settings';
 import type { ListOptions, Storage, WatchOptions } from './interface';
 import type { CacherStats } from './resource-cache';
-import { createResourceCacher, type ResourceCacher } from './resource-cacher';
+import { createResourceCacher, type ResourceCacheOptions, type ResourceCacher } from './resource-cacher';
 
 export type { CacherOptions } from './cacher-settings';
 export type { CacherStats } from './resource-cache';
-export type { ResourceCacher } from './resource-cacher';
+export type { ResourceCacheOptions, ResourceCacher } from './resource-cacher';
+export type { CacheIndexers } from './index-terms';
 export { deepFreeze } from './deep-freeze';
 
 export interface CacheMemoryStats {
@@ -24,10 +25,17 @@ export interface CacheMemoryStats {
  * registered prefix) or, for keys no resource caches, to the inner Storage.
  */
 export interface Cacher extends Storage {
-  /** The cacher of the resource under prefix, made on first call. */
-  forResource(prefix: string): ResourceCacher;
-  /** Resolves once every resource registered so far has done its first list+watch. */
-  ready(): Promise<void>;
+  /**
+   * The cacher of the resource under prefix, made on first call; a later call
+   * with indexers adds those the cacher lacks.
+   */
+  forResource(prefix: string, resource?: ResourceCacheOptions): ResourceCacher;
+  /**
+   * Resolves once every resource registered so far has done its first
+   * list+watch, or after timeoutMs: one resource that cannot start does not hold
+   * the others (its reads go to the inner Storage meanwhile).
+   */
+  ready(timeoutMs?: number): Promise<void>;
   /** Stops the caches (watchers end); the inner Storage stays open. */
   stop(): void;
   stats(): CacherStats[];
@@ -41,13 +49,15 @@ export function createCacher(inner: Storage, opts: CacherOptions): Cacher {
   const caches = new Map<string, ResourceCacher>();
   let stopped = false;
 
-  const forResource = (prefix: string): ResourceCacher => {
+  const forResource = (prefix: string, resource: ResourceCacheOptions = {}): ResourceCacher => {
     const root = withSlash(prefix);
     let c = caches.get(root);
     if (!c) {
-      c = createResourceCacher(inner, root, parts);
+      c = createResourceCacher(inner, root, parts, resource);
       if (stopped) c.stop();
       caches.set(root, c);
+    } else if (resource.indexers) {
+      c.addIndexers(resource.indexers);
     }
     return c;
   };
@@ -86,8 +96,13 @@ export function createCacher(inner: Storage, opts: CacherOptions): Cacher {
     count: (keyPrefix) => inner.count(keyPrefix),
     currentRevision: () => inner.currentRevision(),
     healthCheck: () => inner.healthCheck(),
-    async ready() {
-      await Promise.all([...caches.values()].map((c) => c.ready()));
+    async ready(timeoutMs) {
+      const all = Promise.all([...caches.values()].map((c) => c.ready()));
+      if (timeoutMs === undefined) return void (await all);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)));
+      await Promise.race([all, timeout]);
+      clearTimeout(timer);
     },
     stop,
     stats: () => [...caches.values()].map((c) => c.stats()),

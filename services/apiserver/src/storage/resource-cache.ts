@@ -8,10 +8,11 @@ import { CacheEntry } from './decoded-working-set';
 import { deepFreeze } from './deep-freeze';
 import { StorageError } from './errors';
 import { EventRing, type RingEntry } from './event-ring';
+import { IndexTerms, type CacheIndexers } from './index-terms';
 import type { ListOptions, Storage, StorageWatchEvent, Watcher } from './interface';
 import { NextCallBatcher } from './next-call-batcher';
 import { INITIAL_EVENTS_END_ANNOTATION } from './store';
-import { deliverEvent } from './watch-dispatch';
+import { CacheWatchers, deliverEvent } from './watch-dispatch';
 
 export type CacheState = 'starting' | 'ready' | 'failed' | 'stopped';
 
@@ -23,14 +24,19 @@ export interface CacherStats {
   ringStart: number;
   ringLength: number;
   watchers: number;
+  /** Watchers filed under a value of an indexed field (dispatched through the index). */
+  indexedWatchers: number;
+  indexedFields: string[];
+  /** Lists served from memory, and those of them read through a field index (upstream's apiserver_cache_list_total). */
+  lists: number;
+  indexedLists: number;
+  /** Objects lists read, and returned after the predicate (apiserver_cache_list_fetched/returned_objects_total). */
+  fetchedObjects: number;
+  returnedObjects: number;
 }
 
 function rvOf(obj: KubeObject): string | undefined {
   return obj.metadata?.resourceVersion;
-}
-
-function labelsOf(obj: KubeObject | undefined): Readonly<Record<string, string>> | undefined {
-  return obj?.metadata?.labels;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -49,7 +55,11 @@ export class ResourceCache {
   revision = 0;
   private contents = new CacheContents();
   private readonly ring: EventRing;
-  private readonly watchers = new Set<CacheWatcher>();
+  private readonly watchers = new CacheWatchers();
+  private readonly terms: IndexTerms;
+  /** Bumped when indexers are added, so a list+watch in progress re-indexes what it staged. */
+  private indexGeneration = 0;
+  private readonly counters = { lists: 0, indexedLists: 0, fetchedObjects: 0, returnedObjects: 0 };
   private waiters: { revision: number; resolve: () => void }[] = [];
   private innerWatch?: Watcher;
   private readonly firstReady: Promise<void>;
@@ -63,7 +73,9 @@ export class ResourceCache {
     readonly prefix: string,
     private readonly inner: Storage,
     private readonly parts: SharedCacheParts,
+    indexers?: CacheIndexers,
   ) {
+    this.terms = new IndexTerms(indexers);
     this.ring = new EventRing(parts.settings.ringSize);
     this.firstReady = new Promise((resolve) => {
       this.resolveFirstReady = resolve;
@@ -99,6 +111,9 @@ export class ResourceCache {
       ringStart: this.ring.start,
       ringLength: this.ring.length,
       watchers: this.watchers.size,
+      indexedWatchers: this.watchers.filed,
+      indexedFields: this.terms.indexedFields,
+      ...this.counters,
     };
   }
 
@@ -131,6 +146,7 @@ export class ResourceCache {
         }
         this.innerWatch = w;
         let staging: CacheContents | undefined = new CacheContents();
+        const stagedGeneration = this.indexGeneration;
         for await (const ev of w) {
           if (this.stopped()) return;
           if (ev.type === 'ERROR') {
@@ -141,6 +157,7 @@ export class ResourceCache {
             if (ev.type === 'BOOKMARK') {
               if (ev.object.metadata?.annotations?.[INITIAL_EVENTS_END_ANNOTATION] !== 'true') continue;
               staging.finishBulk();
+              if (stagedGeneration !== this.indexGeneration) this.reindex(staging);
               this.reset(staging, ev.revision);
               staging = undefined;
             } else if (ev.type === 'ADDED') {
@@ -148,7 +165,7 @@ export class ResourceCache {
               // an unchanged object keeps its entry, and with it any decoded instance
               const old = this.contents.get(key);
               const entry = old && old.revision === ev.revision ? old : this.pack(ev.object, ev.revision);
-              staging.putBulk(key, entry, labelsOf(ev.object));
+              staging.putBulk(key, entry, this.terms.of(ev.object));
             }
             continue;
           }
@@ -161,6 +178,24 @@ export class ResourceCache {
       if (this.stopped()) return;
       this.fail(failure);
       await sleep(this.parts.settings.relistDelayMs);
+    }
+  }
+
+  /**
+   * Adds indexers to a cache that may hold objects already (a resource registered
+   * again, e.g. by a kind served in another group but stored here).
+   */
+  addIndexers(indexers: CacheIndexers): void {
+    if (!this.terms.add(indexers)) return;
+    this.indexGeneration++;
+    this.reindex(this.contents);
+  }
+
+  private reindex(contents: CacheContents): void {
+    for (const [key, entry] of [...contents.pairs()]) {
+      const terms = this.terms.of(this.materialize(entry));
+      // put with no previous terms only adds: the old terms are a subset of the new ones
+      contents.put(key, entry, terms, []);
     }
   }
 
@@ -204,7 +239,7 @@ export class ResourceCache {
     // Watchers cannot be resumed across a re-list: clients get 410 and list again.
     const status = newGone(`The watch cache for ${this.prefix} is re-listing (${detail}); list again.`);
     const ev: StorageWatchEvent = { type: 'ERROR', object: status.toStatus() as KubeObject, revision: this.revision };
-    for (const w of [...this.watchers]) w.end(ev);
+    for (const w of this.watchers.all()) w.end(ev);
   }
 
   stop(): void {
@@ -212,7 +247,7 @@ export class ResourceCache {
     this.state = 'stopped';
     this.innerWatch?.stop();
     this.innerWatch = undefined;
-    for (const w of [...this.watchers]) w.end();
+    for (const w of this.watchers.all()) w.end();
     for (const waiter of this.waiters) waiter.resolve();
     this.waiters = [];
     this.resolveFirstReady();
@@ -235,22 +270,24 @@ export class ResourceCache {
       prevObject = previous?.decoded ?? (ev.prevObject ? deepFreeze(ev.prevObject) : undefined);
       if (!prevObject && previous) prevObject = this.materialize(previous);
     }
-    const previousLabels = previous ? labelsOf(prevObject ?? this.materialize(previous)) : undefined;
+    const previousTerms = previous ? this.terms.of(prevObject ?? this.materialize(previous)) : [];
     let bytes = previous?.bytes.length ?? 0;
     if (ev.type === 'DELETED') {
-      if (previous) this.contents.remove(key, previousLabels);
+      if (previous) this.contents.remove(key, previousTerms);
     } else {
       const entry = this.pack(object, ev.revision);
       bytes = entry.bytes.length;
       // a version replacing one that readers use is likely read next: keep the event's instance
       if (previous?.decoded) this.parts.working.adopt(entry, object);
-      this.contents.put(key, entry, labelsOf(object), previousLabels);
+      this.contents.put(key, entry, this.terms.of(object), previousTerms);
     }
     if (previous) this.parts.working.drop(previous);
     const entry: RingEntry = { type: ev.type, key, object, prevObject, revision: ev.revision, bytes };
     this.ring.push(entry);
     this.revision = ev.revision;
-    for (const w of this.watchers) deliverEvent(w, entry);
+    const fieldTerms =
+      this.watchers.filed > 0 ? [...this.terms.fieldTermsOf(object), ...this.terms.fieldTermsOf(prevObject)] : [];
+    this.watchers.dispatch(entry, fieldTerms);
     this.wake();
   }
 
@@ -366,13 +403,22 @@ export class ResourceCache {
       return obj && (!pred || pred(obj)) ? [obj] : [];
     }
     const items: KubeObject[] = [];
-    const candidates = hint?.keys ? new Set(hint.keys) : this.contents.indexed(hint?.labels, this.contents.size);
+    const index = hint?.keys
+      ? undefined
+      : this.contents.indexed(this.terms.required(hint?.labels, hint?.fields), this.contents.size);
+    const candidates = hint?.keys ? new Set(hint.keys) : index?.keys;
+    let fetched = 0;
     for (const k of this.contents.keysUnder(prefix, candidates)) {
       const entry = this.contents.get(k);
       if (!entry) continue;
+      fetched++;
       const obj = this.materialize(entry);
       if (!pred || pred(obj)) items.push(obj);
     }
+    this.counters.lists++;
+    if (index?.field) this.counters.indexedLists++;
+    this.counters.fetchedObjects += fetched;
+    this.counters.returnedObjects += items.length;
     return items;
   }
 
@@ -413,14 +459,14 @@ export class ResourceCache {
       w.allowExtra(this.ring.length - lo, bytes);
       for (let i = lo; i < this.ring.length && !w.isClosed; i++) deliverEvent(w, this.ring.at(i));
     }
-    if (!w.isClosed) this.watchers.add(w);
+    if (!w.isClosed) this.watchers.add(w, this.terms.watcherTerm(selection.indexFields));
     return w;
   }
 
   /** Sends a progress BOOKMARK to watchers that asked and have not seen this revision. */
   bookmark(): void {
     if (!this.isReady) return;
-    for (const w of this.watchers) {
+    for (const w of this.watchers.all()) {
       // Also after changes the watcher did not select: its client learns how far it has got.
       if (!w.selection.progressNotify || w.sentRevision >= this.revision || w.lastRevision > this.revision) continue;
       w.lastRevision = this.revision;

@@ -1,5 +1,6 @@
 import type { SharedCacheParts } from './cacher-settings';
 import type { WatchSelection } from './cacher-watcher';
+import type { CacheIndexers } from './index-terms';
 import { StorageError } from './errors';
 import type { ListOptions, ListResult, Storage, Watcher, WatchOptions } from './interface';
 import { ResourceCache, type CacherStats } from './resource-cache';
@@ -17,6 +18,8 @@ export interface ResourceCacher extends Storage {
   /** Stops the cache (its watchers end); inner stays open. */
   stop(): void;
   stats(): CacherStats;
+  /** Indexes more fields (a second kind stored under the same prefix declared them). */
+  addIndexers(indexers: CacheIndexers): void;
   packedSize(): { bytes: number; objects: number };
 }
 
@@ -37,11 +40,22 @@ function modeOf(rv: number | undefined): 'any' | 'consistent' | number {
   return rv === 0 ? 'any' : rv;
 }
 
+/** What a resource asks of its cacher beyond the replica's settings. */
+export interface ResourceCacheOptions {
+  /** Fields to index (upstream's IndexerFuncs); see index-terms.ts. */
+  indexers?: CacheIndexers;
+}
+
 /** prefix: the resource's collection key, e.g. '/registry/configmaps/'. */
-export function createResourceCacher(inner: Storage, prefix: string, parts: SharedCacheParts): ResourceCacher {
+export function createResourceCacher(
+  inner: Storage,
+  prefix: string,
+  parts: SharedCacheParts,
+  resource: ResourceCacheOptions = {},
+): ResourceCacher {
   const root = prefix.endsWith('/') ? prefix : `${prefix}/`;
   const { settings } = parts;
-  const cache = new ResourceCache(root, inner, parts);
+  const cache = new ResourceCache(root, inner, parts, resource.indexers);
   let stopped = false;
   const mine = (key: string): boolean => !stopped && key.startsWith(root);
 
@@ -89,13 +103,14 @@ export function createResourceCacher(inner: Storage, prefix: string, parts: Shar
       recursive,
       predicate: o.predicate,
       progressNotify: o.progressNotify === true,
+      indexFields: o.indexHint?.fields,
     };
     if (sendInitial || rv === undefined || rv === 0) {
       // "" starts at the current state, "0" at any state, N (with initial events) at N or later.
       const served = await cache.read(watchKey, modeOf(rv), (revision) =>
         cache.addWatcher(selection, revision, {
           replay: false,
-          initial: sendInitial ? cache.list(watchKey, recursive, o.predicate) : undefined,
+          initial: sendInitial ? cache.list(watchKey, recursive, o.predicate, o.indexHint) : undefined,
           initialEndBookmark: o.sendInitialEvents === true,
         }),
       );
@@ -129,6 +144,7 @@ export function createResourceCacher(inner: Storage, prefix: string, parts: Shar
     ready: () => cache.ready(),
     stop,
     stats: () => cache.stats(),
+    addIndexers: (indexers) => cache.addIndexers(indexers),
     packedSize: () => cache.packedSize(),
     async close() {
       stop();

@@ -34,3 +34,64 @@ export function deliverEvent(w: CacheWatcher, e: RingEntry): void {
     w.push({ type: 'DELETED', object: e.left, prevObject: e.prevObject, revision: e.revision }, e.bytes);
   }
 }
+
+/**
+ * The watchers of one resource. A watcher whose selection requires a value of an
+ * indexed field is filed under that value's term (upstream's trigger function and
+ * valueWatchers) and is offered only the events whose object, or previous
+ * object, has that value; every other watcher is offered every event.
+ */
+export class CacheWatchers {
+  private readonly unfiled = new Set<CacheWatcher>();
+  private readonly byTerm = new Map<string, Set<CacheWatcher>>();
+  private readonly termOf = new Map<CacheWatcher, string>();
+
+  get size(): number {
+    return this.unfiled.size + this.termOf.size;
+  }
+
+  /** Watchers filed under an indexed field value. */
+  get filed(): number {
+    return this.termOf.size;
+  }
+
+  add(w: CacheWatcher, term: string | undefined): void {
+    if (term === undefined) {
+      this.unfiled.add(w);
+      return;
+    }
+    let set = this.byTerm.get(term);
+    if (!set) this.byTerm.set(term, (set = new Set()));
+    set.add(w);
+    this.termOf.set(w, term);
+  }
+
+  delete(w: CacheWatcher): void {
+    if (this.unfiled.delete(w)) return;
+    const term = this.termOf.get(w);
+    if (term === undefined) return;
+    this.termOf.delete(w);
+    const set = this.byTerm.get(term);
+    set?.delete(w);
+    if (set && set.size === 0) this.byTerm.delete(term);
+  }
+
+  /** Every watcher (a copy: ending one while iterating removes it). */
+  all(): CacheWatcher[] {
+    return [...this.unfiled, ...this.termOf.keys()];
+  }
+
+  /** Offers an event to the watchers it may concern; fieldTerms: of its object and previous object. */
+  dispatch(e: RingEntry, fieldTerms: readonly string[]): void {
+    for (const w of this.unfiled) deliverEvent(w, e);
+    if (this.byTerm.size === 0) return;
+    const seen: string[] = [];
+    for (const t of fieldTerms) {
+      // the object and its previous version often share the value: each bucket once
+      if (seen.includes(t)) continue;
+      seen.push(t);
+      const set = this.byTerm.get(t);
+      if (set) for (const w of set) deliverEvent(w, e);
+    }
+  }
+}
