@@ -1,149 +1,39 @@
 import { randomUUID } from 'node:crypto';
-import {
-  newAlreadyExists,
-  newBadRequest,
-  newConflict,
-  newGone,
-  newInternalError,
-  newInvalid,
-  newNotFound,
-  StatusError,
-  type GroupResource,
-} from '../api/errors';
+import { newBadRequest, newConflict, newInvalid, newNotFound, StatusError, type GroupResource } from '../api/errors';
 import type { KubeObject, ObjectMeta } from '../api/object';
-import type { UserInfo } from '../authn/user';
-import { isStorageError, StorageError } from '../storage/errors';
-import type { Preconditions, Storage, Watcher } from '../storage/interface';
+import { isStorageError } from '../storage/errors';
+import type { Storage, Watcher } from '../storage/interface';
 import { decodeContinue, encodeContinue } from './continue-token';
+import { decoratedWatcher } from './decorated-watcher';
+import { withPropagationFinalizers } from './deletion-finalizers';
 import { generateNameFrom } from './validation/names';
 import { timeNow } from '../api/time';
 import type { ResourceInfo } from './resources';
+import { statusForStorageError } from './storage-error-status';
+import type {
+  DeleteParams,
+  ListParams,
+  NamespaceGate,
+  StoreHooks,
+  StoreOptions,
+  SubresourceCreator,
+  SubresourceUpdater,
+  UpdateOptions,
+  WatchParams,
+  WriteParams,
+} from './store-params';
 import type { Strategy } from './strategy';
 import { defaultTable } from './tables/default';
 import type { TableConverter } from './tables/types';
 import { FieldSet, serverSideApply, updateManagedFields } from '../apply';
 import type { SchemaSet } from '../schema/model';
 
-export interface ListParams {
-  labelMatch?: (labels: Record<string, string> | undefined) => boolean;
-  /** Labels every match carries, for the watch cache's label index. */
-  requiredLabels?: Record<string, string>;
-  fieldMatch?: (fields: Record<string, string>) => boolean;
-  /** Field values every match has (a field selector's equalities): metadata.namespace and metadata.name narrow the read. */
-  requiredFields?: Record<string, string>;
-  resourceVersion?: string;
-  resourceVersionMatch?: 'NotOlderThan' | 'Exact';
-  limit?: number;
-  continueToken?: string;
-}
-
-export interface WatchParams extends ListParams {
-  sendInitialEvents?: boolean;
-  /** The client takes BOOKMARKs: ask storage for progress notifications. */
-  progressNotify?: boolean;
-}
-
-export interface DeleteParams {
-  preconditions?: Preconditions;
-  dryRun?: boolean;
-  gracePeriodSeconds?: number;
-  propagationPolicy?: string;
-}
-
-export interface WriteParams {
-  dryRun?: boolean;
-  /** Field manager recorded in managedFields (upstream derives it from fieldManager or the user agent). */
-  manager?: string;
-  /** The caller computed managedFields already (server-side apply). */
-  managedFieldsDone?: boolean;
-  /** Subresource the write came through, recorded with the manager (e.g. scale). */
-  subresource?: string;
-  /** who asks, for the strategy's begin hooks; undefined for the server's own writes */
-  user?: UserInfo;
-}
-
-/** Answers a POST to a subresource of an existing object (e.g. a TokenRequest for a ServiceAccount). */
-export type SubresourceCreator = (
-  namespace: string,
-  name: string,
-  body: KubeObject,
-  params: WriteParams,
-) => Promise<KubeObject>;
-
-/** Answers a PUT to a subresource whose write differs from the main resource's (namespaces/finalize). */
-export type SubresourceUpdater = (name: string, body: KubeObject, params: WriteParams) => Promise<KubeObject>;
-
-/** Checks, before a namespaced create, that the namespace exists and is not terminating. */
-export type NamespaceGate = (namespace: string, gr?: GroupResource, name?: string) => Promise<void>;
-
-/**
- * What a kind adds around the generic writes, as upstream's Store hooks; the
- * strategy's beginCreate/beginUpdate run before storage, these after it.
- */
-export interface StoreHooks {
-  /** After an object is stored by a create; the params say whether it was a dry run. */
-  afterCreate?(obj: KubeObject, params: WriteParams): void | Promise<void>;
-  /**
-   * After an object is really removed: by a DELETE, or by the update that took
-   * away the last finalizer of an object being deleted. Dry runs included.
-   */
-  afterDelete?(obj: KubeObject, params: { dryRun?: boolean }): void | Promise<void>;
-  /**
-   * Applied to every object the store hands out (reads, list items, write
-   * results, watch events). It returns a new object and never mutates its
-   * argument: that may be the watch cache's instance, with its encoded bytes.
-   */
-  decorator?(obj: KubeObject): KubeObject;
-}
-
-/** What a store is built over, named as upstream's Store struct names its fields. */
-export interface StoreOptions extends StoreHooks {
-  storage: Storage;
-  /** The root of every key, `/registry` by default. */
-  prefix: string;
-  /**
-   * Where the objects live under the prefix: the resource name, unless upstream
-   * keeps them elsewhere (services/specs, services/endpoints).
-   */
-  keyRoot?: string;
-  /** Runs before every create of a namespaced resource; none for cluster-scoped ones. */
-  namespaceGate?: NamespaceGate;
-  /** An immediate DELETE answers the object instead of a Status (upstream's ReturnDeletedObject). */
-  returnsDeletedObject?: boolean;
-}
-
-/** How a read-modify-write differs from a client's plain update. */
-export interface UpdateOptions extends WriteParams {
-  /** A missing object is created (PUT), when the strategy allows create on update. */
-  allowCreate?: boolean;
-  /** The write comes through the status subresource: managed as `status`, prepareForUpdate skipped. */
-  statusOnly?: boolean;
-  /**
-   * The server's own write (namespace finalization, the endpoint reconciler): no
-   * validation, begin hooks or managedFields, and deletion metadata may change.
-   */
-  systemWrite?: boolean;
-}
+export type * from './store-params';
+export { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, withPropagationFinalizers } from './deletion-finalizers';
 
 function meta(obj: KubeObject): ObjectMeta {
   if (!obj.metadata || typeof obj.metadata !== 'object') obj.metadata = {};
   return obj.metadata;
-}
-
-export const FOREGROUND_FINALIZER = 'foregroundDeletion';
-export const ORPHAN_FINALIZER = 'orphan';
-
-/**
- * The garbage-collector finalizers a DELETE asks for: Orphan adds `orphan`,
- * Foreground adds `foregroundDeletion`, Background removes both; no policy keeps
- * what the object has (the default policy for built-in kinds is Background).
- */
-export function withPropagationFinalizers(finalizers: string[], policy: string | undefined): string[] {
-  if (!policy) return [...finalizers];
-  const rest = finalizers.filter((f) => f !== FOREGROUND_FINALIZER && f !== ORPHAN_FINALIZER);
-  if (policy === 'Orphan') return [...rest, ORPHAN_FINALIZER];
-  if (policy === 'Foreground') return [...rest, FOREGROUND_FINALIZER];
-  return rest;
 }
 
 function sameStrings(a: string[], b: string[]): boolean {
@@ -233,38 +123,7 @@ export class GenericStore {
   }
 
   private translateError(e: unknown, name: string): never {
-    if (e instanceof StatusError) throw e;
-    if (e instanceof StorageError) {
-      switch (e.code) {
-        case 'KeyNotFound':
-          throw newNotFound(this.gr, name);
-        case 'KeyExists':
-          throw newAlreadyExists(this.gr, name);
-        case 'ResourceVersionConflicts':
-          throw newConflict(
-            this.gr,
-            name,
-            e.message || 'the object has been modified; please apply your changes to the latest version and try again',
-          );
-        case 'Expired':
-          throw newGone(e.message || 'The resourceVersion for the provided list is too old.');
-        case 'TooLargeResourceVersion':
-          throw new StatusError(504, 'Timeout', `Too large resource version: ${e.message}`, {
-            causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
-            retryAfterSeconds: 1,
-          });
-        case 'InvalidObj':
-        case 'InvalidError':
-          throw newConflict(this.gr, name, e.message);
-        case 'TooLarge':
-          throw new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: ${e.message}`);
-        case 'Unreachable':
-          throw new StatusError(503, 'ServiceUnavailable', `storage is unreachable: ${e.message}`);
-        default:
-          throw newInternalError(e.message);
-      }
-    }
-    throw newInternalError(e instanceof Error ? e.message : String(e));
+    throw statusForStorageError(this.gr, e, name);
   }
 
   /**
@@ -284,24 +143,7 @@ export class GenericStore {
   }
 
   private decorated(w: Watcher): Watcher {
-    const decorate = this.hooks.decorator;
-    if (!decorate) return w;
-    return {
-      [Symbol.asyncIterator]: () => {
-        const it = w[Symbol.asyncIterator]();
-        return {
-          next: async () => {
-            const r = await it.next();
-            // BOOKMARK and ERROR carry no object of this kind
-            if (r.done || r.value.type === 'BOOKMARK' || r.value.type === 'ERROR') return r;
-            return { done: false, value: { ...r.value, object: decorate(r.value.object) } };
-          },
-          return: async () => (it.return ? it.return() : { done: true, value: undefined }),
-        };
-      },
-      stop: () => w.stop(),
-      closedByStorage: w.closedByStorage,
-    };
+    return this.hooks.decorator ? decoratedWatcher(w, this.hooks.decorator) : w;
   }
 
   private schemas: SchemaSet | undefined;
@@ -409,8 +251,8 @@ export class GenericStore {
         continueRevision,
         predicate: this.predicate(params),
         indexHint:
-          params.requiredLabels || onlyKey
-            ? { labels: params.requiredLabels, keys: onlyKey ? [onlyKey] : undefined }
+          params.requiredLabels || params.requiredFields || onlyKey
+            ? { labels: params.requiredLabels, fields: params.requiredFields, keys: onlyKey ? [onlyKey] : undefined }
             : undefined,
         recursive: true,
       });
@@ -452,6 +294,7 @@ export class GenericStore {
         resourceVersion: params.resourceVersion,
         recursive: key === undefined,
         predicate: p,
+        indexHint: required ? { fields: required } : undefined,
         sendInitialEvents: params.sendInitialEvents,
         progressNotify: params.progressNotify,
       });

@@ -1,4 +1,5 @@
 import type { Backend } from '../storage/backend';
+import type { Cacher } from '../storage/cacher';
 import type { Storage } from '../storage/interface';
 import type { GenericStore, NamespaceGate } from './generic-store';
 import type { ResourceInfo } from './resources';
@@ -19,6 +20,8 @@ export interface StoreDeps {
   serviceClusterIPRange: string;
   serviceNodePortRange: string;
   security: SecurityServices;
+  /** The replica's watch caches: the store factory registers each stored kind's cacher here. */
+  watchCache?: Pick<Cacher, 'forResource'>;
 }
 
 /**
@@ -37,6 +40,14 @@ export interface KindDefinition {
    * storage version): the store reads and writes keyRoot's objects through conversion.
    */
   storedAs?: StoredAs;
+  /**
+   * Selectable fields the watch cache indexes (upstream's IndexerFuncs, e.g. pods'
+   * 'spec.nodeName'): a list or watch whose field selector requires one of them to
+   * equal a value reads that value's objects and is offered only their events.
+   * The indexed value is the strategy's selectableFields value, so the index finds
+   * exactly what the selector matches. Ignored with storedAs (the stored kind indexes).
+   */
+  watchCacheIndexes?: readonly string[];
 }
 
 export interface StoredAs {

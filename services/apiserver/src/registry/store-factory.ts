@@ -1,3 +1,5 @@
+import type { KubeObject } from '../api/object';
+import type { CacheIndexers } from '../storage/cacher';
 import { convertingStorage } from '../storage/converting-storage';
 import { GenericStore, type StoreOptions } from './generic-store';
 import type { KindDefinition, StoreDeps } from './kind';
@@ -12,7 +14,17 @@ export function makeStore(def: KindDefinition, deps: StoreDeps): GenericStore {
     ? def.newStore(def, scoped)
     : new GenericStore(def.info, def.strategy, withStoredAs(def, scoped));
   store.tableConverter = def.table ?? defaultTable;
+  if (deps.watchCache && !store.virtual) {
+    deps.watchCache.forResource(store.listPrefix(''), { indexers: def.storedAs ? undefined : indexersOf(def, store) });
+  }
   return store;
+}
+
+/** The kind's declared index fields, valued as its field selectors see them. */
+function indexersOf(def: KindDefinition, store: GenericStore): CacheIndexers | undefined {
+  const fields = def.watchCacheIndexes ?? [];
+  if (fields.length === 0) return undefined;
+  return Object.fromEntries(fields.map((f) => [f, (obj: KubeObject) => store.selectableFields(obj)[f] ?? '']));
 }
 
 /** A served version of another version's storage reads its keys through conversion. */

@@ -45,6 +45,9 @@ export interface RunningReplica {
   stop(): Promise<void>;
 }
 
+/** How long start-up waits for the watch caches' first lists (the cacher's own wait for a starting cache). */
+const CACHE_START_WAIT_MS = 10_000;
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function buildStores(deps: Omit<StoreDeps, 'namespaceGate'>): { table: StoreTable; namespaces: NamespaceStore } {
@@ -58,12 +61,6 @@ function buildStores(deps: Omit<StoreDeps, 'namespaceGate'>): { table: StoreTabl
   }
   if (!namespaces) throw new Error('namespaces resource is not registered');
   return { table, namespaces };
-}
-
-function longestPrefix(prefixes: string[], key: string): string | undefined {
-  let best: string | undefined;
-  for (const p of prefixes) if (key.startsWith(p) && (!best || p.length > best.length)) best = p;
-  return best;
 }
 
 export async function startReplica(
@@ -97,13 +94,11 @@ export async function startReplica(
     storageCodecFor(opts.storageMediaType, schemas),
   );
   const { prefix, backend } = opened;
-  // resource prefixes are known once the stores exist; the cache finds them lazily
-  let resourcePrefixes: string[] = [];
+  // one cacher per resource, each registered by the store factory as it builds the kind's store
   const cacher =
     opts.defaultWatchCacheSize > 0
       ? createCacher(opened.storage, {
           prefixes: [],
-          resourcePrefixOf: (key) => longestPrefix(resourcePrefixes, key),
           watchCacheSize: opts.defaultWatchCacheSize,
           backend,
           // upstream sizes its ring by time and rarely answers 410 to a recent revision;
@@ -122,15 +117,10 @@ export async function startReplica(
     prefix,
     serviceClusterIPRange: opts.serviceClusterIPRange,
     serviceNodePortRange: opts.serviceNodePortRange,
+    watchCache: cacher,
   });
-  resourcePrefixes = table
-    .all()
-    .filter((st) => !st.virtual)
-    .map((st) => st.listPrefix(''));
-  if (cacher) {
-    // start every resource's cache now rather than on its first read
-    await Promise.all(resourcePrefixes.map((p) => cacher.list(p, { resourceVersion: '0', limit: 1 })));
-  }
+  // each cache is listing already; a resource slow to start serves from etcd meanwhile
+  await cacher?.ready(CACHE_START_WAIT_MS);
   for (const store of table.all()) store.enableFieldManagement(schemas);
   await ensureSystemNamespaces(namespaces);
   await ensureBootstrapPolicy(table);

@@ -1,7 +1,8 @@
 import { prefixEnd } from './backend';
 import type { CacheEntry } from './decoded-working-set';
+import type { RequiredTerms } from './index-terms';
 
-type Labels = Readonly<Record<string, string>> | undefined;
+type Terms = readonly string[];
 
 /** First index in sorted keys whose key is >= k. */
 function lowerBound(keys: readonly string[], k: string): number {
@@ -19,15 +20,16 @@ const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0
 
 /**
  * The objects of one resource in a watch cache: entries by key, the keys in
- * order (etcd's order, for ranges), and which keys carry each `label=value`, so
- * a selector's equality requirements narrow a list before its predicate runs.
+ * order (etcd's order, for ranges), and which keys carry each index term (a
+ * `label=value`, or a value of an indexed field; see index-terms.ts), so a
+ * selector's equality requirements narrow a list before its predicate runs.
  */
 export class CacheContents {
   private readonly entries = new Map<string, CacheEntry>();
   private keys: string[] = [];
   /** While filling a fresh contents in bulk, keys are appended and sorted once at the end. */
   private sorted = true;
-  private readonly labelIndex = new Map<string, Set<string>>();
+  private readonly index = new Map<string, Set<string>>();
 
   get size(): number {
     return this.entries.size;
@@ -37,20 +39,20 @@ export class CacheContents {
     return this.entries.get(key);
   }
 
-  /** Adds or replaces key; labels are those of the new and of the replaced version. */
-  put(key: string, entry: CacheEntry, labels: Labels, previousLabels: Labels): void {
+  /** Adds or replaces key; terms are those of the new and of the replaced version. */
+  put(key: string, entry: CacheEntry, terms: Terms, previousTerms: Terms): void {
     if (!this.entries.has(key)) {
       if (this.sorted) this.keys.splice(lowerBound(this.keys, key), 0, key);
       else this.keys.push(key);
     }
     this.entries.set(key, entry);
-    this.indexLabels(key, previousLabels, labels);
+    this.reindex(key, previousTerms, terms);
   }
 
   /** Adds a key during a bulk fill (see finishBulk); keys must not repeat. */
-  putBulk(key: string, entry: CacheEntry, labels: Labels): void {
+  putBulk(key: string, entry: CacheEntry, terms: Terms): void {
     this.sorted = false;
-    this.put(key, entry, labels, undefined);
+    this.put(key, entry, terms, []);
   }
 
   finishBulk(): void {
@@ -58,19 +60,24 @@ export class CacheContents {
     this.sorted = true;
   }
 
-  remove(key: string, previousLabels: Labels): CacheEntry | undefined {
+  remove(key: string, previousTerms: Terms): CacheEntry | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     this.entries.delete(key);
     const i = lowerBound(this.keys, key);
     if (this.keys[i] === key) this.keys.splice(i, 1);
-    this.indexLabels(key, previousLabels, undefined);
+    this.reindex(key, previousTerms, []);
     return entry;
   }
 
   /** Every entry, for a re-list that keeps what did not change. */
   all(): IterableIterator<CacheEntry> {
     return this.entries.values();
+  }
+
+  /** Every key and entry, for indexing what is cached under new indexers. */
+  pairs(): IterableIterator<[string, CacheEntry]> {
+    return this.entries.entries();
   }
 
   /** Keys under prefix in order; `candidates` (from an index) narrows them when given. */
@@ -90,33 +97,38 @@ export class CacheContents {
   }
 
   /**
-   * The smallest set of keys among the required labels when it is small enough to
-   * beat a scan of `scanSize` keys; undefined when no index helps.
+   * The keys to read for a selection: an indexed field's bucket whenever the
+   * selection requires one (an index is declared because it is selective, as
+   * upstream always uses it), else the smallest label bucket when it is small
+   * enough to beat a scan of `scanSize` keys; undefined when no index helps.
    */
-  indexed(labels: Readonly<Record<string, string>> | undefined, scanSize: number): ReadonlySet<string> | undefined {
-    if (!labels) return undefined;
-    let best: ReadonlySet<string> | undefined;
-    for (const [k, v] of Object.entries(labels)) {
-      const set = this.labelIndex.get(`${k}=${v}`) ?? EMPTY;
-      if (!best || set.size < best.size) best = set;
-    }
-    return best && best.size < scanSize / 4 ? best : undefined;
+  indexed(required: RequiredTerms, scanSize: number): { keys: ReadonlySet<string>; field: boolean } | undefined {
+    const smallest = (terms: string[]): ReadonlySet<string> | undefined => {
+      let best: ReadonlySet<string> | undefined;
+      for (const t of terms) {
+        const set = this.index.get(t) ?? EMPTY;
+        if (!best || set.size < best.size) best = set;
+      }
+      return best;
+    };
+    const byField = smallest(required.fields);
+    if (byField) return { keys: byField, field: true };
+    const byLabel = smallest(required.labels);
+    return byLabel && byLabel.size < scanSize / 4 ? { keys: byLabel, field: false } : undefined;
   }
 
-  private indexLabels(key: string, before: Labels, after: Labels): void {
-    const was = before ?? {};
-    const now = after ?? {};
-    for (const [k, v] of Object.entries(was)) {
-      if (now[k] === v) continue;
-      const set = this.labelIndex.get(`${k}=${v}`);
+  private reindex(key: string, before: Terms, after: Terms): void {
+    // an object has a handful of terms: arrays beat sets here
+    for (const t of before) {
+      if (after.includes(t)) continue;
+      const set = this.index.get(t);
       set?.delete(key);
-      if (set && set.size === 0) this.labelIndex.delete(`${k}=${v}`);
+      if (set && set.size === 0) this.index.delete(t);
     }
-    for (const [k, v] of Object.entries(now)) {
-      if (was[k] === v) continue;
-      const entry = `${k}=${v}`;
-      let set = this.labelIndex.get(entry);
-      if (!set) this.labelIndex.set(entry, (set = new Set()));
+    for (const t of after) {
+      if (before.includes(t)) continue;
+      let set = this.index.get(t);
+      if (!set) this.index.set(t, (set = new Set()));
       set.add(key);
     }
   }

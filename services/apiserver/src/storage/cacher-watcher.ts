@@ -9,6 +9,8 @@ export interface WatchSelection {
   recursive: boolean;
   predicate?: (obj: KubeObject) => boolean;
   progressNotify: boolean;
+  /** Field values every selected object has (a field selector's equalities), for dispatch through a field index. */
+  indexFields?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -35,6 +35,8 @@ export interface ListOptions {
     labels?: Record<string, string>;
     /** Every match is one of these keys. */
     keys?: string[];
+    /** Field values every match has (a field selector's equalities), for a cache's field indexes. */
+    fields?: Record<string, string>;
   };
   /** Default true: key is a collection prefix ("/" is appended if missing). false: key is one object's key. */
   recursive?: boolean;
@@ -67,6 +69,8 @@ export interface WatchOptions {
    * ""/"0" starts from the current revision without initial events.
    */
   sendInitialEvents?: boolean;
+  /** What the predicate requires, as data: field values every match has (see ListOptions.indexHint). */
+  indexHint?: { fields?: Record<string, string> };
   /** Emit BOOKMARK events (object: {metadata: {resourceVersion}}) when the store reports progress. */
   progressNotify?: boolean;
 }
