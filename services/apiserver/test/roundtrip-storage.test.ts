@@ -3,11 +3,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Etcd3 } from 'etcd3';
+import { encodeObjectProtobuf } from '../src/codec/protobuf';
 import type { KindDefinition } from '../src/registry/kind';
 import { BUILTIN_KINDS } from '../src/registry/kinds/index';
 import type { ResourceInfo } from '../src/registry/resources';
+import { loadSchemaSet } from '../src/schema/load';
 import { sharedFixturesDir } from '../src/schema/paths';
-import { ApiClient } from './helpers/client';
+import { ApiClient, type ClientResponse } from './helpers/client';
 import { startEtcd, type RunningEtcd } from './helpers/etcd';
 import { firstWatchEvent } from './helpers/first-watch-event';
 import { startReplicaProcess, type ReplicaProcess } from './helpers/replica';
@@ -26,6 +28,7 @@ import {
 // watch). Only resourceVersion differs (etcd's revision); it is normalised on both sides.
 
 const PB = 'application/vnd.kubernetes.protobuf';
+const schemas = loadSchemaSet();
 const NAMESPACE = 'namespaceValue';
 const NAME = 'nameValue';
 
@@ -69,6 +72,18 @@ function yamlWithRv(yaml: string, rv: string): string {
   return `${yaml.slice(0, at)}\n  resourceVersion: "${rv}"\n${yaml.slice(at + line.length)}`;
 }
 
+/**
+ * kube-apiserver answers a PUT of a fixture with 422 Invalid: its placeholder values
+ * fail each kind's update validation (names, enums, selectors), so nothing is written.
+ */
+function assertInvalid(res: ClientResponse, what: string): void {
+  assert.equal(res.status, 422, `${what}: ${res.body.toString()}`);
+  const status = res.json<{ kind: string; reason: string; details?: { causes?: unknown[] } }>();
+  assert.equal(status.kind, 'Status', what);
+  assert.equal(status.reason, 'Invalid', what);
+  assert.ok((status.details?.causes ?? []).length > 0, `${what}: causes name the fields`);
+}
+
 /** Same text after parsing: member order and values must match, whitespace may differ. */
 function canonicalJson(text: Buffer | string): string {
   return JSON.stringify(JSON.parse(text.toString()));
@@ -89,6 +104,10 @@ describe('every served kind reads its fixture from upstream-layout etcd, byte fo
     replica = await startReplicaProcess({ args: ['--storage-backend=etcd3', `--etcd-servers=${etcd.endpoint}`] });
     c = new ApiClient(replica.kubeconfig);
     kv = new Etcd3({ hosts: etcd.endpoint });
+    // the fixtures' namespace exists (written as upstream would have it), so a write into it
+    // gets past namespace lifecycle admission and meets validation, as with kube-apiserver
+    const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE, uid: 'rt-ns-uid' } };
+    await kv.put(`/registry/namespaces/${NAMESPACE}`).value(Buffer.from(encodeObjectProtobuf(schemas, ns)));
   });
 
   after(async () => {
@@ -156,6 +175,19 @@ describe('every served kind reads its fixture from upstream-layout etcd, byte fo
         envelopeWithResourceVersion(fx.pb, rv).toString('hex'),
         'protobuf watch event',
       );
+
+      // what was read, written back unchanged in each encoding: rejected, the stored bytes untouched
+      for (const [body, contentType] of [
+        [json.body, 'application/json'],
+        [yaml.body, 'application/yaml'],
+        [pb.body, PB],
+      ] as const) {
+        const put = await c.request('PUT', url, body, { 'content-type': contentType, accept: 'application/json' });
+        assertInvalid(put, `PUT ${contentType}`);
+        const after = (await kv.get(key).exec()).kvs[0];
+        assert.equal(String(after.mod_revision), rv, `PUT ${contentType} wrote nothing`);
+        assert.equal(after.value.toString('hex'), fx.pb.toString('hex'), `PUT ${contentType} left the fixture's bytes`);
+      }
     });
   }
 });
