@@ -1,7 +1,7 @@
-import { stringify as stringifyYaml } from 'yaml';
 import { StatusError } from '../api/errors';
 import type { KubeObject } from '../api/object';
 import { encodeObjectProtobuf } from '../codec/protobuf';
+import { encodeYaml } from '../codec/yaml';
 import type { SchemaSet } from '../schema/model';
 import { MEDIA_JSON, MEDIA_PROTOBUF, MEDIA_YAML, type OutputMedia } from './negotiation';
 
@@ -16,7 +16,7 @@ export function encodeFor(schemas: SchemaSet, media: OutputMedia, obj: KubeObjec
     case MEDIA_PROTOBUF:
       return { body: Buffer.from(encodeObjectProtobuf(schemas, obj)), contentType: MEDIA_PROTOBUF };
     case MEDIA_YAML:
-      return { body: Buffer.from(stringifyYaml(obj, { lineWidth: 0 })), contentType: MEDIA_YAML };
+      return { body: Buffer.from(encodeYaml(obj)), contentType: MEDIA_YAML };
     default:
       return { body: Buffer.from(JSON.stringify(obj) + '\n'), contentType: MEDIA_JSON };
   }

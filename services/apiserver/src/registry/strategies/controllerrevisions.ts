@@ -26,7 +26,8 @@ export const controllerRevisionStrategy: KindStrategy = forStore<ControllerRevis
   },
 
   validateUpdate(obj, old) {
-    const errs = [...validateMetaUpdate(obj, old), ...validateRevision(obj)];
+    // upstream revalidates the whole object on update, name and namespace format included
+    const errs = [...validateMetaUpdate(obj, old), ...validateMetaCreate(obj, metaRules), ...validateRevision(obj)];
     if (!semanticEqual(obj.data, old.data)) errs.push(invalid('data', obj.data ?? null, FIELD_IMMUTABLE));
     return errs;
   },

@@ -1,3 +1,4 @@
+import { GenericStore } from '../../generic-store';
 import { ALL_VERBS, type KindDefinition } from '../../kind';
 import { replicationControllerStrategy } from '../../strategies/replicationcontrollers';
 import { replicationControllerTable } from '../../tables/workloads';
@@ -22,4 +23,6 @@ export const replicationcontrollers: KindDefinition = {
   },
   strategy: replicationControllerStrategy,
   table: replicationControllerTable,
+  // upstream keeps ReplicationControllers under controllers/ (their pre-1.0 name)
+  newStore: (def, deps) => new GenericStore(def.info, def.strategy, { ...deps, keyRoot: 'controllers' }),
 };

@@ -1,3 +1,4 @@
+import { GenericStore } from '../../generic-store';
 import { ALL_VERBS, type KindDefinition } from '../../kind';
 import { ingressStrategy } from '../../strategies/ingresses';
 
@@ -17,4 +18,6 @@ export const ingresses: KindDefinition = {
     subresources: [{ name: 'status', kind: 'Ingress', verbs: ['get', 'patch', 'update'] }],
   },
   strategy: ingressStrategy,
+  // upstream keeps Ingresses under ingress/ (the singular, from extensions/v1beta1 days)
+  newStore: (def, deps) => new GenericStore(def.info, def.strategy, { ...deps, keyRoot: 'ingress' }),
 };
