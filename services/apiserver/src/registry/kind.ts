@@ -37,6 +37,8 @@ export interface KindDefinition {
    * storage version): the store reads and writes keyRoot's objects through conversion.
    */
   storedAs?: StoredAs;
+  /** Where the objects live under the prefix when upstream does not use the resource name (nodes: minions). */
+  keyRoot?: string;
 }
 
 export interface StoredAs {
