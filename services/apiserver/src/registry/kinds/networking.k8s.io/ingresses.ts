@@ -1,3 +1,4 @@
+import { ingressTable } from '../../tables/cluster-config';
 import { ALL_VERBS, type KindDefinition } from '../../kind';
 import { ingressStrategy } from '../../strategies/ingresses';
 
@@ -17,4 +18,5 @@ export const ingresses: KindDefinition = {
     subresources: [{ name: 'status', kind: 'Ingress', verbs: ['get', 'patch', 'update'] }],
   },
   strategy: ingressStrategy,
+  table: ingressTable,
 };

@@ -1,3 +1,4 @@
+import { priorityClassTable } from '../../tables/cluster-config';
 import { ALL_VERBS, type KindDefinition } from '../../kind';
 import { priorityClassStrategy } from '../../strategies/priorityclasses';
 
@@ -17,4 +18,5 @@ export const priorityclasses: KindDefinition = {
     subresources: [],
   },
   strategy: priorityClassStrategy,
+  table: priorityClassTable,
 };
