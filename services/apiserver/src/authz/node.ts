@@ -8,7 +8,7 @@ export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
 /** Object kinds the node graph relates to nodes (through the pods scheduled on them). */
 export type NodeGraphVertex =
-  'configmap' | 'secret' | 'pvc' | 'pv' | 'volumeattachment' | 'serviceaccount' | 'resourceclaim';
+  'configmap' | 'secret' | 'pvc' | 'pv' | 'volumeattachment' | 'serviceaccount' | 'resourceclaim' | 'pod';
 
 /**
  * Whether an object is reachable from a node: a pod bound to the node uses it.
@@ -33,11 +33,11 @@ const noOpinion = (reason = ''): AuthorizerResult => ({ decision: 'noOpinion', r
  * upstream's Node authorizer, for kubelets: secrets, configmaps, volumes,
  * volume attachments and service-account tokens only for objects its pods
  * use (NodeGraph), its own Lease and CSINode, and for everything else the
- * static system:node rules.
+ * static system:node rules. With 1.32's AuthorizeNodeWithSelectors (beta, on) a
+ * node reads only its own Node and lists or watches only the pods bound to it
+ * (fieldSelector spec.nodeName=<node>).
  *
- * Not done: 1.32's AuthorizeNodeWithSelectors limits on listing pods and
- * nodes (they need the request's field selector, which Attributes lack), and
- * DRA ResourceSlices (resource.k8s.io is off by default in 1.32).
+ * Not done: DRA ResourceSlices (resource.k8s.io is off by default in 1.32).
  */
 export class NodeAuthorizer implements Authorizer {
   constructor(
@@ -59,6 +59,10 @@ export class NodeAuthorizer implements Authorizer {
   private subdivided(nodeName: string, a: Attributes): AuthorizerResult | undefined {
     const gr = `${a.apiGroup}/${a.resource}`;
     switch (gr) {
+      case '/nodes':
+        return this.node(nodeName, a);
+      case '/pods':
+        return this.pod(nodeName, a);
       case '/secrets':
         return this.readNamespaced(nodeName, 'secret', a);
       case '/configmaps':
@@ -80,6 +84,49 @@ export class NodeAuthorizer implements Authorizer {
         return this.ownObject(nodeName, a, 'a CSINode', 'CSINode', false);
       default:
         return undefined;
+    }
+  }
+
+  /**
+   * Its own Node only (by name, not through the graph, so a kubelet can look for its Node
+   * before creating it); writes are left to NodeRestriction admission.
+   */
+  private node(nodeName: string, a: Attributes): AuthorizerResult {
+    if (a.subresource === '') {
+      if (['create', 'update', 'patch'].includes(a.verb)) return allow;
+      if (['get', 'list', 'watch'].includes(a.verb)) {
+        if (a.name === nodeName) return allow;
+        if (a.name === '') return noOpinion(`node '${nodeName}' cannot read all nodes, only its own Node object`);
+        return noOpinion(`node '${nodeName}' cannot read '${a.name}', only its own Node object`);
+      }
+    } else if (a.subresource === 'status' && (a.verb === 'update' || a.verb === 'patch')) {
+      return allow;
+    }
+    return noOpinion();
+  }
+
+  /** Pods bound to the node: lists and watches must select spec.nodeName=<node>. */
+  private pod(nodeName: string, a: Attributes): AuthorizerResult {
+    switch (a.subresource) {
+      case '':
+        if (a.verb === 'get') return this.getOnly(nodeName, 'pod', a);
+        if (a.verb === 'list' || a.verb === 'watch') {
+          const scoped = (a.fieldSelector?.requirements ?? []).some(
+            (r) => r.field === 'spec.nodeName' && r.op === '=' && r.value === nodeName,
+          );
+          if (scoped) return allow;
+          if (a.name !== '') return this.readNamespaced(nodeName, 'pod', a);
+          return noOpinion('can only list/watch pods with spec.nodeName field selector');
+        }
+        // mirror pods; NodeRestriction admission limits them to the node's own
+        if (a.verb === 'create' || a.verb === 'delete') return allow;
+        return noOpinion();
+      case 'status':
+        return a.verb === 'update' || a.verb === 'patch' ? allow : noOpinion();
+      case 'eviction':
+        return a.verb === 'create' ? allow : noOpinion();
+      default:
+        return noOpinion();
     }
   }
 

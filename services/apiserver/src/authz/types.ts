@@ -1,3 +1,5 @@
+import type { FieldRequirement } from '../selection/fields';
+import type { LabelRequirement } from '../selection/labels';
 /**
  * The authorization layer's vocabulary. UserInfo is structurally the same as
  * authn's user so either can be passed where the other is expected.
@@ -21,6 +23,17 @@ export interface Attributes {
   subresource: string;
   namespace: string;
   name: string;
+  /**
+   * The request's fieldSelector and labelSelector requirements (upstream's
+   * GetFieldSelector/GetLabelSelector); an error when the selector does not parse.
+   */
+  fieldSelector?: SelectorAttribute<FieldRequirement>;
+  labelSelector?: SelectorAttribute<LabelRequirement>;
+}
+
+export interface SelectorAttribute<R> {
+  requirements: R[];
+  error?: string;
 }
 
 export type Decision = 'allow' | 'deny' | 'noOpinion';

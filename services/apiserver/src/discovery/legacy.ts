@@ -46,7 +46,7 @@ function resourceEntry(r: ResourceInfo): JsonObject {
   };
   if (r.shortNames.length > 0) entry.shortNames = [...r.shortNames];
   if (r.categories.length > 0) entry.categories = [...r.categories];
-  entry.storageVersionHash = storageVersionHash(r.group, r.storageVersion ?? r.version, r.kind);
+  if (!r.unstored) entry.storageVersionHash = storageVersionHash(r.group, r.storageVersion ?? r.version, r.kind);
   return entry;
 }
 

@@ -1,4 +1,5 @@
 import { newBadRequest } from '../api/errors';
+import { parseFieldSelector, type FieldSelector } from '../selection/fields';
 
 /**
  * What a request asks for, parsed from method and path as upstream's
@@ -25,6 +26,20 @@ export function isTrue(v: string | null | undefined): boolean {
 }
 
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
+
+/** metadata.name=X of a parseable field selector, when X could be a path segment; '' otherwise. */
+function nameFromFieldSelector(selector: string | null): string {
+  if (!selector) return '';
+  let reqs: FieldSelector;
+  try {
+    reqs = parseFieldSelector(selector);
+  } catch {
+    return '';
+  }
+  const name = reqs.find((r) => r.field === 'metadata.name' && r.op === '=')?.value ?? '';
+  if (name === '.' || name === '..' || name.includes('/') || name.includes('%')) return '';
+  return name;
+}
 
 /**
  * Path segments, each percent-decoded on its own: `%2e%2e` stays a segment named
@@ -127,6 +142,8 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   if (info.name === '' && info.verb === 'get') {
     const watch = query.get('watch');
     info.verb = isTrue(watch) ? 'watch' : 'list';
+    // a list of one object by field selector is authorized (and audited) as a request for that name
+    info.name = nameFromFieldSelector(query.get('fieldSelector'));
   }
   if (info.name === '' && info.verb === 'delete') info.verb = 'deletecollection';
   if (info.verb === 'get' && info.name !== '') {

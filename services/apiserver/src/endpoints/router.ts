@@ -14,6 +14,7 @@ import { watchResource } from './handlers/watch';
 import type { RequestInfo } from './request-info';
 import type { RequestScope } from './scope';
 import type { ApiRequest, ApiResponse } from './types';
+import { warningHeaderValue } from './warnings';
 
 export interface StoreLookup {
   store(group: string, version: string, resource: string): GenericStore | undefined;
@@ -63,11 +64,24 @@ export class ApiRouter {
   ) {}
 
   async handle(req: ApiRequest, info: RequestInfo, user?: UserInfo): Promise<ApiResponse> {
+    let res: ApiResponse;
     try {
-      return await this.dispatch(req, info, user);
+      res = await this.dispatch(req, info, user);
     } catch (e) {
-      return renderError(this.schemas, e, req.headers.accept);
+      res = renderError(this.schemas, e, req.headers.accept);
     }
+    return this.withDeprecationWarning(res, info);
+  }
+
+  /** Upstream warns on every request to a deprecated version, failed ones included, before any other warning. */
+  private withDeprecationWarning(res: ApiResponse, info: RequestInfo): ApiResponse {
+    const text = this.stores.store(info.apiGroup, info.apiVersion, info.resource)?.info.deprecationWarning;
+    const header = text ? warningHeaderValue(text) : undefined;
+    if (!header) return res;
+    const existing = res.headers.warning;
+    const rest = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
+    res.headers = { ...res.headers, warning: [header, ...rest] };
+    return res;
   }
 
   /** The scope a resource request runs in, or the Status error it gets instead. */

@@ -48,6 +48,8 @@ export interface KindDefinition {
    * exactly what the selector matches. Ignored with storedAs (the stored kind indexes).
    */
   watchCacheIndexes?: readonly string[];
+  /** Where the objects live under the prefix when upstream does not use the resource name (nodes: minions). */
+  keyRoot?: string;
 }
 
 export interface StoredAs {

@@ -27,6 +27,10 @@ export interface ResourceInfo {
   subresources: SubresourceInfo[];
   /** Version kube-apiserver 1.32 stores this kind at, when not the served one (discovery hashes it). */
   storageVersion?: string;
+  /** Never stored (componentstatuses): discovery gives it no storageVersionHash. */
+  unstored?: boolean;
+  /** The Warning every request to a deprecated version gets, e.g. "v1 ComponentStatus is deprecated in v1.19+". */
+  deprecationWarning?: string;
 }
 
 export function groupVersionString(group: string, version: string): string {

@@ -29,7 +29,7 @@ function indexersOf(def: KindDefinition, store: GenericStore): CacheIndexers | u
 
 /** A served version of another version's storage reads its keys through conversion. */
 function withStoredAs(def: KindDefinition, deps: StoreDeps): StoreOptions {
-  if (!def.storedAs) return deps;
+  if (!def.storedAs) return def.keyRoot ? { ...deps, keyRoot: def.keyRoot } : deps;
   const { keyRoot, conversion } = def.storedAs;
   return { ...deps, keyRoot, storage: convertingStorage(deps.storage, conversion) };
 }

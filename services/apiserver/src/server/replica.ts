@@ -26,6 +26,7 @@ import { ServerLifecycle } from './lifecycle';
 import { newSecurityServices } from '../registry/security';
 import { issuerDiscoveryDocuments } from './issuer-discovery';
 import { ensureBootstrapPolicy } from './rbac-bootstrap';
+import { ensureSystemPriorityClasses } from './system-priority-classes';
 import { startSecurity } from './security';
 
 /** How long a stopping replica waits for requests in flight (upstream's request timeout is 60 s). */
@@ -124,6 +125,7 @@ export async function startReplica(
   for (const store of table.all()) store.enableFieldManagement(schemas);
   await ensureSystemNamespaces(namespaces);
   await ensureBootstrapPolicy(table);
+  await ensureSystemPriorityClasses(table);
   const certDir = path.resolve(opts.certDir || path.join(dataDir, 'pki'));
   const security = startSecurity({ opts, table, clientCaPem: pki.clientCaPem, certDir, services, log });
   await security.synced;

@@ -1,4 +1,6 @@
-import type { Attributes, Authorizer } from '../../authz/types';
+import type { Attributes, Authorizer, SelectorAttribute } from '../../authz/types';
+import { parseFieldSelector } from '../../selection/fields';
+import { parseLabelSelector } from '../../selection/labels';
 import { forbiddenError } from '../../authz/forbidden';
 import type { ErrorRenderer } from './errors';
 import { requestInfoOf, userOf, type Filter, type RequestContext } from './types';
@@ -17,7 +19,27 @@ export function attributesOf(ctx: RequestContext): Attributes {
     subresource: info.subresource,
     namespace: info.namespace,
     name: info.name,
+    ...(info.isResourceRequest ? selectorsOf(ctx.req.query) : {}),
   };
+}
+
+function selector<R>(raw: string | null, parse: (s: string) => R[]): SelectorAttribute<R> | undefined {
+  if (raw === null || raw === '') return undefined;
+  try {
+    return { requirements: parse(raw) };
+  } catch (e) {
+    return { requirements: [], error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** The selectors a request carries, for authorizers that scope by them (the Node authorizer). */
+function selectorsOf(query: URLSearchParams): Pick<Attributes, 'fieldSelector' | 'labelSelector'> {
+  const out: Pick<Attributes, 'fieldSelector' | 'labelSelector'> = {};
+  const fields = selector(query.get('fieldSelector'), parseFieldSelector);
+  const labels = selector(query.get('labelSelector'), parseLabelSelector);
+  if (fields) out.fieldSelector = fields;
+  if (labels) out.labelSelector = labels;
+  return out;
 }
 
 /** Upstream's WithAuthorization: anything not allowed is 403 in upstream's words. */

@@ -1,3 +1,4 @@
+import { persistentVolumeClaimTable } from '../../tables/storage';
 import { ALL_VERBS, type KindDefinition } from '../../kind';
 import { persistentVolumeClaimStrategy } from '../../strategies/persistentvolumeclaims';
 
@@ -17,4 +18,5 @@ export const persistentvolumeclaims: KindDefinition = {
     subresources: [{ name: 'status', kind: 'PersistentVolumeClaim', verbs: ['get', 'patch', 'update'] }],
   },
   strategy: persistentVolumeClaimStrategy,
+  table: persistentVolumeClaimTable,
 };

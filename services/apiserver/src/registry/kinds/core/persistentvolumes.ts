@@ -1,3 +1,4 @@
+import { persistentVolumeTable } from '../../tables/storage';
 import { ALL_VERBS, type KindDefinition } from '../../kind';
 import { persistentVolumeStrategy } from '../../strategies/persistentvolumes';
 
@@ -17,4 +18,5 @@ export const persistentvolumes: KindDefinition = {
     subresources: [{ name: 'status', kind: 'PersistentVolume', verbs: ['get', 'patch', 'update'] }],
   },
   strategy: persistentVolumeStrategy,
+  table: persistentVolumeTable,
 };

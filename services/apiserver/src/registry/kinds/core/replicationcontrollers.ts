@@ -1,4 +1,3 @@
-import { GenericStore } from '../../generic-store';
 import { ALL_VERBS, type KindDefinition } from '../../kind';
 import { replicationControllerStrategy } from '../../strategies/replicationcontrollers';
 import { replicationControllerTable } from '../../tables/workloads';
@@ -24,5 +23,5 @@ export const replicationcontrollers: KindDefinition = {
   strategy: replicationControllerStrategy,
   table: replicationControllerTable,
   // upstream keeps ReplicationControllers under controllers/ (their pre-1.0 name)
-  newStore: (def, deps) => new GenericStore(def.info, def.strategy, { ...deps, keyRoot: 'controllers' }),
+  keyRoot: 'controllers',
 };

@@ -1,3 +1,4 @@
+import { resourceQuotaTable } from '../../tables/cluster-config';
 import { ALL_VERBS, type KindDefinition } from '../../kind';
 import { resourceQuotaStrategy } from '../../strategies/resourcequotas';
 
@@ -17,4 +18,5 @@ export const resourcequotas: KindDefinition = {
     subresources: [{ name: 'status', kind: 'ResourceQuota', verbs: ['get', 'patch', 'update'] }],
   },
   strategy: resourceQuotaStrategy,
+  table: resourceQuotaTable,
 };

@@ -1,3 +1,4 @@
+import { ingressClassTable } from '../../tables/cluster-config';
 import { ALL_VERBS, type KindDefinition } from '../../kind';
 import { ingressClassStrategy } from '../../strategies/ingresses';
 
@@ -17,4 +18,5 @@ export const ingressclasses: KindDefinition = {
     subresources: [],
   },
   strategy: ingressClassStrategy,
+  table: ingressClassTable,
 };

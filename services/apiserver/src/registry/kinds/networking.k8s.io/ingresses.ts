@@ -1,4 +1,4 @@
-import { GenericStore } from '../../generic-store';
+import { ingressTable } from '../../tables/cluster-config';
 import { ALL_VERBS, type KindDefinition } from '../../kind';
 import { ingressStrategy } from '../../strategies/ingresses';
 
@@ -18,6 +18,7 @@ export const ingresses: KindDefinition = {
     subresources: [{ name: 'status', kind: 'Ingress', verbs: ['get', 'patch', 'update'] }],
   },
   strategy: ingressStrategy,
+  table: ingressTable,
   // upstream keeps Ingresses under ingress/ (the singular, from extensions/v1beta1 days)
-  newStore: (def, deps) => new GenericStore(def.info, def.strategy, { ...deps, keyRoot: 'ingress' }),
+  keyRoot: 'ingress',
 };

@@ -1,3 +1,4 @@
+import { networkPolicyTable } from '../../tables/cluster-config';
 import { ALL_VERBS, type KindDefinition } from '../../kind';
 import { networkPolicyStrategy } from '../../strategies/networkpolicies';
 
@@ -17,4 +18,5 @@ export const networkpolicies: KindDefinition = {
     subresources: [],
   },
   strategy: networkPolicyStrategy,
+  table: networkPolicyTable,
 };

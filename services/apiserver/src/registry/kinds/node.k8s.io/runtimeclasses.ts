@@ -1,3 +1,4 @@
+import { runtimeClassTable } from '../../tables/cluster-config';
 import { ALL_VERBS, type KindDefinition } from '../../kind';
 import { runtimeClassStrategy } from '../../strategies/runtimeclasses';
 
@@ -17,4 +18,5 @@ export const runtimeclasses: KindDefinition = {
     subresources: [],
   },
   strategy: runtimeClassStrategy,
+  table: runtimeClassTable,
 };

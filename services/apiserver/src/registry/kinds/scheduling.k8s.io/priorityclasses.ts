@@ -1,4 +1,6 @@
+import { priorityClassTable } from '../../tables/cluster-config';
 import { ALL_VERBS, type KindDefinition } from '../../kind';
+import { PriorityClassStore } from '../../priorityclasses/priorityclass-store';
 import { priorityClassStrategy } from '../../strategies/priorityclasses';
 
 export const priorityclasses: KindDefinition = {
@@ -17,4 +19,6 @@ export const priorityclasses: KindDefinition = {
     subresources: [],
   },
   strategy: priorityClassStrategy,
+  table: priorityClassTable,
+  newStore: (def, deps) => new PriorityClassStore(def.info, def.strategy, deps),
 };

@@ -1,3 +1,4 @@
+import { csiDriverTable } from '../../tables/storage';
 import { ALL_VERBS, type KindDefinition } from '../../kind';
 import { csiDriverStrategy } from '../../strategies/csi';
 
@@ -17,4 +18,5 @@ export const csidrivers: KindDefinition = {
     subresources: [],
   },
   strategy: csiDriverStrategy,
+  table: csiDriverTable,
 };

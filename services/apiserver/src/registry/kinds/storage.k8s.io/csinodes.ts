@@ -1,3 +1,4 @@
+import { csiNodeTable } from '../../tables/storage';
 import { ALL_VERBS, type KindDefinition } from '../../kind';
 import { csiNodeStrategy } from '../../strategies/csi';
 
@@ -17,4 +18,5 @@ export const csinodes: KindDefinition = {
     subresources: [],
   },
   strategy: csiNodeStrategy,
+  table: csiNodeTable,
 };

@@ -1,3 +1,4 @@
+import { csiStorageCapacityTable } from '../../tables/storage';
 import { ALL_VERBS, type KindDefinition } from '../../kind';
 import { csiStorageCapacityStrategy } from '../../strategies/csi';
 
@@ -17,4 +18,5 @@ export const csistoragecapacities: KindDefinition = {
     subresources: [],
   },
   strategy: csiStorageCapacityStrategy,
+  table: csiStorageCapacityTable,
 };

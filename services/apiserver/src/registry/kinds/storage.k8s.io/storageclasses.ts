@@ -1,3 +1,4 @@
+import { storageClassTable } from '../../tables/storage';
 import { ALL_VERBS, type KindDefinition } from '../../kind';
 import { storageClassStrategy } from '../../strategies/storageclasses';
 
@@ -17,4 +18,5 @@ export const storageclasses: KindDefinition = {
     subresources: [],
   },
   strategy: storageClassStrategy,
+  table: storageClassTable,
 };

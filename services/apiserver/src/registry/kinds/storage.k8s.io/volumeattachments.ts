@@ -1,3 +1,4 @@
+import { volumeAttachmentTable } from '../../tables/storage';
 import { ALL_VERBS, type KindDefinition } from '../../kind';
 import { volumeAttachmentStrategy } from '../../strategies/volumeattachments';
 
@@ -17,4 +18,5 @@ export const volumeattachments: KindDefinition = {
     subresources: [{ name: 'status', kind: 'VolumeAttachment', verbs: ['get', 'patch', 'update'] }],
   },
   strategy: volumeAttachmentStrategy,
+  table: volumeAttachmentTable,
 };

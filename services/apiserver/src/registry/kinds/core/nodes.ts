@@ -1,0 +1,24 @@
+import { ALL_VERBS, type KindDefinition } from '../../kind';
+import { nodeStrategy } from '../../strategies/nodes';
+import { nodeTable } from '../../tables/nodes';
+
+export const nodes: KindDefinition = {
+  info: {
+    group: '',
+    version: 'v1',
+    resource: 'nodes',
+    kind: 'Node',
+    listKind: 'NodeList',
+    singularName: 'node',
+    namespaced: false,
+    shortNames: ['no'],
+    categories: [],
+    verbs: ALL_VERBS,
+    messageType: 'k8s.io.api.core.v1.Node',
+    subresources: [{ name: 'status', kind: 'Node', verbs: ['get', 'patch', 'update'] }],
+  },
+  strategy: nodeStrategy,
+  table: nodeTable,
+  // upstream's key root predates the rename of minions to nodes
+  keyRoot: 'minions',
+};
