@@ -10,6 +10,7 @@ import {
   StatusError,
   type GroupResource,
 } from '../api/errors';
+import type { FieldError } from '../api/errors';
 import type { KubeObject, ObjectMeta } from '../api/object';
 import type { UserInfo } from '../authn/user';
 import { isStorageError, StorageError } from '../storage/errors';
@@ -123,6 +124,17 @@ export interface UpdateOptions extends WriteParams {
    * validation, begin hooks or managedFields, and deletion metadata may change.
    */
   systemWrite?: boolean;
+  /** A subresource's own update validation in place of the strategy's (pods/ephemeralcontainers). */
+  validateUpdate?: (obj: KubeObject, old: KubeObject) => FieldError[];
+}
+
+/**
+ * A subresource that writes one part of the object: merge takes that part of
+ * the request into the stored object, validateUpdate replaces the kind's rules.
+ */
+export interface PartialWrite {
+  merge(current: KubeObject, requested: KubeObject): KubeObject;
+  validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
 }
 
 function meta(obj: KubeObject): ObjectMeta {
@@ -160,6 +172,8 @@ export class GenericStore {
   readonly subresourceCreators = new Map<string, SubresourceCreator>();
   /** PUT handlers of subresources with their own rules (namespaces/finalize), by subresource name. */
   readonly subresourceUpdaters = new Map<string, SubresourceUpdater>();
+  /** PUT and PATCH of subresources that own one part of the object, by subresource name. */
+  readonly partialWrites = new Map<string, PartialWrite>();
   /** Never stored (reviews): no watch cache, nothing for namespace deletion to remove. */
   readonly virtual: boolean = false;
   /** kubectl get's columns for this kind (set by the store factory from the kind's definition). */
@@ -526,7 +540,7 @@ export class GenericStore {
     mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>,
     options: UpdateOptions = {},
   ): Promise<{ object: KubeObject; created: boolean }> {
-    const { allowCreate = false, statusOnly = false, systemWrite = false, ...params } = options;
+    const { allowCreate = false, statusOnly = false, systemWrite = false, validateUpdate, ...params } = options;
     const key = this.key(namespace, name);
     let created = false;
     try {
@@ -585,7 +599,11 @@ export class GenericStore {
           }
           if (!this.info.namespaced) delete nm.namespace;
           if (!statusOnly) this.strategy.prepareForUpdate?.(next, current);
-          const errs = systemWrite ? [] : this.strategy.validateUpdate(next, current);
+          const errs = systemWrite
+            ? []
+            : validateUpdate
+              ? validateUpdate(next, current)
+              : this.strategy.validateUpdate(next, current);
           if (errs.length > 0) throw newInvalid(this.info.kind, this.info.group, name, errs);
           if (!systemWrite) this.strategy.beginUpdate?.(next, current, { user: params.user, namespace });
           delete nm.resourceVersion;
@@ -731,6 +749,28 @@ export class GenericStore {
       },
       { ...params, statusOnly: true },
     );
+    return r.object;
+  }
+
+  /**
+   * PUT or PATCH of a PartialWrite subresource: mutate gives the requested
+   * object, of which only the subresource's part is kept.
+   */
+  async writePart(
+    subresource: string,
+    namespace: string,
+    name: string,
+    mutate: (current: KubeObject) => KubeObject,
+    params: WriteParams = {},
+  ): Promise<KubeObject> {
+    const part = this.partialWrites.get(subresource);
+    if (!part) throw newNotFound(this.gr, name);
+    const r = await this.updateWith(namespace, name, (current) => part.merge(current, mutate(current)), {
+      ...params,
+      subresource,
+      statusOnly: true,
+      validateUpdate: part.validateUpdate,
+    });
     return r.object;
   }
 

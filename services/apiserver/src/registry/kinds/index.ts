@@ -52,6 +52,9 @@ import { runtimeclasses } from './node.k8s.io/runtimeclasses';
 import { ingresses } from './networking.k8s.io/ingresses';
 import { ingressclasses } from './networking.k8s.io/ingressclasses';
 import { networkpolicies } from './networking.k8s.io/networkpolicies';
+import { pods } from './core/pods';
+import { podtemplates } from './core/podtemplates';
+import { poddisruptionbudgets } from './policy/poddisruptionbudgets';
 
 /** Every built-in kind kapi serves; adding one is its definition file and a line here. */
 export const BUILTIN_KINDS: readonly KindDefinition[] = [
@@ -106,6 +109,9 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   ingresses,
   ingressclasses,
   networkpolicies,
+  pods,
+  podtemplates,
+  poddisruptionbudgets,
 ];
 
 export const BUILTIN_RESOURCES: readonly ResourceInfo[] = BUILTIN_KINDS.map((k) => k.info);
