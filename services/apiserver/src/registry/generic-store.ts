@@ -14,6 +14,7 @@ import type {
   DeleteParams,
   ListParams,
   NamespaceGate,
+  PartialWrite,
   StoreHooks,
   StoreOptions,
   SubresourceCreator,
@@ -50,6 +51,8 @@ export class GenericStore {
   readonly subresourceCreators = new Map<string, SubresourceCreator>();
   /** PUT handlers of subresources with their own rules (namespaces/finalize), by subresource name. */
   readonly subresourceUpdaters = new Map<string, SubresourceUpdater>();
+  /** PUT and PATCH of subresources that own one part of the object, by subresource name. */
+  readonly partialWrites = new Map<string, PartialWrite>();
   /** Never stored (reviews): no watch cache, nothing for namespace deletion to remove. */
   readonly virtual: boolean = false;
   /** kubectl get's columns for this kind (set by the store factory from the kind's definition). */
@@ -375,7 +378,7 @@ export class GenericStore {
     mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>,
     options: UpdateOptions = {},
   ): Promise<{ object: KubeObject; created: boolean }> {
-    const { allowCreate = false, statusOnly = false, systemWrite = false, ...params } = options;
+    const { allowCreate = false, statusOnly = false, systemWrite = false, validateUpdate, ...params } = options;
     const key = this.key(namespace, name);
     let created = false;
     try {
@@ -435,7 +438,11 @@ export class GenericStore {
           if (!this.info.namespaced) delete nm.namespace;
           if (!statusOnly) this.strategy.prepareForUpdate?.(next, current);
           else this.strategy.prepareForStatusUpdate?.(next, current);
-          const errs = systemWrite ? [] : this.strategy.validateUpdate(next, current);
+          const errs = systemWrite
+            ? []
+            : validateUpdate
+              ? validateUpdate(next, current)
+              : this.strategy.validateUpdate(next, current);
           if (errs.length > 0) throw newInvalid(this.info.kind, this.info.group, name, errs);
           if (!systemWrite) this.strategy.beginUpdate?.(next, current, { user: params.user, namespace });
           delete nm.resourceVersion;
@@ -581,6 +588,28 @@ export class GenericStore {
       },
       { ...params, statusOnly: true },
     );
+    return r.object;
+  }
+
+  /**
+   * PUT or PATCH of a PartialWrite subresource: mutate gives the requested
+   * object, of which only the subresource's part is kept.
+   */
+  async writePart(
+    subresource: string,
+    namespace: string,
+    name: string,
+    mutate: (current: KubeObject) => KubeObject,
+    params: WriteParams = {},
+  ): Promise<KubeObject> {
+    const part = this.partialWrites.get(subresource);
+    if (!part) throw newNotFound(this.gr, name);
+    const r = await this.updateWith(namespace, name, (current) => part.merge(current, mutate(current)), {
+      ...params,
+      subresource,
+      statusOnly: true,
+      validateUpdate: part.validateUpdate,
+    });
     return r.object;
   }
 

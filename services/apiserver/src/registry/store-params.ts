@@ -1,4 +1,4 @@
-import type { GroupResource } from '../api/errors';
+import type { FieldError, GroupResource } from '../api/errors';
 import type { KubeObject } from '../api/object';
 import type { UserInfo } from '../authn/user';
 import type { Preconditions, Storage } from '../storage/interface';
@@ -102,4 +102,15 @@ export interface UpdateOptions extends WriteParams {
    * validation, begin hooks or managedFields, and deletion metadata may change.
    */
   systemWrite?: boolean;
+  /** A subresource's own update validation in place of the strategy's (pods/ephemeralcontainers). */
+  validateUpdate?: (obj: KubeObject, old: KubeObject) => FieldError[];
+}
+
+/**
+ * A subresource that writes one part of the object: merge takes that part of
+ * the request into the stored object, validateUpdate replaces the kind's rules.
+ */
+export interface PartialWrite {
+  merge(current: KubeObject, requested: KubeObject): KubeObject;
+  validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
 }

@@ -79,6 +79,10 @@ export async function patchResource(scope: RequestScope): Promise<ApiResponse> {
     warnings.push(...r.warnings);
     return r.object;
   };
+  if (store.partialWrites.has(subresource)) {
+    const r = await store.writePart(subresource, namespace, name, mutate, { dryRun, manager, user: scope.user });
+    return respondObject(scope, 200, n, r, warningHeaders(warnings));
+  }
   if (subresource === 'status') {
     const r = await store.patchStatus(namespace, name, mutate, { dryRun, manager, user: scope.user });
     return respondObject(scope, 200, n, r, warningHeaders(warnings));

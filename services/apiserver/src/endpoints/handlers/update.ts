@@ -25,6 +25,10 @@ export async function updateResource(scope: RequestScope): Promise<ApiResponse> 
     const r = await updater(name, object, { dryRun, manager, user: scope.user });
     return respondObject(scope, 200, n, r, warningHeaders(warnings));
   }
+  if (store.partialWrites.has(subresource)) {
+    const r = await store.writePart(subresource, namespace, name, () => object, { dryRun, manager, user: scope.user });
+    return respondObject(scope, 200, n, r, warningHeaders(warnings));
+  }
   if (subresource === 'status') {
     const r = await store.updateStatus(namespace, name, object, { dryRun, manager, user: scope.user });
     return respondObject(scope, 200, n, r, warningHeaders(warnings));

@@ -54,6 +54,9 @@ import { ingressclasses } from './networking.k8s.io/ingressclasses';
 import { networkpolicies } from './networking.k8s.io/networkpolicies';
 import { nodes } from './core/nodes';
 import { componentstatuses } from './core/componentstatuses';
+import { pods } from './core/pods';
+import { podtemplates } from './core/podtemplates';
+import { poddisruptionbudgets } from './policy/poddisruptionbudgets';
 
 /** Every built-in kind kapi serves; adding one is its definition file and a line here. */
 export const BUILTIN_KINDS: readonly KindDefinition[] = [
@@ -110,6 +113,9 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   networkpolicies,
   nodes,
   componentstatuses,
+  pods,
+  podtemplates,
+  poddisruptionbudgets,
 ];
 
 export const BUILTIN_RESOURCES: readonly ResourceInfo[] = BUILTIN_KINDS.map((k) => k.info);

@@ -183,6 +183,11 @@ export function defaultPodSpec(spec: Obj): void {
     spec.terminationGracePeriodSeconds = DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
   }
   setDefault(spec, 'schedulerName', DEFAULT_SCHEDULER_NAME);
+  // v1's serviceAccount is the deprecated twin of serviceAccountName; conversion keeps them equal
+  const serviceAccountName = typeof spec.serviceAccountName === 'string' ? spec.serviceAccountName : '';
+  if (serviceAccountName !== '') spec.serviceAccount = serviceAccountName;
+  else if (typeof spec.serviceAccount === 'string' && spec.serviceAccount !== '')
+    spec.serviceAccountName = spec.serviceAccount;
   for (const volume of objectsAt(spec, 'volumes')) defaultVolume(volume);
   for (const c of objectsAt(spec, 'initContainers')) defaultContainer(c);
   for (const c of objectsAt(spec, 'containers')) defaultContainer(c);
@@ -197,4 +202,33 @@ export function defaultPodTemplateSpec(template: Obj): void {
   const metadata = ensureObject(template, 'metadata');
   if (metadata.creationTimestamp === undefined) metadata.creationTimestamp = null;
   defaultPodSpec(ensureObject(template, 'spec'));
+}
+
+/** Containers without requests for a resource they limit request the limit (SetDefaults_Pod). */
+function defaultRequestsFromLimits(container: Obj): void {
+  const resources = objectAt(container, 'resources');
+  const limits = objectAt(resources, 'limits');
+  if (!resources || !limits || Object.keys(limits).length === 0) return;
+  const requests = ensureObject(resources, 'requests');
+  for (const [name, value] of Object.entries(limits)) if (requests[name] === undefined) requests[name] = value;
+}
+
+/** Pods on the host network listen on the host: a port's hostPort is its containerPort. */
+function defaultHostNetworkPorts(containers: Obj[]): void {
+  for (const c of containers) {
+    for (const port of objectsAt(c, 'ports')) if (!port.hostPort) port.hostPort = port.containerPort;
+  }
+}
+
+/**
+ * SetDefaults_Pod: what a bare Pod gets on top of its PodSpec defaults, which
+ * templates in workloads never get (their pods get it when they are created).
+ */
+export function defaultPod(pod: object): void {
+  const spec = ensureObject(pod, 'spec');
+  defaultPodSpec(spec);
+  if (typeof spec.enableServiceLinks !== 'boolean') spec.enableServiceLinks = true;
+  const containers = [...objectsAt(spec, 'initContainers'), ...objectsAt(spec, 'containers')];
+  for (const c of containers) defaultRequestsFromLimits(c);
+  if (spec.hostNetwork === true) defaultHostNetworkPorts(containers);
 }

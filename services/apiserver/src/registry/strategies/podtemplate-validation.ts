@@ -15,13 +15,15 @@ import { isDNS1123Label, isDNS1123Subdomain, isEnvVarName, isValidPortName, isVa
 import { validateAnnotations, validateLabels } from '../validation/objectmeta';
 import { numberAt, objectAt, objectsAt, stringAt, stringMapAt, type Obj } from './common';
 import { volumeSourcesOf } from './podtemplate-defaults';
+import { validatePodResources, validateTolerations } from './podtemplate-validation-resources';
 
 /**
  * Validation of a workload's pod template, following upstream's
  * ValidatePodTemplateSpec/ValidatePodSpec for the fields most manifests use:
  * containers (names, images, ports, env, probes, mounts), volumes and the
- * pod-level policies. Security contexts, resources, affinity and topology
- * constraints are not checked yet.
+ * pod-level policies, container resources, tolerations and ephemeral
+ * containers. Security contexts, affinity and topology constraints are not
+ * checked yet.
  */
 
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
@@ -263,6 +265,36 @@ function validateVolumes(volumes: Obj[], path: string): { names: Set<string>; er
   return { names, errs };
 }
 
+/** Fields an ephemeral container may not set, as upstream's validateEphemeralContainers lists them. */
+const EPHEMERAL_FORBIDDEN = ['lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe', 'ports', 'resizePolicy'];
+
+/** Debug containers: names unique across the whole pod, no ports, probes or resources, an existing target. */
+export function validateEphemeralContainers(spec: Obj, volumes: Set<string>, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const regular = objectsAt(spec, 'containers').map((c) => stringAt(c, 'name'));
+  const others = new Set([...regular, ...objectsAt(spec, 'initContainers').map((c) => stringAt(c, 'name'))]);
+  objectsAt(spec, 'ephemeralContainers').forEach((c, i) => {
+    const p = index(path, i);
+    const name = stringAt(c, 'name');
+    errs.push(...validateContainerCommon(c, volumes, p));
+    if (others.has(name)) errs.push(duplicate(child(p, 'name'), name));
+    else others.add(name);
+    for (const f of EPHEMERAL_FORBIDDEN) {
+      if (c[f] !== undefined) errs.push(forbidden(child(p, f), 'cannot be set for an Ephemeral Container'));
+    }
+    const resources = objectAt(c, 'resources');
+    if (
+      resources &&
+      Object.keys(resources).some((k) => isPlainObject(resources[k]) && Object.keys(resources[k]).length > 0)
+    ) {
+      errs.push(forbidden(child(p, 'resources'), 'cannot be set for an Ephemeral Container'));
+    }
+    const target = stringAt(c, 'targetContainerName');
+    if (target !== '' && !regular.includes(target)) errs.push(notFound(child(p, 'targetContainerName'), target));
+  });
+  return errs;
+}
+
 export function validatePodSpec(spec: Obj, path: string): FieldError[] {
   const { names: volumes, errs } = validateVolumes(objectsAt(spec, 'volumes'), child(path, 'volumes'));
   const containers = objectsAt(spec, 'containers');
@@ -270,6 +302,9 @@ export function validatePodSpec(spec: Obj, path: string): FieldError[] {
   errs.push(
     ...validateInitContainers(objectsAt(spec, 'initContainers'), containers, volumes, child(path, 'initContainers')),
   );
+  errs.push(...validateEphemeralContainers(spec, volumes, child(path, 'ephemeralContainers')));
+  errs.push(...validatePodResources(spec, path));
+  errs.push(...validateTolerations(objectsAt(spec, 'tolerations'), child(path, 'tolerations')));
   errs.push(...enumField(stringAt(spec, 'restartPolicy'), child(path, 'restartPolicy'), RESTART_POLICIES));
   errs.push(...enumField(stringAt(spec, 'dnsPolicy'), child(path, 'dnsPolicy'), DNS_POLICIES));
   errs.push(...validateLabels(stringMapAt(spec, 'nodeSelector'), child(path, 'nodeSelector')));
