@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { StatusError } from '../src/api/errors';
 import type { KubeObject } from '../src/api/object';
 import { listParams } from '../src/endpoints/list-options';
+import { tokenreviews } from '../src/registry/kinds/authentication.k8s.io/tokenreviews';
 import { secrets } from '../src/registry/kinds/core/secrets';
 import type { GenericStore } from '../src/registry/generic-store';
 import { makeStore } from '../src/registry/store-factory';
@@ -247,8 +248,20 @@ describe('field index declared by a kind (store factory wiring)', () => {
     return s;
   };
 
-  test('the store factory gives the resource cacher the kind’s index', () => {
+  test('the store factory gives the resource cacher the kind’s index; stores that keep nothing get no cacher', () => {
     assert.deepEqual(secretStats().indexedFields, ['type']);
+    const before = cacher.stats().length;
+    const reviews = makeStore(tokenreviews, {
+      storage: cacher,
+      backend: opened.backend,
+      prefix: '/registry',
+      serviceClusterIPRange: '10.96.0.0/12',
+      serviceNodePortRange: '30000-32767',
+      security: newSecurityServices(),
+      watchCache: cacher,
+    });
+    assert.ok(reviews.virtual);
+    assert.equal(cacher.stats().length, before);
   });
 
   test('a list with fieldSelector type=… reads through the index, as the endpoint parses it', async () => {
