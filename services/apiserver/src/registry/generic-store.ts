@@ -23,6 +23,7 @@ import { defaultTable } from './tables/default';
 import type { TableConverter } from './tables/types';
 import { FieldSet, serverSideApply, updateManagedFields } from '../apply';
 import type { SchemaSet } from '../schema/model';
+import { earlySizeLimitError } from './oversized-create';
 
 export interface ListParams {
   labelMatch?: (labels: Record<string, string> | undefined) => boolean;
@@ -60,6 +61,8 @@ export interface WriteParams {
   subresource?: string;
   /** who asks, for the strategy's begin hooks; undefined for the server's own writes */
   user?: UserInfo;
+  /** Size of the request body the object came from: big bodies get an early storage-limit check. */
+  bodyBytes?: number;
 }
 
 /** Answers a POST to a subresource of an existing object (e.g. a TokenRequest for a ServiceAccount). */
@@ -468,21 +471,38 @@ export class GenericStore {
     }
   }
 
-  async create(namespace: string, input: KubeObject, params: WriteParams = {}): Promise<KubeObject> {
-    const obj = this.withTypeMeta(input);
-    this.checkCreateMeta(obj, namespace);
+  /** The metadata a create sets between managedFields and preparation. */
+  private stampCreateMeta(obj: KubeObject): void {
     const m = meta(obj);
-    if (!m.name && m.generateName) m.name = generateNameFrom(m.generateName);
-    this.strategy.applyDefaults?.(obj);
-    const managed = this.manageFields(undefined, obj, params, false);
-    if (managed.metadata?.managedFields) m.managedFields = managed.metadata.managedFields;
-    else delete m.managedFields;
     m.uid = randomUUID();
     m.creationTimestamp = timeNow();
     delete m.resourceVersion;
     delete m.deletionTimestamp;
     delete m.deletionGracePeriodSeconds;
     if (!this.info.namespaced) delete m.namespace;
+  }
+
+  async create(namespace: string, input: KubeObject, params: WriteParams = {}): Promise<KubeObject> {
+    const obj = this.withTypeMeta(input);
+    this.checkCreateMeta(obj, namespace);
+    const m = meta(obj);
+    if (!m.name && m.generateName) m.name = generateNameFrom(m.generateName);
+    this.strategy.applyDefaults?.(obj);
+    if (this.schemas && !params.managedFieldsDone) {
+      const gate = this.info.namespaced ? this.namespaceGate : undefined;
+      const check = { storage: this.storage, strategy: this.strategy, gr: this.gr, apiVersion: this.apiVersion };
+      const stamp = (o: KubeObject): void => this.stampCreateMeta(o);
+      const early = await earlySizeLimitError(
+        { ...check, stamp, gate, manager: params.manager },
+        obj,
+        params.bodyBytes,
+      );
+      if (early) this.translateError(early, m.name ?? '');
+    }
+    const managed = this.manageFields(undefined, obj, params, false);
+    if (managed.metadata?.managedFields) m.managedFields = managed.metadata.managedFields;
+    else delete m.managedFields;
+    this.stampCreateMeta(obj);
     this.strategy.prepareForCreate?.(obj);
     const errs = this.strategy.validate(obj);
     if (errs.length > 0) throw newInvalid(this.info.kind, this.info.group, m.name ?? m.generateName ?? '', errs);

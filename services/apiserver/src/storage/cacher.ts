@@ -766,6 +766,7 @@ export function createCacher(inner: Storage, opts: CacherOptions): Cacher {
     list,
     watch,
     create: (key, obj, o) => inner.create(key, obj, o),
+    sizeLimitError: (obj) => inner.sizeLimitError?.(obj),
     guaranteedUpdate: (key, pre, tryUpdate, o) => inner.guaranteedUpdate(key, pre, tryUpdate, o),
     delete: (key, pre, o) => inner.delete(key, pre, o),
     count: (keyPrefix) => inner.count(keyPrefix),

@@ -107,15 +107,13 @@ export function createStore(backend: Backend, codec: StorageCodec, opts: StoreOp
   };
 
   const maxValueBytes = opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
+  // The message names the limit, not the encoded size, so that a create refused early on a lower
+  // bound of its size (sizeLimitError, before managedFields exist) reads exactly as one refused here.
+  const tooLarge = (): StorageError =>
+    new StorageError('TooLarge', '', `the encoded object is larger than the storage limit of ${maxValueBytes} bytes`);
   const encode = (obj: KubeObject): Buffer => {
     const bytes = codec.encode(withoutResourceVersion(obj));
-    if (bytes.length > maxValueBytes) {
-      throw new StorageError(
-        'TooLarge',
-        '',
-        `the encoded object is ${bytes.length} bytes, larger than the storage limit of ${maxValueBytes} bytes`,
-      );
-    }
+    if (bytes.length > maxValueBytes) throw tooLarge();
     return bytes;
   };
 
@@ -324,6 +322,10 @@ export function createStore(backend: Backend, codec: StorageCodec, opts: StoreOp
 
     list,
     watch,
+
+    sizeLimitError(obj) {
+      return codec.encode(withoutResourceVersion(obj)).length > maxValueBytes ? tooLarge() : undefined;
+    },
 
     async create(key, obj, o = {}) {
       if (obj.metadata?.resourceVersion) {

@@ -35,6 +35,7 @@ export async function createResource(scope: RequestScope): Promise<ApiResponse> 
     dryRun: isDryRun(scope.req.query),
     manager: fieldManager(scope.req, 'create', false),
     user: scope.user,
+    bodyBytes: scope.req.body?.length,
   });
   return respondObject(scope, 201, n, created, warningHeaders(warnings));
 }
