@@ -23,7 +23,7 @@ import { defaultTable } from './tables/default';
 import type { TableConverter } from './tables/types';
 import { FieldSet, serverSideApply, updateManagedFields } from '../apply';
 import type { SchemaSet } from '../schema/model';
-import { earlySizeLimitError } from './oversized-create';
+import { earlySizeLimitError, type SizeLimitVerdict } from './oversized-create';
 
 export interface ListParams {
   labelMatch?: (labels: Record<string, string> | undefined) => boolean;
@@ -482,23 +482,52 @@ export class GenericStore {
     if (!this.info.namespaced) delete m.namespace;
   }
 
-  async create(namespace: string, input: KubeObject, params: WriteParams = {}): Promise<KubeObject> {
+  /** What create does before managedFields: type meta, namespace, generated name, defaults. */
+  private createInput(namespace: string, input: KubeObject): KubeObject {
     const obj = this.withTypeMeta(input);
     this.checkCreateMeta(obj, namespace);
     const m = meta(obj);
     if (!m.name && m.generateName) m.name = generateNameFrom(m.generateName);
     this.strategy.applyDefaults?.(obj);
-    if (this.schemas && !params.managedFieldsDone) {
-      const gate = this.info.namespaced ? this.namespaceGate : undefined;
-      const check = { storage: this.storage, strategy: this.strategy, gr: this.gr, apiVersion: this.apiVersion };
-      const stamp = (o: KubeObject): void => this.stampCreateMeta(o);
-      const early = await earlySizeLimitError(
-        { ...check, stamp, gate, manager: params.manager },
-        obj,
-        params.bodyBytes,
-      );
-      if (early) this.translateError(early, m.name ?? '');
-    }
+    return obj;
+  }
+
+  private earlySizeLimitError(obj: KubeObject, params: WriteParams, gated: boolean): Promise<StorageError | undefined> {
+    if (!this.schemas || params.managedFieldsDone) return Promise.resolve(undefined);
+    const gate = gated && this.info.namespaced ? this.namespaceGate : undefined;
+    const check = { storage: this.storage, strategy: this.strategy, gr: this.gr, apiVersion: this.apiVersion };
+    const stamp = (o: KubeObject): void => this.stampCreateMeta(o);
+    return earlySizeLimitError({ ...check, stamp, gate, manager: params.manager }, obj, params.bodyBytes);
+  }
+
+  /**
+   * The first half of an early refusal, for a thread of its own (see oversized-worker.ts): whether
+   * the create of `input` will end in the storage limit's 413, up to the namespace checks, which
+   * need this replica's state. The storage error's message and the object's name when it will;
+   * undefined when the ordinary create has to decide. Throws what the steps before it throw.
+   */
+  async sizeLimitVerdict(
+    namespace: string,
+    input: KubeObject,
+    params: WriteParams,
+  ): Promise<SizeLimitVerdict | undefined> {
+    const obj = this.createInput(namespace, input);
+    const err = await this.earlySizeLimitError(obj, params, false);
+    return err && { message: err.message, namespace: obj.metadata?.namespace ?? '', name: obj.metadata?.name ?? '' };
+  }
+
+  /** The second half: the namespace checks a create makes, then the storage limit's 413. */
+  async refuseOversized(verdict: SizeLimitVerdict): Promise<never> {
+    const { namespace, name } = verdict;
+    if (this.info.namespaced && this.namespaceGate) await this.namespaceGate(namespace, this.gr, name);
+    this.translateError(new StorageError('TooLarge', '', verdict.message), name);
+  }
+
+  async create(namespace: string, input: KubeObject, params: WriteParams = {}): Promise<KubeObject> {
+    const obj = this.createInput(namespace, input);
+    const m = meta(obj);
+    const early = await this.earlySizeLimitError(obj, params, true);
+    if (early) this.translateError(early, m.name ?? '');
     const managed = this.manageFields(undefined, obj, params, false);
     if (managed.metadata?.managedFields) m.managedFields = managed.metadata.managedFields;
     else delete m.managedFields;

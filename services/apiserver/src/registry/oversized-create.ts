@@ -54,6 +54,14 @@ function managedFieldsEntry(check: OversizedCreateCheck): Record<string, unknown
   };
 }
 
+/** A create that will end in the storage limit's 413 once the namespace checks pass. */
+export interface SizeLimitVerdict {
+  /** The storage error's message. */
+  message: string;
+  namespace: string;
+  name: string;
+}
+
 /** A deep copy of a JSON value; keys named `__proto__` stay own data properties. */
 export function copyJsonValue(v: unknown): unknown {
   if (typeof v !== 'object' || v === null) return v;

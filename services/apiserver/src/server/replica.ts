@@ -4,6 +4,7 @@ import type { Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { resolveServingPki, writeKubeconfig } from '../certs';
 import { renderError } from '../endpoints/error-response';
+import { enableOversizedCreateWorker } from '../endpoints/oversized-worker';
 import { ApiRouter } from '../endpoints/router';
 import { firstServiceIP, type ServerOptions } from '../options';
 import { makeStore, type StoreDeps } from '../registry/store-factory';
@@ -132,6 +133,7 @@ export async function startReplica(
     await Promise.all(resourcePrefixes.map((p) => cacher.list(p, { resourceVersion: '0', limit: 1 })));
   }
   for (const store of table.all()) store.enableFieldManagement(schemas);
+  enableOversizedCreateWorker({ storageMediaType: opts.storageMediaType });
   await ensureSystemNamespaces(namespaces);
   await ensureBootstrapPolicy(table);
   const certDir = path.resolve(opts.certDir || path.join(dataDir, 'pki'));
