@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { newBadRequest, newConflict, newInvalid, newNotFound, StatusError, type GroupResource } from '../api/errors';
 import type { KubeObject, ObjectMeta } from '../api/object';
-import { isStorageError } from '../storage/errors';
+import { isStorageError, StorageError } from '../storage/errors';
 import type { Storage, Watcher } from '../storage/interface';
 import { decodeContinue, encodeContinue } from './continue-token';
 import { decoratedWatcher } from './decorated-watcher';
@@ -28,6 +28,7 @@ import { defaultTable } from './tables/default';
 import type { TableConverter } from './tables/types';
 import { FieldSet, serverSideApply, updateManagedFields } from '../apply';
 import type { SchemaSet } from '../schema/model';
+import { earlySizeLimitError, type SizeLimitVerdict } from './oversized-create';
 
 export type * from './store-params';
 export { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, withPropagationFinalizers } from './deletion-finalizers';
@@ -320,21 +321,67 @@ export class GenericStore {
     }
   }
 
-  async create(namespace: string, input: KubeObject, params: WriteParams = {}): Promise<KubeObject> {
-    const obj = this.withTypeMeta(input);
-    this.checkCreateMeta(obj, namespace);
+  /** The metadata a create sets between managedFields and preparation. */
+  private stampCreateMeta(obj: KubeObject): void {
     const m = meta(obj);
-    if (!m.name && m.generateName) m.name = generateNameFrom(m.generateName);
-    this.strategy.applyDefaults?.(obj);
-    const managed = this.manageFields(undefined, obj, params, false);
-    if (managed.metadata?.managedFields) m.managedFields = managed.metadata.managedFields;
-    else delete m.managedFields;
     m.uid = randomUUID();
     m.creationTimestamp = timeNow();
     delete m.resourceVersion;
     delete m.deletionTimestamp;
     delete m.deletionGracePeriodSeconds;
     if (!this.info.namespaced) delete m.namespace;
+  }
+
+  /** What create does before managedFields: type meta, namespace, generated name, defaults. */
+  private createInput(namespace: string, input: KubeObject): KubeObject {
+    const obj = this.withTypeMeta(input);
+    this.checkCreateMeta(obj, namespace);
+    const m = meta(obj);
+    if (!m.name && m.generateName) m.name = generateNameFrom(m.generateName);
+    this.strategy.applyDefaults?.(obj);
+    return obj;
+  }
+
+  private earlySizeLimitError(obj: KubeObject, params: WriteParams, gated: boolean): Promise<StorageError | undefined> {
+    if (!this.schemas || params.managedFieldsDone) return Promise.resolve(undefined);
+    const gate = gated && this.info.namespaced ? this.namespaceGate : undefined;
+    const check = { storage: this.storage, strategy: this.strategy, gr: this.gr, apiVersion: this.apiVersion };
+    const stamp = (o: KubeObject): void => this.stampCreateMeta(o);
+    return earlySizeLimitError({ ...check, stamp, gate, manager: params.manager }, obj, params.bodyBytes);
+  }
+
+  /**
+   * The first half of an early refusal, for a thread of its own (see oversized-worker.ts): whether
+   * the create of `input` will end in the storage limit's 413, up to the namespace checks, which
+   * need this replica's state. The storage error's message and the object's name when it will;
+   * undefined when the ordinary create has to decide. Throws what the steps before it throw.
+   */
+  async sizeLimitVerdict(
+    namespace: string,
+    input: KubeObject,
+    params: WriteParams,
+  ): Promise<SizeLimitVerdict | undefined> {
+    const obj = this.createInput(namespace, input);
+    const err = await this.earlySizeLimitError(obj, params, false);
+    return err && { message: err.message, namespace: obj.metadata?.namespace ?? '', name: obj.metadata?.name ?? '' };
+  }
+
+  /** The second half: the namespace checks a create makes, then the storage limit's 413. */
+  async refuseOversized(verdict: SizeLimitVerdict): Promise<never> {
+    const { namespace, name } = verdict;
+    if (this.info.namespaced && this.namespaceGate) await this.namespaceGate(namespace, this.gr, name);
+    this.translateError(new StorageError('TooLarge', '', verdict.message), name);
+  }
+
+  async create(namespace: string, input: KubeObject, params: WriteParams = {}): Promise<KubeObject> {
+    const obj = this.createInput(namespace, input);
+    const m = meta(obj);
+    const early = await this.earlySizeLimitError(obj, params, true);
+    if (early) this.translateError(early, m.name ?? '');
+    const managed = this.manageFields(undefined, obj, params, false);
+    if (managed.metadata?.managedFields) m.managedFields = managed.metadata.managedFields;
+    else delete m.managedFields;
+    this.stampCreateMeta(obj);
     this.strategy.prepareForCreate?.(obj);
     const errs = this.strategy.validate(obj);
     if (errs.length > 0) throw newInvalid(this.info.kind, this.info.group, m.name ?? m.generateName ?? '', errs);

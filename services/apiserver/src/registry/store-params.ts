@@ -39,6 +39,8 @@ export interface WriteParams {
   subresource?: string;
   /** who asks, for the strategy's begin hooks; undefined for the server's own writes */
   user?: UserInfo;
+  /** Size of the request body the object came from: big bodies get an early storage-limit check. */
+  bodyBytes?: number;
 }
 
 /** Answers a POST to a subresource of an existing object (e.g. a TokenRequest for a ServiceAccount). */

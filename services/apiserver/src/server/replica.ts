@@ -4,6 +4,7 @@ import type { Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { resolveServingPki, writeKubeconfig } from '../certs';
 import { renderError } from '../endpoints/error-response';
+import { enableOversizedCreateWorker } from '../endpoints/oversized-worker';
 import { ApiRouter } from '../endpoints/router';
 import { firstServiceIP, type ServerOptions } from '../options';
 import { makeStore, type StoreDeps } from '../registry/store-factory';
@@ -123,6 +124,7 @@ export async function startReplica(
   // each cache is listing already; a resource slow to start serves from etcd meanwhile
   await cacher?.ready(CACHE_START_WAIT_MS);
   for (const store of table.all()) store.enableFieldManagement(schemas);
+  enableOversizedCreateWorker({ storageMediaType: opts.storageMediaType });
   await ensureSystemNamespaces(namespaces);
   await ensureBootstrapPolicy(table);
   await ensureSystemPriorityClasses(table);

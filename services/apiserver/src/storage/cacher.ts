@@ -91,6 +91,7 @@ export function createCacher(inner: Storage, opts: CacherOptions): Cacher {
     list: (keyPrefix, o?: ListOptions) => route(collection(keyPrefix, o?.recursive)).list(keyPrefix, o),
     watch: (key, o?: WatchOptions) => route(collection(key, o?.recursive)).watch(key, o),
     create: (key, obj, o) => inner.create(key, obj, o),
+    sizeLimitError: (obj) => inner.sizeLimitError?.(obj),
     guaranteedUpdate: (key, pre, tryUpdate, o) => inner.guaranteedUpdate(key, pre, tryUpdate, o),
     delete: (key, pre, o) => inner.delete(key, pre, o),
     count: (keyPrefix) => inner.count(keyPrefix),

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../api/object';
+import type { StorageError } from './errors';
 
 /** A watch event as the storage layer reports it; `object` carries its resourceVersion. */
 export interface StorageWatchEvent {
@@ -116,6 +117,12 @@ export interface Storage {
     opts?: { dryRun?: boolean; validateDeletion?: (obj: KubeObject) => void | Promise<void> },
   ): Promise<KubeObject>;
   count(keyPrefix: string): Promise<number>;
+  /**
+   * The error a create of `obj` would fail with because its stored value is over the size limit,
+   * found without writing; undefined when it fits. Lets a create refuse an oversized object before
+   * the costly work that only makes it bigger (managedFields). Optional: wrappers may not pass it on.
+   */
+  sizeLimitError?(obj: KubeObject): StorageError | undefined;
   /** Current store revision (etcd header revision). */
   currentRevision(): Promise<number>;
   /** Throws when the backend is unreachable; used by /readyz. */

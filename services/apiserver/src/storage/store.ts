@@ -87,6 +87,25 @@ function errorEvent(err: unknown, revision: number): StorageWatchEvent {
   return { type: 'ERROR', object: status.toStatus() as KubeObject, revision };
 }
 
+// The message names the limit, not the encoded size, so that a create refused early on a lower
+// bound of its size (sizeLimitError, before managedFields exist) reads exactly as one refused here.
+function storageLimitError(maxValueBytes: number): StorageError {
+  return new StorageError(
+    'TooLarge',
+    '',
+    `the encoded object is larger than the storage limit of ${maxValueBytes} bytes`,
+  );
+}
+
+/** Storage's sizeLimitError over a codec: the error a write of the object would fail with, if any. */
+export function sizeLimitCheck(
+  codec: StorageCodec,
+  maxValueBytes = DEFAULT_MAX_VALUE_BYTES,
+): (obj: KubeObject) => StorageError | undefined {
+  return (obj) =>
+    codec.encode(withoutResourceVersion(obj)).length > maxValueBytes ? storageLimitError(maxValueBytes) : undefined;
+}
+
 /**
  * The object-level Storage of DESIGN.md over any Backend: resourceVersion is the
  * mod revision, writes are compare-and-swap on it, and conflicts are retried
@@ -107,15 +126,10 @@ export function createStore(backend: Backend, codec: StorageCodec, opts: StoreOp
   };
 
   const maxValueBytes = opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
+  const tooLarge = (): StorageError => storageLimitError(maxValueBytes);
   const encode = (obj: KubeObject): Buffer => {
     const bytes = codec.encode(withoutResourceVersion(obj));
-    if (bytes.length > maxValueBytes) {
-      throw new StorageError(
-        'TooLarge',
-        '',
-        `the encoded object is ${bytes.length} bytes, larger than the storage limit of ${maxValueBytes} bytes`,
-      );
-    }
+    if (bytes.length > maxValueBytes) throw tooLarge();
     return bytes;
   };
 
@@ -324,6 +338,8 @@ export function createStore(backend: Backend, codec: StorageCodec, opts: StoreOp
 
     list,
     watch,
+
+    sizeLimitError: sizeLimitCheck(codec, maxValueBytes),
 
     async create(key, obj, o = {}) {
       if (obj.metadata?.resourceVersion) {

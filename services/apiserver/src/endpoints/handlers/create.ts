@@ -2,6 +2,7 @@ import { newMethodNotSupported } from '../../api/errors';
 import { isDryRun } from '../list-options';
 import { negotiateObject, respond, respondObject, warningHeaders, type RequestScope } from '../scope';
 import type { ApiResponse } from '../types';
+import { refuseOversizedCreate } from '../oversized-worker';
 import { decodeRequestObject, fieldManager } from '../write-input';
 
 /** POST to a subresource of an existing object: the subresource's own request type in, its answer out. */
@@ -30,11 +31,13 @@ async function createSubresource(scope: RequestScope): Promise<ApiResponse> {
 export async function createResource(scope: RequestScope): Promise<ApiResponse> {
   if (scope.subresource) return createSubresource(scope);
   const n = negotiateObject(scope, false);
+  await refuseOversizedCreate(scope);
   const { object, warnings } = decodeRequestObject(scope);
   const created = await scope.store.create(scope.namespace, object, {
     dryRun: isDryRun(scope.req.query),
     manager: fieldManager(scope.req, 'create', false),
     user: scope.user,
+    bodyBytes: scope.req.body?.length,
   });
   return respondObject(scope, 201, n, created, warningHeaders(warnings));
 }
