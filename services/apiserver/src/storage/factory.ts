@@ -1,7 +1,6 @@
 import type { Backend } from './backend';
 import type { StorageCodec } from './codec';
 import { EmbeddedBackend } from './embedded-backend';
-import { Etcd3Backend } from './etcd3-backend';
 import type { Storage } from './interface';
 import { createStore } from './store';
 
@@ -31,6 +30,8 @@ export async function openStorage(config: StorageConfig, codec: StorageCodec): P
     if (!config.etcdServers || config.etcdServers.length === 0) {
       throw new Error('storage backend etcd3 needs at least one etcd server (--etcd-servers)');
     }
+    // loaded only when used: etcd3 pulls in gRPC, >100 ms of start-up the embedded store does not need
+    const { Etcd3Backend } = await import('./etcd3-backend');
     backend = new Etcd3Backend({ endpoints: config.etcdServers, compactionIntervalMs: config.compactionIntervalMs });
   } else {
     if (!config.dataDir) throw new Error('storage backend embedded needs a data directory');
