@@ -306,6 +306,63 @@ describe('nodes with kubectl', () => {
     assert.equal(status, 401);
   });
 
+  test('as an attacker: bad nodes and writes to componentstatuses get upstream Status errors', async () => {
+    const pki = path.join(replica.dataDir, 'pki');
+    const ca = {
+      certPem: readFileSync(path.join(pki, 'ca.crt'), 'utf8'),
+      keyPem: readFileSync(path.join(pki, 'ca.key'), 'utf8'),
+    };
+    const admin = {
+      cert: issueLeaf(ca, { subject: { commonName: 'root', organizations: ['system:masters'] }, usage: 'clientAuth' }),
+    };
+    const badTaint = await call(replica.url, 'POST', '/api/v1/nodes', admin, {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'evil' },
+      spec: {
+        taints: [
+          { key: 'k', effect: 'NoSchedule' },
+          { key: 'k', effect: 'NoSchedule' },
+        ],
+      },
+    });
+    assert.equal(badTaint.status, 422, badTaint.body);
+    const st = badTaint.json();
+    assert.equal(st.reason, 'Invalid');
+    const causes = (st.details as { causes: Json[] }).causes;
+    assert.deepEqual(
+      causes.map((c) => [c.reason, c.field]),
+      [['FieldValueDuplicate', 'metadata.taints[1]']],
+    );
+    const badName = await call(replica.url, 'POST', '/api/v1/nodes', admin, {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'Evil_Node' },
+    });
+    assert.equal(badName.status, 422, badName.body);
+    const notObject = await call(replica.url, 'PUT', '/api/v1/nodes/n1/status', admin, [1, 2, 3]);
+    assert.equal(notObject.status, 400, notObject.body);
+    assert.equal(notObject.json().kind, 'Status');
+    const badSelector = await call(replica.url, 'GET', '/api/v1/nodes?fieldSelector=spec.unschedulable', admin);
+    assert.equal(badSelector.status, 400, badSelector.body);
+    assert.equal(badSelector.json().reason, 'BadRequest');
+    for (const [method, p] of [
+      ['POST', '/api/v1/componentstatuses'],
+      ['GET', '/api/v1/componentstatuses?watch=true'],
+      ['DELETE', '/api/v1/componentstatuses/etcd-0'],
+    ] as const) {
+      const r = await call(
+        replica.url,
+        method,
+        p,
+        admin,
+        method === 'POST' ? { apiVersion: 'v1', kind: 'ComponentStatus', metadata: { name: 'x' } } : undefined,
+      );
+      assert.equal(r.status, 405, `${method} ${p}: ${r.body}`);
+      assert.equal(r.json().reason, 'MethodNotAllowed');
+    }
+  });
+
   test('the system priority classes exist, cannot be deleted one by one, and come back after a restart', async () => {
     const pcs = await ok(['get', 'pc']);
     assert.match(pcs, /^NAME\s+VALUE\s+GLOBAL-DEFAULT\s+AGE\s+PREEMPTIONPOLICY\n/);
