@@ -115,7 +115,7 @@ export class NodeAuthorizer implements Authorizer {
             (r) => r.field === 'spec.nodeName' && r.op === '=' && r.value === nodeName,
           );
           if (scoped) return allow;
-          if (a.name !== '') return this.readNamespaced(nodeName, 'pod', a);
+          if (a.name !== '') return this.related(nodeName, 'pod', a);
           return noOpinion('can only list/watch pods with spec.nodeName field selector');
         }
         // mirror pods; NodeRestriction admission limits them to the node's own

@@ -170,10 +170,6 @@ export function validateNode(node: Node): FieldError[] {
   ];
 }
 
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 /** ValidateNodeUpdate: podCIDRs and providerID are set once, externalID never changes. */
 export function validateNodeUpdate(node: Node, old: Node): FieldError[] {
   const spec = node.spec ?? {};
