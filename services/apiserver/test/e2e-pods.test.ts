@@ -189,6 +189,29 @@ describe('pods with kubectl', () => {
     assert.match(String(removed.json().message), /existing ephemeral containers "dbg" may not be removed/);
   });
 
+  test('a scheduled pod is deleted gracefully (Terminating) until a grace-0 delete; an unscheduled one at once', async () => {
+    await ok(['delete', 'pod', 'x', '--wait=false']);
+    const pod = await getJson(['get', 'pod', 'x']);
+    const meta = pod.metadata as Json;
+    assert.equal(meta.deletionGracePeriodSeconds, 30);
+    assert.ok(Date.parse(String(meta.deletionTimestamp)) > Date.now() + 20_000);
+    assert.match(await ok(['get', 'pod', 'x']), /^x\s+0\/1\s+Terminating\s/m);
+    // writes to a terminating pod do not remove it before its grace period's owner does
+    await ok(['label', 'pod', 'x', 'seen=yes']);
+    assert.equal((await getJson(['get', 'pod', 'x'])).kind, 'Pod');
+    await ok(['delete', 'pod', 'x', '--grace-period=0', '--force']);
+    assert.match((await kubectl(kc(), ['get', 'pod', 'x'])).stderr, /pods "x" not found/);
+    // a policy/v1beta1 Eviction is taken too; a Pending pod goes without a budget check
+    await ok(['run', 'old-client', '--image=nginx']);
+    const r = await api.request('POST', '/api/v1/namespaces/default/pods/old-client/eviction', {
+      apiVersion: 'policy/v1beta1',
+      kind: 'Eviction',
+      metadata: { name: 'old-client' },
+    });
+    assert.equal(r.status, 201, r.body.toString());
+    assert.match((await kubectl(kc(), ['get', 'pod', 'old-client'])).stderr, /not found/);
+  });
+
   test('PDB: kubectl create pdb; eviction is 429 at 0 disruptions allowed, allowed at 1 and recorded', async () => {
     await ok(['create', 'pdb', 'web', '--selector=app=web', '--min-available=1']);
     assert.match(
