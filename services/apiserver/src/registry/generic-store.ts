@@ -6,6 +6,7 @@ import type { Storage, Watcher } from '../storage/interface';
 import { decodeContinue, encodeContinue } from './continue-token';
 import { decoratedWatcher } from './decorated-watcher';
 import { withPropagationFinalizers } from './deletion-finalizers';
+import { gracefulStep, type GracePeriodFor } from './graceful-delete';
 import { generateNameFrom } from './validation/names';
 import { timeNow } from '../api/time';
 import type { ResourceInfo } from './resources';
@@ -78,8 +79,8 @@ export class GenericStore {
     this.keyRoot = options.keyRoot ?? info.resource;
     this.namespaceGate = options.namespaceGate;
     this.returnsDeletedObject = options.returnsDeletedObject ?? false;
-    const { afterCreate, afterDelete, decorator } = options;
-    this.hooks = { afterCreate, afterDelete, decorator };
+    const { afterCreate, afterDelete, decorator, gracePeriod } = options;
+    this.hooks = { afterCreate, afterDelete, decorator, gracePeriod };
   }
 
   get apiVersion(): string {
@@ -498,7 +499,9 @@ export class GenericStore {
         { dryRun: params.dryRun },
       );
       const um = meta(updated);
-      if (um.deletionTimestamp && (!um.finalizers || um.finalizers.length === 0)) {
+      // a gracefully deleted object waits for its grace period's owner, whatever else is written to it
+      const graceful = (um.deletionGracePeriodSeconds ?? 0) > 0;
+      if (um.deletionTimestamp && !graceful && (!um.finalizers || um.finalizers.length === 0)) {
         // the last finalizer is gone: the object can now really be deleted
         const deleted = await this.storage.delete(key, { uid: um.uid }, { dryRun: params.dryRun });
         await this.hooks.afterDelete?.(deleted, { dryRun: params.dryRun });
@@ -539,19 +542,42 @@ export class GenericStore {
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cm.resourceVersion ?? ''}`,
         );
       }
+      const step = this.hooks.gracePeriod
+        ? gracefulStep(current, params.gracePeriodSeconds, this.hooks.gracePeriod)
+        : undefined;
+      if (step?.kind === 'pending') return { object: this.returned(current), deleted: false };
+      if (step?.kind === 'mark') {
+        const marked = await this.storage.guaranteedUpdate(
+          key,
+          { uid: cm.uid, resourceVersion: pre?.resourceVersion },
+          (cur) => {
+            const m = meta(cur);
+            m.deletionTimestamp = step.deletionTimestamp;
+            m.deletionGracePeriodSeconds = step.gracePeriodSeconds;
+            m.finalizers = withPropagationFinalizers(m.finalizers ?? [], params.propagationPolicy);
+            if (m.finalizers.length === 0) delete m.finalizers;
+            delete m.resourceVersion;
+            return cur;
+          },
+          { dryRun: params.dryRun },
+        );
+        return { object: this.returned(marked), deleted: false };
+      }
       const finalizers = withPropagationFinalizers(cm.finalizers ?? [], params.propagationPolicy);
       if (finalizers.length > 0) {
-        const unchanged = cm.deletionTimestamp && sameStrings(finalizers, cm.finalizers ?? []);
+        const unchanged =
+          cm.deletionTimestamp &&
+          (cm.deletionGracePeriodSeconds ?? 0) === 0 &&
+          sameStrings(finalizers, cm.finalizers ?? []);
         if (unchanged) return { object: this.returned(current), deleted: false };
         const updated = await this.storage.guaranteedUpdate(
           key,
           { uid: cm.uid, resourceVersion: pre?.resourceVersion },
           (cur) => {
             const m = meta(cur);
-            if (!m.deletionTimestamp) {
-              m.deletionTimestamp = timeNow();
-              m.deletionGracePeriodSeconds = 0;
-            }
+            if (!m.deletionTimestamp) m.deletionTimestamp = timeNow();
+            // a graceful deletion cut short to 0 leaves the rest to the finalizers
+            m.deletionGracePeriodSeconds = 0;
             m.finalizers = withPropagationFinalizers(m.finalizers ?? [], params.propagationPolicy);
             delete m.resourceVersion;
             return cur;

@@ -8,6 +8,11 @@ export interface SubresourceInfo {
   group?: string;
   version?: string;
   verbs: string[];
+  /**
+   * Older versions of the request kind a POST may also carry, with the same
+   * fields (pods/eviction takes policy/v1beta1 Evictions too).
+   */
+  alsoAccepts?: string[];
 }
 
 export interface ResourceInfo {

@@ -1,3 +1,4 @@
+import type { GracePeriodFor } from './graceful-delete';
 import type { FieldError, GroupResource } from '../api/errors';
 import type { KubeObject } from '../api/object';
 import type { UserInfo } from '../authn/user';
@@ -75,6 +76,8 @@ export interface StoreHooks {
    * argument: that may be the watch cache's instance, with its encoded bytes.
    */
   decorator?(obj: KubeObject): KubeObject;
+  /** Graceful deletion: the grace period a DELETE gets (pods); without it deletes are immediate. */
+  gracePeriod?: GracePeriodFor;
 }
 
 /** What a store is built over, named as upstream's Store struct names its fields. */

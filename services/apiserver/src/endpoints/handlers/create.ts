@@ -3,7 +3,21 @@ import { isDryRun } from '../list-options';
 import { negotiateObject, respond, respondObject, warningHeaders, type RequestScope } from '../scope';
 import type { ApiResponse } from '../types';
 import { refuseOversizedCreate } from '../oversized-worker';
+import type { ExpectedType } from '../body';
 import { decodeRequestObject, fieldManager } from '../write-input';
+
+/** The body decoded as the first of the versions its type meta fits; the first version's error otherwise. */
+function decodeAnyVersion(scope: RequestScope, targets: ExpectedType[]): ReturnType<typeof decodeRequestObject> {
+  let first: unknown;
+  for (const t of targets) {
+    try {
+      return decodeRequestObject(scope, t);
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  throw first;
+}
 
 /** POST to a subresource of an existing object: the subresource's own request type in, its answer out. */
 async function createSubresource(scope: RequestScope): Promise<ApiResponse> {
@@ -15,12 +29,13 @@ async function createSubresource(scope: RequestScope): Promise<ApiResponse> {
   const group = sub.group ?? store.info.group;
   const version = sub.version ?? store.info.version;
   const pkg = group === '' ? 'core' : group.split('.')[0];
-  const { object, warnings } = decodeRequestObject(scope, {
+  const target = (v: string) => ({
     group,
-    version,
+    version: v,
     kind: sub.kind,
-    messageType: `k8s.io.api.${pkg}.${version}.${sub.kind}`,
+    messageType: `k8s.io.api.${pkg}.${v}.${sub.kind}`,
   });
+  const { object, warnings } = decodeAnyVersion(scope, [version, ...(sub.alsoAccepts ?? [])].map(target));
   const out = await creator(scope.namespace, scope.name, object, {
     dryRun: isDryRun(scope.req.query),
     user: scope.user,

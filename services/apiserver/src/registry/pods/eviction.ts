@@ -2,7 +2,16 @@ import { newBadRequest, newInternalError, StatusError } from '../../api/errors';
 import type { KubeObject } from '../../api/object';
 import { timeNow } from '../../api/time';
 import type { GenericStore, WriteParams } from '../generic-store';
-import { ensureObject, numberAt, objectAt, objectsAt, stringAt, stringMapAt, type Obj } from '../strategies/common';
+import {
+  deepClone,
+  ensureObject,
+  numberAt,
+  objectAt,
+  objectsAt,
+  stringAt,
+  stringMapAt,
+  type Obj,
+} from '../strategies/common';
 import { asLabelSelector, selectorMatches } from '../validation/labelselector';
 import { createdStatus } from './binding';
 
@@ -55,7 +64,9 @@ function unhealthyMayGo(pod: Obj, pdb: Obj): boolean {
 }
 
 /** checkAndDecrement: refuses when the budget has no room, else spends one disruption on this pod. */
-function spendDisruption(pdb: Obj, podName: string): Obj {
+function spendDisruption(cached: Obj, podName: string): Obj {
+  // what the store hands out may be the watch cache's frozen instance
+  const pdb = deepClone(cached);
   const name = stringAt(objectAt(pdb, 'metadata'), 'name');
   const status = ensureObject(pdb, 'status');
   const generation = numberAt(objectAt(pdb, 'metadata'), 'generation') ?? 0;

@@ -7,6 +7,7 @@ import {
   deepClone,
   ensureObject,
   forStore,
+  numberAt,
   objectAt,
   objectsAt,
   stringAt,
@@ -123,4 +124,17 @@ export function withEphemeralContainersOf(current: Obj, requested: Obj): Obj {
 /** ValidatePodEphemeralContainersUpdate: valid new containers, none removed or changed. */
 export function validateEphemeralContainersWrite(pod: Obj, old: Obj): FieldError[] {
   return [...validateMetaUpdate(pod, old), ...validatePod(pod as Pod), ...validateEphemeralContainersUpdate(pod, old)];
+}
+
+/**
+ * CheckGracefulDelete of pods: the request's grace or the pod's own
+ * terminationGracePeriodSeconds; 0 for pods no kubelet runs (unscheduled) or
+ * that already ended, so those go at once.
+ */
+export function podGracePeriod(pod: Obj, requested: number | undefined): number {
+  const spec = objectAt(pod, 'spec');
+  const phase = stringAt(objectAt(pod, 'status'), 'phase');
+  if (stringAt(spec, 'nodeName') === '' || phase === 'Failed' || phase === 'Succeeded') return 0;
+  const period = requested ?? numberAt(spec, 'terminationGracePeriodSeconds') ?? 0;
+  return period < 0 ? 1 : period;
 }

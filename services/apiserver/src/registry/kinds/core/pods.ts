@@ -2,7 +2,12 @@ import { GenericStore } from '../../generic-store';
 import { ALL_VERBS, type KindDefinition } from '../../kind';
 import { bindPod } from '../../pods/binding';
 import { evictPod } from '../../pods/eviction';
-import { podStrategy, validateEphemeralContainersWrite, withEphemeralContainersOf } from '../../strategies/pods';
+import {
+  podGracePeriod,
+  podStrategy,
+  validateEphemeralContainersWrite,
+  withEphemeralContainersOf,
+} from '../../strategies/pods';
 import { podTable } from '../../tables/pods';
 import { poddisruptionbudgets } from '../policy/poddisruptionbudgets';
 
@@ -28,15 +33,28 @@ export const pods: KindDefinition = {
     subresources: [
       { name: 'binding', kind: 'Binding', verbs: ['create'] },
       { name: 'ephemeralcontainers', kind: 'Pod', verbs: ['get', 'patch', 'update'] },
-      { name: 'eviction', kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] },
+      {
+        name: 'eviction',
+        kind: 'Eviction',
+        group: 'policy',
+        version: 'v1',
+        verbs: ['create'],
+        alsoAccepts: ['v1beta1'],
+      },
       { name: 'status', kind: 'Pod', verbs: ['get', 'patch', 'update'] },
     ],
   },
+  // upstream's cacher indexes pods by node, for kubelets' per-node lists and watches
+  watchCacheIndexes: ['spec.nodeName'],
   strategy: podStrategy,
   table: podTable,
   newStore: (def, deps) => {
     // upstream's pod store answers a DELETE with the pod itself
-    const store = new GenericStore(def.info, def.strategy, { ...deps, returnsDeletedObject: true });
+    const store = new GenericStore(def.info, def.strategy, {
+      ...deps,
+      returnsDeletedObject: true,
+      gracePeriod: podGracePeriod,
+    });
     // eviction reads and spends budgets directly in storage, as upstream's eviction REST holds the PDB client
     const pdbs = new GenericStore(poddisruptionbudgets.info, poddisruptionbudgets.strategy, deps);
     store.subresourceCreators.set('binding', (namespace, name, body, params) =>
