@@ -6,7 +6,7 @@ import type { Storage, Watcher } from '../storage/interface';
 import { decodeContinue, encodeContinue } from './continue-token';
 import { decoratedWatcher } from './decorated-watcher';
 import { withPropagationFinalizers } from './deletion-finalizers';
-import { gracefulStep, type GracePeriodFor } from './graceful-delete';
+import { gracefulStep } from './graceful-delete';
 import { generateNameFrom } from './validation/names';
 import { timeNow } from '../api/time';
 import type { ResourceInfo } from './resources';
