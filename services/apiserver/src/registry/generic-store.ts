@@ -30,6 +30,9 @@ import type { TableConverter } from './tables/types';
 import { FieldSet, serverSideApply, updateManagedFields } from '../apply';
 import type { SchemaSet } from '../schema/model';
 import { earlySizeLimitError, type SizeLimitVerdict } from './oversized-create';
+import type { Admission } from '../admission/interface';
+import { admissionAttributes, type AttributeFields } from './store-admission';
+import type { UserInfo } from '../authn/user';
 
 export type * from './store-params';
 export { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, withPropagationFinalizers } from './deletion-finalizers';
@@ -67,6 +70,7 @@ export class GenericStore {
   private readonly keyRoot: string;
   private readonly namespaceGate: NamespaceGate | undefined;
   private readonly hooks: StoreHooks;
+  private readonly admission: Admission | undefined;
 
   constructor(
     readonly info: ResourceInfo,
@@ -79,6 +83,7 @@ export class GenericStore {
     this.keyRoot = options.keyRoot ?? info.resource;
     this.namespaceGate = options.namespaceGate;
     this.returnsDeletedObject = options.returnsDeletedObject ?? false;
+    this.admission = options.admission;
     const { afterCreate, afterDelete, decorator, gracePeriod } = options;
     this.hooks = { afterCreate, afterDelete, decorator, gracePeriod };
   }
@@ -374,20 +379,62 @@ export class GenericStore {
     this.translateError(new StorageError('TooLarge', '', verdict.message), name);
   }
 
+  /**
+   * The attributes of a request's write, when it passes admission: requests do (they have a
+   * user), the server's own writes do not.
+   */
+  private admitted(operation: 'CREATE' | 'UPDATE' | 'DELETE', user: UserInfo | undefined, f: AttributeFields) {
+    if (!this.admission || !user) return undefined;
+    return { chain: this.admission, attrs: admissionAttributes(this.info, operation, user, f) };
+  }
+
+  /**
+   * Admission of a POST to a subresource served by its own creator (pods/eviction,
+   * pods/binding, serviceaccounts/token): the subresource's object is what is judged.
+   */
+  async admitSubresourceCreate(
+    subresource: string,
+    fields: Omit<AttributeFields, 'subresource'>,
+    user: UserInfo | undefined,
+  ): Promise<void> {
+    const run = this.admitted('CREATE', user, { ...fields, subresource });
+    if (!run) return;
+    await run.chain.admit(run.attrs);
+    await run.chain.validate(run.attrs);
+  }
+
   async create(namespace: string, input: KubeObject, params: WriteParams = {}): Promise<KubeObject> {
-    const obj = this.createInput(namespace, input);
-    const m = meta(obj);
+    const requestedName = input.metadata?.name ?? '';
+    let obj = this.createInput(namespace, input);
+    let m = meta(obj);
     const early = await this.earlySizeLimitError(obj, params, true);
     if (early) this.translateError(early, m.name ?? '');
     const managed = this.manageFields(undefined, obj, params, false);
     if (managed.metadata?.managedFields) m.managedFields = managed.metadata.managedFields;
     else delete m.managedFields;
+    const run = this.admitted('CREATE', params.user, {
+      namespace: m.namespace ?? '',
+      name: requestedName,
+      object: obj,
+      dryRun: params.dryRun,
+      recorder: params.recorder,
+    });
+    if (run) {
+      await run.chain.admit(run.attrs);
+      obj = this.withTypeMeta(run.attrs.object ?? obj);
+      m = meta(obj);
+    }
     this.stampCreateMeta(obj);
     this.strategy.prepareForCreate?.(obj);
     const errs = this.strategy.validate(obj);
     if (errs.length > 0) throw newInvalid(this.info.kind, this.info.group, m.name ?? m.generateName ?? '', errs);
     this.strategy.beginCreate?.(obj, { user: params.user, namespace: m.namespace ?? '' });
-    if (this.info.namespaced && this.namespaceGate) await this.namespaceGate(m.namespace ?? '', this.gr, m.name ?? '');
+    if (run) {
+      run.attrs.object = obj;
+      await run.chain.validate(run.attrs);
+    } else if (this.info.namespaced && this.namespaceGate) {
+      await this.namespaceGate(m.namespace ?? '', this.gr, m.name ?? '');
+    }
     try {
       const stored = await this.storage.create(this.key(m.namespace ?? '', m.name ?? ''), obj, {
         dryRun: params.dryRun,
@@ -472,6 +519,7 @@ export class GenericStore {
             if (managed.metadata?.managedFields) nm.managedFields = managed.metadata.managedFields;
             else delete nm.managedFields;
           }
+          const run = systemWrite ? undefined : await this.admitUpdate(next, current, name, options);
           // system-owned metadata is kept from the stored object
           nm.uid = om.uid;
           nm.creationTimestamp = om.creationTimestamp;
@@ -493,6 +541,10 @@ export class GenericStore {
               : this.strategy.validateUpdate(next, current);
           if (errs.length > 0) throw newInvalid(this.info.kind, this.info.group, name, errs);
           if (!systemWrite) this.strategy.beginUpdate?.(next, current, { user: params.user, namespace });
+          if (run) {
+            run.attrs.object = next;
+            await run.chain.validate(run.attrs);
+          }
           delete nm.resourceVersion;
           return next;
         },
@@ -511,6 +563,31 @@ export class GenericStore {
     } catch (e) {
       this.translateError(e, name);
     }
+  }
+
+  /**
+   * Mutating admission of an update, in place on `next` (a webhook's patch may
+   * replace it: its content is copied back so the caller's reference stays the one
+   * written). Returns the attributes for the validating pass.
+   */
+  private async admitUpdate(next: KubeObject, current: KubeObject, name: string, options: UpdateOptions) {
+    const run = this.admitted('UPDATE', options.user, {
+      namespace: current.metadata?.namespace ?? '',
+      name,
+      subresource: options.subresource ?? (options.statusOnly ? 'status' : undefined),
+      object: next,
+      oldObject: current,
+      dryRun: options.dryRun,
+      recorder: options.recorder,
+    });
+    if (!run) return undefined;
+    await run.chain.admit(run.attrs);
+    const out = run.attrs.object;
+    if (out && out !== next) {
+      for (const k of Object.keys(next)) delete next[k];
+      Object.assign(next, this.withTypeMeta(out));
+    }
+    return run;
   }
 
   /**
@@ -541,6 +618,17 @@ export class GenericStore {
           name,
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cm.resourceVersion ?? ''}`,
         );
+      }
+      const run = this.admitted('DELETE', params.user, {
+        namespace: cm.namespace ?? '',
+        name,
+        oldObject: current,
+        dryRun: params.dryRun,
+        recorder: params.recorder,
+      });
+      if (run) {
+        await run.chain.admit(run.attrs);
+        await run.chain.validate(run.attrs);
       }
       const step = this.hooks.gracePeriod
         ? gracefulStep(current, params.gracePeriodSeconds, this.hooks.gracePeriod)
