@@ -329,7 +329,9 @@ export class GenericStore extends StoreReads {
             ? []
             : validateUpdate
               ? validateUpdate(next, current)
-              : this.strategy.validateUpdate(next, current);
+              : statusOnly && this.strategy.validateStatusUpdate
+                ? this.strategy.validateStatusUpdate(next, current)
+                : this.strategy.validateUpdate(next, current);
           if (errs.length > 0) throw newInvalid(this.info.kind, this.info.group, name, errs);
           if (!systemWrite) this.strategy.beginUpdate?.(next, current, { user: params.user, namespace });
           if (run) {
