@@ -109,6 +109,7 @@ export class EmbeddedBackend implements Backend {
   private compactor?: PeriodicTask;
   private ttlSweeper?: PeriodicTask;
   private lastObservedRevision = 0;
+  private revision = 0;
   private closed = false;
   private readonly stmts: ReturnType<EmbeddedBackend['prepare']>;
 
@@ -144,6 +145,7 @@ export class EmbeddedBackend implements Backend {
     this.db.pragma('cache_size = -2000');
     this.db.exec(SCHEMA);
     this.stmts = this.prepare();
+    this.revision = this.stmts.maxRevision.get()?.seq ?? 0;
     const interval = opts.compactionIntervalMs ?? DEFAULT_COMPACTION_INTERVAL_MS;
     if (interval > 0) {
       this.compactor = startPeriodic(
@@ -207,8 +209,12 @@ export class EmbeddedBackend implements Backend {
     if (this.closed) throw new StorageError('Unreachable', key, 'embedded store is closed');
   }
 
+  /**
+   * The store's revision, kept in memory: this process is the store's only writer (its watchers
+   * are fed from its own write path too), so the last committed row is the revision.
+   */
   private revisionNow(): number {
-    return this.stmts.maxRevision.get()?.seq ?? 0;
+    return this.revision;
   }
 
   private compactedRevision(): number {
@@ -256,6 +262,7 @@ export class EmbeddedBackend implements Backend {
 
   /** Called after the write's transaction committed, so watchers never see a rolled-back row. */
   private notify(row: Row): void {
+    if (row.id > this.revision) this.revision = row.id;
     const event = rowToEvent(row);
     for (const w of this.watchers) {
       if (!w.active) continue;
