@@ -21,6 +21,7 @@ import { startClusterComponents } from '../controllers';
 import { StoreTable } from '../registry/store-table';
 import { NamespaceStore } from '../registry/namespaces/namespace-store';
 import { ensureSystemNamespaces, namespaceGate } from '../admission/namespace-lifecycle';
+import { AdmissionChain, buildAdmissionPlugins, enabledPluginNames } from '../admission/chain';
 import { NonResourceHandler } from './non-resource';
 import { createOpenApiProvider } from './openapi-provider';
 import { ServerLifecycle } from './lifecycle';
@@ -112,7 +113,10 @@ export async function startReplica(
       : undefined;
   const storage = cacher ?? opened.storage;
   const services = newSecurityServices();
+  // the stores call it from the start; its plugins come once the stores and the authorizer exist
+  const admission = new AdmissionChain();
   const { table, namespaces } = buildStores({
+    admission,
     security: services,
     storage,
     backend,
@@ -131,6 +135,18 @@ export async function startReplica(
   const certDir = path.resolve(opts.certDir || path.join(dataDir, 'pki'));
   const security = startSecurity({ opts, table, clientCaPem: pki.clientCaPem, certDir, services, log });
   await security.synced;
+  admission.setPlugins(
+    buildAdmissionPlugins(enabledPluginNames(opts.enableAdmissionPlugins, opts.disableAdmissionPlugins), {
+      table,
+      authorizer: security.authorizer,
+      opts,
+      storage,
+      backend,
+      prefix,
+      log,
+    }),
+  );
+  await admission.synced();
 
   const api = new ApiRouter(schemas, table);
   const render = (e: unknown, accept: string | undefined) => renderError(schemas, e, accept);
@@ -230,6 +246,7 @@ export async function startReplica(
         log(`kapi: ${lifecycle.inFlightCount} requests still in flight after ${IN_FLIGHT_GRACE_MS} ms; closing anyway`);
       }
       await cluster.stop();
+      await admission.close();
       lifecycle.destroyAll();
       await app.close();
       security.stop();

@@ -1,7 +1,10 @@
 import type { AdmissionPluginFactory } from './deps';
+import { namespaceLifecycle } from './namespace-lifecycle';
 
 /**
  * The plugins kapi has, by upstream's name. An enabled name without an entry here
  * (a plugin upstream has and kapi does not) is skipped.
  */
-export const PLUGIN_FACTORIES: Readonly<Record<string, AdmissionPluginFactory>> = {};
+export const PLUGIN_FACTORIES: Readonly<Record<string, AdmissionPluginFactory>> = {
+  NamespaceLifecycle: namespaceLifecycle,
+};

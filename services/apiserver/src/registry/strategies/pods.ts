@@ -17,6 +17,7 @@ import {
   type Obj,
 } from './common';
 import { computePodQOS } from './pod-qos';
+import { syncPodStatusIPs, validatePodStatus } from './pod-status-validation';
 import { validateEphemeralContainersUpdate, validatePodSpecUpdate } from './pod-update';
 import { defaultPod } from './podtemplate-defaults';
 import { validatePodSpec } from './podtemplate-validation';
@@ -73,7 +74,10 @@ export const podStrategy: KindStrategy = forStore<Pod>({
   allowCreateOnUpdate: false,
   allowUnconditionalUpdate: true,
   statusPaths: ['status'],
-  applyDefaults: defaultPod,
+  applyDefaults(pod) {
+    defaultPod(pod);
+    syncPodStatusIPs(pod);
+  },
   prepareForCreate: preparePodForCreate,
   prepareForUpdate(pod, old) {
     // the main resource never writes status, and pods carry no generation in 1.32
@@ -86,7 +90,12 @@ export const podStrategy: KindStrategy = forStore<Pod>({
   },
 
   validateUpdate(pod, old) {
-    return [...validateMetaUpdate(pod, old), ...validatePod(pod), ...validatePodSpecUpdate(pod as Obj, old as Obj)];
+    return [
+      ...validateMetaUpdate(pod, old),
+      ...validatePod(pod),
+      ...validatePodSpecUpdate(pod as Obj, old as Obj),
+      ...validatePodStatus(pod as Obj, old as Obj),
+    ];
   },
 
   selectableFields(pod) {
