@@ -9,7 +9,7 @@ export type { CelVariables, CelVariableType } from './environment';
 export { toCelValue, fromCelValue, celTypeName } from './values';
 
 /** The CEL result types an expression may be required to have (upstream's ReturnTypes). */
-export type CelResultType = 'bool' | 'string' | 'int' | 'dyn';
+export type CelResultType = 'bool' | 'string' | 'int' | 'null_type' | 'dyn';
 
 export interface CompileOptions {
   /** the names the expression may use and their types; anything else is an undeclared reference */
