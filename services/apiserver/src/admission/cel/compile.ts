@@ -68,7 +68,13 @@ export function compileExpression(source: string, opts: CompileOptions): Compile
   if (!checked.valid) throw new CelCompileError(cleanMessage(checked.error));
   const resultType = checked.type ?? 'dyn';
   const wanted = opts.resultTypes;
-  if (wanted && wanted.length > 0 && resultType !== 'dyn' && !wanted.includes(resultType as CelResultType)) {
+  if (
+    wanted &&
+    wanted.length > 0 &&
+    !wanted.includes('dyn') &&
+    resultType !== 'dyn' &&
+    !wanted.includes(resultType as CelResultType)
+  ) {
     throw new CelCompileError(
       wanted.length === 1
         ? `must evaluate to ${wanted[0]} but got ${typeName(resultType)}`
