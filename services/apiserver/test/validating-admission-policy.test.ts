@@ -265,26 +265,86 @@ describe('ValidatingAdmissionPolicy (real kubectl, real replica)', () => {
     await remove('validatingadmissionpolicy', 'expensive');
   });
 
-  it('an expression that does not compile fails closed under failurePolicy Fail and is skipped under Ignore', async () => {
+  it('a policy whose expression does not compile is refused with the field path, libraries included', async () => {
+    const r = await kubectl(
+      kc,
+      ['apply', '-f', '-'],
+      policy('bad-expr', { validations: [{ expression: 'object.spec.replicas >' }] }),
+    );
+    assert.notEqual(r.code, 0);
+    assert.match(
+      r.stderr,
+      /spec\.validations\[0\]\.expression: Invalid value: "object\.spec\.replicas >": compilation failed: /,
+    );
+    // the Kubernetes libraries are part of the environment policies are checked in
+    await apply(
+      policy('lib-expr', {
+        validations: [{ expression: 'quantity("1Gi").isGreaterThan(quantity("1M")) && [1, 2].isSorted()' }],
+      }),
+    );
+    await remove('validatingadmissionpolicy', 'lib-expr');
+  });
+
+  it('an expression that cannot be used at admission fails closed under Fail and is skipped under Ignore', async () => {
     await kubectlOk(kc, ['create', 'ns', 'vap-c']);
+    // a string where a bool is required: the plugin cannot use it
     const bad = (failurePolicy: string): string =>
-      policy('bad-expr', { failurePolicy, validations: [{ expression: 'object.spec.replicas >' }] });
+      policy('wrong-type', { failurePolicy, validations: [{ expression: '"not a bool"' }] });
     const created = await kubectl(kc, ['apply', '-f', '-'], bad('Fail'));
-    if (created.code === 0) {
-      await apply(binding('bad-expr-binding', 'bad-expr'));
-      await eventually('the compile error to deny', async () => (await dryRun(deployment('c', 'vap-c', 1))).code !== 0);
-      const r = await kubectl(kc, ['apply', '-f', '-'], deployment('c', 'vap-c', 1));
-      assert.match(
-        r.stderr,
-        /ValidatingAdmissionPolicy 'bad-expr' with binding 'bad-expr-binding' denied request: compilation error: compilation failed: /,
-      );
-      await apply(bad('Ignore'));
-      await eventually('Ignore to admit', async () => (await dryRun(deployment('c', 'vap-c', 1))).code === 0);
-      await remove('validatingadmissionpolicybinding', 'bad-expr-binding');
-      await remove('validatingadmissionpolicy', 'bad-expr');
-    } else {
-      // upstream refuses to store it: 422 with the compile error on the expression's field
-      assert.match(created.stderr, /spec\.validations\[0\]\.expression: Invalid value: .*compilation failed: /);
+    if (created.code !== 0) {
+      // refused when stored, as upstream does
+      assert.match(created.stderr, /must evaluate to bool/);
+      return;
     }
+    await apply(binding('wrong-type-binding', 'wrong-type'));
+    await eventually('the compile error to deny', async () => (await dryRun(deployment('c', 'vap-c', 1))).code !== 0);
+    const r = await kubectl(kc, ['apply', '-f', '-'], deployment('c', 'vap-c', 1));
+    assert.match(
+      r.stderr,
+      /ValidatingAdmissionPolicy 'wrong-type' with binding 'wrong-type-binding' denied request: compilation error: must evaluate to bool but got string/,
+    );
+    await apply(bad('Ignore'));
+    await eventually('Ignore to admit', async () => (await dryRun(deployment('c', 'vap-c', 1))).code === 0);
+    await remove('validatingadmissionpolicybinding', 'wrong-type-binding');
+    await remove('validatingadmissionpolicy', 'wrong-type');
+  });
+
+  it('authorizer checks use the real authorizer for the requesting user', async () => {
+    await kubectlOk(kc, ['create', 'ns', 'vap-z']);
+    await kubectlOk(kc, [
+      'create',
+      'role',
+      'deployer',
+      '-n',
+      'vap-z',
+      '--verb=create,get,list',
+      '--resource=deployments',
+    ]);
+    await kubectlOk(kc, ['create', 'rolebinding', 'deployer', '-n', 'vap-z', '--role=deployer', '--user=bob']);
+    await apply(
+      policy('can-delete', {
+        validations: [
+          {
+            expression:
+              'authorizer.group("apps").resource("deployments").namespace(object.metadata.namespace).check("delete").allowed()',
+            messageExpression: '"user " + request.userInfo.username + " may not delete deployments"',
+          },
+          { expression: 'authorizer.requestResource.check("create").allowed()' },
+        ],
+      }),
+    );
+    await apply(binding('can-delete-binding', 'can-delete'));
+    await eventually(
+      'the authorizer policy',
+      async () =>
+        (await kubectl(kc, ['apply', '--dry-run=server', '--as=bob', '-f', '-'], deployment('z', 'vap-z', 1))).code !==
+        0,
+    );
+    const bob = await kubectl(kc, ['apply', '--as=bob', '-f', '-'], deployment('z', 'vap-z', 1));
+    assert.match(bob.stderr, /denied request: user bob may not delete deployments/);
+    // the admin (system:masters) may delete: admitted
+    await apply(deployment('z', 'vap-z', 1));
+    await remove('validatingadmissionpolicybinding', 'can-delete-binding');
+    await remove('validatingadmissionpolicy', 'can-delete');
   });
 });
