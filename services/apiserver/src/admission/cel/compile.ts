@@ -66,7 +66,8 @@ export function compileExpression(source: string, opts: CompileOptions): Compile
   }
   const checked = parsed.check();
   if (!checked.valid) throw new CelCompileError(cleanMessage(checked.error));
-  const resultType = checked.type ?? 'dyn';
+  // cel-js calls the null type `null`; CEL (and upstream's messages) `null_type`
+  const resultType = checked.type === 'null' ? 'null_type' : (checked.type ?? 'dyn');
   const wanted = opts.resultTypes;
   if (
     wanted &&
