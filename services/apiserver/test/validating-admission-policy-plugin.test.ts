@@ -170,4 +170,86 @@ describe('ValidatingAdmissionPolicy plugin over real stores', () => {
       /^configmaps "probe-\d+" is forbidden: ValidatingAdmissionPolicy 'cm-size' with binding 'cm-size-deny' denied request: at most one key$/,
     );
   });
+
+  test('UPDATE and DELETE see oldObject (object null on DELETE); an unknown paramKind fails the policy closed', async () => {
+    await policies.create('', {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: 'locked' },
+      spec: {
+        matchConstraints: {
+          resourceRules: [
+            { apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE', 'DELETE'], resources: ['configmaps'] },
+          ],
+        },
+        validations: [
+          {
+            expression:
+              '!has(oldObject.data.locked) || (object != null && object.data.locked == oldObject.data.locked)',
+            messageExpression: 'request.operation + " of a locked ConfigMap"',
+          },
+        ],
+      },
+    });
+    await bindings.create('', {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: 'locked' },
+      spec: { policyName: 'locked', validationActions: ['Deny'] },
+    });
+    await cms.create('default', cm('lk', { locked: 'yes' }), { user: alice, recorder: newRecorder() });
+    const refusal = async (write: () => Promise<unknown>): Promise<string> => {
+      let message = '';
+      await untilSeen(async () => {
+        try {
+          await write();
+          return false;
+        } catch (e) {
+          message = e instanceof Error ? e.message : String(e);
+          return true;
+        }
+      });
+      return message;
+    };
+    const upd = await refusal(() =>
+      cms.update('default', 'lk', cm('lk', { locked: 'no' }), { user: alice, recorder: newRecorder() }),
+    );
+    assert.match(upd, /denied request: UPDATE of a locked ConfigMap$/);
+    const del = await refusal(() => cms.delete('default', 'lk', { user: alice, recorder: newRecorder() }));
+    assert.match(del, /denied request: DELETE of a locked ConfigMap$/);
+    // an unlocked one may go
+    await cms.create('default', cm('free', { a: '1' }), { user: alice, recorder: newRecorder() });
+    await cms.delete('default', 'free', { user: alice, recorder: newRecorder() });
+
+    await policies.create('', {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: 'unknown-param' },
+      spec: {
+        paramKind: { apiVersion: 'example.com/v1', kind: 'Limit' },
+        matchConstraints: {
+          resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['configmaps'] }],
+        },
+        validations: [{ expression: 'true' }],
+      },
+    });
+    await bindings.create('', {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: 'unknown-param' },
+      spec: {
+        policyName: 'unknown-param',
+        validationActions: ['Deny'],
+        paramRef: { name: 'x', parameterNotFoundAction: 'Allow' },
+      },
+    });
+    let n = 0;
+    const cfg = await refusal(() =>
+      cms.create('default', cm(`p-${n++}`, { a: '1' }), { user: alice, recorder: newRecorder() }),
+    );
+    assert.match(
+      cfg,
+      /ValidatingAdmissionPolicy 'unknown-param' denied request: failed to configure policy: failed to find resource referenced by paramKind: 'example.com\/v1, Kind=Limit'$/,
+    );
+  });
 });
