@@ -210,6 +210,27 @@ describe('pods with kubectl', () => {
     );
     assert.equal(removed.status, 422);
     assert.match(String(removed.json().message), /existing ephemeral containers "dbg" may not be removed/);
+    // server-side apply through the subresource adds one too, and owns it as that subresource
+    const applied = await api.request(
+      'PATCH',
+      '/api/v1/namespaces/default/pods/x/ephemeralcontainers?fieldManager=debugger',
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'x', labels: { evil: 'yes' } },
+        spec: { ephemeralContainers: [{ name: 'dbg2', image: 'busybox' }] },
+      },
+      { 'content-type': 'application/apply-patch+yaml' },
+    );
+    assert.equal(applied.status, 200, applied.body.toString());
+    const after = (await api.request('GET', '/api/v1/namespaces/default/pods/x')).json();
+    const names = ((after.spec as Json).ephemeralContainers as Json[]).map((c) => c.name);
+    assert.deepEqual(names, ['dbg', 'dbg2']);
+    // only the ephemeral containers part is taken: the labels are unchanged
+    assert.equal(((after.metadata as Json).labels as Json).evil, undefined);
+    const entry = ((after.metadata as Json).managedFields as Json[]).find((m) => m.manager === 'debugger');
+    assert.equal(entry?.operation, 'Apply');
+    assert.equal(entry?.subresource, 'ephemeralcontainers');
   });
 
   test('a scheduled pod is deleted gracefully (Terminating) until a grace-0 delete; an unscheduled one at once', async () => {

@@ -91,11 +91,27 @@ export class GenericStore extends StoreReads {
     const existing = await this.storage
       .get(this.key(namespace, name), { ignoreNotFound: true })
       .catch((e: unknown) => this.translateError(e, name));
+    const part = params.subresource ? this.partialWrites.get(params.subresource) : undefined;
     if (!existing) {
-      if (params.statusOnly) throw newNotFound(this.gr, name);
+      if (params.statusOnly || part) throw newNotFound(this.gr, name);
       const obj = serverSideApply(schemas, this.info.messageType, undefined, applied, opts);
       const created = await this.create(namespace, obj, { ...params, managedFieldsDone: true });
       return { object: created, created: true };
+    }
+    if (part) {
+      // an apply to a subresource that owns one part (pods/ephemeralcontainers) keeps only that part
+      return this.updateWith(
+        namespace,
+        name,
+        (current) => {
+          const result = serverSideApply(schemas, this.info.messageType, current, applied, opts);
+          const merged = part.merge(current, result);
+          // the apply's ownership is of the whole request, not only of the part kept
+          meta(merged).managedFields = result.metadata?.managedFields;
+          return merged;
+        },
+        { ...params, managedFieldsDone: true, statusOnly: true, validateUpdate: part.validateUpdate },
+      );
     }
     return this.updateWith(
       namespace,

@@ -1,8 +1,9 @@
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { resolveServingPki, writeKubeconfig } from '../certs';
+import { prewarmRsaKeys } from '../certs/rsa-key-pool';
 import { renderError } from '../endpoints/error-response';
 import { enableOversizedCreateWorker } from '../endpoints/oversized-worker';
 import { ApiRouter } from '../endpoints/router';
@@ -48,6 +49,13 @@ export interface RunningReplica {
   stop(): Promise<void>;
 }
 
+/** How many RSA keys this start will generate: the PKI's and the service-account key that are missing. */
+function missingKeyCount(opts: ServerOptions, certDir: string): number {
+  const pkiKeys = opts.tlsCertFile ? [] : ['ca.key', 'apiserver.key', 'admin.key'];
+  const saKeys = opts.serviceAccountSigningKeyFile ? [] : ['sa.key'];
+  return [...pkiKeys, ...saKeys].filter((f) => !existsSync(path.join(certDir, f))).length;
+}
+
 /** How long start-up waits for the watch caches' first lists (the cacher's own wait for a starting cache). */
 const CACHE_START_WAIT_MS = 10_000;
 
@@ -77,6 +85,11 @@ export async function startReplica(
   const hosts = [opts.bindAddress, opts.advertiseAddress, firstServiceIP(opts.serviceClusterIPRange)].filter(
     (h) => h && h !== '0.0.0.0' && h !== '::',
   );
+  const certDirPath = path.resolve(opts.certDir || path.join(dataDir, 'pki'));
+  // keys a fresh data dir needs are made on the thread pool while the schemas load here
+  const keysMade = prewarmRsaKeys(missingKeyCount(opts, certDirPath));
+  const schemas: SchemaSet = loadSchemaSet();
+  await keysMade;
   const pki = await resolveServingPki({
     certDir: path.resolve(opts.certDir || path.join(dataDir, 'pki')),
     tlsCertFile: opts.tlsCertFile,
@@ -85,7 +98,6 @@ export async function startReplica(
     hosts,
     log,
   });
-  const schemas: SchemaSet = loadSchemaSet();
   const opened = await openStorage(
     {
       backend: opts.storageBackend,
@@ -129,9 +141,12 @@ export async function startReplica(
   await cacher?.ready(CACHE_START_WAIT_MS);
   for (const store of table.all()) store.enableFieldManagement(schemas);
   enableOversizedCreateWorker({ storageMediaType: opts.storageMediaType });
-  await ensureSystemNamespaces(namespaces);
-  await ensureBootstrapPolicy(table);
-  await ensureSystemPriorityClasses(table);
+  const bootstrap = async (): Promise<void> => {
+    await ensureSystemNamespaces(namespaces);
+    await ensureBootstrapPolicy(table);
+    await ensureSystemPriorityClasses(table);
+  };
+  await (backend.startupWrites ? backend.startupWrites(bootstrap) : bootstrap());
   const certDir = path.resolve(opts.certDir || path.join(dataDir, 'pki'));
   const security = startSecurity({ opts, table, clientCaPem: pki.clientCaPem, certDir, services, log });
   await security.synced;

@@ -112,6 +112,23 @@ export class EmbeddedBackend implements Backend {
   private closed = false;
   private readonly stmts: ReturnType<EmbeddedBackend['prepare']>;
 
+  /** A connection setting as SQLite reports it (for checks of the durability settings). */
+  pragmaValue(name: 'synchronous' | 'journal_mode'): unknown {
+    return this.db.pragma(name, { simple: true });
+  }
+
+  async startupWrites<T>(fn: () => Promise<T>): Promise<T> {
+    // nothing written meanwhile has been acknowledged to a client, and all of it is rewritten on the next start
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return await fn();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+      // one flush for the lot: the checkpoint syncs the WAL and writes it into the database file
+      this.db.pragma('wal_checkpoint(FULL)');
+    }
+  }
+
   private constructor(opts: EmbeddedBackendOptions) {
     // the store holds every Secret: nobody but the owner may read it (the WAL included)
     ensurePrivateDir(opts.dataDir);

@@ -57,6 +57,7 @@ export async function patchResource(scope: RequestScope): Promise<ApiResponse> {
       recorder: scope.recorder,
       force: isTrue(force),
       statusOnly: subresource === 'status',
+      subresource: store.partialWrites.has(subresource) ? subresource : undefined,
     });
     return respondObject(scope, r.created ? 201 : 200, n, r.object, responseWarnings(scope, decoded.warnings));
   }
