@@ -149,6 +149,8 @@ table('regex library', [
   ['"123 abc 456".findAll("[0-9]+")', ['123', '456']],
   ['"123 abc 456".findAll("[0-9]+", 1)', ['123']],
   ['"123 abc 456".findAll("xyz")', []],
+  ['"key=value".find("(?P<k>[a-z]+)=")', 'key='],
+  ['"ABC".find("(?i)b")', 'B'],
 ]);
 errorTable('regex errors', [['"abc".find("[")', 'error parsing regexp']]);
 

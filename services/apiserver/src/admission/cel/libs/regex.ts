@@ -11,7 +11,8 @@ const cache = new Map<string, RegExp>();
 function compile(pattern: string): RegExp {
   let re = cache.get(pattern);
   if (re) return re;
-  let source = pattern;
+  // RE2 spells named groups (?P<name>...); JavaScript (?<name>...)
+  let source = pattern.replace(/\(\?P</g, '(?<');
   let flags = 'gu';
   const m = /^\(\?([imsU]+)\)/.exec(source);
   if (m) {
