@@ -251,5 +251,72 @@ describe('ValidatingAdmissionPolicy plugin over real stores', () => {
       cfg,
       /ValidatingAdmissionPolicy 'unknown-param' denied request: failed to configure policy: failed to find resource referenced by paramKind: 'example.com\/v1, Kind=Limit'$/,
     );
+    // removing the binding lifts it once the informer delivers the deletion
+    await bindings.delete('', 'unknown-param');
+    await untilSeen(async () => {
+      try {
+        await cms.create('default', cm(`p-${n++}`, { a: '1' }), { user: alice, recorder: newRecorder() });
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  });
+
+  test('hostile messages fall back as upstream; a binding without its policy is ignored', async () => {
+    await bindings.create('', {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: 'orphan' },
+      spec: { policyName: 'does-not-exist', validationActions: ['Deny'] },
+    });
+    await policies.create('', {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: 'zz-messages' },
+      spec: {
+        matchConstraints: {
+          resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['configmaps'] }],
+        },
+        matchConditions: [{ name: 'tagged', expression: 'has(object.data.tag)' }],
+        validations: [
+          // messageExpression errors: the static message is used
+          { expression: 'object.data.tag != "a"', messageExpression: 'object.data.missing', message: 'tag a refused' },
+          // multi-line messageExpression: the expression itself is the message
+          { expression: 'object.data.tag != "b"', messageExpression: '"line1\\nline2"' },
+          // oversized messageExpression: likewise
+          {
+            expression: 'object.data.tag != "c"',
+            messageExpression:
+              '"x".format([]) + "%s".format(["y"]) + object.data.tag.substring(0, 1) + "' + 'z'.repeat(6000) + '"',
+          },
+        ],
+      },
+    });
+    await bindings.create('', {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: 'zz-messages' },
+      spec: { policyName: 'zz-messages', validationActions: ['Deny'] },
+    });
+    let n = 0;
+    const refusal = async (tag: string): Promise<string> => {
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        try {
+          await cms.create('default', cm(`m-${n++}`, { tag }), { user: alice, recorder: newRecorder() });
+        } catch (e) {
+          return e instanceof Error ? e.message : String(e);
+        }
+        if (Date.now() > deadline) throw new Error('never refused');
+        await sleep(50);
+      }
+    };
+    assert.match(await refusal('a'), /denied request: tag a refused$/);
+    assert.match(await refusal('b'), /denied request: failed expression: object.data.tag != "b"$/);
+    assert.match(await refusal('c'), /denied request: failed expression: object.data.tag != "c"$/);
+    // the match condition keeps untagged objects out; the orphan binding does nothing
+    await cms.create('default', cm('untagged', { a: '1' }), { user: alice, recorder: newRecorder() });
+    await cms.create('default', cm('tag-d', { tag: 'd' }), { user: alice, recorder: newRecorder() });
   });
 });
