@@ -1,5 +1,6 @@
 import type { AdmissionPluginFactory } from './deps';
 import { namespaceLifecycle } from './namespace-lifecycle';
+import { validatingAdmissionPolicy } from './validating-admission-policy';
 
 /**
  * The plugins kapi has, by upstream's name. An enabled name without an entry here
@@ -7,4 +8,5 @@ import { namespaceLifecycle } from './namespace-lifecycle';
  */
 export const PLUGIN_FACTORIES: Readonly<Record<string, AdmissionPluginFactory>> = {
   NamespaceLifecycle: namespaceLifecycle,
+  ValidatingAdmissionPolicy: validatingAdmissionPolicy,
 };
