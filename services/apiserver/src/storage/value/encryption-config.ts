@@ -38,7 +38,9 @@ export type ProviderConfig =
   | { aescbc: { keys: KeyConfig[] } }
   | { aesgcm: { keys: KeyConfig[] } }
   | { secretbox: { keys: KeyConfig[] } }
-  | { kms: KmsConfig };
+  | { kms: KmsConfig }
+  /** An element naming several providers (or none): refused by validation. */
+  | { multiple: string[] };
 
 export interface ResourceConfig {
   resources: string[];
@@ -120,7 +122,8 @@ function parseProvider(path: string, v: unknown, errs: string[]): ProviderConfig
       },
     });
   }
-  return out.length > 0 ? out : [{} as ProviderConfig];
+  if (out.length > 1) return [{ multiple: out.map((p) => Object.keys(p)[0]) }];
+  return out.length > 0 ? out : [{ multiple: [] }];
 }
 
 /** Decodes the file's YAML or JSON; only apiserver.config.k8s.io/v1 EncryptionConfiguration is known, as upstream. */
@@ -169,10 +172,6 @@ export function parseEncryptionConfiguration(text: string, file: string): Encryp
     );
   }
   return { resources };
-}
-
-function providerKinds(p: ProviderConfig): string[] {
-  return Object.keys(p);
 }
 
 const AES_KEY_SIZES = [16, 24, 32];
@@ -227,13 +226,19 @@ export function validateEncryptionConfiguration(c: EncryptionConfiguration): str
     if (conf.providers.length === 0) required(p, `at least one ${p} is required`);
     conf.providers.forEach((provider, j) => {
       const path = `${p}[${j}]`;
-      const kinds = providerKinds(provider);
-      if (kinds.length === 0) {
-        invalid(
-          path,
-          '{}',
-          'provider does not contain any of the expected providers: KMS, AESGCM, AESCBC, Secretbox, Identity',
-        );
+      if ('multiple' in provider) {
+        if (provider.multiple.length === 0)
+          invalid(
+            path,
+            '{}',
+            'provider does not contain any of the expected providers: KMS, AESGCM, AESCBC, Secretbox, Identity',
+          );
+        else
+          invalid(
+            path,
+            `{${provider.multiple.join(', ')}}`,
+            'more than one provider specified in a single element, should split into different list elements',
+          );
         return;
       }
       if ('kms' in provider) {
