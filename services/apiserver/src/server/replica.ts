@@ -31,6 +31,7 @@ import { issuerDiscoveryDocuments } from './issuer-discovery';
 import { ensureBootstrapPolicy } from './rbac-bootstrap';
 import { ensureSystemPriorityClasses } from './system-priority-classes';
 import { startSecurity } from './security';
+import { startEncryptionAtRest } from './encryption-at-rest';
 
 /** How long a stopping replica waits for requests in flight (upstream's request timeout is 60 s). */
 export const IN_FLIGHT_GRACE_MS = 60_000;
@@ -98,6 +99,9 @@ export async function startReplica(
     hosts,
     log,
   });
+  const encryption = opts.encryptionProviderConfig
+    ? await startEncryptionAtRest(opts.encryptionProviderConfig, opts.etcdPrefix || '/registry')
+    : undefined;
   const opened = await openStorage(
     {
       backend: opts.storageBackend,
@@ -105,6 +109,7 @@ export async function startReplica(
       dataDir,
       prefix: opts.etcdPrefix,
       compactionIntervalMs: opts.etcdCompactionIntervalMs,
+      transformerForKey: encryption?.transformerForKey,
     },
     storageCodecFor(opts.storageMediaType, schemas),
   );
@@ -176,14 +181,15 @@ export async function startReplica(
       if (shuttingDown) throw new Error('process is shutting down');
     },
   };
-  const readyz = [ping, log_, storageCheck];
+  const kmsChecks = encryption?.healthChecks ?? [];
+  const readyz = [ping, log_, storageCheck, ...kmsChecks];
   const nonResource = new NonResourceHandler({
     resources: () => table.resources(),
     serverAddress: `${opts.advertiseAddress}:${opts.securePort}`,
     openapi: createOpenApiProvider(schemas, () => table.resources()),
     documents: issuerDiscoveryDocuments(opts, security.keys),
     healthChecks: {
-      healthz: [ping, log_, storageCheck],
+      healthz: [ping, log_, storageCheck, ...kmsChecks],
       livez: [ping, log_, storageCheck],
       readyz,
     },
@@ -267,6 +273,7 @@ export async function startReplica(
       security.stop();
       cacher?.stop();
       await opened.storage.close();
+      encryption?.stop();
     },
   };
 }

@@ -8,6 +8,8 @@ export interface KV {
   value: Buffer;
   createRevision: number;
   modRevision: number;
+  /** Set by value transformers: read with an old key or provider, so an unchanged update must still rewrite it. */
+  stale?: boolean;
 }
 
 export interface RangeOptions {
