@@ -31,7 +31,9 @@ describe('pod validation and eviction conditions end to end', () => {
       kind: 'Pod',
       metadata: { name: 'bad-sc' },
       spec: {
-        containers: [{ name: 'c', image: 'nginx', securityContext: { runAsUser: -1, procMount: 'Unmasked' } }],
+        containers: [
+          { name: 'c', image: 'nginx', securityContext: { runAsUser: -1, seccompProfile: { type: 'Strict' } } },
+        ],
         topologySpreadConstraints: [{ maxSkew: 0, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }],
       },
     };
@@ -46,9 +48,9 @@ describe('pod validation and eviction conditions end to end', () => {
         field: 'spec.containers[0].securityContext.runAsUser',
       },
       {
-        reason: 'FieldValueInvalid',
-        message: 'Invalid value: "Unmasked": `hostUsers` must be false to use `Unmasked`',
-        field: 'spec.containers[0].securityContext.procMount',
+        reason: 'FieldValueNotSupported',
+        message: 'Unsupported value: "Strict": supported values: "Localhost", "RuntimeDefault", "Unconfined"',
+        field: 'spec.containers[0].securityContext.seccompProfile.type',
       },
       {
         reason: 'FieldValueInvalid',

@@ -4,6 +4,7 @@ import type { FieldError } from '../src/api/errors';
 import type { KubeObject } from '../src/api/object';
 import type { KindStrategy } from '../src/registry/strategies/common';
 import { BUILTIN_KINDS } from '../src/registry/kinds';
+import { validateContainerSecurityContext } from '../src/registry/strategies/pod-security-context-validation';
 import { validateEphemeralContainersWrite } from '../src/registry/strategies/pods';
 
 // Pod validation of 1.32 beyond containers and volumes: security contexts,
@@ -229,22 +230,6 @@ const SECURITY_CASES: Case[] = [
     want: [`FieldValueInvalid spec.containers[0].securityContext.runAsUser: Invalid value: -1: ${RANGE}`],
   },
   {
-    name: 'procMount unknown',
-    spec: withContainerSC({ procMount: 'Masked' }),
-    want: [
-      'FieldValueNotSupported spec.containers[0].securityContext.procMount: Unsupported value: "Masked": ' +
-        'supported values: "Default", "Unmasked"',
-    ],
-  },
-  {
-    name: 'Unmasked procMount in the host user namespace',
-    spec: withContainerSC({ procMount: 'Unmasked' }),
-    want: [
-      'FieldValueInvalid spec.containers[0].securityContext.procMount: Invalid value: "Unmasked": ' +
-        '`hostUsers` must be false to use `Unmasked`',
-    ],
-  },
-  {
     name: 'init container seccomp type unknown',
     spec: {
       initContainers: [{ name: 'i', image: 'busybox', securityContext: { seccompProfile: { type: 'x' } } }],
@@ -371,6 +356,11 @@ const AFFINITY_CASES: Case[] = [
     want: [
       `FieldValueInvalid ${REQ_TERM}.matchExpressions[0].key: Invalid value: "a b": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
     ],
+  },
+  {
+    name: 'a required node affinity value that is no label value is taken (values are checked from 1.33 on)',
+    spec: requiredNode({ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a b'] }] }),
+    want: [],
   },
   {
     name: 'matchFields on a field other than metadata.name',
@@ -742,7 +732,7 @@ describe('valid manifests pass', () => {
       }),
       [],
     );
-    assert.deepEqual(createErrors({ hostUsers: false, ...withContainerSC({ procMount: 'Unmasked' }) }), []);
+    assert.deepEqual(createErrors({ hostUsers: false, hostIPC: false }), []);
   });
 
   test('matchLabelKeys are merged into the pod affinity selector at create, mismatch keys as NotIn', () => {
@@ -772,6 +762,43 @@ describe('valid manifests pass', () => {
       ],
     });
     assert.deepEqual(pods.validate(p), []);
+  });
+
+  test('ProcMountType is off in 1.32: a procMount is forced to Default, unless the stored pod used another', () => {
+    const p = created(newPod(withContainerSC({ procMount: 'Unmasked' })));
+    const [c] = (p.spec as Json).containers as Json[];
+    assert.deepEqual(c.securityContext, { procMount: 'Default' });
+    assert.deepEqual(pods.validate(p), []);
+    const d = created(
+      {
+        metadata: { name: 'd', namespace: 'default' },
+        spec: {
+          selector: { matchLabels: { app: 'a' } },
+          template: { metadata: { labels: { app: 'a' } }, spec: withContainerSC({ procMount: 'Masked' }) },
+        },
+      },
+      deployments,
+    );
+    const template = ((d.spec as Json).template as Json).spec as Json;
+    assert.deepEqual(((template.containers as Json[])[0] as Json).securityContext, { procMount: 'Default' });
+    // an old pod already using Unmasked keeps it, and then it is validated
+    const old = created(newPod());
+    ((old.spec as Json).containers as Json[])[0].securityContext = { procMount: 'Unmasked' };
+    const next = clone(old);
+    pods.applyDefaults?.(next);
+    pods.prepareForUpdate?.(next, old);
+    assert.deepEqual(((next.spec as Json).containers as Json[])[0].securityContext, { procMount: 'Unmasked' });
+    assert.deepEqual(show(pods.validateUpdate(next, old)), [
+      'FieldValueInvalid spec.containers[0].securityContext.procMount: Invalid value: "Unmasked": ' +
+        '`hostUsers` must be false to use `Unmasked`',
+    ]);
+  });
+
+  test('procMount values as ValidateSecurityContext checks them', () => {
+    assert.deepEqual(show(validateContainerSecurityContext({ procMount: 'Masked' }, 'sc', false)), [
+      'FieldValueNotSupported sc.procMount: Unsupported value: "Masked": supported values: "Default", "Unmasked"',
+    ]);
+    assert.deepEqual(show(validateContainerSecurityContext({ procMount: 'Unmasked' }, 'sc', false)), []);
   });
 
   test('fields of features off in 1.32 are dropped on create', () => {

@@ -6,7 +6,8 @@ import { arrayAt, objectAt, objectsAt, stringAt, type Obj } from './common';
 /**
  * The container-status and condition rules of upstream's ValidatePodStatusUpdate:
  * terminated containers stay terminated unless the restart policy lets them
- * run again, custom condition types are qualified names, and the kubelet-reported users and resource health are well formed.
+ * run again, custom condition types are qualified names, and the
+ * kubelet-reported users and resource health are well formed.
  */
 
 const MAX_INT32 = 2147483647;

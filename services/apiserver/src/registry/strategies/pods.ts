@@ -25,6 +25,7 @@ import {
   validateProfileAnnotationsMatchFields,
 } from './pod-annotations-validation';
 import { dropDisabledContainerStatusFields, validateContainerStatuses } from './pod-container-status-validation';
+import { dropDisabledPodSpecFields } from './pod-disabled-fields';
 import { computePodQOS } from './pod-qos';
 import { syncPodStatusIPs, validatePodStatus } from './pod-status-validation';
 import { validateEphemeralContainersUpdate, validatePodSpecUpdate } from './pod-update';
@@ -48,21 +49,11 @@ function schedulingGatedCondition(): Obj {
 /** PrepareForCreate: a new pod is Pending with its computed QoS class, whatever the client sent. */
 export function preparePodForCreate(pod: Pod): void {
   const spec = ensureObject(pod, 'spec');
-  dropDisabledSpecFields(spec, undefined);
+  dropDisabledPodSpecFields(spec, undefined);
   applyMatchLabelKeysToPodAffinity(spec, pod.metadata?.labels ?? {});
   const status: Obj = { phase: 'Pending', qosClass: computePodQOS(spec) };
   if (objectsAt(spec, 'schedulingGates').length > 0) status.conditions = [schedulingGatedCondition()];
   Reflect.set(pod, 'status', status);
-}
-
-/** Security context fields of features off by default in 1.32, kept only where the stored pod already uses them. */
-const DISABLED_SECURITY_CONTEXT_FIELDS = ['supplementalGroupsPolicy', 'seLinuxChangePolicy'];
-
-function dropDisabledSpecFields(spec: Obj, oldSpec: Obj | undefined): void {
-  const sc = objectAt(spec, 'securityContext');
-  if (!sc) return;
-  const oldSc = objectAt(oldSpec, 'securityContext');
-  for (const f of DISABLED_SECURITY_CONTEXT_FIELDS) if (oldSc?.[f] === undefined) delete sc[f];
 }
 
 /** Only for a Pod (not a template): images without stray whitespace, no ephemeral containers yet. */
@@ -117,7 +108,7 @@ export const podStrategy: KindStrategy = forStore<Pod>({
   },
   prepareForCreate: preparePodForCreate,
   prepareForUpdate(pod, old) {
-    dropDisabledSpecFields(ensureObject(pod, 'spec'), objectAt(old, 'spec'));
+    dropDisabledPodSpecFields(ensureObject(pod, 'spec'), objectAt(old, 'spec'));
     // the main resource never writes status, and pods carry no generation in 1.32
     pod.status = deepClone(old.status);
     if (pod.status === undefined) delete pod.status;
