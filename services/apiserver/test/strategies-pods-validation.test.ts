@@ -240,16 +240,6 @@ const SECURITY_CASES: Case[] = [
     ],
   },
   {
-    name: 'user namespace with the host network',
-    spec: { hostUsers: false, hostNetwork: true },
-    want: ['FieldValueForbidden spec.hostNetwork: Forbidden: when `pod.Spec.HostUsers` is false'],
-  },
-  {
-    name: 'user namespace with the host PID namespace',
-    spec: { hostUsers: false, hostPID: true },
-    want: ['FieldValueForbidden spec.HostPID: Forbidden: when `pod.Spec.HostUsers` is false'],
-  },
-  {
     name: 'os name unknown',
     spec: { os: { name: 'plan9' } },
     want: ['FieldValueNotSupported spec.os: Unsupported value: "plan9": supported values: "linux", "windows"'],
@@ -732,7 +722,6 @@ describe('valid manifests pass', () => {
       }),
       [],
     );
-    assert.deepEqual(createErrors({ hostUsers: false, hostIPC: false }), []);
   });
 
   test('matchLabelKeys are merged into the pod affinity selector at create, mismatch keys as NotIn', () => {
@@ -792,6 +781,28 @@ describe('valid manifests pass', () => {
       'FieldValueInvalid spec.containers[0].securityContext.procMount: Invalid value: "Unmasked": ' +
         '`hostUsers` must be false to use `Unmasked`',
     ]);
+  });
+
+  test('UserNamespacesSupport is off in 1.32: hostUsers is dropped, unless the stored pod set it', () => {
+    const p = created(newPod({ hostUsers: false, hostNetwork: true }));
+    assert.equal((p.spec as Json).hostUsers, undefined);
+    assert.deepEqual(pods.validate(p), []);
+    const old = created(newPod({ hostNetwork: true }));
+    (old.spec as Json).hostUsers = false;
+    const next = clone(old);
+    pods.applyDefaults?.(next);
+    pods.prepareForUpdate?.(next, old);
+    assert.equal((next.spec as Json).hostUsers, false);
+    assert.deepEqual(show(pods.validateUpdate(next, old)), [
+      'FieldValueForbidden spec.hostNetwork: Forbidden: when `pod.Spec.HostUsers` is false',
+    ]);
+    (next.spec as Json).hostNetwork = false;
+    (next.spec as Json).hostPID = true;
+    assert.ok(
+      show(pods.validateUpdate(next, old)).includes(
+        'FieldValueForbidden spec.HostPID: Forbidden: when `pod.Spec.HostUsers` is false',
+      ),
+    );
   });
 
   test('procMount values as ValidateSecurityContext checks them', () => {

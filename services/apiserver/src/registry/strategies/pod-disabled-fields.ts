@@ -4,8 +4,9 @@ import { containersWithPaths } from './pod-security-context-validation';
 /**
  * Pod spec fields of features off by default in 1.32, handled as upstream's
  * dropDisabledPodFields does: SupplementalGroupsPolicy and SELinuxChangePolicy
- * (alpha) lose their field, ProcMountType (beta, off) has any procMount forced
- * back to Default. Each is kept where the stored spec already uses it.
+ * (alpha) and UserNamespacesSupport (beta, off: spec.hostUsers) lose their
+ * field, ProcMountType (beta, off) has any procMount forced back to Default.
+ * Each is kept where the stored spec already uses it.
  */
 
 const DISABLED_SECURITY_CONTEXT_FIELDS = ['supplementalGroupsPolicy', 'seLinuxChangePolicy'];
@@ -22,6 +23,7 @@ export function dropDisabledPodSpecFields(spec: Obj, oldSpec: Obj | undefined): 
   const sc = objectAt(spec, 'securityContext');
   const oldSc = objectAt(oldSpec, 'securityContext');
   if (sc) for (const f of DISABLED_SECURITY_CONTEXT_FIELDS) if (oldSc?.[f] === undefined) delete sc[f];
+  if (oldSpec?.hostUsers === undefined) delete spec.hostUsers;
   if (procMountInUse(oldSpec)) return;
   for (const { c } of containersWithPaths(spec, '')) {
     const csc = objectAt(c, 'securityContext');
