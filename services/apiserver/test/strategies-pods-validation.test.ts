@@ -604,9 +604,9 @@ const ANNOTATION_CASES: Case[] = [
     ],
   },
   {
-    name: 'AppArmor annotation disagreeing with the inherited pod field',
+    name: 'AppArmor annotation disagreeing with the container field',
     meta: { annotations: { 'container.apparmor.security.beta.kubernetes.io/c': 'unconfined' } },
-    spec: { securityContext: { appArmorProfile: { type: 'RuntimeDefault' } } },
+    spec: withContainerSC({ appArmorProfile: { type: 'RuntimeDefault' } }),
     want: [
       'FieldValueForbidden spec.containers[0].securityContext.appArmorProfile.type: Forbidden: apparmor type in annotation and field must match',
     ],
@@ -810,6 +810,54 @@ describe('valid manifests pass', () => {
       'FieldValueNotSupported sc.procMount: Unsupported value: "Masked": supported values: "Default", "Unmasked"',
     ]);
     assert.deepEqual(show(validateContainerSecurityContext({ procMount: 'Unmasked' }, 'sc', false)), []);
+  });
+
+  test('AppArmor fields and their deprecated annotations are synced at create', () => {
+    const key = (c: string): string => `container.apparmor.security.beta.kubernetes.io/${c}`;
+    const p = created(
+      newPod(
+        {
+          securityContext: { appArmorProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            { name: 'c', image: 'nginx' },
+            {
+              name: 'l',
+              image: 'nginx',
+              securityContext: { appArmorProfile: { type: 'Localhost', localhostProfile: 'p' } },
+            },
+            { name: 'a', image: 'nginx' },
+            { name: 'same', image: 'nginx' },
+          ],
+        },
+        { annotations: { [key('a')]: 'unconfined', [key('same')]: 'runtime/default' } },
+      ),
+    );
+    assert.deepEqual(p.metadata!.annotations, {
+      [key('a')]: 'unconfined',
+      [key('same')]: 'runtime/default',
+      [key('c')]: 'runtime/default',
+      [key('l')]: 'localhost/p',
+    });
+    const [c, l, a, same] = (p.spec as Json).containers as Json[];
+    assert.equal(c.securityContext, undefined);
+    assert.deepEqual(l.securityContext, { appArmorProfile: { type: 'Localhost', localhostProfile: 'p' } });
+    assert.deepEqual(a.securityContext, { appArmorProfile: { type: 'Unconfined' } });
+    // equal to the pod's profile, so nothing of its own
+    assert.equal(same.securityContext, undefined);
+    assert.deepEqual(pods.validate(p), []);
+    const windows = created(newPod({ os: { name: 'windows' } }, { annotations: { [key('c')]: 'unconfined' } }));
+    assert.equal(((windows.spec as Json).containers as Json[])[0].securityContext, undefined);
+    // an annotation differing from the pod's profile becomes the container's own field, so they agree
+    const inherited = created(
+      newPod(
+        { securityContext: { appArmorProfile: { type: 'RuntimeDefault' } } },
+        { annotations: { [key('c')]: 'unconfined' } },
+      ),
+    );
+    assert.deepEqual(((inherited.spec as Json).containers as Json[])[0].securityContext, {
+      appArmorProfile: { type: 'Unconfined' },
+    });
+    assert.deepEqual(pods.validate(inherited), []);
   });
 
   test('fields of features off in 1.32 are dropped on create', () => {

@@ -17,6 +17,7 @@ import {
   type Obj,
 } from './common';
 import { applyMatchLabelKeysToPodAffinity } from './pod-affinity-validation';
+import { applyAppArmorVersionSkew } from './pod-apparmor-skew';
 import {
   hasInvalidDeletionCost,
   MIRROR_POD_ANNOTATION,
@@ -51,6 +52,7 @@ export function preparePodForCreate(pod: Pod): void {
   const spec = ensureObject(pod, 'spec');
   dropDisabledPodSpecFields(spec, undefined);
   applyMatchLabelKeysToPodAffinity(spec, pod.metadata?.labels ?? {});
+  applyAppArmorVersionSkew(pod as Obj);
   const status: Obj = { phase: 'Pending', qosClass: computePodQOS(spec) };
   if (objectsAt(spec, 'schedulingGates').length > 0) status.conditions = [schedulingGatedCondition()];
   Reflect.set(pod, 'status', status);
