@@ -1,5 +1,7 @@
 import type { AdmissionPluginFactory } from './deps';
+import { mutatingAdmissionWebhook } from './mutating-webhook';
 import { namespaceLifecycle } from './namespace-lifecycle';
+import { validatingAdmissionWebhook } from './validating-webhook';
 
 /**
  * The plugins kapi has, by upstream's name. An enabled name without an entry here
@@ -7,4 +9,6 @@ import { namespaceLifecycle } from './namespace-lifecycle';
  */
 export const PLUGIN_FACTORIES: Readonly<Record<string, AdmissionPluginFactory>> = {
   NamespaceLifecycle: namespaceLifecycle,
+  MutatingAdmissionWebhook: mutatingAdmissionWebhook,
+  ValidatingAdmissionWebhook: validatingAdmissionWebhook,
 };
