@@ -1,6 +1,7 @@
 import type { AdmissionPluginFactory } from './deps';
 import { mutatingAdmissionWebhook } from './mutating-webhook';
 import { namespaceLifecycle } from './namespace-lifecycle';
+import { validatingAdmissionPolicy } from './validating-admission-policy';
 import { validatingAdmissionWebhook } from './validating-webhook';
 
 /**
@@ -10,5 +11,6 @@ import { validatingAdmissionWebhook } from './validating-webhook';
 export const PLUGIN_FACTORIES: Readonly<Record<string, AdmissionPluginFactory>> = {
   NamespaceLifecycle: namespaceLifecycle,
   MutatingAdmissionWebhook: mutatingAdmissionWebhook,
+  ValidatingAdmissionPolicy: validatingAdmissionPolicy,
   ValidatingAdmissionWebhook: validatingAdmissionWebhook,
 };
