@@ -44,6 +44,7 @@ describe('admission webhooks (real kubectl, real replica, HTTPS webhooks on loop
         r.request.object?.data && 'forbidden' in r.request.object.data
           ? deny(r, { code: 403, message: 'key "forbidden" is not allowed' }, ['checked by deny-forbidden'])
           : allow(r, { warnings: ['checked by deny-forbidden'] }),
+      '/deny-all': (r) => deny(r, { code: 403, message: 'conditions matched' }),
       '/slow': (r) => ({ ...allow(r), delayMs: 2500 }),
       // reinvocation: a adds a=1 (and records what it saw), b adds b=1 once
       '/reinvoke-a': (r) => {
@@ -104,6 +105,15 @@ describe('admission webhooks (real kubectl, real replica, HTTPS webhooks on loop
           clientConfig: { url: downUrl },
         },
         selectorHook('slow.kapi.test', '/slow', 'slow', { timeoutSeconds: 1 }),
+        selectorHook('cond.kapi.test', '/deny-all', 'cond', {
+          matchConditions: [
+            { name: 'named-cond', expression: "object.metadata.name.startsWith('cond-')" },
+            { name: 'creates', expression: "request.operation == 'CREATE'" },
+          ],
+        }),
+        selectorHook('condfail.kapi.test', '/deny-all', 'condfail', {
+          matchConditions: [{ name: 'broken', expression: "object.data.missing == 'x'" }],
+        }),
       ],
     };
     for (const cfg of [mutating, mutatingLater, validating]) {
@@ -244,6 +254,21 @@ describe('admission webhooks (real kubectl, real replica, HTTPS webhooks on loop
     assert.deepEqual(await labelsOf('plain', 'r1'), { test: 'reinvoke', a: '1', b: '1' });
     assert.equal(reinvokeCalls.length, 2, 'a was called twice');
     assert.deepEqual(reinvokeCalls[1], { test: 'reinvoke', a: '1', b: '1' }, 'the second call saw b');
+  });
+
+  it('matchConditions: the webhook is called only when every condition holds; an error fails closed', async () => {
+    const denied = await kubectl(kc, ['apply', '-f', '-'], configMap('cond-1', 'plain', { test: 'cond' }));
+    assert.notEqual(denied.code, 0);
+    assert.match(denied.stderr, /admission webhook "cond\.kapi\.test" denied the request: conditions matched/);
+    const skipped = await kubectl(kc, ['apply', '-f', '-'], configMap('other-1', 'plain', { test: 'cond' }));
+    assert.equal(skipped.code, 0, skipped.stderr);
+    const broken = await kubectl(kc, ['apply', '-f', '-'], configMap('c2', 'plain', { test: 'condfail' }, { a: 'b' }));
+    assert.notEqual(broken.code, 0);
+    assert.match(
+      broken.stderr,
+      /\(InternalError\).*Internal error occurred: failed calling webhook "condfail\.kapi\.test": expression 'object\.data\.missing == 'x'' resulted in error: /,
+    );
+    assert.equal((hooks.received.get('/deny-all') ?? []).length, 1, 'only cond-1 reached the webhook');
   });
 
   it('webhook configurations themselves are never sent to webhooks', async () => {

@@ -3,6 +3,7 @@ import type { MutatingWebhook, ValidatingWebhook } from '../../generated/k8s.io.
 import type { StoreTable } from '../../registry/store-table';
 import type { AdmissionAttributes } from '../interface';
 import { CallingWebhookError, dryRunUnsupported, internalError, webhookDenial } from './errors';
+import { matchConditionsMatch } from './match-conditions';
 import { matchRules, namespaceSelectorMatches, objectSelectorMatches, type MatchedVersion } from './matching';
 import { buildReview, InvalidResponse, reviewVersion, verifyResponse, type ReviewResponse } from './review';
 import { postReview, resolveEndpoint, TransportError } from './transport';
@@ -13,8 +14,6 @@ type Webhook = MutatingWebhook | ValidatingWebhook;
 export interface InvokeDeps {
   table: StoreTable;
   log: (line: string) => void;
-  /** matchConditions: undefined to call, or why not (false → skip); errors follow failurePolicy */
-  matchConditions?: (hook: Webhook, a: AdmissionAttributes) => Promise<boolean>;
 }
 
 /**
@@ -32,9 +31,8 @@ export async function shouldCall(
   if (!matched) return undefined;
   if (!(await namespaceSelectorMatches(hook.namespaceSelector, a, deps.table))) return undefined;
   if (!objectSelectorMatches(hook.objectSelector, a)) return undefined;
-  if (deps.matchConditions && (hook.matchConditions ?? []).length > 0) {
-    if (!(await deps.matchConditions(hook, a))) return undefined;
-  }
+  const conditions = hook.matchConditions ?? [];
+  if (conditions.length > 0 && !matchConditionsMatch(hook.name ?? '', conditions, a, matched)) return undefined;
   return matched;
 }
 
