@@ -120,10 +120,7 @@ export function postReview(
         res.on('aborted', () => fail(`${shown}: unexpected EOF`));
       },
     );
-    const timer = setTimeout(
-      () => fail(`${shown}: context deadline exceeded (Client.Timeout exceeded while awaiting headers)`),
-      timeoutSeconds * 1000,
-    );
+    const timer = setTimeout(() => fail(`${shown}: context deadline exceeded`), timeoutSeconds * 1000);
     req.on('error', (e: NodeJS.ErrnoException) => {
       const tls = /certificate|self.signed|CERT|UNABLE_TO_VERIFY/i.test(`${e.code ?? ''} ${e.message}`);
       fail(`${shown}: ${tls ? `tls: failed to verify certificate: x509: ${e.message}` : goDialError(e, url)}`);
