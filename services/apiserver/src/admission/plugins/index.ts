@@ -1,6 +1,8 @@
 import type { AdmissionPluginFactory } from './deps';
+import { mutatingAdmissionWebhook } from './mutating-webhook';
 import { namespaceLifecycle } from './namespace-lifecycle';
 import { validatingAdmissionPolicy } from './validating-admission-policy';
+import { validatingAdmissionWebhook } from './validating-webhook';
 
 /**
  * The plugins kapi has, by upstream's name. An enabled name without an entry here
@@ -8,5 +10,7 @@ import { validatingAdmissionPolicy } from './validating-admission-policy';
  */
 export const PLUGIN_FACTORIES: Readonly<Record<string, AdmissionPluginFactory>> = {
   NamespaceLifecycle: namespaceLifecycle,
+  MutatingAdmissionWebhook: mutatingAdmissionWebhook,
   ValidatingAdmissionPolicy: validatingAdmissionPolicy,
+  ValidatingAdmissionWebhook: validatingAdmissionWebhook,
 };
