@@ -1,6 +1,7 @@
 import type { AdmissionPluginFactory } from './deps';
 import { mutatingAdmissionWebhook } from './mutating-webhook';
 import { namespaceLifecycle } from './namespace-lifecycle';
+import { podSecurity } from './pod-security';
 import { validatingAdmissionPolicy } from './validating-admission-policy';
 import { validatingAdmissionWebhook } from './validating-webhook';
 
@@ -10,6 +11,7 @@ import { validatingAdmissionWebhook } from './validating-webhook';
  */
 export const PLUGIN_FACTORIES: Readonly<Record<string, AdmissionPluginFactory>> = {
   NamespaceLifecycle: namespaceLifecycle,
+  PodSecurity: podSecurity,
   MutatingAdmissionWebhook: mutatingAdmissionWebhook,
   ValidatingAdmissionPolicy: validatingAdmissionPolicy,
   ValidatingAdmissionWebhook: validatingAdmissionWebhook,
