@@ -158,6 +158,13 @@ export const FLAGS: readonly FlagSpec[] = [
       "The media type to use to store objects in storage. Options: 'application/json', 'application/vnd.kubernetes.protobuf'. Custom resources are always stored as JSON; both are always readable.",
   },
   {
+    name: 'encryption-provider-config',
+    type: 'string',
+    defaultText: '',
+    usage:
+      'The file containing configuration for encryption providers to be used for storing secrets in etcd (apiserver.config.k8s.io/v1 EncryptionConfiguration).',
+  },
+  {
     name: 'storage-backend',
     type: 'string',
     defaultText: 'embedded',

@@ -46,6 +46,8 @@ export interface ServerOptions {
   serviceAccountMaxTokenExpirationSeconds: number;
   authenticationConfig: string;
   requestHeader: RequestHeaderOptions;
+  /** --encryption-provider-config: an EncryptionConfiguration file; '' stores values as they are encoded. */
+  encryptionProviderConfig: string;
 }
 
 export type AuthorizationMode = 'RBAC' | 'Node' | 'AlwaysAllow' | 'AlwaysDeny';
@@ -314,6 +316,7 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
     advertiseAddress,
     storageBackend: backend,
     storageMediaType: mediaType,
+    encryptionProviderConfig: str('encryption-provider-config', ''),
     etcdServers,
     etcdPrefix,
     serviceClusterIPRange,

@@ -38,6 +38,7 @@ describe('parseOptions', () => {
       enableAdmissionPlugins: [],
       disableAdmissionPlugins: [],
       admissionControlConfigFile: '',
+      encryptionProviderConfig: '',
       tokenAuthFile: '',
       serviceAccountKeyFiles: [],
       serviceAccountSigningKeyFile: '',

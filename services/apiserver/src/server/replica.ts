@@ -1,8 +1,9 @@
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { resolveServingPki, writeKubeconfig } from '../certs';
+import { prewarmRsaKeys } from '../certs/rsa-key-pool';
 import { renderError } from '../endpoints/error-response';
 import { enableOversizedCreateWorker } from '../endpoints/oversized-worker';
 import { ApiRouter } from '../endpoints/router';
@@ -30,6 +31,7 @@ import { issuerDiscoveryDocuments } from './issuer-discovery';
 import { ensureBootstrapPolicy } from './rbac-bootstrap';
 import { ensureSystemPriorityClasses } from './system-priority-classes';
 import { startSecurity } from './security';
+import { startEncryptionAtRest } from './encryption-at-rest';
 
 /** How long a stopping replica waits for requests in flight (upstream's request timeout is 60 s). */
 export const IN_FLIGHT_GRACE_MS = 60_000;
@@ -46,6 +48,13 @@ export interface RunningReplica {
    * leases, and storage closes.
    */
   stop(): Promise<void>;
+}
+
+/** How many RSA keys this start will generate: the PKI's and the service-account key that are missing. */
+function missingKeyCount(opts: ServerOptions, certDir: string): number {
+  const pkiKeys = opts.tlsCertFile ? [] : ['ca.key', 'apiserver.key', 'admin.key'];
+  const saKeys = opts.serviceAccountSigningKeyFile ? [] : ['sa.key'];
+  return [...pkiKeys, ...saKeys].filter((f) => !existsSync(path.join(certDir, f))).length;
 }
 
 /** How long start-up waits for the watch caches' first lists (the cacher's own wait for a starting cache). */
@@ -77,6 +86,11 @@ export async function startReplica(
   const hosts = [opts.bindAddress, opts.advertiseAddress, firstServiceIP(opts.serviceClusterIPRange)].filter(
     (h) => h && h !== '0.0.0.0' && h !== '::',
   );
+  const certDirPath = path.resolve(opts.certDir || path.join(dataDir, 'pki'));
+  // keys a fresh data dir needs are made on the thread pool while the schemas load here
+  const keysMade = prewarmRsaKeys(missingKeyCount(opts, certDirPath));
+  const schemas: SchemaSet = loadSchemaSet();
+  await keysMade;
   const pki = await resolveServingPki({
     certDir: path.resolve(opts.certDir || path.join(dataDir, 'pki')),
     tlsCertFile: opts.tlsCertFile,
@@ -85,7 +99,9 @@ export async function startReplica(
     hosts,
     log,
   });
-  const schemas: SchemaSet = loadSchemaSet();
+  const encryption = opts.encryptionProviderConfig
+    ? await startEncryptionAtRest(opts.encryptionProviderConfig, opts.etcdPrefix || '/registry')
+    : undefined;
   const opened = await openStorage(
     {
       backend: opts.storageBackend,
@@ -93,6 +109,7 @@ export async function startReplica(
       dataDir,
       prefix: opts.etcdPrefix,
       compactionIntervalMs: opts.etcdCompactionIntervalMs,
+      transformerForKey: encryption?.transformerForKey,
     },
     storageCodecFor(opts.storageMediaType, schemas),
   );
@@ -129,9 +146,12 @@ export async function startReplica(
   await cacher?.ready(CACHE_START_WAIT_MS);
   for (const store of table.all()) store.enableFieldManagement(schemas);
   enableOversizedCreateWorker({ storageMediaType: opts.storageMediaType });
-  await ensureSystemNamespaces(namespaces);
-  await ensureBootstrapPolicy(table);
-  await ensureSystemPriorityClasses(table);
+  const bootstrap = async (): Promise<void> => {
+    await ensureSystemNamespaces(namespaces);
+    await ensureBootstrapPolicy(table);
+    await ensureSystemPriorityClasses(table);
+  };
+  await (backend.startupWrites ? backend.startupWrites(bootstrap) : bootstrap());
   const certDir = path.resolve(opts.certDir || path.join(dataDir, 'pki'));
   const security = startSecurity({ opts, table, clientCaPem: pki.clientCaPem, certDir, services, log });
   await security.synced;
@@ -161,14 +181,15 @@ export async function startReplica(
       if (shuttingDown) throw new Error('process is shutting down');
     },
   };
-  const readyz = [ping, log_, storageCheck];
+  const kmsChecks = encryption?.healthChecks ?? [];
+  const readyz = [ping, log_, storageCheck, ...kmsChecks];
   const nonResource = new NonResourceHandler({
     resources: () => table.resources(),
     serverAddress: `${opts.advertiseAddress}:${opts.securePort}`,
     openapi: createOpenApiProvider(schemas, () => table.resources()),
     documents: issuerDiscoveryDocuments(opts, security.keys),
     healthChecks: {
-      healthz: [ping, log_, storageCheck],
+      healthz: [ping, log_, storageCheck, ...kmsChecks],
       livez: [ping, log_, storageCheck],
       readyz,
     },
@@ -252,6 +273,7 @@ export async function startReplica(
       security.stop();
       cacher?.stop();
       await opened.storage.close();
+      encryption?.stop();
     },
   };
 }

@@ -3,6 +3,7 @@ import type { StorageCodec } from './codec';
 import { EmbeddedBackend } from './embedded-backend';
 import type { Storage } from './interface';
 import { createStore } from './store';
+import { TransformingBackend, type TransformerForKey } from './value/transforming-backend';
 
 export interface StorageConfig {
   backend: 'etcd3' | 'embedded';
@@ -14,6 +15,8 @@ export interface StorageConfig {
   prefix?: string;
   /** --etcd-compaction-interval in ms; 0 disables compaction by this replica. */
   compactionIntervalMs?: number;
+  /** Encryption at rest (--encryption-provider-config): each key's value transformer; absent stores values as encoded. */
+  transformerForKey?: TransformerForKey;
 }
 
 export interface OpenedStorage {
@@ -40,5 +43,6 @@ export async function openStorage(config: StorageConfig, codec: StorageCodec): P
       compactionIntervalMs: config.compactionIntervalMs,
     });
   }
+  if (config.transformerForKey) backend = new TransformingBackend(backend, config.transformerForKey);
   return { storage: createStore(backend, codec), backend, prefix };
 }

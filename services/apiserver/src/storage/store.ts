@@ -364,7 +364,7 @@ export function createStore(backend: Backend, codec: StorageCodec, opts: StoreOp
         if (kv) checkPreconditions(key, preconditions, current);
         const updated = await tryUpdate(current);
         const bytes = encode(updated);
-        if (kv && bytes.equals(kv.value)) return decodeKV(kv);
+        if (kv && !kv.stale && bytes.equals(kv.value)) return decodeKV(kv);
         if (o.dryRun) {
           const out = codec.decode(bytes);
           return kv ? withResourceVersion(out, kv.modRevision) : out;

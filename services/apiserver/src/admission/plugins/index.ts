@@ -1,6 +1,9 @@
 import type { AdmissionPluginFactory } from './deps';
+import { mutatingAdmissionWebhook } from './mutating-webhook';
 import { namespaceLifecycle } from './namespace-lifecycle';
 import { podSecurity } from './pod-security';
+import { validatingAdmissionPolicy } from './validating-admission-policy';
+import { validatingAdmissionWebhook } from './validating-webhook';
 
 /**
  * The plugins kapi has, by upstream's name. An enabled name without an entry here
@@ -9,4 +12,7 @@ import { podSecurity } from './pod-security';
 export const PLUGIN_FACTORIES: Readonly<Record<string, AdmissionPluginFactory>> = {
   NamespaceLifecycle: namespaceLifecycle,
   PodSecurity: podSecurity,
+  MutatingAdmissionWebhook: mutatingAdmissionWebhook,
+  ValidatingAdmissionPolicy: validatingAdmissionPolicy,
+  ValidatingAdmissionWebhook: validatingAdmissionWebhook,
 };

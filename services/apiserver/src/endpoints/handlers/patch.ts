@@ -23,8 +23,12 @@ export async function patchResource(scope: RequestScope): Promise<ApiResponse> {
   const patchDoc = isApply ? parseYamlBody(body) : parseJsonBody(body);
   const duplicates =
     validation === 'Ignore' ? [] : isApply ? yamlDuplicates(body) : findDuplicateFields(body.toString('utf8'));
-  const dryRun = isDryRun(req.query);
-  const manager = fieldManager(req, 'patch', isApply);
+  const params = {
+    dryRun: isDryRun(req.query),
+    manager: fieldManager(req, 'patch', isApply),
+    user: scope.user,
+    recorder: scope.recorder,
+  };
   const force = req.query.get('force');
   if (force !== null && !isApply) {
     throw newInvalid('PatchOptions', 'meta.k8s.io', '', [
@@ -51,10 +55,7 @@ export async function patchResource(scope: RequestScope): Promise<ApiResponse> {
     }
     const applied = subresource === 'status' ? statusPart(decoded.object) : decoded.object;
     const r = await store.apply(namespace, name, applied, {
-      dryRun,
-      manager,
-      user: scope.user,
-      recorder: scope.recorder,
+      ...params,
       force: isTrue(force),
       statusOnly: subresource === 'status',
       subresource: store.partialWrites.has(subresource) ? subresource : undefined,
@@ -71,7 +72,7 @@ export async function patchResource(scope: RequestScope): Promise<ApiResponse> {
         warnings.push(...patched.warnings);
         return applyScale(current, patched.object);
       },
-      { dryRun, manager, user: scope.user, recorder: scope.recorder, subresource: 'scale' },
+      { ...params, subresource: 'scale' },
     );
     return respond(schemas, 200, n, toScale(r.object), responseWarnings(scope, warnings));
   }
@@ -82,31 +83,15 @@ export async function patchResource(scope: RequestScope): Promise<ApiResponse> {
     return r.object;
   };
   if (store.partialWrites.has(subresource)) {
-    const r = await store.writePart(subresource, namespace, name, mutate, {
-      dryRun,
-      manager,
-      user: scope.user,
-      recorder: scope.recorder,
-    });
+    const r = await store.writePart(subresource, namespace, name, mutate, params);
     return respondObject(scope, 200, n, r, responseWarnings(scope, warnings));
   }
   if (subresource === 'status') {
-    const r = await store.patchStatus(namespace, name, mutate, {
-      dryRun,
-      manager,
-      user: scope.user,
-      recorder: scope.recorder,
-    });
+    const r = await store.patchStatus(namespace, name, mutate, params);
     return respondObject(scope, 200, n, r, responseWarnings(scope, warnings));
   }
   // Other subresources (a CSR's approval) are patched by the store's rules for them.
-  const r = await store.updateWith(namespace, name, mutate, {
-    dryRun,
-    manager,
-    user: scope.user,
-    recorder: scope.recorder,
-    subresource: subresource || undefined,
-  });
+  const r = await store.updateWith(namespace, name, mutate, { ...params, subresource: subresource || undefined });
   return respondObject(scope, 200, n, r.object, responseWarnings(scope, warnings));
 }
 
