@@ -30,6 +30,7 @@ import { issuerDiscoveryDocuments } from './issuer-discovery';
 import { ensureBootstrapPolicy } from './rbac-bootstrap';
 import { ensureSystemPriorityClasses } from './system-priority-classes';
 import { startSecurity } from './security';
+import { setAllowPrivileged } from '../registry/strategies/pod-security-context-validation';
 
 /** How long a stopping replica waits for requests in flight (upstream's request timeout is 60 s). */
 export const IN_FLIGHT_GRACE_MS = 60_000;
@@ -129,6 +130,7 @@ export async function startReplica(
   await cacher?.ready(CACHE_START_WAIT_MS);
   for (const store of table.all()) store.enableFieldManagement(schemas);
   enableOversizedCreateWorker({ storageMediaType: opts.storageMediaType });
+  setAllowPrivileged(opts.allowPrivileged);
   await ensureSystemNamespaces(namespaces);
   await ensureBootstrapPolicy(table);
   await ensureSystemPriorityClasses(table);
