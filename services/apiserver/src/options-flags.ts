@@ -171,6 +171,13 @@ export const FLAGS: readonly FlagSpec[] = [
     usage: "The storage backend for persistence. Options: 'embedded' (SQLite in --data-dir), 'etcd3'.",
   },
   {
+    name: 'allow-privileged',
+    type: 'string',
+    valueLabel: 'bool',
+    defaultText: '',
+    usage: 'If true, allow privileged containers. [default=false]',
+  },
+  {
     name: 'anonymous-auth',
     type: 'string',
     valueLabel: 'bool',

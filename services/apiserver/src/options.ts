@@ -31,6 +31,8 @@ export interface ServerOptions {
   /** Time between SIGTERM (readyz failing) and the listener closing, for load balancers to notice. */
   shutdownDelayDurationMs: number;
   anonymousAuth: boolean;
+  /** --allow-privileged: privileged containers (and Windows hostProcess pods) are accepted */
+  allowPrivileged: boolean;
   /** --enable-admission-plugins and --disable-admission-plugins */
   enableAdmissionPlugins: string[];
   disableAdmissionPlugins: string[];
@@ -281,6 +283,7 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
 
   return {
     anonymousAuth: parseBool('anonymous-auth', str('anonymous-auth', 'true')),
+    allowPrivileged: parseBool('allow-privileged', str('allow-privileged', 'false')),
     authorizationModes: authorizationModes as AuthorizationMode[],
     enableAdmissionPlugins,
     disableAdmissionPlugins,

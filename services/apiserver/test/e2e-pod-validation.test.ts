@@ -200,6 +200,23 @@ describe('pod validation and eviction conditions end to end', () => {
     assert.match(String(target.lastTransitionTime), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 
+  test('privileged containers are refused by default, as kube-apiserver without --allow-privileged', async () => {
+    const r = await api.request('POST', '/api/v1/namespaces/default/pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'priv' },
+      spec: { containers: [{ name: 'c', image: 'nginx', securityContext: { privileged: true } }] },
+    });
+    assert.equal(r.status, 422, r.body.toString());
+    assert.deepEqual((r.json().details as Json).causes, [
+      {
+        reason: 'FieldValueForbidden',
+        message: 'Forbidden: disallowed by cluster policy',
+        field: 'spec.containers[0].securityContext.privileged',
+      },
+    ]);
+  });
+
   test('a dry-run eviction leaves the pod untouched', async () => {
     await ok(['run', 'dry', '--image=nginx']);
     const rv = String(((await getPod('dry')).metadata as Json).resourceVersion);
@@ -212,5 +229,28 @@ describe('pod validation and eviction conditions end to end', () => {
     const pod = await getPod('dry');
     assert.equal((pod.metadata as Json).resourceVersion, rv);
     assert.equal((pod.status as Json).conditions, undefined);
+  });
+});
+
+describe('--allow-privileged', () => {
+  let replica: ReplicaProcess | undefined;
+  before(async () => {
+    replica = await startReplicaProcess({ args: ['--allow-privileged'] });
+  });
+  after(async () => {
+    await replica?.cleanup();
+  });
+
+  test('lets privileged containers in', async () => {
+    const manifest = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'priv' },
+      spec: { containers: [{ name: 'c', image: 'nginx', securityContext: { privileged: true } }] },
+    });
+    await kubectlOk(replica?.kubeconfig ?? '', ['create', '-f', '-'], manifest);
+    const pod = JSON.parse(await kubectlOk(replica?.kubeconfig ?? '', ['get', 'pod', 'priv', '-o', 'json'])) as Json;
+    const [c] = (pod.spec as Json).containers as Json[];
+    assert.deepEqual(c.securityContext, { privileged: true });
   });
 });

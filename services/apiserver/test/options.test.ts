@@ -33,6 +33,7 @@ describe('parseOptions', () => {
       identityLeaseDurationSeconds: 3600,
       identityLeaseRenewIntervalSeconds: 10,
       shutdownDelayDurationMs: 0,
+      allowPrivileged: false,
       anonymousAuth: true,
       authorizationModes: ['RBAC'],
       enableAdmissionPlugins: [],

@@ -67,7 +67,8 @@ describe('PodSecurity admission (real kubectl, real replica)', () => {
       'apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n- name: PodSecurity\n  path: pod-security.yaml\n',
     );
     replica = await startReplicaProcess({
-      args: [`--admission-control-config-file=${path.join(dir, 'admission.yaml')}`],
+      // privileged pods reach PodSecurity only where the cluster allows them at all (kubeadm sets this)
+      args: [`--admission-control-config-file=${path.join(dir, 'admission.yaml')}`, '--allow-privileged=true'],
     });
     kc = replica.kubeconfig;
     client = new ApiClient(kc);

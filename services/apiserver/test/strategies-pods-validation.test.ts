@@ -4,7 +4,10 @@ import type { FieldError } from '../src/api/errors';
 import type { KubeObject } from '../src/api/object';
 import type { KindStrategy } from '../src/registry/strategies/common';
 import { BUILTIN_KINDS } from '../src/registry/kinds';
-import { validateContainerSecurityContext } from '../src/registry/strategies/pod-security-context-validation';
+import {
+  setAllowPrivileged,
+  validateContainerSecurityContext,
+} from '../src/registry/strategies/pod-security-context-validation';
 import { validateEphemeralContainersWrite } from '../src/registry/strategies/pods';
 
 // Pod validation of 1.32 beyond containers and volumes: security contexts,
@@ -211,6 +214,8 @@ const SECURITY_CASES: Case[] = [
     name: 'privileged with allowPrivilegeEscalation false',
     spec: withContainerSC({ privileged: true, allowPrivilegeEscalation: false }),
     want: [
+      // kube-apiserver's --allow-privileged is false by default
+      'FieldValueForbidden spec.containers[0].securityContext.privileged: Forbidden: disallowed by cluster policy',
       'FieldValueInvalid spec.containers[0].securityContext: Invalid value: {"privileged":true,"allowPrivilegeEscalation":false}: ' +
         'cannot set `allowPrivilegeEscalation` to false and `privileged` to true',
     ],
@@ -278,6 +283,7 @@ const SECURITY_CASES: Case[] = [
     spec: { securityContext: { windowsOptions: { hostProcess: true } } },
     want: [
       'FieldValueInvalid spec.hostNetwork: Invalid value: false: hostNetwork must be true if pod contains any hostProcess containers',
+      'FieldValueForbidden spec: Forbidden: hostProcess containers are disallowed by cluster policy',
     ],
   },
   {
@@ -713,7 +719,10 @@ describe('valid manifests pass', () => {
     assert.deepEqual(errs, []);
   });
 
-  test('a windows hostProcess pod and a user-namespaced pod are valid', () => {
+  test('with --allow-privileged, privileged containers and windows hostProcess pods are valid', (t) => {
+    setAllowPrivileged(true);
+    t.after(() => setAllowPrivileged(false));
+    assert.deepEqual(createErrors(withContainerSC({ privileged: true })), []);
     assert.deepEqual(
       createErrors({
         os: { name: 'windows' },

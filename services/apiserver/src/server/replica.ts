@@ -32,6 +32,7 @@ import { ensureBootstrapPolicy } from './rbac-bootstrap';
 import { ensureSystemPriorityClasses } from './system-priority-classes';
 import { startSecurity } from './security';
 import { startEncryptionAtRest } from './encryption-at-rest';
+import { setAllowPrivileged } from '../registry/strategies/pod-security-context-validation';
 
 /** How long a stopping replica waits for requests in flight (upstream's request timeout is 60 s). */
 export const IN_FLIGHT_GRACE_MS = 60_000;
@@ -146,6 +147,7 @@ export async function startReplica(
   await cacher?.ready(CACHE_START_WAIT_MS);
   for (const store of table.all()) store.enableFieldManagement(schemas);
   enableOversizedCreateWorker({ storageMediaType: opts.storageMediaType });
+  setAllowPrivileged(opts.allowPrivileged);
   const bootstrap = async (): Promise<void> => {
     await ensureSystemNamespaces(namespaces);
     await ensureBootstrapPolicy(table);

@@ -10,6 +10,16 @@ import { arrayAt, objectAt, objectsAt, stringAt, type Obj } from './common';
  * pods and every workload's template.
  */
 
+let allowPrivileged = false;
+
+/**
+ * --allow-privileged (false by default, as in kube-apiserver). Process-wide, as
+ * upstream's capabilities setting is: every replica of a cluster runs with one.
+ */
+export function setAllowPrivileged(allow: boolean): void {
+  allowPrivileged = allow;
+}
+
 const MAX_INT32 = 2147483647;
 const ID_RANGE = inclusiveRangeError(0, MAX_INT32);
 
@@ -232,10 +242,14 @@ const PROC_MOUNT_TYPES = ['Default', 'Unmasked'];
 /** ValidateSecurityContext of one container. */
 export function validateContainerSecurityContext(sc: Obj | undefined, path: string, hostUsers: boolean): FieldError[] {
   if (!sc) return [];
-  const errs = [
+  const errs: FieldError[] = [];
+  if (sc.privileged === true && !allowPrivileged) {
+    errs.push(forbidden(child(path, 'privileged'), 'disallowed by cluster policy'));
+  }
+  errs.push(
     ...validateID(sc.runAsUser, child(path, 'runAsUser')),
     ...validateID(sc.runAsGroup, child(path, 'runAsGroup')),
-  ];
+  );
   const procMount = sc.procMount;
   if (typeof procMount === 'string') {
     if (!PROC_MOUNT_TYPES.includes(procMount)) {
@@ -369,7 +383,7 @@ function hostProcessOf(sc: unknown): boolean | undefined {
 
 /**
  * validateWindowsHostProcessPod: one hostProcess value for the whole pod, on
- * the host network. Behaves as --allow-privileged=true (kapi has no such flag).
+ * the host network, and only where --allow-privileged lets them run.
  */
 export function validateWindowsHostProcessPod(spec: Obj, specPath: string): FieldError[] {
   const errs: FieldError[] = [];
@@ -409,6 +423,7 @@ export function validateWindowsHostProcessPod(spec: Obj, specPath: string): Fiel
         ),
       );
     }
+    if (!allowPrivileged) errs.push(forbidden(specPath, 'hostProcess containers are disallowed by cluster policy'));
   }
   return errs;
 }
