@@ -58,7 +58,13 @@ export async function startReplica(timeoutMs = 60_000): Promise<Replica> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kapi-bench-'));
   const child = spawn(
     process.execPath,
-    [path.join(root, 'services/apiserver/bin/kapi.js'), '--secure-port=0', `--data-dir=${dataDir}`],
+    // BENCH_KAPI_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the replica under load
+    [
+      ...(process.env.BENCH_KAPI_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+      path.join(root, 'services/apiserver/bin/kapi.js'),
+      '--secure-port=0',
+      `--data-dir=${dataDir}`,
+    ],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const pid = child.pid;

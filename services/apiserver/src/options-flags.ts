@@ -187,6 +187,30 @@ export const FLAGS: readonly FlagSpec[] = [
     usage: 'Ordered list of plug-ins to do authorization on the secure port: AlwaysAllow, AlwaysDeny, Node, RBAC.',
   },
   {
+    name: 'enable-admission-plugins',
+    type: 'string',
+    valueLabel: 'strings',
+    multiple: true,
+    defaultText: '',
+    usage:
+      'admission plugins that should be enabled in addition to default enabled ones. The order of plugins in this flag does not matter.',
+  },
+  {
+    name: 'disable-admission-plugins',
+    type: 'string',
+    valueLabel: 'strings',
+    multiple: true,
+    defaultText: '',
+    usage:
+      'admission plugins that should be disabled although they are in the default enabled plugins list. The order of plugins in this flag does not matter.',
+  },
+  {
+    name: 'admission-control-config-file',
+    type: 'string',
+    defaultText: '',
+    usage: 'File with admission control configuration.',
+  },
+  {
     name: 'token-auth-file',
     type: 'string',
     defaultText: '',

@@ -1,3 +1,4 @@
+import { enabledPluginNames } from './admission/chain';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { bigIntToIp, parseCidr } from './net/cidr';
@@ -30,6 +31,11 @@ export interface ServerOptions {
   /** Time between SIGTERM (readyz failing) and the listener closing, for load balancers to notice. */
   shutdownDelayDurationMs: number;
   anonymousAuth: boolean;
+  /** --enable-admission-plugins and --disable-admission-plugins */
+  enableAdmissionPlugins: string[];
+  disableAdmissionPlugins: string[];
+  /** --admission-control-config-file ('' for none) */
+  admissionControlConfigFile: string;
   /** --authorization-mode, in order */
   authorizationModes: AuthorizationMode[];
   tokenAuthFile: string;
@@ -254,6 +260,13 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
       throw invalid('authorization-mode', m, `must be one of ${AUTHORIZATION_MODES.join(', ')}`);
     }
   }
+  const enableAdmissionPlugins = list('enable-admission-plugins', true);
+  const disableAdmissionPlugins = list('disable-admission-plugins', true);
+  try {
+    enabledPluginNames(enableAdmissionPlugins, disableAdmissionPlugins);
+  } catch (e) {
+    throw new OptionsError(e instanceof Error ? e.message : String(e));
+  }
   const serviceAccountIssuers = list('service-account-issuer', false);
   if (serviceAccountIssuers.length === 0) serviceAccountIssuers.push(DEFAULT_SERVICE_ACCOUNT_ISSUER);
   const apiAudiences = list('api-audiences', true);
@@ -269,6 +282,9 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
   return {
     anonymousAuth: parseBool('anonymous-auth', str('anonymous-auth', 'true')),
     authorizationModes: authorizationModes as AuthorizationMode[],
+    enableAdmissionPlugins,
+    disableAdmissionPlugins,
+    admissionControlConfigFile: str('admission-control-config-file', ''),
     tokenAuthFile: str('token-auth-file', ''),
     serviceAccountKeyFiles: list('service-account-key-file', false),
     serviceAccountSigningKeyFile: str('service-account-signing-key-file', ''),

@@ -276,6 +276,42 @@ describe('nodes with kubectl', () => {
     assert.equal(garbage.status, 403, garbage.body);
   });
 
+  test('as system:node:n1: secrets, configmaps and pods only through the pods bound to it (the node graph)', async () => {
+    const get = (p: string) => call(replica.url, 'GET', p, { cert: nodeCert });
+    await ok(['create', 'namespace', 'graph']);
+    await ok(['create', 'secret', 'generic', 'used', '-n', 'graph', '--from-literal=a=b']);
+    await ok(['create', 'secret', 'generic', 'unused', '-n', 'graph', '--from-literal=a=b']);
+    await ok(['create', 'configmap', 'env', '-n', 'graph', '--from-literal=a=b']);
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'graph' },
+      spec: {
+        nodeName: 'n1',
+        volumes: [{ name: 's', secret: { secretName: 'used' } }],
+        containers: [{ name: 'c', image: 'nginx', envFrom: [{ configMapRef: { name: 'env' } }] }],
+      },
+    };
+    await ok(['create', '-f', '-'], JSON.stringify(pod));
+    const until = async (p: string, status: number): Promise<void> => {
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        const r = await get(p);
+        if (r.status === status || Date.now() > deadline) return assert.equal(r.status, status, `${p}: ${r.body}`);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    };
+    await until('/api/v1/namespaces/graph/secrets/used', 200);
+    await until('/api/v1/namespaces/graph/configmaps/env', 200);
+    await until('/api/v1/namespaces/graph/pods/p', 200);
+    const unused = await get('/api/v1/namespaces/graph/secrets/unused');
+    assert.equal(unused.status, 403);
+    assert.match(String(unused.json().message), /no relationship found between node 'n1' and this object/);
+    // the edge goes with the pod
+    await ok(['delete', 'pod', 'p', '-n', 'graph', '--grace-period=0', '--force']);
+    await until('/api/v1/namespaces/graph/secrets/used', 403);
+  });
+
   test('a token bound to a Node works while the node exists and is refused after its deletion', async () => {
     await ok(['create', 'serviceaccount', 'agent']);
     await ok(['create', '-f', '-'], NODE('n3'));

@@ -149,6 +149,29 @@ describe('pods with kubectl', () => {
     assert.match(bad.stderr, /field label not supported: spec.image/);
   });
 
+  test('the legacy bindings resource binds the pod its Binding names; anything but create is refused', async () => {
+    await ok(['create', 'namespace', 'legacy-binding']);
+    await ok(['run', 'b', '--image=nginx:1.27', '-n', 'legacy-binding']);
+    const body = (name: string, node: string) => ({
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name },
+      target: { kind: 'Node', name: node },
+    });
+    const r = await api.request('POST', '/api/v1/namespaces/legacy-binding/bindings', body('b', 'node-9'));
+    assert.equal(r.status, 201);
+    assert.equal(r.json().status, 'Success');
+    const pod = await getJson(['get', 'pod', 'b', '-n', 'legacy-binding']);
+    assert.equal((pod.spec as Json).nodeName, 'node-9');
+    const again = await api.request('POST', '/api/v1/namespaces/legacy-binding/bindings', body('b', 'node-8'));
+    assert.equal(again.status, 409);
+    const missing = await api.request('POST', '/api/v1/namespaces/legacy-binding/bindings', body('nope', 'node-8'));
+    assert.equal(missing.status, 404);
+    assert.equal(missing.json().message, 'pods "nope" not found');
+    const list = await api.request('GET', '/api/v1/namespaces/legacy-binding/bindings');
+    assert.equal(list.status, 405);
+  });
+
   test('updates: images may change, anything else is Forbidden with upstream message; status writes keep the spec', async () => {
     await ok(['set', 'image', 'pod/y', 'y=nginx:1.28']);
     assert.equal((((await getJson(['get', 'pod', 'y'])).spec as Json).containers as Json[])[0].image, 'nginx:1.28');
@@ -187,6 +210,27 @@ describe('pods with kubectl', () => {
     );
     assert.equal(removed.status, 422);
     assert.match(String(removed.json().message), /existing ephemeral containers "dbg" may not be removed/);
+    // server-side apply through the subresource adds one too, and owns it as that subresource
+    const applied = await api.request(
+      'PATCH',
+      '/api/v1/namespaces/default/pods/x/ephemeralcontainers?fieldManager=debugger',
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'x', labels: { evil: 'yes' } },
+        spec: { ephemeralContainers: [{ name: 'dbg2', image: 'busybox' }] },
+      },
+      { 'content-type': 'application/apply-patch+yaml' },
+    );
+    assert.equal(applied.status, 200, applied.body.toString());
+    const after = (await api.request('GET', '/api/v1/namespaces/default/pods/x')).json();
+    const names = ((after.spec as Json).ephemeralContainers as Json[]).map((c) => c.name);
+    assert.deepEqual(names, ['dbg', 'dbg2']);
+    // only the ephemeral containers part is taken: the labels are unchanged
+    assert.equal(((after.metadata as Json).labels as Json).evil, undefined);
+    const entry = ((after.metadata as Json).managedFields as Json[]).find((m) => m.manager === 'debugger');
+    assert.equal(entry?.operation, 'Apply');
+    assert.equal(entry?.subresource, 'ephemeralcontainers');
   });
 
   test('a scheduled pod is deleted gracefully (Terminating) until a grace-0 delete; an unscheduled one at once', async () => {

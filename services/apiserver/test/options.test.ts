@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { firstServiceIP, formatHelp, parseGoDuration, parseOptions, type ServerOptions } from '../src/options';
+import { enabledPluginNames } from '../src/admission/chain';
 
 function parse(argv: string[]): ServerOptions {
   const result = parseOptions(argv);
@@ -34,6 +35,10 @@ describe('parseOptions', () => {
       shutdownDelayDurationMs: 0,
       anonymousAuth: true,
       authorizationModes: ['RBAC'],
+      enableAdmissionPlugins: [],
+      disableAdmissionPlugins: [],
+      admissionControlConfigFile: '',
+      encryptionProviderConfig: '',
       tokenAuthFile: '',
       serviceAccountKeyFiles: [],
       serviceAccountSigningKeyFile: '',
@@ -211,5 +216,28 @@ describe('parseGoDuration', () => {
     for (const bad of ['', '5', '5x', 'm', '1h 30m', '--1s', '.s']) {
       assert.throws(() => parseGoDuration(bad), /duration/, bad);
     }
+  });
+});
+
+describe('admission plugin flags', () => {
+  test('the default set runs in upstream order; enable and disable adjust it', () => {
+    const names = enabledPluginNames([], []);
+    assert.equal(names[0], 'NamespaceLifecycle');
+    assert.equal(names.at(-1), 'ResourceQuota');
+    assert.ok(!names.includes('NodeRestriction'));
+    const adjusted = enabledPluginNames(['NodeRestriction', 'AlwaysPullImages'], ['LimitRanger']);
+    assert.ok(!adjusted.includes('LimitRanger'));
+    // flag order does not matter: upstream's order does
+    assert.ok(adjusted.indexOf('AlwaysPullImages') < adjusted.indexOf('NodeRestriction'));
+    assert.ok(adjusted.indexOf('NodeRestriction') < adjusted.indexOf('TaintNodesByCondition'));
+  });
+
+  test('an unknown plugin name is refused at start', () => {
+    assert.throws(
+      () => parseOptions(['--enable-admission-plugins=NamespaceLifecycle,NoSuchPlugin']),
+      /admission-control plugin "NoSuchPlugin" is unknown/,
+    );
+    const o = parse(['--disable-admission-plugins', 'PodSecurity,ResourceQuota']);
+    assert.deepEqual(o.disableAdmissionPlugins, ['PodSecurity', 'ResourceQuota']);
   });
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { jsonStorageCodec } from '../src/storage/codec';
+import { EmbeddedBackend } from '../src/storage/embedded-backend';
 import { openStorage } from '../src/storage/factory';
 import { WRITER_PREFIX } from './helpers/embedded-writer';
 import { runStorageConformance } from './storage-conformance';
@@ -63,6 +64,32 @@ test('embedded: every acknowledged write survives SIGKILL of the writer', async 
     } finally {
       await storage.close();
     }
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('embedded: start-up writes skip the per-write flush, are durable afterwards, and FULL sync comes back', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'kapi-startup-'));
+  try {
+    const backend = await EmbeddedBackend.open({ dataDir, compactionIntervalMs: 0 });
+    const seen = await backend.startupWrites(async () => {
+      for (let i = 0; i < 20; i++) await backend.create(`/registry/x/${i}`, Buffer.from(`v${i}`));
+      return (await backend.count('/registry/x/')) as number;
+    });
+    assert.equal(seen, 20);
+    await assert.rejects(
+      backend.startupWrites(async () => {
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
+    // synchronous is FULL (2) again, even after a failed batch
+    assert.equal(backend.pragmaValue('synchronous'), 2);
+    await backend.close();
+    const reopened = await EmbeddedBackend.open({ dataDir, compactionIntervalMs: 0 });
+    assert.equal(await reopened.count('/registry/x/'), 20);
+    await reopened.close();
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }

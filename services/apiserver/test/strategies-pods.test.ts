@@ -313,6 +313,27 @@ describe('pod update rules', () => {
     );
   });
 
+  test('status writes: podIP and podIPs kept paired, addresses and nominated node validated', () => {
+    const old = stored();
+    const statusWrite = (status: Json): string[] => {
+      const next = { ...JSON.parse(JSON.stringify(old)), status } as KubeObject;
+      pods.applyDefaults?.(next);
+      return pods.validateUpdate(next, old).map((e) => `${e.type} ${e.field}`);
+    };
+    const synced = {
+      ...JSON.parse(JSON.stringify(old)),
+      status: { phase: 'Running', podIP: '10.0.0.5' },
+    } as KubeObject;
+    pods.applyDefaults?.(synced);
+    assert.deepEqual((synced.status as Json).podIPs, [{ ip: '10.0.0.5' }]);
+    assert.deepEqual(statusWrite({ phase: 'Running', podIPs: [{ ip: '10.0.0.5' }, { ip: 'fd00::5' }] }), []);
+    assert.deepEqual(statusWrite({ podIPs: [{ ip: '10.0.0.300' }] }), ['FieldValueInvalid status.podIPs[0]']);
+    assert.deepEqual(statusWrite({ podIPs: [{ ip: '10.0.0.5' }, { ip: '10.0.0.6' }] }), [
+      'FieldValueInvalid status.podIPs',
+    ]);
+    assert.deepEqual(statusWrite({ nominatedNodeName: 'Bad Node' }), ['FieldValueInvalid status.nominatedNodeName']);
+  });
+
   test('selectable fields as upstream names them', () => {
     const p = stored();
     (p.spec as Json).nodeName = 'n1';

@@ -1,4 +1,6 @@
 import type { Admission, AdmissionAttributes, AdmissionPlugin } from './interface';
+import type { AdmissionDeps } from './plugins/deps';
+import { PLUGIN_FACTORIES } from './plugins';
 
 /**
  * Upstream's AllOrderedPlugins of 1.32 (pkg/kubeapiserver/options/plugins.go): the
@@ -93,6 +95,15 @@ export class AdmissionChain implements Admission {
     this.plugins = [...plugins];
   }
 
+  /** Every plugin's informers synced (upstream's ValidateInitialization before serving). */
+  async synced(): Promise<void> {
+    await Promise.all(this.plugins.map((p) => p.synced));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.plugins.map((p) => p.close?.()));
+  }
+
   names(): string[] {
     return this.plugins.map((p) => p.name);
   }
@@ -108,4 +119,12 @@ export class AdmissionChain implements Admission {
       if (p.validate && p.handles(a.operation)) await p.validate(a);
     }
   }
+}
+
+/** The enabled plugins kapi has, built in upstream's order. */
+export function buildAdmissionPlugins(names: readonly string[], deps: AdmissionDeps): AdmissionPlugin[] {
+  return names.flatMap((n) => {
+    const factory = PLUGIN_FACTORIES[n];
+    return factory ? [factory(deps)] : [];
+  });
 }

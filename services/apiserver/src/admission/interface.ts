@@ -64,6 +64,10 @@ export interface AdmissionPlugin {
   handles(operation: AdmissionOperation): boolean;
   admit?(a: AdmissionAttributes): void | Promise<void>;
   validate?(a: AdmissionAttributes): void | Promise<void>;
+  /** resolves once the plugin's informers have synced: the replica serves only after that */
+  synced?: Promise<void>;
+  /** stops the plugin's informers and timers when the replica stops */
+  close?(): void | Promise<void>;
 }
 
 /** The chain the stores call: every enabled plugin's admit, then every one's validate, in order. */

@@ -40,6 +40,8 @@ function splitN(s: string, sep: string, n: number): string[] {
 
 /** Authorization-header bearer tokens, checked by the (union of) token authenticators. */
 export function bearerTokenAuthenticator(tokens: TokenAuthenticator): Authenticator {
+  // the token cache answers with one response object per token: its copy is made once
+  const stripped = new WeakMap<AuthnResponse, AuthnResponse>();
   return {
     async authenticate(req: AuthnRequest): Promise<AuthnResponse | null> {
       const token = extractBearerToken(req.headers['authorization']);
@@ -48,7 +50,12 @@ export function bearerTokenAuthenticator(tokens: TokenAuthenticator): Authentica
       // A presented token that no authenticator recognises must fail the request, never fall
       // through to anonymous.
       if (resp === null) throw new AuthenticationError(INVALID_BEARER_TOKEN);
-      return { ...resp, stripHeaders: [...(resp.stripHeaders ?? []), 'authorization'] };
+      let out = stripped.get(resp);
+      if (!out) {
+        out = { ...resp, stripHeaders: [...(resp.stripHeaders ?? []), 'authorization'] };
+        stripped.set(resp, out);
+      }
+      return out;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { AuthnResponse, TokenAuthenticator } from './authenticator';
 
 /** Upstream caches successful token authentications this long (its token cache's success TTL). */
@@ -18,16 +18,12 @@ export function cachedTokenAuthenticator(
 ): TokenAuthenticator {
   const ttl = opts.ttlMs ?? TOKEN_CACHE_TTL_MS;
   const now = opts.now ?? Date.now;
-  const salt = randomBytes(16);
+  const salt = randomBytes(16).toString('base64');
   const entries = new Map<string, { resp: AuthnResponse; until: number }>();
   return {
     async authenticateToken(token: string, audiences?: string[]): Promise<AuthnResponse | null> {
-      const key = createHash('sha256')
-        .update(salt)
-        .update(token)
-        .update('\0')
-        .update((audiences ?? []).join('\0'))
-        .digest('base64');
+      // one-shot hash: every request of a token-authenticated client pays this
+      const key = hash('sha256', `${salt}${token}\0${(audiences ?? []).join('\0')}`, 'base64');
       const hit = entries.get(key);
       const t = now();
       if (hit && hit.until > t) return hit.resp;

@@ -76,13 +76,20 @@ export function failOnErrorThenAnonymous(primary: Authenticator | null): Authent
 
 /** Adds system:authenticated to every authenticated user that is not anonymous and has neither marker group. */
 export function authenticatedGroupAdder(inner: Authenticator): Authenticator {
+  // a cached token answers with the same response object each time: its decorated copy is reused
+  const decorated = new WeakMap<AuthnResponse, AuthnResponse>();
   return {
     async authenticate(req: AuthnRequest): Promise<AuthnResponse | null> {
       const resp = await inner.authenticate(req);
       if (resp === null || resp.user.name === ANONYMOUS_USER) return resp;
       const groups = resp.user.groups;
       if (groups.includes(ALL_AUTHENTICATED) || groups.includes(ALL_UNAUTHENTICATED)) return resp;
-      return { ...resp, user: { ...resp.user, groups: [...groups, ALL_AUTHENTICATED] } };
+      let out = decorated.get(resp);
+      if (!out) {
+        out = { ...resp, user: { ...resp.user, groups: [...groups, ALL_AUTHENTICATED] } };
+        decorated.set(resp, out);
+      }
+      return out;
     },
   };
 }

@@ -1,6 +1,7 @@
-import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { randomBytes, sign } from 'node:crypto';
 import forge from 'node-forge';
 import type { SanEntry } from './addresses';
+import { newRsaKeyPem } from './rsa-key-pool';
 
 /**
  * Certificate issuance. node-forge builds and signs the X.509 structures; it can
@@ -25,11 +26,6 @@ export const CA_LIFETIME_MS = 3650 * DAY_MS;
 export const LEAF_LIFETIME_MS = 365 * DAY_MS;
 /** Backdating absorbs clock skew between this host and its clients. */
 const BACKDATE_MS = HOUR_MS;
-
-function newRsaKeyPem(): string {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-}
 
 /** A positive 128-bit serial: RFC 5280 forbids negative ones and Go rejects them. */
 function newSerialHex(): string {

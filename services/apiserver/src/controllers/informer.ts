@@ -138,3 +138,51 @@ export class WorkQueue {
     }
   }
 }
+
+/** Where a keyed informer puts what it sees: every object by namespace and name. */
+export interface InformerSink {
+  upsert(obj: KubeObject): void;
+  remove(namespace: string, name: string): void;
+}
+
+/**
+ * runInformer for an in-memory index: objects a relist no longer holds are
+ * removed. Resolves once the first list is in the sink.
+ */
+export function runKeyedInformer(
+  store: GenericStore,
+  signal: AbortSignal,
+  sink: InformerSink,
+  log: (line: string) => void,
+): Promise<void> {
+  const known = new Map<string, { namespace: string; name: string }>();
+  const keyOf = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+  const put = (o: KubeObject): void => {
+    sink.upsert(o);
+    known.set(keyOf(o), { namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' });
+  };
+  return new Promise<void>((synced) => {
+    void runInformer(
+      store,
+      signal,
+      {
+        onList: (items) => {
+          const present = new Set(items.map(keyOf));
+          for (const [k, v] of known) {
+            if (present.has(k)) continue;
+            sink.remove(v.namespace, v.name);
+            known.delete(k);
+          }
+          for (const o of items) put(o);
+          synced();
+        },
+        onEvent: (type, o) => {
+          if (type !== 'DELETED') return put(o);
+          sink.remove(o.metadata?.namespace ?? '', o.metadata?.name ?? '');
+          known.delete(keyOf(o));
+        },
+      },
+      log,
+    );
+  });
+}

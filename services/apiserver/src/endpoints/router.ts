@@ -1,5 +1,6 @@
 import { newBadRequest, newMethodNotSupported, StatusError } from '../api/errors';
 import type { UserInfo } from '../authn/user';
+import { newRecorder, type AdmissionRecorder } from '../admission/interface';
 import type { GenericStore } from '../registry/generic-store';
 import type { SchemaSet } from '../schema/model';
 import { renderError } from './error-response';
@@ -14,7 +15,7 @@ import { watchResource } from './handlers/watch';
 import type { RequestInfo } from './request-info';
 import type { RequestScope } from './scope';
 import type { ApiRequest, ApiResponse } from './types';
-import { warningHeaderValue } from './warnings';
+import { warningHeaders, warningHeaderValue } from './warnings';
 
 export interface StoreLookup {
   store(group: string, version: string, resource: string): GenericStore | undefined;
@@ -63,12 +64,19 @@ export class ApiRouter {
     private readonly stores: StoreLookup,
   ) {}
 
-  async handle(req: ApiRequest, info: RequestInfo, user?: UserInfo): Promise<ApiResponse> {
+  async handle(
+    req: ApiRequest,
+    info: RequestInfo,
+    user?: UserInfo,
+    recorder: AdmissionRecorder = newRecorder(),
+  ): Promise<ApiResponse> {
     let res: ApiResponse;
     try {
-      res = await this.dispatch(req, info, user);
+      res = await this.dispatch(req, info, user, recorder);
     } catch (e) {
+      // a refused request still carries what admission warned of before the refusal
       res = renderError(this.schemas, e, req.headers.accept);
+      if (recorder.warnings.length > 0) res.headers = { ...res.headers, ...warningHeaders(recorder.warnings) };
     }
     return this.withDeprecationWarning(res, info);
   }
@@ -85,7 +93,7 @@ export class ApiRouter {
   }
 
   /** The scope a resource request runs in, or the Status error it gets instead. */
-  scopeFor(req: ApiRequest, info: RequestInfo, user?: UserInfo): RequestScope {
+  scopeFor(req: ApiRequest, info: RequestInfo, user?: UserInfo, recorder = newRecorder()): RequestScope {
     const store = this.stores.store(info.apiGroup, info.apiVersion, info.resource);
     if (!store) throw notFound();
     const namespace = store.info.namespaced ? info.namespace : '';
@@ -97,11 +105,17 @@ export class ApiRouter {
     }
     if (info.verb === 'create' && info.name && !sub) throw newMethodNotSupported(store.gr, 'create');
     checkPathSegments(info);
-    return { schemas: this.schemas, req, info, store, namespace, name: info.name, subresource: info.subresource, user };
+    const { name, subresource } = info;
+    return { schemas: this.schemas, req, info, store, namespace, name, subresource, user, recorder };
   }
 
-  private async dispatch(req: ApiRequest, info: RequestInfo, user?: UserInfo): Promise<ApiResponse> {
-    const scope = this.scopeFor(req, info, user);
+  private async dispatch(
+    req: ApiRequest,
+    info: RequestInfo,
+    user: UserInfo | undefined,
+    recorder: AdmissionRecorder,
+  ): Promise<ApiResponse> {
+    const scope = this.scopeFor(req, info, user, recorder);
     const handler = HANDLERS.get(info.verb);
     if (!handler) throw newMethodNotSupported(scope.store.gr, req.method);
     return handler(scope);

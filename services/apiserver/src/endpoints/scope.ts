@@ -1,5 +1,6 @@
 import type { KubeObject } from '../api/object';
 import type { UserInfo } from '../authn/user';
+import type { AdmissionRecorder } from '../admission/interface';
 import type { GenericStore } from '../registry/generic-store';
 import type { SchemaSet } from '../schema/model';
 import { MEDIA_JSON, MEDIA_PROTOBUF, negotiate, type Negotiated } from './negotiation';
@@ -8,6 +9,7 @@ import type { RequestInfo } from './request-info';
 import { encodeFor } from './response';
 import { transformObject } from './transforms';
 import type { ApiRequest, BufferedResponse } from './types';
+import { warningHeaders } from './warnings';
 
 /**
  * Everything one resource request's handler works with, resolved once by the
@@ -24,6 +26,8 @@ export interface RequestScope {
   subresource: string;
   /** who asks, once authentication ran */
   user?: UserInfo;
+  /** admission's warnings and audit annotations for this request */
+  recorder: AdmissionRecorder;
 }
 
 export type Headers = Record<string, string | string[]>;
@@ -87,4 +91,9 @@ export function respondList(scope: RequestScope, n: Negotiated, list: KubeObject
   return respond(schemas, 200, n, list);
 }
 
-export { warningHeaders } from './warnings';
+export { warningHeaders };
+
+/** The Warning headers of a write's answer: the body's field warnings, then admission's. */
+export function responseWarnings(scope: RequestScope, fieldWarnings: readonly string[]): Headers {
+  return warningHeaders([...fieldWarnings, ...scope.recorder.warnings]);
+}

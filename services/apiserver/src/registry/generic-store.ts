@@ -1,43 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { newBadRequest, newConflict, newInvalid, newNotFound, StatusError, type GroupResource } from '../api/errors';
-import type { KubeObject, ObjectMeta } from '../api/object';
-import { isStorageError, StorageError } from '../storage/errors';
-import type { Storage, Watcher } from '../storage/interface';
-import { decodeContinue, encodeContinue } from './continue-token';
-import { decoratedWatcher } from './decorated-watcher';
+import { newBadRequest, newConflict, newInvalid, newNotFound, StatusError } from '../api/errors';
+import type { KubeObject } from '../api/object';
+import { StorageError } from '../storage/errors';
 import { withPropagationFinalizers } from './deletion-finalizers';
 import { gracefulStep } from './graceful-delete';
 import { generateNameFrom } from './validation/names';
 import { timeNow } from '../api/time';
 import type { ResourceInfo } from './resources';
-import { statusForStorageError } from './storage-error-status';
-import type {
-  DeleteParams,
-  ListParams,
-  NamespaceGate,
-  PartialWrite,
-  StoreHooks,
-  StoreOptions,
-  SubresourceCreator,
-  SubresourceUpdater,
-  UpdateOptions,
-  WatchParams,
-  WriteParams,
-} from './store-params';
+import type { DeleteParams, ListParams, NamespaceGate, StoreOptions, UpdateOptions, WriteParams } from './store-params';
 import type { Strategy } from './strategy';
-import { defaultTable } from './tables/default';
-import type { TableConverter } from './tables/types';
+import { meta, StoreReads } from './store-reads';
 import { FieldSet, serverSideApply, updateManagedFields } from '../apply';
 import type { SchemaSet } from '../schema/model';
 import { earlySizeLimitError, type SizeLimitVerdict } from './oversized-create';
+import type { Admission } from '../admission/interface';
+import { admissionAttributes, type AttributeFields } from './store-admission';
+import type { UserInfo } from '../authn/user';
 
 export type * from './store-params';
 export { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, withPropagationFinalizers } from './deletion-finalizers';
-
-function meta(obj: KubeObject): ObjectMeta {
-  if (!obj.metadata || typeof obj.metadata !== 'object') obj.metadata = {};
-  return obj.metadata;
-}
 
 function sameStrings(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
@@ -47,108 +28,14 @@ function sameStrings(a: string[], b: string[]): boolean {
  * Upstream's generic registry Store: create/get/list/update/delete/watch of one
  * resource over the storage interface, with a Strategy for what is specific.
  */
-export class GenericStore {
-  readonly gr: GroupResource;
-  /** POST handlers of subresources such as serviceaccounts/token, by subresource name. */
-  readonly subresourceCreators = new Map<string, SubresourceCreator>();
-  /** PUT handlers of subresources with their own rules (namespaces/finalize), by subresource name. */
-  readonly subresourceUpdaters = new Map<string, SubresourceUpdater>();
-  /** PUT and PATCH of subresources that own one part of the object, by subresource name. */
-  readonly partialWrites = new Map<string, PartialWrite>();
-  /** Never stored (reviews): no watch cache, nothing for namespace deletion to remove. */
-  readonly virtual: boolean = false;
-  /** kubectl get's columns for this kind (set by the store factory from the kind's definition). */
-  tableConverter: TableConverter = defaultTable;
-
-  /** Upstream returns a Status for immediate deletes unless the resource says otherwise. */
-  readonly returnsDeletedObject: boolean;
-  private readonly storage: Storage;
-  private readonly prefix: string;
-  private readonly keyRoot: string;
+export class GenericStore extends StoreReads {
   private readonly namespaceGate: NamespaceGate | undefined;
-  private readonly hooks: StoreHooks;
+  private readonly admission: Admission | undefined;
 
-  constructor(
-    readonly info: ResourceInfo,
-    readonly strategy: Strategy,
-    options: StoreOptions,
-  ) {
-    this.gr = { group: info.group, resource: info.resource };
-    this.storage = options.storage;
-    this.prefix = options.prefix;
-    this.keyRoot = options.keyRoot ?? info.resource;
+  constructor(info: ResourceInfo, strategy: Strategy, options: StoreOptions) {
+    super(info, strategy, options);
     this.namespaceGate = options.namespaceGate;
-    this.returnsDeletedObject = options.returnsDeletedObject ?? false;
-    const { afterCreate, afterDelete, decorator, gracePeriod } = options;
-    this.hooks = { afterCreate, afterDelete, decorator, gracePeriod };
-  }
-
-  get apiVersion(): string {
-    return this.info.group ? `${this.info.group}/${this.info.version}` : this.info.version;
-  }
-
-  /** `/registry/<resource>/` or `/registry/<resource>/<namespace>/` */
-  listPrefix(namespace: string): string {
-    const base = `${this.prefix}/${this.keyRoot}/`;
-    return this.info.namespaced && namespace ? `${base}${namespace}/` : base;
-  }
-
-  key(namespace: string, name: string): string {
-    if (this.info.namespaced) {
-      if (!namespace) throw newBadRequest('namespace is required for namespaced resources');
-      return `${this.prefix}/${this.keyRoot}/${namespace}/${name}`;
-    }
-    return `${this.prefix}/${this.keyRoot}/${name}`;
-  }
-
-  /** Fields a field selector may name for this resource. */
-  selectableFields(obj: KubeObject): Record<string, string> {
-    const m = meta(obj);
-    const fields: Record<string, string> = { 'metadata.name': m.name ?? '' };
-    if (this.info.namespaced) fields['metadata.namespace'] = m.namespace ?? '';
-    return this.strategy.selectableFields ? { ...fields, ...this.strategy.selectableFields(obj) } : fields;
-  }
-
-  /**
-   * What a selection's metadata.namespace and metadata.name equalities pin it to: a
-   * cluster-wide read of a namespaced resource narrows to that namespace's range,
-   * and a name with a known namespace (or a cluster-scoped resource) to one key.
-   * The predicate still decides; this only avoids reading what it would reject.
-   */
-  private scope(namespace: string, required: Record<string, string> | undefined): { prefix: string; key?: string } {
-    const ns = this.info.namespaced && !namespace ? (required?.['metadata.namespace'] ?? '') : namespace;
-    const name = required?.['metadata.name'];
-    const pinned = name !== undefined && name !== '' && (ns !== '' || !this.info.namespaced);
-    return { prefix: this.listPrefix(ns), key: pinned ? this.key(ns, name) : undefined };
-  }
-
-  supportedFieldLabels(): Set<string> {
-    const probe: KubeObject = { metadata: {} };
-    return new Set(Object.keys(this.selectableFields(probe)));
-  }
-
-  private translateError(e: unknown, name: string): never {
-    throw statusForStorageError(this.gr, e, name);
-  }
-
-  /**
-   * Stored objects already carry apiVersion/kind; they are returned as they are
-   * (same instance), so encoded bytes cached against them stay valid.
-   */
-  private withTypeMeta(obj: KubeObject): KubeObject {
-    if (obj.kind === this.info.kind && obj.apiVersion === this.apiVersion) return obj;
-    const { apiVersion: _a, kind: _k, ...rest } = obj;
-    return { kind: this.info.kind, apiVersion: this.apiVersion, ...rest };
-  }
-
-  /** What a caller gets: type meta filled in, then the kind's decorator. */
-  private returned(obj: KubeObject): KubeObject {
-    const typed = this.withTypeMeta(obj);
-    return this.hooks.decorator ? this.hooks.decorator(typed) : typed;
-  }
-
-  private decorated(w: Watcher): Watcher {
-    return this.hooks.decorator ? decoratedWatcher(w, this.hooks.decorator) : w;
+    this.admission = options.admission;
   }
 
   private schemas: SchemaSet | undefined;
@@ -204,11 +91,27 @@ export class GenericStore {
     const existing = await this.storage
       .get(this.key(namespace, name), { ignoreNotFound: true })
       .catch((e: unknown) => this.translateError(e, name));
+    const part = params.subresource ? this.partialWrites.get(params.subresource) : undefined;
     if (!existing) {
-      if (params.statusOnly) throw newNotFound(this.gr, name);
+      if (params.statusOnly || part) throw newNotFound(this.gr, name);
       const obj = serverSideApply(schemas, this.info.messageType, undefined, applied, opts);
       const created = await this.create(namespace, obj, { ...params, managedFieldsDone: true });
       return { object: created, created: true };
+    }
+    if (part) {
+      // an apply to a subresource that owns one part (pods/ephemeralcontainers) keeps only that part
+      return this.updateWith(
+        namespace,
+        name,
+        (current) => {
+          const result = serverSideApply(schemas, this.info.messageType, current, applied, opts);
+          const merged = part.merge(current, result);
+          // the apply's ownership is of the whole request, not only of the part kept
+          meta(merged).managedFields = result.metadata?.managedFields;
+          return merged;
+        },
+        { ...params, managedFieldsDone: true, statusOnly: true, validateUpdate: part.validateUpdate },
+      );
     }
     return this.updateWith(
       namespace,
@@ -216,97 +119,6 @@ export class GenericStore {
       (current) => serverSideApply(schemas, this.info.messageType, current, applied, opts),
       { ...params, managedFieldsDone: true, statusOnly: !!params.statusOnly },
     );
-  }
-
-  async get(namespace: string, name: string): Promise<KubeObject> {
-    try {
-      const obj = await this.storage.get(this.key(namespace, name));
-      if (!obj) throw newNotFound(this.gr, name);
-      return this.returned(obj);
-    } catch (e) {
-      this.translateError(e, name);
-    }
-  }
-
-  private predicate(params: ListParams): ((obj: KubeObject) => boolean) | undefined {
-    const { labelMatch, fieldMatch } = params;
-    if (!labelMatch && !fieldMatch) return undefined;
-    return (obj: KubeObject) =>
-      (!labelMatch || labelMatch(meta(obj).labels)) && (!fieldMatch || fieldMatch(this.selectableFields(obj)));
-  }
-
-  async list(namespace: string, params: ListParams): Promise<KubeObject> {
-    const { prefix, key: onlyKey } = this.scope(namespace, params.requiredFields);
-    let continueKey: string | undefined;
-    let continueRevision: number | undefined;
-    if (params.continueToken) {
-      if (params.resourceVersion && params.resourceVersion !== '') {
-        throw newBadRequest('specifying resource version is not allowed when using continue');
-      }
-      const decoded = decodeContinue(params.continueToken, prefix);
-      continueKey = decoded.startKey;
-      continueRevision = decoded.revision;
-    }
-    try {
-      const result = await this.storage.list(prefix, {
-        resourceVersion: params.resourceVersion,
-        resourceVersionMatch: params.resourceVersionMatch,
-        limit: params.limit && params.limit > 0 ? params.limit : undefined,
-        continueKey,
-        continueRevision,
-        predicate: this.predicate(params),
-        indexHint:
-          params.requiredLabels || params.requiredFields || onlyKey
-            ? { labels: params.requiredLabels, fields: params.requiredFields, keys: onlyKey ? [onlyKey] : undefined }
-            : undefined,
-        recursive: true,
-      });
-      const listMeta: Record<string, string | number> = { resourceVersion: String(result.revision) };
-      if (result.continueKey !== undefined) {
-        listMeta.continue = encodeContinue(result.continueKey.slice(prefix.length), result.revision);
-        if (result.remainingItemCount !== undefined) listMeta.remainingItemCount = result.remainingItemCount;
-      }
-      return {
-        apiVersion: this.apiVersion,
-        kind: this.info.listKind,
-        metadata: listMeta,
-        items: result.items.map((i) => this.returned(i)),
-      };
-    } catch (e) {
-      if (isStorageError(e, 'Expired') && params.continueToken) {
-        throw new StatusError(
-          410,
-          'Expired',
-          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
-        );
-      }
-      this.translateError(e, '');
-    }
-  }
-
-  async watch(namespace: string, name: string, params: WatchParams): Promise<Watcher> {
-    const fieldMatch = params.fieldMatch;
-    const single = name !== '';
-    const p = this.predicate({
-      ...params,
-      fieldMatch: single ? (f) => f['metadata.name'] === name && (!fieldMatch || fieldMatch(f)) : fieldMatch,
-    });
-    const required = single ? { ...params.requiredFields, 'metadata.name': name } : params.requiredFields;
-    const { prefix, key } = this.scope(namespace, required);
-    try {
-      // one object's watch follows its key alone, so the cache's fan-out skips it for every other key
-      const w = await this.storage.watch(key ?? prefix, {
-        resourceVersion: params.resourceVersion,
-        recursive: key === undefined,
-        predicate: p,
-        indexHint: required ? { fields: required } : undefined,
-        sendInitialEvents: params.sendInitialEvents,
-        progressNotify: params.progressNotify,
-      });
-      return this.decorated(w);
-    } catch (e) {
-      this.translateError(e, name);
-    }
   }
 
   private checkCreateMeta(obj: KubeObject, namespace: string): void {
@@ -374,20 +186,62 @@ export class GenericStore {
     this.translateError(new StorageError('TooLarge', '', verdict.message), name);
   }
 
+  /**
+   * The attributes of a request's write, when it passes admission: requests do (they have a
+   * user), the server's own writes do not.
+   */
+  private admitted(operation: 'CREATE' | 'UPDATE' | 'DELETE', user: UserInfo | undefined, f: AttributeFields) {
+    if (!this.admission || !user) return undefined;
+    return { chain: this.admission, attrs: admissionAttributes(this.info, operation, user, f) };
+  }
+
+  /**
+   * Admission of a POST to a subresource served by its own creator (pods/eviction,
+   * pods/binding, serviceaccounts/token): the subresource's object is what is judged.
+   */
+  async admitSubresourceCreate(
+    subresource: string,
+    fields: Omit<AttributeFields, 'subresource'>,
+    user: UserInfo | undefined,
+  ): Promise<void> {
+    const run = this.admitted('CREATE', user, { ...fields, subresource });
+    if (!run) return;
+    await run.chain.admit(run.attrs);
+    await run.chain.validate(run.attrs);
+  }
+
   async create(namespace: string, input: KubeObject, params: WriteParams = {}): Promise<KubeObject> {
-    const obj = this.createInput(namespace, input);
-    const m = meta(obj);
+    const requestedName = input.metadata?.name ?? '';
+    let obj = this.createInput(namespace, input);
+    let m = meta(obj);
     const early = await this.earlySizeLimitError(obj, params, true);
     if (early) this.translateError(early, m.name ?? '');
     const managed = this.manageFields(undefined, obj, params, false);
     if (managed.metadata?.managedFields) m.managedFields = managed.metadata.managedFields;
     else delete m.managedFields;
+    const run = this.admitted('CREATE', params.user, {
+      namespace: m.namespace ?? '',
+      name: requestedName,
+      object: obj,
+      dryRun: params.dryRun,
+      recorder: params.recorder,
+    });
+    if (run) {
+      await run.chain.admit(run.attrs);
+      obj = this.withTypeMeta(run.attrs.object ?? obj);
+      m = meta(obj);
+    }
     this.stampCreateMeta(obj);
     this.strategy.prepareForCreate?.(obj);
     const errs = this.strategy.validate(obj);
     if (errs.length > 0) throw newInvalid(this.info.kind, this.info.group, m.name ?? m.generateName ?? '', errs);
     this.strategy.beginCreate?.(obj, { user: params.user, namespace: m.namespace ?? '' });
-    if (this.info.namespaced && this.namespaceGate) await this.namespaceGate(m.namespace ?? '', this.gr, m.name ?? '');
+    if (run) {
+      run.attrs.object = obj;
+      await run.chain.validate(run.attrs);
+    } else if (this.info.namespaced && this.namespaceGate) {
+      await this.namespaceGate(m.namespace ?? '', this.gr, m.name ?? '');
+    }
     try {
       const stored = await this.storage.create(this.key(m.namespace ?? '', m.name ?? ''), obj, {
         dryRun: params.dryRun,
@@ -472,6 +326,7 @@ export class GenericStore {
             if (managed.metadata?.managedFields) nm.managedFields = managed.metadata.managedFields;
             else delete nm.managedFields;
           }
+          const run = systemWrite ? undefined : await this.admitUpdate(next, current, name, options);
           // system-owned metadata is kept from the stored object
           nm.uid = om.uid;
           nm.creationTimestamp = om.creationTimestamp;
@@ -490,9 +345,15 @@ export class GenericStore {
             ? []
             : validateUpdate
               ? validateUpdate(next, current)
-              : this.strategy.validateUpdate(next, current);
+              : statusOnly && this.strategy.validateStatusUpdate
+                ? this.strategy.validateStatusUpdate(next, current)
+                : this.strategy.validateUpdate(next, current);
           if (errs.length > 0) throw newInvalid(this.info.kind, this.info.group, name, errs);
           if (!systemWrite) this.strategy.beginUpdate?.(next, current, { user: params.user, namespace });
+          if (run) {
+            run.attrs.object = next;
+            await run.chain.validate(run.attrs);
+          }
           delete nm.resourceVersion;
           return next;
         },
@@ -511,6 +372,31 @@ export class GenericStore {
     } catch (e) {
       this.translateError(e, name);
     }
+  }
+
+  /**
+   * Mutating admission of an update, in place on `next` (a webhook's patch may
+   * replace it: its content is copied back so the caller's reference stays the one
+   * written). Returns the attributes for the validating pass.
+   */
+  private async admitUpdate(next: KubeObject, current: KubeObject, name: string, options: UpdateOptions) {
+    const run = this.admitted('UPDATE', options.user, {
+      namespace: current.metadata?.namespace ?? '',
+      name,
+      subresource: options.subresource ?? (options.statusOnly ? 'status' : undefined),
+      object: next,
+      oldObject: current,
+      dryRun: options.dryRun,
+      recorder: options.recorder,
+    });
+    if (!run) return undefined;
+    await run.chain.admit(run.attrs);
+    const out = run.attrs.object;
+    if (out && out !== next) {
+      for (const k of Object.keys(next)) delete next[k];
+      Object.assign(next, this.withTypeMeta(out));
+    }
+    return run;
   }
 
   /**
@@ -541,6 +427,17 @@ export class GenericStore {
           name,
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cm.resourceVersion ?? ''}`,
         );
+      }
+      const run = this.admitted('DELETE', params.user, {
+        namespace: cm.namespace ?? '',
+        name,
+        oldObject: current,
+        dryRun: params.dryRun,
+        recorder: params.recorder,
+      });
+      if (run) {
+        await run.chain.admit(run.attrs);
+        await run.chain.validate(run.attrs);
       }
       const step = this.hooks.gracePeriod
         ? gracefulStep(current, params.gracePeriodSeconds, this.hooks.gracePeriod)
@@ -684,9 +581,5 @@ export class GenericStore {
       validateUpdate: part.validateUpdate,
     });
     return r.object;
-  }
-
-  async count(namespace: string): Promise<number> {
-    return this.storage.count(this.listPrefix(namespace));
   }
 }

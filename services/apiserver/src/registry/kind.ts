@@ -1,3 +1,4 @@
+import type { Admission } from '../admission/interface';
 import type { Backend } from '../storage/backend';
 import type { Cacher } from '../storage/cacher';
 import type { Storage } from '../storage/interface';
@@ -20,6 +21,8 @@ export interface StoreDeps {
   serviceClusterIPRange: string;
   serviceNodePortRange: string;
   security: SecurityServices;
+  /** The admission chain every store's request writes pass. */
+  admission?: Admission;
   /** The replica's watch caches: the store factory registers each stored kind's cacher here. */
   watchCache?: Pick<Cacher, 'forResource'>;
 }

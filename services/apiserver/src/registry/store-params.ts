@@ -2,6 +2,7 @@ import type { GracePeriodFor } from './graceful-delete';
 import type { FieldError, GroupResource } from '../api/errors';
 import type { KubeObject } from '../api/object';
 import type { UserInfo } from '../authn/user';
+import type { Admission, AdmissionRecorder } from '../admission/interface';
 import type { Preconditions, Storage } from '../storage/interface';
 
 export interface ListParams {
@@ -28,6 +29,9 @@ export interface DeleteParams {
   dryRun?: boolean;
   gracePeriodSeconds?: number;
   propagationPolicy?: string;
+  /** who asks: a request's delete runs admission, the server's own does not */
+  user?: UserInfo;
+  recorder?: AdmissionRecorder;
 }
 
 export interface WriteParams {
@@ -42,6 +46,8 @@ export interface WriteParams {
   user?: UserInfo;
   /** Size of the request body the object came from: big bodies get an early storage-limit check. */
   bodyBytes?: number;
+  /** Where admission puts the request's warnings and audit annotations. */
+  recorder?: AdmissionRecorder;
 }
 
 /** Answers a POST to a subresource of an existing object (e.g. a TokenRequest for a ServiceAccount). */
@@ -94,6 +100,8 @@ export interface StoreOptions extends StoreHooks {
   namespaceGate?: NamespaceGate;
   /** An immediate DELETE answers the object instead of a Status (upstream's ReturnDeletedObject). */
   returnsDeletedObject?: boolean;
+  /** The admission chain a request's writes pass; the server's own writes (no user) skip it. */
+  admission?: Admission;
 }
 
 /** How a read-modify-write differs from a client's plain update. */

@@ -27,6 +27,8 @@ export interface Strategy<T extends object = KubeObject> {
   applyDefaults?(obj: T): void;
   validate(obj: T): FieldError[];
   validateUpdate(obj: T, old: T): FieldError[];
+  /** For writes through /status, in place of validateUpdate (upstream's status strategy's ValidateUpdate). */
+  validateStatusUpdate?(obj: T, old: T): FieldError[];
   /** Whether PUT of a missing object creates it. */
   allowCreateOnUpdate: boolean;
   /** Whether PUT without metadata.resourceVersion is accepted. */

@@ -1,8 +1,9 @@
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { resolveServingPki, writeKubeconfig } from '../certs';
+import { prewarmRsaKeys } from '../certs/rsa-key-pool';
 import { renderError } from '../endpoints/error-response';
 import { enableOversizedCreateWorker } from '../endpoints/oversized-worker';
 import { ApiRouter } from '../endpoints/router';
@@ -21,6 +22,7 @@ import { startClusterComponents } from '../controllers';
 import { StoreTable } from '../registry/store-table';
 import { NamespaceStore } from '../registry/namespaces/namespace-store';
 import { ensureSystemNamespaces, namespaceGate } from '../admission/namespace-lifecycle';
+import { AdmissionChain, buildAdmissionPlugins, enabledPluginNames } from '../admission/chain';
 import { NonResourceHandler } from './non-resource';
 import { createOpenApiProvider } from './openapi-provider';
 import { ServerLifecycle } from './lifecycle';
@@ -46,6 +48,13 @@ export interface RunningReplica {
    * leases, and storage closes.
    */
   stop(): Promise<void>;
+}
+
+/** How many RSA keys this start will generate: the PKI's and the service-account key that are missing. */
+function missingKeyCount(opts: ServerOptions, certDir: string): number {
+  const pkiKeys = opts.tlsCertFile ? [] : ['ca.key', 'apiserver.key', 'admin.key'];
+  const saKeys = opts.serviceAccountSigningKeyFile ? [] : ['sa.key'];
+  return [...pkiKeys, ...saKeys].filter((f) => !existsSync(path.join(certDir, f))).length;
 }
 
 /** How long start-up waits for the watch caches' first lists (the cacher's own wait for a starting cache). */
@@ -77,6 +86,11 @@ export async function startReplica(
   const hosts = [opts.bindAddress, opts.advertiseAddress, firstServiceIP(opts.serviceClusterIPRange)].filter(
     (h) => h && h !== '0.0.0.0' && h !== '::',
   );
+  const certDirPath = path.resolve(opts.certDir || path.join(dataDir, 'pki'));
+  // keys a fresh data dir needs are made on the thread pool while the schemas load here
+  const keysMade = prewarmRsaKeys(missingKeyCount(opts, certDirPath));
+  const schemas: SchemaSet = loadSchemaSet();
+  await keysMade;
   const pki = await resolveServingPki({
     certDir: path.resolve(opts.certDir || path.join(dataDir, 'pki')),
     tlsCertFile: opts.tlsCertFile,
@@ -85,7 +99,6 @@ export async function startReplica(
     hosts,
     log,
   });
-  const schemas: SchemaSet = loadSchemaSet();
   const encryption = opts.encryptionProviderConfig
     ? await startEncryptionAtRest(opts.encryptionProviderConfig, opts.etcdPrefix || '/registry')
     : undefined;
@@ -117,7 +130,10 @@ export async function startReplica(
       : undefined;
   const storage = cacher ?? opened.storage;
   const services = newSecurityServices();
+  // the stores call it from the start; its plugins come once the stores and the authorizer exist
+  const admission = new AdmissionChain();
   const { table, namespaces } = buildStores({
+    admission,
     security: services,
     storage,
     backend,
@@ -130,12 +146,27 @@ export async function startReplica(
   await cacher?.ready(CACHE_START_WAIT_MS);
   for (const store of table.all()) store.enableFieldManagement(schemas);
   enableOversizedCreateWorker({ storageMediaType: opts.storageMediaType });
-  await ensureSystemNamespaces(namespaces);
-  await ensureBootstrapPolicy(table);
-  await ensureSystemPriorityClasses(table);
+  const bootstrap = async (): Promise<void> => {
+    await ensureSystemNamespaces(namespaces);
+    await ensureBootstrapPolicy(table);
+    await ensureSystemPriorityClasses(table);
+  };
+  await (backend.startupWrites ? backend.startupWrites(bootstrap) : bootstrap());
   const certDir = path.resolve(opts.certDir || path.join(dataDir, 'pki'));
   const security = startSecurity({ opts, table, clientCaPem: pki.clientCaPem, certDir, services, log });
   await security.synced;
+  admission.setPlugins(
+    buildAdmissionPlugins(enabledPluginNames(opts.enableAdmissionPlugins, opts.disableAdmissionPlugins), {
+      table,
+      authorizer: security.authorizer,
+      opts,
+      storage,
+      backend,
+      prefix,
+      log,
+    }),
+  );
+  await admission.synced();
 
   const api = new ApiRouter(schemas, table);
   const render = (e: unknown, accept: string | undefined) => renderError(schemas, e, accept);
@@ -236,6 +267,7 @@ export async function startReplica(
         log(`kapi: ${lifecycle.inFlightCount} requests still in flight after ${IN_FLIGHT_GRACE_MS} ms; closing anyway`);
       }
       await cluster.stop();
+      await admission.close();
       lifecycle.destroyAll();
       await app.close();
       security.stop();

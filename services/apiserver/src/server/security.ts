@@ -18,7 +18,8 @@ import { RuleIndex, type RbacKind, type RbacObject } from '../authz/rbac/rule-in
 import type { ServerOptions } from '../options';
 import type { GenericStore } from '../registry/generic-store';
 import type { SecurityServices } from '../registry/security';
-import { runInformer } from '../controllers/informer';
+import { runKeyedInformer, type InformerSink } from '../controllers/informer';
+import { NodeGraphIndex } from '../authz/node-graph';
 import { loadServiceAccountKeys, type ServiceAccountKeys } from './service-account-keys';
 import type { StoreTable } from '../registry/store-table';
 
@@ -66,42 +67,32 @@ function feedIndex(table: StoreTable, index: RuleIndex, signal: AbortSignal, log
   for (const [resource, kind] of RBAC_KINDS) {
     const store = table.store('rbac.authorization.k8s.io', 'v1', resource);
     if (!store) continue;
-    const known = new Map<string, { namespace: string; name: string }>();
-    const keyOf = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
-    let markSynced: () => void = () => undefined;
-    synced.push(new Promise<void>((r) => (markSynced = r)));
-    void runInformer(
-      store,
-      signal,
-      {
-        onList: (items) => {
-          const present = new Set(items.map(keyOf));
-          for (const [k, v] of known) {
-            if (!present.has(k)) {
-              index.remove(kind, v.namespace, v.name);
-              known.delete(k);
-            }
-          }
-          for (const o of items) {
-            index.upsert(kind, o as unknown as RbacObject);
-            known.set(keyOf(o), { namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' });
-          }
-          markSynced();
-        },
-        onEvent: (type, o) => {
-          if (type === 'DELETED') {
-            index.remove(kind, o.metadata?.namespace ?? '', o.metadata?.name ?? '');
-            known.delete(keyOf(o));
-          } else {
-            index.upsert(kind, o as unknown as RbacObject);
-            known.set(keyOf(o), { namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' });
-          }
-        },
-      },
-      log,
-    );
+    const sink = {
+      upsert: (o: KubeObject) => index.upsert(kind, o as unknown as RbacObject),
+      remove: (namespace: string, name: string) => index.remove(kind, namespace, name),
+    };
+    synced.push(runKeyedInformer(store, signal, sink, log));
   }
   return Promise.all(synced).then(() => undefined);
+}
+
+/** Keeps the Node authorizer's graph from the pods, PVs and VolumeAttachments, on every replica. */
+function feedNodeGraph(table: StoreTable, graph: NodeGraphIndex, signal: AbortSignal, log: (l: string) => void) {
+  const feeds: Array<[GenericStore | undefined, InformerSink]> = [
+    [
+      table.store('', 'v1', 'pods'),
+      { upsert: (o) => graph.upsertPod(o), remove: (ns, name) => graph.removePod(ns, name) },
+    ],
+    [
+      table.store('', 'v1', 'persistentvolumes'),
+      { upsert: (o) => graph.upsertPV(o), remove: (_ns, name) => graph.removePV(name) },
+    ],
+    [
+      table.store('storage.k8s.io', 'v1', 'volumeattachments'),
+      { upsert: (o) => graph.upsertVolumeAttachment(o), remove: (_ns, name) => graph.removeVolumeAttachment(name) },
+    ],
+  ];
+  return Promise.all(feeds.map(([store, sink]) => (store ? runKeyedInformer(store, signal, sink, log) : undefined)));
 }
 
 const BOUND_RESOURCES: Record<string, string> = { Pod: 'pods', Secret: 'secrets', Node: 'nodes' };
@@ -240,13 +231,17 @@ export function startSecurity(deps: {
     { onWarning: (w) => log(`kapi: authentication: ${w}`) },
   );
   const index = new RuleIndex();
-  const authorizer = buildAuthorizer(opts.authorizationModes, { ruleIndex: index });
+  const nodeGraph = opts.authorizationModes.includes('Node') ? new NodeGraphIndex() : undefined;
+  const authorizer = buildAuthorizer(opts.authorizationModes, { ruleIndex: index, nodeGraph });
   services.authenticator = authenticator;
   services.authorizer = authorizer;
   services.guard = new EscalationGuard(index, authorizer);
   services.apiAudiences = opts.apiAudiences;
   services.issueToken = tokenIssuer(opts, keys, services, lookups);
   const abort = new AbortController();
-  const synced = feedIndex(table, index, abort.signal, log);
+  const synced = Promise.all([
+    feedIndex(table, index, abort.signal, log),
+    nodeGraph && feedNodeGraph(table, nodeGraph, abort.signal, log),
+  ]).then(() => undefined);
   return { authenticator, authorizer, index, keys, synced, stop: () => abort.abort() };
 }

@@ -1,4 +1,5 @@
-import { generateKeyPairSync, createPublicKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
+import { newRsaKeyPem } from '../certs/rsa-key-pool';
 import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -23,8 +24,7 @@ function signingKey(file: string, certDir: string): string {
     // generated below
   }
   mkdirSync(certDir, { recursive: true, mode: 0o700 });
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const pem = newRsaKeyPem();
   const tmp = `${target}.${process.pid}.tmp`;
   writeFileSync(tmp, pem, { mode: 0o600 });
   try {

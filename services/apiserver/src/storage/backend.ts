@@ -74,6 +74,11 @@ export type DeleteResult = { ok: true; revision: number; prevKv: KV } | { ok: fa
 
 export interface Backend {
   readonly name: 'etcd3' | 'embedded';
+  /**
+   * Runs the server's own start-up writes (made again on every start, before any
+   * client is served) without a flush per write, then makes them durable at once.
+   */
+  startupWrites?<T>(fn: () => Promise<T>): Promise<T>;
   /** Latest state of one key; kv undefined when absent. */
   get(key: string): Promise<{ kv?: KV; revision: number }>;
   range(prefix: string, opts?: RangeOptions): Promise<RangeResult>;

@@ -109,8 +109,26 @@ export class EmbeddedBackend implements Backend {
   private compactor?: PeriodicTask;
   private ttlSweeper?: PeriodicTask;
   private lastObservedRevision = 0;
+  private revision = 0;
   private closed = false;
   private readonly stmts: ReturnType<EmbeddedBackend['prepare']>;
+
+  /** A connection setting as SQLite reports it (for checks of the durability settings). */
+  pragmaValue(name: 'synchronous' | 'journal_mode'): unknown {
+    return this.db.pragma(name, { simple: true });
+  }
+
+  async startupWrites<T>(fn: () => Promise<T>): Promise<T> {
+    // nothing written meanwhile has been acknowledged to a client, and all of it is rewritten on the next start
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return await fn();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+      // one flush for the lot: the checkpoint syncs the WAL and writes it into the database file
+      this.db.pragma('wal_checkpoint(FULL)');
+    }
+  }
 
   private constructor(opts: EmbeddedBackendOptions) {
     // the store holds every Secret: nobody but the owner may read it (the WAL included)
@@ -127,6 +145,7 @@ export class EmbeddedBackend implements Backend {
     this.db.pragma('cache_size = -2000');
     this.db.exec(SCHEMA);
     this.stmts = this.prepare();
+    this.revision = this.stmts.maxRevision.get()?.seq ?? 0;
     const interval = opts.compactionIntervalMs ?? DEFAULT_COMPACTION_INTERVAL_MS;
     if (interval > 0) {
       this.compactor = startPeriodic(
@@ -190,8 +209,12 @@ export class EmbeddedBackend implements Backend {
     if (this.closed) throw new StorageError('Unreachable', key, 'embedded store is closed');
   }
 
+  /**
+   * The store's revision, kept in memory: this process is the store's only writer (its watchers
+   * are fed from its own write path too), so the last committed row is the revision.
+   */
   private revisionNow(): number {
-    return this.stmts.maxRevision.get()?.seq ?? 0;
+    return this.revision;
   }
 
   private compactedRevision(): number {
@@ -239,6 +262,7 @@ export class EmbeddedBackend implements Backend {
 
   /** Called after the write's transaction committed, so watchers never see a rolled-back row. */
   private notify(row: Row): void {
+    if (row.id > this.revision) this.revision = row.id;
     const event = rowToEvent(row);
     for (const w of this.watchers) {
       if (!w.active) continue;

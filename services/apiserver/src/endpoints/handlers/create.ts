@@ -1,6 +1,6 @@
 import { newMethodNotSupported } from '../../api/errors';
 import { isDryRun } from '../list-options';
-import { negotiateObject, respond, respondObject, warningHeaders, type RequestScope } from '../scope';
+import { negotiateObject, respond, respondObject, responseWarnings, type RequestScope } from '../scope';
 import type { ApiResponse } from '../types';
 import { refuseOversizedCreate } from '../oversized-worker';
 import type { ExpectedType } from '../body';
@@ -36,11 +36,16 @@ async function createSubresource(scope: RequestScope): Promise<ApiResponse> {
     messageType: `k8s.io.api.${pkg}.${v}.${sub.kind}`,
   });
   const { object, warnings } = decodeAnyVersion(scope, [version, ...(sub.alsoAccepts ?? [])].map(target));
+  const dryRun = isDryRun(scope.req.query);
+  const kind = { group, version: object.apiVersion?.split('/').pop() ?? version, kind: sub.kind };
+  const fields = { namespace: scope.namespace, name: scope.name, object, dryRun, recorder: scope.recorder, kind };
+  await store.admitSubresourceCreate(subresource, fields, scope.user);
   const out = await creator(scope.namespace, scope.name, object, {
-    dryRun: isDryRun(scope.req.query),
+    dryRun,
     user: scope.user,
+    recorder: scope.recorder,
   });
-  return respond(scope.schemas, 201, n, out, warningHeaders(warnings));
+  return respond(scope.schemas, 201, n, out, responseWarnings(scope, warnings));
 }
 
 export async function createResource(scope: RequestScope): Promise<ApiResponse> {
@@ -52,7 +57,8 @@ export async function createResource(scope: RequestScope): Promise<ApiResponse> 
     dryRun: isDryRun(scope.req.query),
     manager: fieldManager(scope.req, 'create', false),
     user: scope.user,
+    recorder: scope.recorder,
     bodyBytes: scope.req.body?.length,
   });
-  return respondObject(scope, 201, n, created, warningHeaders(warnings));
+  return respondObject(scope, 201, n, created, responseWarnings(scope, warnings));
 }

@@ -13,6 +13,8 @@ export async function deleteResource(scope: RequestScope): Promise<ApiResponse> 
     dryRun: isDryRun(req.query) || opts.dryRun === true,
     gracePeriodSeconds: opts.gracePeriodSeconds,
     propagationPolicy: opts.propagationPolicy,
+    user: scope.user,
+    recorder: scope.recorder,
   });
   if (!r.deleted || store.returnsDeletedObject) return respondObject(scope, 200, n, r.object);
   const m = r.object.metadata ?? {};

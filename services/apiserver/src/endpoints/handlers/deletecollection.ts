@@ -13,6 +13,8 @@ export async function deleteCollection(scope: RequestScope): Promise<ApiResponse
     dryRun: isDryRun(req.query) || opts.dryRun === true,
     gracePeriodSeconds: opts.gracePeriodSeconds,
     propagationPolicy: opts.propagationPolicy,
+    user: scope.user,
+    recorder: scope.recorder,
   });
   return respond(scope.schemas, 200, n, list);
 }

@@ -7,7 +7,7 @@ import { isDryRun } from '../list-options';
 import { inputMedia } from '../negotiation';
 import { applyPatch } from '../patch';
 import { isTrue } from '../request-info';
-import { negotiateObject, respond, respondObject, warningHeaders, type RequestScope } from '../scope';
+import { negotiateObject, respond, respondObject, responseWarnings, type RequestScope } from '../scope';
 import type { ApiResponse } from '../types';
 import { fieldManager, requireBody, SCALE_TARGET } from '../write-input';
 
@@ -23,8 +23,12 @@ export async function patchResource(scope: RequestScope): Promise<ApiResponse> {
   const patchDoc = isApply ? parseYamlBody(body) : parseJsonBody(body);
   const duplicates =
     validation === 'Ignore' ? [] : isApply ? yamlDuplicates(body) : findDuplicateFields(body.toString('utf8'));
-  const dryRun = isDryRun(req.query);
-  const manager = fieldManager(req, 'patch', isApply);
+  const params = {
+    dryRun: isDryRun(req.query),
+    manager: fieldManager(req, 'patch', isApply),
+    user: scope.user,
+    recorder: scope.recorder,
+  };
   const force = req.query.get('force');
   if (force !== null && !isApply) {
     throw newInvalid('PatchOptions', 'meta.k8s.io', '', [
@@ -51,13 +55,12 @@ export async function patchResource(scope: RequestScope): Promise<ApiResponse> {
     }
     const applied = subresource === 'status' ? statusPart(decoded.object) : decoded.object;
     const r = await store.apply(namespace, name, applied, {
-      dryRun,
-      manager,
-      user: scope.user,
+      ...params,
       force: isTrue(force),
       statusOnly: subresource === 'status',
+      subresource: store.partialWrites.has(subresource) ? subresource : undefined,
     });
-    return respondObject(scope, r.created ? 201 : 200, n, r.object, warningHeaders(decoded.warnings));
+    return respondObject(scope, r.created ? 201 : 200, n, r.object, responseWarnings(scope, decoded.warnings));
   }
   if (subresource === 'scale') {
     const scaleTarget = { ...SCALE_TARGET, apiVersion: 'autoscaling/v1' };
@@ -69,9 +72,9 @@ export async function patchResource(scope: RequestScope): Promise<ApiResponse> {
         warnings.push(...patched.warnings);
         return applyScale(current, patched.object);
       },
-      { dryRun, manager, user: scope.user, subresource: 'scale' },
+      { ...params, subresource: 'scale' },
     );
-    return respond(schemas, 200, n, toScale(r.object), warningHeaders(warnings));
+    return respond(schemas, 200, n, toScale(r.object), responseWarnings(scope, warnings));
   }
   const target = { messageType: store.info.messageType, apiVersion: store.apiVersion, kind: store.info.kind };
   const mutate = (current: KubeObject): KubeObject => {
@@ -80,21 +83,16 @@ export async function patchResource(scope: RequestScope): Promise<ApiResponse> {
     return r.object;
   };
   if (store.partialWrites.has(subresource)) {
-    const r = await store.writePart(subresource, namespace, name, mutate, { dryRun, manager, user: scope.user });
-    return respondObject(scope, 200, n, r, warningHeaders(warnings));
+    const r = await store.writePart(subresource, namespace, name, mutate, params);
+    return respondObject(scope, 200, n, r, responseWarnings(scope, warnings));
   }
   if (subresource === 'status') {
-    const r = await store.patchStatus(namespace, name, mutate, { dryRun, manager, user: scope.user });
-    return respondObject(scope, 200, n, r, warningHeaders(warnings));
+    const r = await store.patchStatus(namespace, name, mutate, params);
+    return respondObject(scope, 200, n, r, responseWarnings(scope, warnings));
   }
   // Other subresources (a CSR's approval) are patched by the store's rules for them.
-  const r = await store.updateWith(namespace, name, mutate, {
-    dryRun,
-    manager,
-    user: scope.user,
-    subresource: subresource || undefined,
-  });
-  return respondObject(scope, 200, n, r.object, warningHeaders(warnings));
+  const r = await store.updateWith(namespace, name, mutate, { ...params, subresource: subresource || undefined });
+  return respondObject(scope, 200, n, r.object, responseWarnings(scope, warnings));
 }
 
 /**

@@ -54,6 +54,7 @@ import { ingressclasses } from './networking.k8s.io/ingressclasses';
 import { networkpolicies } from './networking.k8s.io/networkpolicies';
 import { nodes } from './core/nodes';
 import { componentstatuses } from './core/componentstatuses';
+import { bindings } from './core/bindings';
 import { pods } from './core/pods';
 import { podtemplates } from './core/podtemplates';
 import { poddisruptionbudgets } from './policy/poddisruptionbudgets';
@@ -114,6 +115,7 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   nodes,
   componentstatuses,
   pods,
+  bindings,
   podtemplates,
   poddisruptionbudgets,
 ];

@@ -1,4 +1,4 @@
-import { newBadRequest, newInternalError, StatusError } from '../../api/errors';
+import { newBadRequest, newConflict, newInternalError, StatusError } from '../../api/errors';
 import type { KubeObject } from '../../api/object';
 import { timeNow } from '../../api/time';
 import type { GenericStore, WriteParams } from '../generic-store';
@@ -121,6 +121,64 @@ function isConflict(e: unknown): boolean {
   return e instanceof StatusError && e.code === 409 && e.reason === 'Conflict';
 }
 
+/** upstream's UpdatePodCondition: the transition time moves only when the status does. */
+function withDisruptionTarget(status: Obj): void {
+  const conditions = objectsAt(status, 'conditions');
+  const existing = conditions.find((c) => c.type === 'DisruptionTarget');
+  const wanted: Obj = {
+    type: 'DisruptionTarget',
+    status: 'True',
+    lastProbeTime: existing?.lastProbeTime ?? null,
+    lastTransitionTime:
+      existing?.status === 'True' && existing.lastTransitionTime ? existing.lastTransitionTime : timeNow(),
+    reason: 'EvictionByEvictionAPI',
+    message: 'Eviction API: evicting',
+  };
+  status.conditions = existing ? conditions.map((c) => (c === existing ? wanted : c)) : [...conditions, wanted];
+}
+
+/**
+ * addConditionAndDeletePod's first half: the latest pod gets the DisruptionTarget
+ * condition (GA in 1.31), refused as upstream does when the delete's
+ * preconditions no longer hold. Returns the pod's new resourceVersion.
+ */
+async function markDisruptionTarget(
+  podStore: GenericStore,
+  namespace: string,
+  name: string,
+  preconditions: Obj | undefined,
+): Promise<string> {
+  const uid = stringAt(preconditions, 'uid');
+  const rv = stringAt(preconditions, 'resourceVersion');
+  const { object } = await podStore.updateWith(
+    namespace,
+    name,
+    (latest) => {
+      const m = objectAt(latest, 'metadata');
+      const gr = { group: '', resource: 'Pod' };
+      if (uid !== '' && uid !== stringAt(m, 'uid')) {
+        throw newConflict(
+          gr,
+          name,
+          `the UID in the precondition (${uid}) does not match the UID in record (${stringAt(m, 'uid')}). The object might have been deleted and then recreated`,
+        );
+      }
+      if (rv !== '' && rv !== stringAt(m, 'resourceVersion')) {
+        throw newConflict(
+          gr,
+          name,
+          `the ResourceVersion in the precondition (${rv}) does not match the ResourceVersion in record (${stringAt(m, 'resourceVersion')}). The object might have been modified`,
+        );
+      }
+      withDisruptionTarget(ensureObject(latest, 'status'));
+      return latest;
+    },
+    // the registry's own write, as upstream's eviction updates through the status store directly
+    { statusOnly: true, systemWrite: true },
+  );
+  return stringAt(objectAt(object, 'metadata'), 'resourceVersion');
+}
+
 export interface EvictionStores {
   pods: GenericStore;
   pdbs: GenericStore;
@@ -165,11 +223,17 @@ export async function evictPod(
     }
   }
   const preconditions = objectAt(options, 'preconditions');
+  let resourceVersion = stringAt(preconditions, 'resourceVersion');
+  if (!dryRun) {
+    const bumped = await markDisruptionTarget(stores.pods, namespace, name, preconditions);
+    // the condition write is ours, so a resourceVersion precondition moves with it
+    if (resourceVersion !== '') resourceVersion = bumped;
+  }
   await stores.pods.delete(namespace, name, {
     dryRun,
     preconditions: {
       uid: stringAt(preconditions, 'uid') || undefined,
-      resourceVersion: stringAt(preconditions, 'resourceVersion') || undefined,
+      resourceVersion: resourceVersion || undefined,
     },
     gracePeriodSeconds: numberAt(options, 'gracePeriodSeconds'),
     propagationPolicy: stringAt(options, 'propagationPolicy') || undefined,

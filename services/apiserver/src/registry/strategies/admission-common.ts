@@ -1,4 +1,4 @@
-import { Environment } from '@marcbachmann/cel-js';
+import { CelCompileError, compileExpression } from '../../admission/cel/compile';
 import type { FieldError } from '../../api/errors';
 import type {
   MatchCondition,
@@ -105,30 +105,27 @@ export function validatePolicy(value: string | undefined, supported: string[], p
   return supported.includes(value) ? [] : [notSupported(path, value, supported)];
 }
 
-/** The variables every admission CEL expression may use (upstream's composited environment). */
-const ADMISSION_VARIABLES = [
-  'object',
-  'oldObject',
-  'request',
-  'params',
-  'namespaceObject',
-  'authorizer',
-  'variables',
-] as const;
-
-const admissionEnvironment = ADMISSION_VARIABLES.reduce(
-  (env, name) => env.registerVariable(name, 'dyn'),
-  new Environment({ enableOptionalTypes: true }),
-);
-
-/** Why an expression does not compile, or undefined when it does (syntax and unknown names; types are dyn). */
+/**
+ * Why an expression does not compile in the Kubernetes CEL environment (its
+ * libraries included), or undefined when it does: syntax and unknown names; the
+ * objects are dyn, so most type errors show only when evaluated.
+ */
 export function celCompileError(expression: string): string | undefined {
   try {
-    const checked = admissionEnvironment.parse(expression).check();
-    if (checked.valid) return undefined;
-    return checked.error?.message ?? 'invalid expression';
+    compileExpression(expression, {
+      variables: {
+        object: 'dyn',
+        oldObject: 'dyn',
+        request: 'dyn',
+        params: 'dyn',
+        namespaceObject: 'dyn',
+        variables: 'map<string, dyn>',
+        authorizer: 'kubernetes.authorization.Authorizer',
+      },
+    });
+    return undefined;
   } catch (e) {
-    return e instanceof Error ? e.message : String(e);
+    return e instanceof CelCompileError || e instanceof Error ? e.message : String(e);
   }
 }
 

@@ -28,6 +28,7 @@ import {
   type KindStrategy,
   type Obj,
 } from './common';
+import { validateJobStatusUpdate } from './job-status-validation';
 import { defaultPodTemplateSpec } from './podtemplate-defaults';
 import { validatePodTemplateSpec } from './podtemplate-validation';
 import {
@@ -324,6 +325,10 @@ export const jobStrategy: KindStrategy = forStore<Job>({
       ...validateJobSpecUpdate(obj, old),
       ...validateStatusCounters(obj.status, STATUS_COUNTERS),
     ];
+  },
+
+  validateStatusUpdate(obj, old) {
+    return [...validateMetaUpdate(obj, old), ...validateJobStatusUpdate(obj as Obj, old as Obj)];
   },
 
   selectableFields(obj) {

@@ -16,7 +16,19 @@ import {
   type KindStrategy,
   type Obj,
 } from './common';
+import { applyMatchLabelKeysToPodAffinity } from './pod-affinity-validation';
+import { applyAppArmorVersionSkew } from './pod-apparmor-skew';
+import {
+  hasInvalidDeletionCost,
+  MIRROR_POD_ANNOTATION,
+  validatePodAnnotationUpdates,
+  validatePodSpecificAnnotations,
+  validateProfileAnnotationsMatchFields,
+} from './pod-annotations-validation';
+import { dropDisabledContainerStatusFields, validateContainerStatuses } from './pod-container-status-validation';
+import { dropDisabledPodSpecFields } from './pod-disabled-fields';
 import { computePodQOS } from './pod-qos';
+import { syncPodStatusIPs, validatePodStatus } from './pod-status-validation';
 import { validateEphemeralContainersUpdate, validatePodSpecUpdate } from './pod-update';
 import { defaultPod } from './podtemplate-defaults';
 import { validatePodSpec } from './podtemplate-validation';
@@ -38,6 +50,9 @@ function schedulingGatedCondition(): Obj {
 /** PrepareForCreate: a new pod is Pending with its computed QoS class, whatever the client sent. */
 export function preparePodForCreate(pod: Pod): void {
   const spec = ensureObject(pod, 'spec');
+  dropDisabledPodSpecFields(spec, undefined);
+  applyMatchLabelKeysToPodAffinity(spec, pod.metadata?.labels ?? {});
+  applyAppArmorVersionSkew(pod as Obj);
   const status: Obj = { phase: 'Pending', qosClass: computePodQOS(spec) };
   if (objectsAt(spec, 'schedulingGates').length > 0) status.conditions = [schedulingGatedCondition()];
   Reflect.set(pod, 'status', status);
@@ -60,12 +75,28 @@ function validatePodCreateOnly(pod: Pod): FieldError[] {
   if (objectsAt(spec, 'ephemeralContainers').length > 0) {
     errs.push(forbidden('spec.ephemeralContainers', 'cannot be set on create'));
   }
+  if (stringAt(spec, 'nodeName') !== '' && objectsAt(spec, 'schedulingGates').length > 0) {
+    errs.push(forbidden('spec.nodeName', 'cannot be set until all schedulingGates have been cleared'));
+  }
+  errs.push(...validateProfileAnnotationsMatchFields(pod.metadata?.annotations, spec ?? {}, 'spec'));
   return errs;
 }
 
-/** ValidatePod: metadata and the full PodSpec, at upstream's field paths. */
-function validatePod(pod: Pod): FieldError[] {
-  return validatePodSpec(objectAt(pod, 'spec') ?? {}, 'spec');
+/**
+ * ValidatePod: the pod-specific annotations and the full PodSpec, at upstream's
+ * field paths. An update may keep a deletion cost the stored pod already had wrong.
+ */
+function validatePod(pod: Pod, old?: Pod): FieldError[] {
+  const spec = objectAt(pod, 'spec') ?? {};
+  return [
+    ...validatePodSpecificAnnotations(
+      pod.metadata?.annotations,
+      spec,
+      'metadata.annotations',
+      hasInvalidDeletionCost(old?.metadata?.annotations),
+    ),
+    ...validatePodSpec(spec, 'spec'),
+  ];
 }
 
 export const podStrategy: KindStrategy = forStore<Pod>({
@@ -73,9 +104,13 @@ export const podStrategy: KindStrategy = forStore<Pod>({
   allowCreateOnUpdate: false,
   allowUnconditionalUpdate: true,
   statusPaths: ['status'],
-  applyDefaults: defaultPod,
+  applyDefaults(pod) {
+    defaultPod(pod);
+    syncPodStatusIPs(pod);
+  },
   prepareForCreate: preparePodForCreate,
   prepareForUpdate(pod, old) {
+    dropDisabledPodSpecFields(ensureObject(pod, 'spec'), objectAt(old, 'spec'));
     // the main resource never writes status, and pods carry no generation in 1.32
     pod.status = deepClone(old.status);
     if (pod.status === undefined) delete pod.status;
@@ -85,8 +120,19 @@ export const podStrategy: KindStrategy = forStore<Pod>({
     return [...validateMetaCreate(pod, metaRules), ...validatePod(pod), ...validatePodCreateOnly(pod)];
   },
 
+  prepareForStatusUpdate(pod, old) {
+    dropDisabledContainerStatusFields(pod as Obj, old as Obj);
+  },
+
   validateUpdate(pod, old) {
-    return [...validateMetaUpdate(pod, old), ...validatePod(pod), ...validatePodSpecUpdate(pod as Obj, old as Obj)];
+    return [
+      ...validateMetaUpdate(pod, old),
+      ...validatePod(pod, old),
+      ...validatePodAnnotationUpdates(pod.metadata?.annotations, old.metadata?.annotations, 'metadata.annotations'),
+      ...validatePodSpecUpdate(pod as Obj, old as Obj),
+      ...validatePodStatus(pod as Obj, old as Obj),
+      ...validateContainerStatuses(pod as Obj, old as Obj),
+    ];
   },
 
   selectableFields(pod) {
@@ -123,7 +169,20 @@ export function withEphemeralContainersOf(current: Obj, requested: Obj): Obj {
 
 /** ValidatePodEphemeralContainersUpdate: valid new containers, none removed or changed. */
 export function validateEphemeralContainersWrite(pod: Obj, old: Obj): FieldError[] {
-  return [...validateMetaUpdate(pod, old), ...validatePod(pod as Pod), ...validateEphemeralContainersUpdate(pod, old)];
+  const errs = [
+    ...validateMetaUpdate(pod, old),
+    ...validatePod(pod as Pod, old as Pod),
+    ...validatePodAnnotationUpdates(
+      (pod as Pod).metadata?.annotations,
+      (old as Pod).metadata?.annotations,
+      'metadata.annotations',
+    ),
+  ];
+  // static pods run from a node's files; the kubelet cannot add containers to them
+  if ((old as Pod).metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) {
+    return [forbidden('', 'static pods do not support ephemeral containers')];
+  }
+  return [...errs, ...validateEphemeralContainersUpdate(pod, old)];
 }
 
 /**

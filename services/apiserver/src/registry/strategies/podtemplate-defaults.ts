@@ -1,5 +1,6 @@
 import { isPlainObject } from '../../api/object';
 import { ensureObject, objectAt, objectsAt, setDefault, type Obj } from './common';
+import { dropDisabledPodSpecFields } from './pod-disabled-fields';
 
 /**
  * Upstream's core/v1 defaulting of a PodTemplateSpec as it runs inside a
@@ -201,7 +202,10 @@ export function defaultPodSpec(spec: Obj): void {
 export function defaultPodTemplateSpec(template: Obj): void {
   const metadata = ensureObject(template, 'metadata');
   if (metadata.creationTimestamp === undefined) metadata.creationTimestamp = null;
-  defaultPodSpec(ensureObject(template, 'spec'));
+  const spec = ensureObject(template, 'spec');
+  defaultPodSpec(spec);
+  // upstream drops these in each workload's PrepareForCreate/Update; a template never reaches 1.32's kubelet with them
+  dropDisabledPodSpecFields(spec, undefined);
 }
 
 /** Containers without requests for a resource they limit request the limit (SetDefaults_Pod). */

@@ -15,15 +15,26 @@ import { isDNS1123Label, isDNS1123Subdomain, isEnvVarName, isValidPortName, isVa
 import { validateAnnotations, validateLabels } from '../validation/objectmeta';
 import { numberAt, objectAt, objectsAt, stringAt, stringMapAt, type Obj } from './common';
 import { volumeSourcesOf } from './podtemplate-defaults';
+import { validateAffinity } from './pod-affinity-validation';
+import { validatePodSpecificAnnotations, validateProfileAnnotationsMatchFields } from './pod-annotations-validation';
+import {
+  podUsesHostUsers,
+  validateContainerSecurityContext,
+  validateHostUsers,
+  validatePodOS,
+  validatePodSecurityContext,
+  validateWindowsHostProcessPod,
+} from './pod-security-context-validation';
+import { validateTopologySpreadConstraints } from './pod-topology-validation';
 import { validatePodResources, validateTolerations } from './podtemplate-validation-resources';
 
 /**
  * Validation of a workload's pod template, following upstream's
  * ValidatePodTemplateSpec/ValidatePodSpec for the fields most manifests use:
- * containers (names, images, ports, env, probes, mounts), volumes and the
- * pod-level policies, container resources, tolerations and ephemeral
- * containers. Security contexts, affinity and topology constraints are not
- * checked yet.
+ * containers (names, images, ports, env, probes, mounts, security
+ * contexts), volumes and the pod-level policies, the pod security context,
+ * container resources, tolerations, affinity, topology spread constraints,
+ * spec.os and ephemeral containers.
  */
 
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
@@ -164,7 +175,7 @@ function validateVolumeMounts(mounts: Obj[], volumes: Set<string>, path: string)
   return errs;
 }
 
-function validateContainerCommon(c: Obj, volumes: Set<string>, path: string): FieldError[] {
+function validateContainerCommon(c: Obj, volumes: Set<string>, path: string, hostUsers: boolean): FieldError[] {
   const errs: FieldError[] = [];
   const name = stringAt(c, 'name');
   if (name === '') errs.push(required(child(path, 'name')));
@@ -182,6 +193,9 @@ function validateContainerCommon(c: Obj, volumes: Set<string>, path: string): Fi
   errs.push(...validateEnv(objectsAt(c, 'env'), child(path, 'env')));
   errs.push(...validateVolumeMounts(objectsAt(c, 'volumeMounts'), volumes, child(path, 'volumeMounts')));
   errs.push(...enumField(stringAt(c, 'imagePullPolicy'), child(path, 'imagePullPolicy'), PULL_POLICIES));
+  errs.push(
+    ...validateContainerSecurityContext(objectAt(c, 'securityContext'), child(path, 'securityContext'), hostUsers),
+  );
   return errs;
 }
 
@@ -194,13 +208,13 @@ function validateLifecycle(lifecycle: Obj | undefined, path: string): FieldError
   return errs;
 }
 
-function validateContainers(containers: Obj[], volumes: Set<string>, path: string): FieldError[] {
+function validateContainers(containers: Obj[], volumes: Set<string>, path: string, hostUsers: boolean): FieldError[] {
   const errs: FieldError[] = [];
   if (containers.length === 0) errs.push(required(path));
   const names = new Set<string>();
   containers.forEach((c, i) => {
     const p = index(path, i);
-    errs.push(...validateContainerCommon(c, volumes, p));
+    errs.push(...validateContainerCommon(c, volumes, p, hostUsers));
     const name = stringAt(c, 'name');
     if (names.has(name)) errs.push(duplicate(child(p, 'name'), name));
     else names.add(name);
@@ -214,12 +228,18 @@ function validateContainers(containers: Obj[], volumes: Set<string>, path: strin
   return errs;
 }
 
-function validateInitContainers(inits: Obj[], containers: Obj[], volumes: Set<string>, path: string): FieldError[] {
+function validateInitContainers(
+  inits: Obj[],
+  containers: Obj[],
+  volumes: Set<string>,
+  path: string,
+  hostUsers: boolean,
+): FieldError[] {
   const errs: FieldError[] = [];
   const names = new Set(containers.map((c) => stringAt(c, 'name')));
   inits.forEach((c, i) => {
     const p = index(path, i);
-    errs.push(...validateContainerCommon(c, volumes, p));
+    errs.push(...validateContainerCommon(c, volumes, p, hostUsers));
     const name = stringAt(c, 'name');
     if (names.has(name)) errs.push(duplicate(child(p, 'name'), name));
     else names.add(name);
@@ -273,10 +293,11 @@ export function validateEphemeralContainers(spec: Obj, volumes: Set<string>, pat
   const errs: FieldError[] = [];
   const regular = objectsAt(spec, 'containers').map((c) => stringAt(c, 'name'));
   const others = new Set([...regular, ...objectsAt(spec, 'initContainers').map((c) => stringAt(c, 'name'))]);
+  const hostUsers = podUsesHostUsers(spec);
   objectsAt(spec, 'ephemeralContainers').forEach((c, i) => {
     const p = index(path, i);
     const name = stringAt(c, 'name');
-    errs.push(...validateContainerCommon(c, volumes, p));
+    errs.push(...validateContainerCommon(c, volumes, p, hostUsers));
     if (others.has(name)) errs.push(duplicate(child(p, 'name'), name));
     else others.add(name);
     for (const f of EPHEMERAL_FORBIDDEN) {
@@ -298,9 +319,16 @@ export function validateEphemeralContainers(spec: Obj, volumes: Set<string>, pat
 export function validatePodSpec(spec: Obj, path: string): FieldError[] {
   const { names: volumes, errs } = validateVolumes(objectsAt(spec, 'volumes'), child(path, 'volumes'));
   const containers = objectsAt(spec, 'containers');
-  errs.push(...validateContainers(containers, volumes, child(path, 'containers')));
+  const hostUsers = podUsesHostUsers(spec);
+  errs.push(...validateContainers(containers, volumes, child(path, 'containers'), hostUsers));
   errs.push(
-    ...validateInitContainers(objectsAt(spec, 'initContainers'), containers, volumes, child(path, 'initContainers')),
+    ...validateInitContainers(
+      objectsAt(spec, 'initContainers'),
+      containers,
+      volumes,
+      child(path, 'initContainers'),
+      hostUsers,
+    ),
   );
   errs.push(...validateEphemeralContainers(spec, volumes, child(path, 'ephemeralContainers')));
   errs.push(...validatePodResources(spec, path));
@@ -308,6 +336,11 @@ export function validatePodSpec(spec: Obj, path: string): FieldError[] {
   errs.push(...enumField(stringAt(spec, 'restartPolicy'), child(path, 'restartPolicy'), RESTART_POLICIES));
   errs.push(...enumField(stringAt(spec, 'dnsPolicy'), child(path, 'dnsPolicy'), DNS_POLICIES));
   errs.push(...validateLabels(stringMapAt(spec, 'nodeSelector'), child(path, 'nodeSelector')));
+  errs.push(...validatePodSecurityContext(spec, path));
+  errs.push(...validateAffinity(spec, path));
+  errs.push(...validateTopologySpreadConstraints(spec, path));
+  errs.push(...validateWindowsHostProcessPod(spec, path));
+  errs.push(...validateHostUsers(spec, path));
   const serviceAccountName = stringAt(spec, 'serviceAccountName');
   if (serviceAccountName !== '') {
     for (const msg of isDNS1123Subdomain(serviceAccountName)) {
@@ -328,16 +361,21 @@ export function validatePodSpec(spec: Obj, path: string): FieldError[] {
     const v = stringAt(spec, f);
     if (v !== '') errs.push(...dns1123Label(v, child(path, f)));
   }
+  errs.push(...validatePodOS(spec, path));
   return errs;
 }
 
 /** ValidatePodTemplateSpec: template labels/annotations are reported at `<path>.labels`, as upstream does. */
 export function validatePodTemplateSpec(template: Obj, path: string): FieldError[] {
   const metadata = objectAt(template, 'metadata');
+  const annotations = stringMapAt(metadata, 'annotations');
+  const spec = objectAt(template, 'spec') ?? {};
   const errs = [
     ...validateLabels(stringMapAt(metadata, 'labels'), child(path, 'labels')),
-    ...validateAnnotations(stringMapAt(metadata, 'annotations'), child(path, 'annotations')),
-    ...validatePodSpec(objectAt(template, 'spec') ?? {}, child(path, 'spec')),
+    ...validateAnnotations(annotations, child(path, 'annotations')),
+    ...validatePodSpecificAnnotations(annotations, spec, child(path, 'annotations')),
+    ...validatePodSpec(spec, child(path, 'spec')),
+    ...validateProfileAnnotationsMatchFields(annotations, spec, child(path, 'spec')),
   ];
   if (objectsAt(objectAt(template, 'spec'), 'ephemeralContainers').length > 0) {
     errs.push(

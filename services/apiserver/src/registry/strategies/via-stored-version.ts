@@ -68,6 +68,9 @@ export function viaStoredVersion<Served extends object, Stored extends object>(
     prepareForStatusUpdate: rules.prepareForStatusUpdate && mutate2((o, old) => rules.prepareForStatusUpdate?.(o, old)),
     validate: (obj) => rules.validate(conv.toStored(obj)),
     validateUpdate: (obj, old) => rules.validateUpdate(conv.toStored(obj), conv.toStored(old)),
+    validateStatusUpdate:
+      rules.validateStatusUpdate &&
+      ((obj, old) => rules.validateStatusUpdate?.(conv.toStored(obj), conv.toStored(old)) ?? []),
     selectableFields: rules.selectableFields && ((obj) => rules.selectableFields?.(conv.toStored(obj)) ?? {}),
   };
 }

@@ -1,3 +1,4 @@
+import { newRecorder } from '../../admission/interface';
 import type { ApiRouter } from '../../endpoints/router';
 import { decodedPath } from '../../endpoints/request-info';
 import type { NonResourceHandler } from '../non-resource';
@@ -8,7 +9,7 @@ import { requestInfoOf, type Handler } from './types';
 export function routeRequest(api: ApiRouter, nonResource: NonResourceHandler, render: ErrorRenderer): Handler {
   return async (ctx) => {
     const info = requestInfoOf(ctx);
-    if (info.isResourceRequest) return api.handle(ctx.req, info, ctx.user);
+    if (info.isResourceRequest) return api.handle(ctx.req, info, ctx.user, (ctx.recorder ??= newRecorder()));
     try {
       return await nonResource.handle({ ...ctx.req, path: decodedPath(ctx.req.path) });
     } catch (e) {

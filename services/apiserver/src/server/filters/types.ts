@@ -1,3 +1,4 @@
+import type { AdmissionRecorder } from '../../admission/interface';
 import type { UserInfo } from '../../authn/user';
 import type { RequestInfo } from '../../endpoints/request-info';
 import type { ApiRequest, ApiResponse } from '../../endpoints/types';
@@ -24,6 +25,8 @@ export interface RequestContext {
   /** The client certificate chain the TLS peer presented, leaf first, DER; [] when none. */
   peerCertificates: Buffer[];
   transport: Transport;
+  /** admission's warnings and audit annotations; made by the audit filter when it runs, else by the router */
+  recorder?: AdmissionRecorder;
 }
 
 export type Handler = (ctx: RequestContext) => Promise<ApiResponse>;
