@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NODE_STAMP := node_modules/.kapi-installed
 APT_PACKAGES := etcd-server haproxy python3-kubernetes
 
-.PHONY: all deps apt-deps build run test unit lint format-check typecheck-k6 bench clean cluster cluster-down
+.PHONY: all deps apt-deps build run test unit lint format-check typecheck-k6 bench bench-encryption clean cluster cluster-down
 
 all: build
 
@@ -57,6 +57,10 @@ cluster-down:
 
 bench: deps build
 	node dist/loadtest/harness/bench.js
+
+# Secret creates with aesgcm and KMS v2 encryption at rest vs. none (ratios; ENC_BENCH_CREATES, ENC_BENCH_CONCURRENCY).
+bench-encryption: deps build
+	node dist/loadtest/harness/encryption-bench.js
 
 clean:
 	rm -rf dist

@@ -17,7 +17,7 @@ fi
 expected_comm() {
   case "$1" in
     haproxy) echo haproxy ;;
-    kapi-*) echo node ;;
+    kapi-* | kms-plugin) echo node ;;
     etcd-*) echo etcd ;;
     *) echo "" ;;
   esac
@@ -58,6 +58,8 @@ stop_group() {
 
 stop_group 'haproxy'
 stop_group 'kapi-*'
+# after the replicas, which need it until they stop
+stop_group 'kms-plugin'
 stop_group 'etcd-*'
 rm -f "$STATE/haproxy.sock" "$STATE/cluster.env"
 echo "cluster stopped (data, PKI and logs kept in $STATE)"

@@ -128,6 +128,30 @@ for i in $(seq 1 "$MEMBERS"); do
 done
 echo "etcd: $etcd_servers"
 
+# Secrets are encrypted at rest with KMS v2: the small plugin in services/kms-plugin
+# (its key in $STATE/kms/kek, created on first start), one socket for every replica.
+mkdir -p "$STATE/kms"
+chmod 700 "$STATE/kms"
+rm -f "$STATE/kms/kms.sock"
+launch kms-plugin node dist/services/kms-plugin/src/kms-plugin.js --socket "$STATE/kms/kms.sock" --key-file "$STATE/kms/kek"
+deadline=$((SECONDS + READY_TIMEOUT))
+until [ -S "$STATE/kms/kms.sock" ]; do
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    echo "the KMS plugin did not start; see $STATE/logs/kms-plugin.log" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
+cat >"$STATE/encryption-config.yaml" <<EOF
+apiVersion: apiserver.config.k8s.io/v1
+kind: EncryptionConfiguration
+resources:
+- resources: [secrets]
+  providers:
+  - kms: {apiVersion: v2, name: local-kms, endpoint: "unix://$STATE/kms/kms.sock", timeout: 3s}
+  - identity: {}
+EOF
+
 for i in $(seq 1 "$REPLICAS"); do
   dir="$STATE/replica-r$i"
   mkdir -p "$dir"
@@ -135,7 +159,7 @@ for i in $(seq 1 "$REPLICAS"); do
   launch "kapi-r$i" node services/apiserver/bin/kapi.js --secure-port="$REPLICA_PORT" --bind-address="$ip" \
     --advertise-address="$ip" --data-dir="$dir" --storage-backend=etcd3 --etcd-servers="$etcd_servers" \
     --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
-    --client-ca-file="$PKI/ca.crt" --cert-dir="$PKI"
+    --client-ca-file="$PKI/ca.crt" --cert-dir="$PKI" --encryption-provider-config="$STATE/encryption-config.yaml"
 done
 deadline=$((SECONDS + READY_TIMEOUT))
 for i in $(seq 1 "$REPLICAS"); do
