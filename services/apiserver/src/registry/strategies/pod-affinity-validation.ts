@@ -1,6 +1,11 @@
 import type { FieldError } from '../../api/errors';
 import { child, forbidden, index, invalid, required } from '../validation/field';
-import { asLabelSelector, validateLabelSelector, type LabelSelector } from '../validation/labelselector';
+import {
+  asLabelSelector,
+  setOperatorValueErrors,
+  validateLabelSelector,
+  type LabelSelector,
+} from '../validation/labelselector';
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from '../validation/names';
 import { arrayAt, numberAt, objectAt, objectsAt, stringAt, type Obj } from './common';
 
@@ -20,32 +25,15 @@ function stringsAt(obj: unknown, key: string): string[] {
 
 /** ValidateNodeSelectorRequirement (1.32 does not check the values of label requirements). */
 function validateNodeSelectorRequirement(req: Obj, path: string): FieldError[] {
-  const errs: FieldError[] = [];
   const values = arrayAt(req, 'values');
   const operator = stringAt(req, 'operator');
-  switch (operator) {
-    case 'In':
-    case 'NotIn':
-      if (values.length === 0) {
-        errs.push(required(child(path, 'values'), "must be specified when `operator` is 'In' or 'NotIn'"));
-      }
-      break;
-    case 'Exists':
-    case 'DoesNotExist':
-      if (values.length > 0) {
-        errs.push(
-          forbidden(child(path, 'values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"),
-        );
-      }
-      break;
-    case 'Gt':
-    case 'Lt':
-      if (values.length !== 1) {
-        errs.push(required(child(path, 'values'), "must be specified single value when `operator` is 'Lt' or 'Gt'"));
-      }
-      break;
-    default:
-      errs.push(invalid(child(path, 'operator'), operator, 'not a valid selector operator'));
+  const errs: FieldError[] = setOperatorValueErrors(operator, values, path) ?? [];
+  if (operator === 'Gt' || operator === 'Lt') {
+    if (values.length !== 1) {
+      errs.push(required(child(path, 'values'), "must be specified single value when `operator` is 'Lt' or 'Gt'"));
+    }
+  } else if (!['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(operator)) {
+    errs.push(invalid(child(path, 'operator'), operator, 'not a valid selector operator'));
   }
   errs.push(...labelName(stringAt(req, 'key'), child(path, 'key')));
   return errs;

@@ -19,6 +19,31 @@ export interface LabelSelectorValidationOptions {
   allowInvalidLabelValueInSelector?: boolean;
 }
 
+/**
+ * The values rules of the set operators (In, NotIn, Exists, DoesNotExist), shared by label and
+ * node selector requirements; undefined for any other operator.
+ */
+export function setOperatorValueErrors(
+  operator: string,
+  values: readonly unknown[],
+  path: string,
+): FieldError[] | undefined {
+  switch (operator) {
+    case 'In':
+    case 'NotIn':
+      return values.length === 0
+        ? [required(child(path, 'values'), "must be specified when `operator` is 'In' or 'NotIn'")]
+        : [];
+    case 'Exists':
+    case 'DoesNotExist':
+      return values.length > 0
+        ? [forbidden(child(path, 'values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'")]
+        : [];
+    default:
+      return undefined;
+  }
+}
+
 /** Reads a selector out of decoded JSON, tolerating missing parts. */
 export function asLabelSelector(v: unknown): LabelSelector | undefined {
   if (!isPlainObject(v)) return undefined;
@@ -46,26 +71,10 @@ export function validateLabelSelectorRequirement(
   path: string,
   opts: LabelSelectorValidationOptions = {},
 ): FieldError[] {
-  const errs: FieldError[] = [];
   const values = req.values ?? [];
-  switch (req.operator) {
-    case 'In':
-    case 'NotIn':
-      if (values.length === 0) {
-        errs.push(required(child(path, 'values'), "must be specified when `operator` is 'In' or 'NotIn'"));
-      }
-      break;
-    case 'Exists':
-    case 'DoesNotExist':
-      if (values.length > 0) {
-        errs.push(
-          forbidden(child(path, 'values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"),
-        );
-      }
-      break;
-    default:
-      errs.push(invalid(child(path, 'operator'), req.operator, 'not a valid selector operator'));
-  }
+  const errs: FieldError[] = setOperatorValueErrors(req.operator, values, path) ?? [
+    invalid(child(path, 'operator'), req.operator, 'not a valid selector operator'),
+  ];
   for (const msg of isQualifiedName(req.key)) errs.push(invalid(child(path, 'key'), req.key, msg));
   if (!opts.allowInvalidLabelValueInSelector) {
     values.forEach((v, i) => {
