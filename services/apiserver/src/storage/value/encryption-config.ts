@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
+import { secretboxTransformer } from './secretbox';
 import { aesCbcTransformer, aesGcmTransformer } from './aes';
 import { grpcKmsService, type KmsService } from './kms-client';
 import { KmsV2Provider } from './kmsv2';
@@ -416,8 +417,13 @@ export async function buildResourceTransformers(
             ),
           );
         else if ('secretbox' in p)
-          throw new EncryptionConfigError(
-            'the secretbox provider is not supported by kapi: XSalsa20-Poly1305 needs a library that is not installed',
+          list.push(
+            keyedTransformers(
+              PREFIX.secretbox,
+              p.secretbox.keys,
+              secretboxTransformer,
+              'no matching key was found for the provided Secretbox transformer',
+            ),
           );
         else if ('kms' in p) {
           if (p.kms.apiVersion === 'v1') throw new EncryptionConfigError(KMS_V1_REFUSED);

@@ -33,9 +33,11 @@ export class TransformingBackend implements Backend {
   ) {
     this.name = inner.name;
     if (inner.rangeStat) this.rangeStat = (prefix) => inner.rangeStat!(prefix);
+    if (inner.startupWrites) this.startupWrites = (fn) => inner.startupWrites!(fn);
   }
 
   rangeStat?: Backend['rangeStat'];
+  startupWrites?: Backend['startupWrites'];
 
   private async decrypt(kv: KV, inList: boolean): Promise<KV> {
     try {
