@@ -254,3 +254,36 @@ describe('admission chain in the generic store', () => {
     );
   });
 });
+
+describe('admissionForbidden names the refusal as upstream NewForbidden', () => {
+  const attrs = (over: Partial<AdmissionAttributes>): AdmissionAttributes => ({
+    operation: 'CREATE',
+    kind: { group: 'apps', version: 'v1', kind: 'Deployment' },
+    resource: { group: 'apps', version: 'v1', resource: 'deployments' },
+    subresource: '',
+    namespace: 'ns',
+    name: '',
+    userInfo: alice,
+    dryRun: false,
+    recorder: newRecorder(),
+    ...over,
+  });
+
+  test('group resource without the subresource; name from the request, the object, generateName, else Unknown', () => {
+    const scale = admissionForbidden(attrs({ name: 'web', subresource: 'scale' }), 'no');
+    assert.equal(scale.message, 'deployments.apps "web" is forbidden: no');
+    assert.deepEqual(scale.toStatus().details, { group: 'apps', kind: 'deployments', name: 'web' });
+    const generated = admissionForbidden(attrs({ object: { metadata: { generateName: 'web-' } } }), 'no');
+    assert.equal(generated.message, 'deployments.apps "web-" is forbidden: no');
+    assert.equal(
+      admissionForbidden(attrs({ object: { metadata: {} } }), 'no').message,
+      'deployments.apps "Unknown" is forbidden: no',
+    );
+    const core = admissionForbidden(
+      attrs({ resource: { group: '', version: 'v1', resource: 'pods' }, subresource: 'eviction', name: 'p' }),
+      'why',
+    );
+    assert.equal(core.message, 'pods "p" is forbidden: why');
+    assert.deepEqual(core.toStatus().details, { kind: 'pods', name: 'p' });
+  });
+});

@@ -76,24 +76,35 @@ export interface Admission {
   validate(a: AdmissionAttributes): Promise<void>;
 }
 
-/** The resource as a refusal names it: `pods`, `deployments.apps`, `pods/status`... */
-function qualifiedResource(a: AdmissionAttributes): string {
-  const r = a.subresource ? `${a.resource.resource}/${a.subresource}` : a.resource.resource;
-  return a.resource.group ? `${r}.${a.resource.group}` : r;
+/**
+ * The name an admission refusal carries, as upstream's extractResourceName: the
+ * request's name, else the object's name or generateName, else "Unknown".
+ */
+export function admissionName(a: AdmissionAttributes): string {
+  if (a.name) return a.name;
+  const meta = a.object?.metadata;
+  if (a.object && !meta) return 'Unknown/errorGettingName';
+  return meta?.name || meta?.generateName || 'Unknown';
 }
 
 /**
- * Upstream's admission.NewForbidden: 403 Forbidden, `<resource> "<name>" is
- * forbidden: <reason>` (without the name when the request has none).
+ * Upstream's admission.NewForbidden: 403 Forbidden, `<resource>[.<group>] "<name>"
+ * is forbidden: <reason>`, named by the group and resource without the
+ * subresource (a refused pods/eviction reads as `pods "x"`).
  */
 export function admissionForbidden(a: AdmissionAttributes, reason: string): StatusError {
-  const gr = qualifiedResource(a);
-  const message = a.name ? `${gr} "${a.name}" is forbidden: ${reason}` : `${gr} is forbidden: ${reason}`;
-  return new StatusError(403, 'Forbidden', message, {
-    ...(a.resource.group ? { group: a.resource.group } : {}),
-    kind: a.subresource ? `${a.resource.resource}/${a.subresource}` : a.resource.resource,
-    ...(a.name ? { name: a.name } : {}),
-  });
+  const { group, resource } = a.resource;
+  const name = admissionName(a);
+  return new StatusError(
+    403,
+    'Forbidden',
+    `${group ? `${resource}.${group}` : resource} "${name}" is forbidden: ${reason}`,
+    {
+      ...(group ? { group } : {}),
+      kind: resource,
+      name,
+    },
+  );
 }
 
 export function newRecorder(): AdmissionRecorder {
