@@ -231,6 +231,13 @@ describe('LimitRanger over real stores', () => {
       'pods "both" is forbidden: [cpu max limit to request ratio per Container is 2, but provided ratio is 4.000000, ' +
         'minimum memory usage per Container is 100Mi, but request is 10Mi, maximum cpu usage per Container is 1, but limit is 3]',
     );
+    // a generateName create is named by the name generated for it
+    const generated = podObject('', [{ name: 'c', resources: { limits: { cpu: '2' } } }]);
+    generated.metadata = { generateName: 'gen-' };
+    assert.match(
+      await refusal(createPod('bounds', generated)),
+      /^pods "gen-[a-z0-9]{5}" is forbidden: maximum cpu usage per Container is 1, but limit is 2$/,
+    );
     const ok = await createPod('bounds', podObject('fits', [{ name: 'c' }]));
     assert.equal(containersOf(ok)[0].resources?.limits?.cpu, '1');
   });
@@ -296,6 +303,9 @@ describe('LimitRanger over real stores', () => {
   });
 
   test('claims are held to PersistentVolumeClaim min and max on create and update', async () => {
+    const held = claimObject('leaving', '50Gi');
+    held.metadata = { ...held.metadata, finalizers: ['example.com/hold'] };
+    await claims.create('storage', held, { user: alice, recorder: newRecorder() });
     const early = await claims.create('storage', claimObject('early', '50Gi'), {
       user: alice,
       recorder: newRecorder(),
@@ -323,6 +333,11 @@ describe('LimitRanger over real stores', () => {
       await refusal(claims.update('storage', 'early', labelled, { user: alice, recorder: newRecorder() })),
       'persistentvolumeclaims "early" is forbidden: maximum storage usage per PersistentVolumeClaim is 10Gi, but request is 50Gi',
     );
+    // a claim being deleted is left alone: its finalizer can still be removed
+    const { object: leaving } = await claims.delete('storage', 'leaving', { user: alice, recorder: newRecorder() });
+    assert.ok(leaving.metadata?.deletionTimestamp);
+    const released = { ...leaving, metadata: { ...leaving.metadata, finalizers: [] } };
+    await claims.update('storage', 'leaving', released, { user: alice, recorder: newRecorder() });
   });
 });
 

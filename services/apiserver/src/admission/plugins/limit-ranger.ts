@@ -1,3 +1,4 @@
+import type { StatusError } from '../../api/errors';
 import type { KubeObject } from '../../api/object';
 import type { LimitRange, PersistentVolumeClaim, Pod } from '../../generated/k8s.io.api.core.v1';
 import { admissionForbidden, type AdmissionAttributes, type AdmissionPlugin } from '../interface';
@@ -24,6 +25,16 @@ function gvrText(a: AdmissionAttributes): string {
 }
 
 /**
+ * admission.NewForbidden names a generateName create by the object's name (generated
+ * by the time validation runs) or, before that, by its generateName.
+ */
+function forbidden(a: AdmissionAttributes, reason: string): StatusError {
+  const m = a.object?.metadata;
+  const name = a.name || m?.name || m?.generateName || 'Unknown';
+  return admissionForbidden({ ...a, name }, reason);
+}
+
+/**
  * LimitRanger: pods get the container defaults of their namespace's LimitRanges
  * (admit) and are refused when they break a Container or Pod bound; claims when
  * their storage request is out of a PersistentVolumeClaim bound (validate).
@@ -36,7 +47,7 @@ export const limitRanger: AdmissionPluginFactory = (deps): AdmissionPlugin => {
       const list = await store.list(a.namespace, {});
       return (list.items ?? []) as LimitRange[];
     } catch {
-      throw admissionForbidden(
+      throw forbidden(
         a,
         `unable to ${a.operation} ${gvrText(a)} at this time because there was an error enforcing limit ranges`,
       );
@@ -64,7 +75,7 @@ export const limitRanger: AdmissionPluginFactory = (deps): AdmissionPlugin => {
       for (const lr of await limitRanges(a)) {
         const errs =
           target === 'pod' ? podViolations(lr, obj as Pod) : claimViolations(lr, obj as PersistentVolumeClaim);
-        if (errs.length > 0) throw admissionForbidden(a, aggregateMessage(errs));
+        if (errs.length > 0) throw forbidden(a, aggregateMessage(errs));
       }
     },
   };
