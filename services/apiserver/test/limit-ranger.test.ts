@@ -141,7 +141,7 @@ describe('LimitRanger over real stores', () => {
     await ranges.create(
       'defaults',
       limitRangeObject('defaults', [
-        { type: 'Container', default: { cpu: '500m', memory: '256Mi' }, defaultRequest: { cpu: '100m' } },
+        { type: 'Container', default: { cpu: '0.5', memory: '262144Ki' }, defaultRequest: { cpu: '100m' } },
       ]),
     );
     const out = await createPod(
@@ -159,7 +159,8 @@ describe('LimitRanger over real stores', () => {
         'cpu request for init container setup; cpu, memory limit for init container setup',
     );
     const [app, capped] = containersOf(out);
-    // defaultRequest's memory comes from default: LimitRange defaulting copies limits to requests
+    // defaultRequest's memory comes from default: LimitRange defaulting copies limits to requests;
+    // the copies are in canonical text
     assert.deepEqual(app.resources, {
       limits: { cpu: '500m', memory: '256Mi' },
       requests: { cpu: '100m', memory: '256Mi' },

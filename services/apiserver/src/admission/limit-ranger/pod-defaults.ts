@@ -3,6 +3,7 @@
  * Container items fill in what a pod's containers leave unset, and the pod is
  * annotated with what was set.
  */
+import { canonicalQuantity } from '../../api/quantity-format';
 import type { Container, LimitRange, Pod } from '../../generated/k8s.io.api.core.v1';
 
 export const LIMIT_RANGER_ANNOTATION = 'kubernetes.io/limit-ranger';
@@ -23,12 +24,15 @@ function containerDefaults(limitRange: LimitRange): ContainerDefaults {
   return out;
 }
 
-/** Copies the defaults a list lacks into it; the names set, sorted. */
+/**
+ * Copies the defaults a list lacks into it; the names set, sorted. A copy is in
+ * canonical text, as upstream's pod stores the Quantity it was given.
+ */
 function fillMissing(list: Record<string, string>, defaults: Record<string, string>): string[] {
   const set: string[] = [];
   for (const [name, value] of Object.entries(defaults)) {
     if (name in list) continue;
-    list[name] = value;
+    list[name] = canonicalQuantity(value);
     set.push(name);
   }
   return set.sort();
