@@ -264,6 +264,24 @@ describe('LimitRanger over real stores', () => {
     );
   });
 
+  test("every LimitRange of the namespace applies: one's defaults, another's bounds", async () => {
+    await ranges.create('two', limitRangeObject('a-defaults', [{ type: 'Container', default: { cpu: '1' } }]));
+    await ranges.create('two', limitRangeObject('b-floor', [{ type: 'Pod', min: { memory: '1Gi' } }]));
+    assert.equal(
+      await refusal(createPod('two', podObject('lean', [{ name: 'c' }]))),
+      'pods "lean" is forbidden: minimum memory usage per Pod is 1Gi.  No request is specified',
+    );
+    const out = await createPod(
+      'two',
+      podObject('sized', [{ name: 'c', resources: { requests: { memory: '1Gi' }, limits: { memory: '1Gi' } } }]),
+    );
+    assert.deepEqual(containersOf(out)[0].resources?.limits, { cpu: '1', memory: '1Gi' });
+    assert.equal(
+      out.metadata?.annotations?.['kubernetes.io/limit-ranger'],
+      'LimitRanger plugin set: cpu request for container c; cpu limit for container c',
+    );
+  });
+
   test('Pod bounds hold the sum over containers', async () => {
     await ranges.create(
       'podwide',
