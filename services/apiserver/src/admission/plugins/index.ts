@@ -1,4 +1,5 @@
 import type { AdmissionPluginFactory } from './deps';
+import { limitRanger } from './limit-ranger';
 import { mutatingAdmissionWebhook } from './mutating-webhook';
 import { namespaceLifecycle } from './namespace-lifecycle';
 import { podSecurity } from './pod-security';
@@ -11,6 +12,7 @@ import { validatingAdmissionWebhook } from './validating-webhook';
  */
 export const PLUGIN_FACTORIES: Readonly<Record<string, AdmissionPluginFactory>> = {
   NamespaceLifecycle: namespaceLifecycle,
+  LimitRanger: limitRanger,
   PodSecurity: podSecurity,
   MutatingAdmissionWebhook: mutatingAdmissionWebhook,
   ValidatingAdmissionPolicy: validatingAdmissionPolicy,
