@@ -76,23 +76,21 @@ export interface Admission {
   validate(a: AdmissionAttributes): Promise<void>;
 }
 
-/** The resource as a refusal names it: `pods`, `deployments.apps`, `pods/status`... */
-function qualifiedResource(a: AdmissionAttributes): string {
-  const r = a.subresource ? `${a.resource.resource}/${a.subresource}` : a.resource.resource;
-  return a.resource.group ? `${r}.${a.resource.group}` : r;
-}
-
 /**
  * Upstream's admission.NewForbidden: 403 Forbidden, `<resource> "<name>" is
- * forbidden: <reason>` (without the name when the request has none).
+ * forbidden: <reason>`. The resource is named without its subresource
+ * (`pods`, `certificatesigningrequests.certificates.k8s.io`) and the name falls
+ * back to the object's when the request has none; without either it is left out.
  */
 export function admissionForbidden(a: AdmissionAttributes, reason: string): StatusError {
-  const gr = qualifiedResource(a);
-  const message = a.name ? `${gr} "${a.name}" is forbidden: ${reason}` : `${gr} is forbidden: ${reason}`;
+  const { group, resource } = a.resource;
+  const gr = group ? `${resource}.${group}` : resource;
+  const name = a.name || a.object?.metadata?.name || '';
+  const message = name ? `${gr} "${name}" is forbidden: ${reason}` : `${gr} is forbidden: ${reason}`;
   return new StatusError(403, 'Forbidden', message, {
-    ...(a.resource.group ? { group: a.resource.group } : {}),
-    kind: a.subresource ? `${a.resource.resource}/${a.subresource}` : a.resource.resource,
-    ...(a.name ? { name: a.name } : {}),
+    ...(group ? { group } : {}),
+    kind: resource,
+    ...(name ? { name } : {}),
   });
 }
 

@@ -1,3 +1,8 @@
+import { certificateApproval } from './certificate-approval';
+import { certificateSigning } from './certificate-signing';
+import { certificateSubjectRestriction } from './certificate-subject-restriction';
+import { defaultIngressClass } from './default-ingress-class';
+import { defaultStorageClass } from './default-storage-class';
 import type { AdmissionPluginFactory } from './deps';
 import { mutatingAdmissionWebhook } from './mutating-webhook';
 import { namespaceLifecycle } from './namespace-lifecycle';
@@ -12,6 +17,11 @@ import { validatingAdmissionWebhook } from './validating-webhook';
 export const PLUGIN_FACTORIES: Readonly<Record<string, AdmissionPluginFactory>> = {
   NamespaceLifecycle: namespaceLifecycle,
   PodSecurity: podSecurity,
+  DefaultStorageClass: defaultStorageClass,
+  CertificateApproval: certificateApproval,
+  CertificateSigning: certificateSigning,
+  CertificateSubjectRestriction: certificateSubjectRestriction,
+  DefaultIngressClass: defaultIngressClass,
   MutatingAdmissionWebhook: mutatingAdmissionWebhook,
   ValidatingAdmissionPolicy: validatingAdmissionPolicy,
   ValidatingAdmissionWebhook: validatingAdmissionWebhook,
