@@ -190,7 +190,7 @@ export class GenericStore extends StoreReads {
    * The attributes of a request's write, when it passes admission: requests do (they have a
    * user), the server's own writes do not.
    */
-  private admitted(operation: 'CREATE' | 'UPDATE' | 'DELETE', user: UserInfo | undefined, f: AttributeFields) {
+  protected admitted(operation: 'CREATE' | 'UPDATE' | 'DELETE', user: UserInfo | undefined, f: AttributeFields) {
     if (!this.admission || !user) return undefined;
     return { chain: this.admission, attrs: admissionAttributes(this.info, operation, user, f) };
   }

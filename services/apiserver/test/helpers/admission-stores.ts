@@ -4,6 +4,7 @@ import path from 'node:path';
 import { AdmissionChain } from '../../src/admission/chain';
 import type { AdmissionPlugin } from '../../src/admission/interface';
 import type { AdmissionDeps, AdmissionPluginFactory } from '../../src/admission/plugins/deps';
+import type { UnionAuthorizer } from '../../src/authz/modes';
 import type { Authorizer } from '../../src/authz/types';
 import { parseOptions, type ServerOptions } from '../../src/options';
 import type { GenericStore } from '../../src/registry/generic-store';
@@ -37,6 +38,8 @@ export async function admissionStores(spec: {
   authorizer: Authorizer;
   namespaces?: readonly string[];
   pluginStorage?: (storage: Storage) => Storage;
+  /** what the access reviews answer with */
+  reviewAuthorizer?: UnionAuthorizer;
 }): Promise<AdmissionStores> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kapi-admplug-'));
   const opened = await openStorage(
@@ -50,7 +53,7 @@ export async function admissionStores(spec: {
     prefix: opened.prefix,
     serviceClusterIPRange: '10.96.0.0/12',
     serviceNodePortRange: '30000-32767',
-    security: newSecurityServices(),
+    security: { ...newSecurityServices(), authorizer: spec.reviewAuthorizer },
     admission,
   };
   const table = new StoreTable();
