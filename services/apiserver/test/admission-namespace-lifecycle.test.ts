@@ -7,6 +7,7 @@ import type { UserInfo } from '../src/authn/user';
 import { buildAuthorizer } from '../src/authz/modes';
 import { localsubjectaccessreviews } from '../src/registry/kinds/authorization.k8s.io/localsubjectaccessreviews';
 import { configmaps } from '../src/registry/kinds/core/configmaps';
+import { serviceaccounts } from '../src/registry/kinds/core/serviceaccounts';
 import type { Storage } from '../src/storage/interface';
 import { admissionStores, type AdmissionStores } from './helpers/admission-stores';
 
@@ -54,7 +55,7 @@ describe('NamespaceLifecycle over real stores', () => {
 
   before(async () => {
     s = await admissionStores({
-      kinds: [configmaps, localsubjectaccessreviews],
+      kinds: [configmaps, serviceaccounts, localsubjectaccessreviews],
       plugins: [namespaceLifecycle],
       authorizer: buildAuthorizer(['AlwaysAllow']),
       reviewAuthorizer: buildAuthorizer(['AlwaysAllow']),
@@ -150,6 +151,24 @@ describe('NamespaceLifecycle over real stores', () => {
         },
       ],
     });
+    // subresource creates are new content too (kubectl drain reads the cause off a refused eviction)
+    const token = await refusal(
+      s.store('', 'serviceaccounts').admitSubresourceCreate(
+        'token',
+        {
+          namespace: 'ending',
+          name: 'builder',
+          object: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata: { name: 'builder' } },
+          kind: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' },
+        },
+        alice,
+      ),
+    );
+    assert.equal(token.code, 403);
+    assert.equal(
+      token.message,
+      'serviceaccounts "builder" is forbidden: unable to create new content in namespace ending because it is being terminated',
+    );
     const kept = await cms().get('ending', 'kept');
     await cms().update('ending', 'kept', { ...kept, data: { a: 'updated' } }, { user: alice });
     await cms().delete('ending', 'kept', { user: alice });
