@@ -39,7 +39,7 @@ export class ExpiringNames {
   has(name: string): boolean {
     const t = this.until.get(name);
     if (t === undefined) return false;
-    if (t > this.now()) return true;
+    if (this.now() <= t) return true;
     this.until.delete(name);
     return false;
   }
