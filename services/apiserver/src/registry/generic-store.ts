@@ -190,7 +190,7 @@ export class GenericStore extends StoreReads {
    * The attributes of a request's write, when it passes admission: requests do (they have a
    * user), the server's own writes do not.
    */
-  private admitted(operation: 'CREATE' | 'UPDATE' | 'DELETE', user: UserInfo | undefined, f: AttributeFields) {
+  protected admitted(operation: 'CREATE' | 'UPDATE' | 'DELETE', user: UserInfo | undefined, f: AttributeFields) {
     if (!this.admission || !user) return undefined;
     return { chain: this.admission, attrs: admissionAttributes(this.info, operation, user, f) };
   }
@@ -399,6 +399,20 @@ export class GenericStore extends StoreReads {
     return run;
   }
 
+  /** Admission of a request's delete, with the stored object it would remove. */
+  protected async admitDelete(current: KubeObject, name: string, params: DeleteParams): Promise<void> {
+    const run = this.admitted('DELETE', params.user, {
+      namespace: meta(current).namespace ?? '',
+      name,
+      oldObject: current,
+      dryRun: params.dryRun,
+      recorder: params.recorder,
+    });
+    if (!run) return;
+    await run.chain.admit(run.attrs);
+    await run.chain.validate(run.attrs);
+  }
+
   /**
    * Objects with finalizers only get a deletionTimestamp; the rest are removed.
    * Returns the object and whether it is gone.
@@ -428,17 +442,7 @@ export class GenericStore extends StoreReads {
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cm.resourceVersion ?? ''}`,
         );
       }
-      const run = this.admitted('DELETE', params.user, {
-        namespace: cm.namespace ?? '',
-        name,
-        oldObject: current,
-        dryRun: params.dryRun,
-        recorder: params.recorder,
-      });
-      if (run) {
-        await run.chain.admit(run.attrs);
-        await run.chain.validate(run.attrs);
-      }
+      if (!params.admitted) await this.admitDelete(current, name, params);
       const step = this.hooks.gracePeriod
         ? gracefulStep(current, params.gracePeriodSeconds, this.hooks.gracePeriod)
         : undefined;

@@ -31,6 +31,8 @@ export interface DeleteParams {
   propagationPolicy?: string;
   /** who asks: a request's delete runs admission, the server's own does not */
   user?: UserInfo;
+  /** admission has already judged this delete (a store that overrides delete runs it itself) */
+  admitted?: boolean;
   recorder?: AdmissionRecorder;
 }
 

@@ -1,3 +1,8 @@
+import { certificateApproval } from './certificate-approval';
+import { certificateSigning } from './certificate-signing';
+import { certificateSubjectRestriction } from './certificate-subject-restriction';
+import { defaultIngressClass } from './default-ingress-class';
+import { defaultStorageClass } from './default-storage-class';
 import type { AdmissionPluginFactory } from './deps';
 import { limitRanger } from './limit-ranger';
 import { mutatingAdmissionWebhook } from './mutating-webhook';
@@ -14,6 +19,11 @@ export const PLUGIN_FACTORIES: Readonly<Record<string, AdmissionPluginFactory>> 
   NamespaceLifecycle: namespaceLifecycle,
   LimitRanger: limitRanger,
   PodSecurity: podSecurity,
+  DefaultStorageClass: defaultStorageClass,
+  CertificateApproval: certificateApproval,
+  CertificateSigning: certificateSigning,
+  CertificateSubjectRestriction: certificateSubjectRestriction,
+  DefaultIngressClass: defaultIngressClass,
   MutatingAdmissionWebhook: mutatingAdmissionWebhook,
   ValidatingAdmissionPolicy: validatingAdmissionPolicy,
   ValidatingAdmissionWebhook: validatingAdmissionWebhook,

@@ -8,12 +8,6 @@ import type { Strategy } from '../strategy';
 import type { Storage } from '../../storage/interface';
 import type { NamespaceCondition, NamespaceStatus } from '../../generated/k8s.io.api.core.v1';
 
-/**
- * Namespaces NamespaceLifecycle admission refuses to delete (upstream's
- * "immortal" namespaces; kube-node-lease may go and is re-created).
- */
-export const IMMORTAL_NAMESPACES: ReadonlySet<string> = new Set(['default', 'kube-system', 'kube-public']);
-
 export function specFinalizersOf(obj: KubeObject): string[] {
   const v = (obj.spec as { finalizers?: unknown } | undefined)?.finalizers;
   return Array.isArray(v) ? v.map((f) => String(f)) : [];
@@ -63,15 +57,6 @@ export function holdHeldNamespaces(storage: Storage): Storage {
   };
 }
 
-/** Upstream's NamespaceLifecycle refusal to delete default, kube-system and kube-public. */
-export function checkNamespaceDeletable(name: string): void {
-  if (!IMMORTAL_NAMESPACES.has(name)) return;
-  throw new StatusError(403, 'Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`, {
-    name,
-    kind: 'namespaces',
-  });
-}
-
 /**
  * Namespaces are deleted in two steps, as upstream: DELETE marks the namespace
  * Terminating; once its content is gone and spec.finalizers is empty it is removed.
@@ -87,12 +72,7 @@ export class NamespaceStore extends GenericStore {
     name: string,
     params: DeleteParams = {},
   ): Promise<{ object: KubeObject; deleted: boolean }> {
-    // admission runs before the object is read: a dry run is refused the same way
-    checkNamespaceDeletable(name);
     const current = await this.get('', name);
-    const specFinalizers = specFinalizersOf(current).length;
-    const metaFinalizers = (current.metadata?.finalizers ?? []).length;
-    if (specFinalizers === 0 && metaFinalizers === 0) return super.delete(namespace, name, params);
     const pre = params.preconditions;
     if (pre?.uid && pre.uid !== current.metadata?.uid) {
       throw newConflict(
@@ -108,6 +88,12 @@ export class NamespaceStore extends GenericStore {
         `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata?.resourceVersion ?? ''}`,
       );
     }
+    // admission (NamespaceLifecycle keeps default, kube-system and kube-public) judges every path below
+    await this.admitDelete(current, name, params);
+    const specFinalizers = specFinalizersOf(current).length;
+    const metaFinalizers = (current.metadata?.finalizers ?? []).length;
+    if (specFinalizers === 0 && metaFinalizers === 0)
+      return super.delete(namespace, name, { ...params, admitted: true });
     if (current.metadata?.deletionTimestamp) return { object: current, deleted: false };
     const r = await this.updateWith(
       '',

@@ -19,8 +19,8 @@ export class ReviewStore extends GenericStore {
     deps: StoreDeps,
     private readonly review: Reviewer,
   ) {
-    // never stored and never gated: a review names no namespace that must exist
-    super(def.info, def.strategy, { storage: deps.storage, prefix: deps.prefix });
+    // never stored and never gated (a review names no namespace that must exist), but admitted as upstream's are
+    super(def.info, def.strategy, { storage: deps.storage, prefix: deps.prefix, admission: deps.admission });
   }
 
   override async create(namespace: string, input: KubeObject, params: WriteParams = {}): Promise<KubeObject> {
@@ -28,9 +28,20 @@ export class ReviewStore extends GenericStore {
     if (!obj.metadata || typeof obj.metadata !== 'object') obj.metadata = {};
     if (this.info.namespaced) obj.metadata.namespace = namespace;
     this.strategy.applyDefaults?.(obj);
-    const errs = this.strategy.validate(obj);
-    if (errs.length > 0) throw newInvalid(this.info.kind, this.info.group, obj.metadata.name ?? '', errs);
-    const out = await this.review(obj, { user: params.user, namespace });
+    const name = obj.metadata.name ?? '';
+    const run = this.admitted('CREATE', params.user, {
+      namespace,
+      name,
+      object: obj,
+      dryRun: params.dryRun,
+      recorder: params.recorder,
+    });
+    if (run) await run.chain.admit(run.attrs);
+    const reviewed = run?.attrs.object ?? obj;
+    const errs = this.strategy.validate(reviewed);
+    if (errs.length > 0) throw newInvalid(this.info.kind, this.info.group, name, errs);
+    if (run) await run.chain.validate(run.attrs);
+    const out = await this.review(reviewed, { user: params.user, namespace });
     return { ...out, apiVersion: this.apiVersion, kind: this.info.kind };
   }
 
