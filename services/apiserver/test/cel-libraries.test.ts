@@ -152,7 +152,37 @@ table('regex library', [
   ['"key=value".find("(?P<k>[a-z]+)=")', 'key='],
   ['"ABC".find("(?i)b")', 'B'],
 ]);
-errorTable('regex errors', [['"abc".find("[")', 'error parsing regexp']]);
+errorTable('regex errors', [
+  ['"abc".find("[")', 'error parsing regexp'],
+  // RE2 has neither backreferences nor lookaround, which JavaScript would accept
+  ['"aa".find("(a)\\\\1")', 'error parsing regexp: invalid escape sequence'],
+  ['"ab".matches("a(?=b)")', 'error parsing regexp: invalid or unsupported Perl syntax'],
+  ['"ab".findAll("(?<!a)b")', 'error parsing regexp'],
+]);
+
+table('matches and findAll with RE2 semantics', [
+  ['"abc".matches("b")', true],
+  ['"abc".matches("^b")', false],
+  ['"ABC".matches("(?i)^abc$")', true],
+  ['"key=v".matches("(?P<k>[a-z]+)=")', true],
+  // Go's FindAllString: an empty match right after a match is skipped
+  ['"baaab".findAll("a*")', ['', 'aaa', '']],
+  ['"xyz".findAll("")', ['', '', '', '']],
+  ['"aaaa!".matches("^(a+)+$")', false],
+  ['"ab".matches("^a") // a comment ends the line', true],
+  ['["x1", "y"].filter(e, e.matches("[0-9]"))', ['x1']],
+]);
+
+describe('RE2 matching is linear', () => {
+  it('a pattern that makes a backtracking engine take exponential time answers at once', () => {
+    const s = `${'a'.repeat(5000)}!`;
+    const start = process.hrtime.bigint();
+    assert.equal(evalExpr('object.s.matches("^(a+)+$")', { s }), false);
+    assert.equal(evalExpr('object.s.find("(a|aa)+$")', { s }), '');
+    // a backtracking engine needs longer than the universe for this; RE2 well under a second even on a busy machine
+    assert.ok(Number(process.hrtime.bigint() - start) / 1e9 < 5);
+  });
+});
 
 table('strings extension', [
   ['"hello".charAt(1)', 'e'],

@@ -1,6 +1,6 @@
 import { EvaluationError } from '@marcbachmann/cel-js';
 import { CostBudget, CostMeter, PER_CALL_LIMIT, withMeter } from './cost';
-import { type CelVariables, environmentFor } from './environment';
+import { type CelVariables, environmentFor, matchesCall } from './environment';
 import { CelCompileError, CelCostLimitError, CelEvaluationError, firstLine } from './errors';
 
 export { CelCompileError, CelCostLimitError, CelEvaluationError } from './errors';
@@ -64,8 +64,14 @@ export function compileExpression(source: string, opts: CompileOptions): Compile
   } catch (err) {
     throw new CelCompileError(cleanMessage(err));
   }
-  const checked = parsed.check();
+  let checked = parsed.check();
   if (!checked.valid) throw new CelCompileError(cleanMessage(checked.error));
+  if (matchesCall(parsed.ast)) {
+    // the root node is evaluated past the evaluator's run, where RE2 answers `matches`: one level down it is not the root
+    parsed = env.parse(`(${source}\n) == true`);
+    checked = parsed.check();
+    if (!checked.valid) throw new CelCompileError(cleanMessage(checked.error));
+  }
   // cel-js calls the null type `null`; CEL (and upstream's messages) `null_type`
   const resultType = checked.type === 'null' ? 'null_type' : (checked.type ?? 'dyn');
   const wanted = opts.resultTypes;

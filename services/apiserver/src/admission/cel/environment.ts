@@ -6,6 +6,7 @@ import { registerIpLibrary } from './libs/ip';
 import { registerListsLibrary } from './libs/lists';
 import { registerQuantityLibrary } from './libs/quantity';
 import { registerRegexLibrary } from './libs/regex';
+import { re2Matches } from './libs/re2';
 import { registerStringsLibrary } from './libs/strings';
 import { registerUrlLibrary } from './libs/url';
 
@@ -56,8 +57,33 @@ function meterEvaluator(env: Environment): void {
   const run = ev.run;
   ev.run = function (this: EvaluatorLike, ast: unknown, ctx: unknown): unknown {
     chargeNode();
-    return run.call(this, ast, ctx);
+    const call = matchesCall(ast);
+    if (!call) return run.call(this, ast, ctx);
+    // cel-js refuses asynchronous results before this matters, so both are plain values here
+    const s = this.run(call.receiver, ctx);
+    const pattern = this.run(call.pattern, ctx);
+    return typeof s === 'string' && typeof pattern === 'string' ? re2Matches(s, pattern) : run.call(this, ast, ctx);
   };
+}
+
+/** cel-js's receiver-call node: op `rcall`, args [method, receiver, arguments]. */
+interface CallNode {
+  op: string;
+  args: [string, unknown, unknown[]];
+}
+
+/**
+ * `s.matches(p)`, which cel-js's standard library answers with a JavaScript
+ * RegExp (backtracking, other syntax): kapi answers it with RE2, as Kubernetes.
+ * The evaluator's run sees every node but the root, so compile keeps a
+ * `matches` call from being the root (see compileExpression).
+ */
+export function matchesCall(ast: unknown): { receiver: unknown; pattern: unknown } | undefined {
+  const node = ast as Partial<CallNode> | null;
+  if (node?.op !== 'rcall' || !Array.isArray(node.args)) return undefined;
+  const [method, receiver, args] = node.args;
+  if (method !== 'matches' || !Array.isArray(args) || args.length !== 1) return undefined;
+  return { receiver, pattern: args[0] };
 }
 
 /** The environment with `variables` declared; built once per distinct set. */
