@@ -1,7 +1,9 @@
 import type { AdmissionPluginFactory } from './deps';
 import { mutatingAdmissionWebhook } from './mutating-webhook';
 import { namespaceLifecycle } from './namespace-lifecycle';
+import { nodeRestriction } from './node-restriction';
 import { podSecurity } from './pod-security';
+import { taintNodesByCondition } from './taint-nodes-by-condition';
 import { validatingAdmissionPolicy } from './validating-admission-policy';
 import { validatingAdmissionWebhook } from './validating-webhook';
 
@@ -11,6 +13,8 @@ import { validatingAdmissionWebhook } from './validating-webhook';
  */
 export const PLUGIN_FACTORIES: Readonly<Record<string, AdmissionPluginFactory>> = {
   NamespaceLifecycle: namespaceLifecycle,
+  NodeRestriction: nodeRestriction,
+  TaintNodesByCondition: taintNodesByCondition,
   PodSecurity: podSecurity,
   MutatingAdmissionWebhook: mutatingAdmissionWebhook,
   ValidatingAdmissionPolicy: validatingAdmissionPolicy,
