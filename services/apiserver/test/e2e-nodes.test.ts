@@ -51,12 +51,13 @@ function call(
   p: string,
   who: { cert?: KeyAndCert; token?: string },
   body?: unknown,
+  contentType = 'application/json',
 ): Promise<Reply> {
   const u = new URL(url);
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   const headers: Record<string, string> = {};
   if (who.token) headers.authorization = `Bearer ${who.token}`;
-  if (payload) headers['content-type'] = 'application/json';
+  if (payload) headers['content-type'] = contentType;
   return new Promise((resolve, reject) => {
     const req = https.request(
       {
@@ -92,6 +93,8 @@ describe('nodes with kubectl', () => {
     '--storage-backend=etcd3',
     `--etcd-servers=${etcd.endpoint}`,
     '--authorization-mode=Node,RBAC',
+    // as every real cluster runs it (TaintNodesByCondition is on by default)
+    '--enable-admission-plugins=NodeRestriction',
   ];
   const ok = (a: string[], stdin?: string) => kubectlOk(replica.kubeconfig, a, stdin);
 
@@ -128,6 +131,8 @@ describe('nodes with kubectl', () => {
     const status = n.status as Json;
     assert.deepEqual(status.allocatable, { cpu: '4', memory: '8Gi', pods: '110' });
     assert.deepEqual((n.spec as Json).podCIDRs, ['10.244.0.0/24']);
+    // TaintNodesByCondition: nothing lands on a new node before its controller sees it Ready
+    assert.deepEqual((n.spec as Json).taints, [{ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }]);
     const client = new Etcd3({ hosts: etcd.endpoint });
     try {
       const keys = await client.getAll().prefix('/registry/minions/').keys();
@@ -209,7 +214,11 @@ describe('nodes with kubectl', () => {
     assert.match(taint.stderr, /metadata\.taints\[0\]\.effect: Unsupported value: "Maybe"/);
     await ok(['taint', 'node', 'n1', 'dedicated=gpu:NoSchedule']);
     const n = JSON.parse(await ok(['get', 'node', 'n1', '-o', 'json'])) as { spec: { taints: Json[] } };
-    assert.equal(n.spec.taints[0].effect, 'NoSchedule');
+    // kubectl taint puts the new taint before the ones the node had
+    assert.deepEqual(n.spec.taints, [
+      { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' },
+      { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' },
+    ]);
   });
 
   test('the status subresource writes only status', async () => {
@@ -274,6 +283,66 @@ describe('nodes with kubectl', () => {
     assert.equal(wrong.status, 403, wrong.body);
     const garbage = await call(replica.url, 'GET', '/api/v1/pods?fieldSelector=spec.nodeName', { cert: nodeCert });
     assert.equal(garbage.status, 403, garbage.body);
+  });
+
+  test('as system:node:n1 (NodeRestriction): its own labels, Lease and mirror pods only', async () => {
+    const as = (a: string[], stdin?: string) => kubectl(nodeKubeconfig, a, stdin);
+    const mine = await as(['label', 'node', 'n1', 'example.com/rack=r1']);
+    assert.equal(mine.code, 0, mine.stderr);
+    const reserved = await as(['label', 'node', 'n1', 'node-restriction.kubernetes.io/pool=a']);
+    assert.match(
+      reserved.stderr,
+      /nodes "n1" is forbidden: is not allowed to modify labels: node-restriction\.kubernetes\.io\/pool/,
+    );
+    const taint = await as(['taint', 'node', 'n1', 'evil=yes:NoSchedule']);
+    assert.match(taint.stderr, /nodes "n1" is forbidden: node "n1" is not allowed to modify taints/);
+    const other = await call(
+      replica.url,
+      'PATCH',
+      '/api/v1/nodes/n2',
+      { cert: nodeCert },
+      { metadata: {} },
+      'application/merge-patch+json',
+    );
+    assert.equal(other.status, 403, other.body);
+    assert.equal(other.json().message, 'nodes "n2" is forbidden: node "n1" is not allowed to modify node "n2"');
+    const lease = (name: string) =>
+      JSON.stringify({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name, namespace: 'kube-node-lease' },
+        spec: { holderIdentity: name, leaseDurationSeconds: 40 },
+      });
+    const own = await as(['create', '-f', '-'], lease('n1'));
+    assert.equal(own.code, 0, own.stderr);
+    const theirs = await as(['create', '-f', '-'], lease('n2'));
+    assert.match(
+      theirs.stderr,
+      /leases\.coordination\.k8s\.io "n2" is forbidden: can only access node lease with the same name as the requesting node/,
+    );
+    const uid = (await ok(['get', 'node', 'n1', '-o', 'jsonpath={.metadata.uid}'])).trim();
+    const pod = (annotations: Json) =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: 'static-n1',
+          namespace: 'default',
+          annotations,
+          ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'n1', uid, controller: true }],
+        },
+        spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'nginx' }] },
+      });
+    const plain = await as(['create', '-f', '-'], pod({}));
+    assert.match(
+      plain.stderr,
+      /pods "static-n1" is forbidden: pod does not have "kubernetes\.io\/config\.mirror" annotation, node "n1" can only create mirror pods/,
+    );
+    const mirror = await as(['create', '-f', '-'], pod({ 'kubernetes.io/config.mirror': 'h' }));
+    assert.equal(mirror.code, 0, mirror.stderr);
+    assert.equal(await ok(['get', 'pod', 'static-n1', '-o', 'jsonpath={.spec.nodeName}']), 'n1');
+    const gone = await call(replica.url, 'DELETE', '/api/v1/namespaces/default/pods/static-n1', { cert: nodeCert });
+    assert.equal(gone.status, 200, gone.body);
   });
 
   test('as system:node:n1: secrets, configmaps and pods only through the pods bound to it (the node graph)', async () => {

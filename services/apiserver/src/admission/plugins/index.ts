@@ -7,7 +7,9 @@ import type { AdmissionPluginFactory } from './deps';
 import { limitRanger } from './limit-ranger';
 import { mutatingAdmissionWebhook } from './mutating-webhook';
 import { namespaceLifecycle } from './namespace-lifecycle';
+import { nodeRestriction } from './node-restriction';
 import { podSecurity } from './pod-security';
+import { taintNodesByCondition } from './taint-nodes-by-condition';
 import { validatingAdmissionPolicy } from './validating-admission-policy';
 import { validatingAdmissionWebhook } from './validating-webhook';
 
@@ -18,6 +20,8 @@ import { validatingAdmissionWebhook } from './validating-webhook';
 export const PLUGIN_FACTORIES: Readonly<Record<string, AdmissionPluginFactory>> = {
   NamespaceLifecycle: namespaceLifecycle,
   LimitRanger: limitRanger,
+  NodeRestriction: nodeRestriction,
+  TaintNodesByCondition: taintNodesByCondition,
   PodSecurity: podSecurity,
   DefaultStorageClass: defaultStorageClass,
   CertificateApproval: certificateApproval,
