@@ -108,6 +108,9 @@ describe('pod admission plugins (real kubectl, real replica)', () => {
       rc.stderr.trim(),
       'Error from server (Forbidden): pods "norc" is forbidden: pod rejected: RuntimeClass "gvisor" not found',
     );
+    // NamespaceLifecycle mutates before ServiceAccount looks for an account in the namespace
+    const nowhere = await kubectl(kc, ['run', 'lost', '-n', 'nowhere', '--image=nginx']);
+    assert.equal(nowhere.stderr.trim(), 'Error from server (NotFound): namespaces "nowhere" not found');
     const listed = await kubectlOk(kc, ['get', 'pods', '-n', 'fresh', '-o', 'name']);
     assert.deepEqual(listed.trim().split('\n').sort(), ['pod/critical', 'pod/web']);
   });

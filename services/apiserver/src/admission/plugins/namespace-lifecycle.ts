@@ -8,7 +8,8 @@ export const namespaceLifecycle: AdmissionPluginFactory = (deps): AdmissionPlugi
   return {
     name: 'NamespaceLifecycle',
     handles: (op) => op === 'CREATE',
-    async validate(a) {
+    // a mutating plugin upstream, so a missing namespace is refused before other mutating plugins look inside it
+    async admit(a) {
       if (!a.namespace || a.subresource) return;
       await gate(
         a.namespace,
