@@ -7,7 +7,9 @@ const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
 const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
 
 /** Whether `t` already tolerates the NoExecute taint `key` (an empty key or effect matches any). */
-function tolerates(t: Toleration, key: string): boolean {
+function tolerates(entry: Toleration | null, key: string): boolean {
+  // a null entry decodes to Go's zero toleration, which matches every key and effect
+  const t = entry ?? {};
   const keyMatches = t.key === key || !t.key;
   const effectMatches = t.effect === 'NoExecute' || !t.effect;
   return keyMatches && effectMatches;
@@ -31,7 +33,7 @@ export const defaultTolerationSeconds: AdmissionPluginFactory = (deps): Admissio
     admit(a) {
       if (!isPodMainResource(a) || !a.object) return;
       const spec = podSpecOf(a.object);
-      const current = spec.tolerations ?? [];
+      const current: (Toleration | null)[] = Array.isArray(spec.tolerations) ? spec.tolerations : [];
       const extra: Toleration[] = [];
       if (!current.some((t) => tolerates(t, NOT_READY_TAINT))) {
         extra.push(added(NOT_READY_TAINT, deps.opts.defaultNotReadyTolerationSeconds));
@@ -39,7 +41,8 @@ export const defaultTolerationSeconds: AdmissionPluginFactory = (deps): Admissio
       if (!current.some((t) => tolerates(t, UNREACHABLE_TAINT))) {
         extra.push(added(UNREACHABLE_TAINT, deps.opts.defaultUnreachableTolerationSeconds));
       }
-      if (extra.length > 0) spec.tolerations = [...current, ...extra];
+      // (no null entry is left by now: one would have matched both taints)
+      if (extra.length > 0) spec.tolerations = [...(current as Toleration[]), ...extra];
     },
   };
 };

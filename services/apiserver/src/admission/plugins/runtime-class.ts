@@ -1,11 +1,11 @@
 import { StatusError } from '../../api/errors';
 import { parseQuantity } from '../../api/quantity';
 import type { KubeObject } from '../../api/object';
-import type { PodSpec } from '../../generated/k8s.io.api.core.v1';
+import type { PodSpec, Toleration } from '../../generated/k8s.io.api.core.v1';
 import type { RuntimeClass } from '../../generated/k8s.io.api.node.v1';
 import { admissionForbidden, type AdmissionAttributes, type AdmissionPlugin } from '../interface';
 import type { AdmissionDeps, AdmissionPluginFactory } from './deps';
-import { isPodMainResource, podSpecOf } from './pod-admission/pod-spec';
+import { entries, isPodMainResource, podSpecOf } from './pod-admission/pod-spec';
 import { mergeTolerations } from './pod-admission/tolerations';
 
 const OVERHEAD_MISMATCH = "pod rejected: Pod's Overhead doesn't match RuntimeClass's defined Overhead";
@@ -96,7 +96,12 @@ class RuntimeClassAdmission implements AdmissionPlugin {
         spec.nodeSelector[key] = value;
       }
     }
-    const merged = mergeTolerations(spec.tolerations ?? [], rc.scheduling.tolerations ?? []);
+    const podTolerations = (Array.isArray(spec.tolerations) ? spec.tolerations : []) as (Toleration | null)[];
+    // null entries are Go's zero toleration
+    const merged = mergeTolerations(
+      podTolerations.map((t) => t ?? {}),
+      entries(rc.scheduling.tolerations),
+    );
     if (merged.length > 0) spec.tolerations = merged;
     else delete spec.tolerations;
   }

@@ -9,7 +9,7 @@ import {
   ephemeralSecretReferenceRefusal,
   secretReferenceRefusal,
 } from './pod-admission/mountable-secrets';
-import { plainAdmissionError, podSpecOf } from './pod-admission/pod-spec';
+import { entries, plainAdmissionError, podSpecOf } from './pod-admission/pod-spec';
 import { podReferencesSecrets } from './pod-admission/secret-references';
 import { mountServiceAccountToken } from './pod-admission/token-volume';
 
@@ -28,7 +28,7 @@ function isMirrorPod(pod: KubeObject): boolean {
 }
 
 function usesTokenProjection(spec: PodSpec): boolean {
-  return (spec.volumes ?? []).some((v) => (v.projected?.sources ?? []).some((s) => s.serviceAccountToken));
+  return entries(spec.volumes).some((v) => entries(v.projected?.sources).some((s) => s.serviceAccountToken));
 }
 
 function shouldAutomount(sa: ServiceAccount, spec: PodSpec): boolean {
@@ -67,7 +67,7 @@ class ServiceAccountAdmission implements AdmissionPlugin {
     }
     const sa = await this.lookUp(a, spec.serviceAccountName);
     if (shouldAutomount(sa, spec)) mountServiceAccountToken(spec);
-    const pullSecrets = sa.imagePullSecrets ?? [];
+    const pullSecrets = entries(sa.imagePullSecrets);
     if ((spec.imagePullSecrets ?? []).length === 0 && pullSecrets.length > 0) {
       spec.imagePullSecrets = pullSecrets.map((s) => ({ name: s.name ?? '' }));
     }

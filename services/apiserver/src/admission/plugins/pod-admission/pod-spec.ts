@@ -21,3 +21,12 @@ export function podSpecOf(pod: KubeObject): PodSpec {
 export function plainAdmissionError(message: string): StatusError {
   return new StatusError(500, '', message);
 }
+
+/**
+ * The entries of a list from a request body that are objects. Go decodes a `null`
+ * entry as the zero value, which validation then refuses; skipping it here keeps a
+ * plugin from failing on it first.
+ */
+export function entries<T extends object>(list: readonly (T | null)[] | undefined): T[] {
+  return Array.isArray(list) ? list.filter((e): e is T => isPlainObject(e)) : [];
+}

@@ -1,11 +1,12 @@
+import { entries } from './pod-spec';
 import type { Container, EphemeralContainer, PodSpec, Volume } from '../../../generated/k8s.io.api.core.v1';
 
 type AnyContainer = Container | EphemeralContainer;
 
 function containerNamesSecret(c: AnyContainer): boolean {
   return (
-    (c.envFrom ?? []).some((e) => e.secretRef !== undefined) ||
-    (c.env ?? []).some((e) => e.valueFrom?.secretKeyRef !== undefined)
+    entries(c.envFrom).some((e) => e.secretRef !== undefined) ||
+    entries(c.env).some((e) => e.valueFrom?.secretKeyRef !== undefined)
   );
 }
 
@@ -15,7 +16,7 @@ function volumeNamesSecret(v: Volume): boolean {
   if (v.cephfs) return v.cephfs.secretRef !== undefined;
   if (v.cinder) return v.cinder.secretRef !== undefined;
   if (v.flexVolume) return v.flexVolume.secretRef !== undefined;
-  if (v.projected) return (v.projected.sources ?? []).some((s) => s.secret !== undefined);
+  if (v.projected) return entries(v.projected.sources).some((s) => s.secret !== undefined);
   if (v.rbd) return v.rbd.secretRef !== undefined;
   if (v.secret) return true;
   if (v.scaleIO) return v.scaleIO.secretRef !== undefined;
@@ -29,9 +30,9 @@ function volumeNamesSecret(v: Volume): boolean {
 export function podReferencesSecrets(spec: PodSpec): boolean {
   if ((spec.imagePullSecrets ?? []).length > 0) return true;
   const containers: AnyContainer[] = [
-    ...(spec.initContainers ?? []),
-    ...(spec.containers ?? []),
-    ...(spec.ephemeralContainers ?? []),
+    ...entries(spec.initContainers),
+    ...entries(spec.containers),
+    ...entries(spec.ephemeralContainers),
   ];
-  return containers.some(containerNamesSecret) || (spec.volumes ?? []).some(volumeNamesSecret);
+  return containers.some(containerNamesSecret) || entries(spec.volumes).some(volumeNamesSecret);
 }

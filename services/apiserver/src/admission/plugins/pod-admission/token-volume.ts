@@ -1,4 +1,5 @@
 import type { Container, PodSpec, Volume, VolumeMount } from '../../../generated/k8s.io.api.core.v1';
+import { entries } from './pod-spec';
 import { generateNameFrom } from '../../../registry/validation/names';
 
 /** Where a pod's service account credentials are mounted in every container. */
@@ -32,7 +33,7 @@ export function tokenVolume(name: string): Volume {
 }
 
 function mountsTokenPath(c: Container): boolean {
-  return (c.volumeMounts ?? []).some((m) => m.mountPath === TOKEN_MOUNT_PATH);
+  return entries(c.volumeMounts).some((m) => m.mountPath === TOKEN_MOUNT_PATH);
 }
 
 /**
@@ -41,11 +42,11 @@ function mountsTokenPath(c: Container): boolean {
  * when a container needs it. A volume already named kube-api-access-* is reused.
  */
 export function mountServiceAccountToken(spec: PodSpec, randomName = generateNameFrom): void {
-  const existing = (spec.volumes ?? []).find((v) => (v.name ?? '').startsWith(`${TOKEN_VOLUME_PREFIX}-`));
+  const existing = entries(spec.volumes).find((v) => (v.name ?? '').startsWith(`${TOKEN_VOLUME_PREFIX}-`));
   const volumeName = existing?.name ?? randomName(`${TOKEN_VOLUME_PREFIX}-`);
   const mount: VolumeMount = { name: volumeName, readOnly: true, mountPath: TOKEN_MOUNT_PATH };
   let needed = false;
-  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+  for (const c of [...entries(spec.initContainers), ...entries(spec.containers)]) {
     if (mountsTokenPath(c)) continue;
     c.volumeMounts = [...(c.volumeMounts ?? []), { ...mount }];
     needed = true;
