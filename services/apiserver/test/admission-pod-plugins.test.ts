@@ -299,6 +299,48 @@ describe('ServiceAccount, Priority, DefaultTolerationSeconds and RuntimeClass ad
       await create('lax', { serviceAccountName: 'lax', volumes: [{ name: 'v', secret: { secretName: 'other' } }] });
     });
 
+    test('ephemeral containers added later are held to the account’s secrets too', async () => {
+      await create('eph', { serviceAccountName: 'strict' });
+      const debug = (secret: string) => ({
+        name: 'debug',
+        image: 'busybox',
+        env: [{ name: 'PW', valueFrom: { secretKeyRef: { name: secret, key: 'k' } } }],
+      });
+      const withDebug = (secret: string) =>
+        podStore.writePart(
+          'ephemeralcontainers',
+          NS,
+          'eph',
+          (cur) => ({ ...cur, spec: { ...specOf(cur), ephemeralContainers: [debug(secret)] } }),
+          { user: alice },
+        );
+      // upstream answers this one as a plain error: 500 without a reason
+      assert.deepEqual(await refusal(withDebug('other')), {
+        code: 500,
+        reason: '',
+        message:
+          'ephemeral container debug with envVar PW referencing secret.secretName="other" is not allowed because service account strict does not reference that secret',
+      });
+      const r = await withDebug('allowed');
+      assert.equal(specOf(r).ephemeralContainers?.[0].name, 'debug');
+      // ephemeral containers get no token mount
+      assert.equal(specOf(r).ephemeralContainers?.[0].volumeMounts, undefined);
+    });
+
+    test('null list entries (Go’s zero values) do not fail a plugin', async () => {
+      const body = {
+        containers: [{ name: 'a', image: 'nginx', env: [null], volumeMounts: [null] }],
+        volumes: [null],
+        tolerations: [null],
+      } as unknown as PodSpec;
+      try {
+        await create('nulls', body);
+      } catch (e) {
+        // whatever validation makes of them, it is not an internal error
+        assert.ok(e instanceof StatusError && e.code !== 500, String(e));
+      }
+    });
+
     test('mirror pods are left as the kubelet wrote them, and may not use accounts or secrets', async () => {
       const mirror = { 'kubernetes.io/config.mirror': 'abc' };
       // a mirror pod names the node whose kubelet wrote it
