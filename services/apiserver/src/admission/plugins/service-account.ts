@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StatusError } from '../../api/errors';
 import type { KubeObject } from '../../api/object';
+import { DEFAULT_SERVICE_ACCOUNT } from '../../controllers/namespace-defaults';
 import type { PodSpec, ServiceAccount } from '../../generated/k8s.io.api.core.v1';
+import { MIRROR_POD_ANNOTATION } from '../../registry/strategies/pod-annotations-validation';
 import { admissionForbidden, type AdmissionAttributes, type AdmissionPlugin } from '../interface';
 import type { AdmissionDeps, AdmissionPluginFactory } from './deps';
 import {
@@ -13,15 +15,8 @@ import { entries, plainAdmissionError, podSpecOf } from './pod-admission/pod-spe
 import { podReferencesSecrets } from './pod-admission/secret-references';
 import { mountServiceAccountToken } from './pod-admission/token-volume';
 
-export const DEFAULT_SERVICE_ACCOUNT_NAME = 'default';
-const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 /** the controller creates `default` shortly after its namespace: wait that long for it, as upstream */
 const DEFAULT_ACCOUNT_ATTEMPTS = 10;
-
-export interface ServiceAccountPluginOptions {
-  /** the pause between live lookups of a missing account (upstream: a random 100-200ms) */
-  retryIntervalMs?: () => number;
-}
 
 function isMirrorPod(pod: KubeObject): boolean {
   return pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined;
@@ -38,10 +33,7 @@ function shouldAutomount(sa: ServiceAccount, spec: PodSpec): boolean {
 class ServiceAccountAdmission implements AdmissionPlugin {
   readonly name = 'ServiceAccount';
 
-  constructor(
-    private readonly deps: AdmissionDeps,
-    private readonly retryIntervalMs: () => number,
-  ) {}
+  constructor(private readonly deps: AdmissionDeps) {}
 
   handles(op: string): boolean {
     // UPDATE only for the ephemeral containers an ephemeralcontainers write adds
@@ -61,9 +53,9 @@ class ServiceAccountAdmission implements AdmissionPlugin {
     if (isMirrorPod(pod)) return this.validate(a);
     const spec = podSpecOf(pod);
     if (!spec.serviceAccountName) {
-      spec.serviceAccountName = DEFAULT_SERVICE_ACCOUNT_NAME;
+      spec.serviceAccountName = DEFAULT_SERVICE_ACCOUNT;
       // v1's deprecated twin reads the same once converted back
-      spec.serviceAccount = DEFAULT_SERVICE_ACCOUNT_NAME;
+      spec.serviceAccount = DEFAULT_SERVICE_ACCOUNT;
     }
     const sa = await this.lookUp(a, spec.serviceAccountName);
     if (shouldAutomount(sa, spec)) mountServiceAccountToken(spec);
@@ -126,8 +118,8 @@ class ServiceAccountAdmission implements AdmissionPlugin {
   private async serviceAccount(namespace: string, name: string): Promise<ServiceAccount> {
     const store = this.deps.table.store('', 'v1', 'serviceaccounts');
     if (!store) throw new Error('serviceaccounts are not served');
-    const attempts = 1 + (name === DEFAULT_SERVICE_ACCOUNT_NAME ? DEFAULT_ACCOUNT_ATTEMPTS : 1);
-    const pause = this.retryIntervalMs();
+    const attempts = 1 + (name === DEFAULT_SERVICE_ACCOUNT ? DEFAULT_ACCOUNT_ATTEMPTS : 1);
+    const pause = 100 + Math.floor(Math.random() * 100);
     for (let i = 0; i < attempts; i++) {
       // the first read and the first retry follow each other at once, as upstream's cache read and live read do
       if (i > 1) await sleep(pause);
@@ -141,10 +133,5 @@ class ServiceAccountAdmission implements AdmissionPlugin {
   }
 }
 
-export function serviceAccountPlugin(options: ServiceAccountPluginOptions = {}): AdmissionPluginFactory {
-  const interval = options.retryIntervalMs ?? (() => 100 + Math.floor(Math.random() * 100));
-  return (deps) => new ServiceAccountAdmission(deps, interval);
-}
-
 /** ServiceAccount: pods run as an existing account, with its token mounted unless they opt out. */
-export const serviceAccount: AdmissionPluginFactory = serviceAccountPlugin();
+export const serviceAccount: AdmissionPluginFactory = (deps) => new ServiceAccountAdmission(deps);
