@@ -544,6 +544,20 @@ describe('ServiceAccount, Priority, DefaultTolerationSeconds and RuntimeClass ad
         (await refusal(create('r7', { overhead: { cpu: '1' } }))).message,
         'pods "r7" is forbidden: pod rejected: Pod Overhead set without corresponding RuntimeClass defined Overhead',
       );
+      // a label key that is also an Object.prototype member is an ordinary key
+      await rcs.create(
+        '',
+        {
+          apiVersion: 'node.k8s.io/v1',
+          kind: 'RuntimeClass',
+          metadata: { name: 'odd' },
+          handler: 'odd',
+          scheduling: { nodeSelector: { constructor: 'yes' } },
+        },
+        { user: alice },
+      );
+      const odd = specOf(await create('r9', { runtimeClassName: 'odd', nodeSelector: { disk: 'ssd' } }));
+      assert.deepEqual(odd.nodeSelector, { disk: 'ssd', constructor: 'yes' });
       const plain = specOf(await create('r8', { runtimeClassName: 'plain' }));
       assert.equal(plain.overhead, undefined);
       assert.equal(plain.nodeSelector, undefined);

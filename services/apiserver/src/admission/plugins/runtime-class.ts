@@ -22,7 +22,7 @@ function sameResources(a: Record<string, string> | undefined, b: Record<string, 
   const ka = Object.keys(a ?? {});
   const kb = Object.keys(b ?? {});
   if (ka.length !== kb.length) return false;
-  return ka.every((k) => b !== undefined && k in b && sameQuantity((a ?? {})[k], b[k]));
+  return ka.every((k) => b !== undefined && Object.hasOwn(b, k) && sameQuantity((a ?? {})[k], b[k]));
 }
 
 class RuntimeClassAdmission implements AdmissionPlugin {
@@ -86,7 +86,7 @@ class RuntimeClassAdmission implements AdmissionPlugin {
       if (rc.scheduling.nodeSelector !== undefined) spec.nodeSelector = { ...wanted };
     } else {
       for (const [key, value] of Object.entries(wanted)) {
-        const podValue = spec.nodeSelector[key];
+        const podValue = Object.hasOwn(spec.nodeSelector, key) ? spec.nodeSelector[key] : undefined;
         if (podValue !== undefined && podValue !== value) {
           throw admissionForbidden(
             a,
