@@ -218,6 +218,22 @@ export const FLAGS: readonly FlagSpec[] = [
     usage: 'File with admission control configuration.',
   },
   {
+    name: 'default-not-ready-toleration-seconds',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '300',
+    usage:
+      'Indicates the tolerationSeconds of the toleration for notReady:NoExecute that is added by default to every pod that does not already have such a toleration.',
+  },
+  {
+    name: 'default-unreachable-toleration-seconds',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '300',
+    usage:
+      'Indicates the tolerationSeconds of the toleration for unreachable:NoExecute that is added by default to every pod that does not already have such a toleration.',
+  },
+  {
     name: 'token-auth-file',
     type: 'string',
     defaultText: '',

@@ -38,6 +38,9 @@ export interface ServerOptions {
   disableAdmissionPlugins: string[];
   /** --admission-control-config-file ('' for none) */
   admissionControlConfigFile: string;
+  /** --default-not-ready-toleration-seconds and --default-unreachable-toleration-seconds (DefaultTolerationSeconds) */
+  defaultNotReadyTolerationSeconds: number;
+  defaultUnreachableTolerationSeconds: number;
   /** --authorization-mode, in order */
   authorizationModes: AuthorizationMode[];
   tokenAuthFile: string;
@@ -269,6 +272,11 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
   } catch (e) {
     throw new OptionsError(e instanceof Error ? e.message : String(e));
   }
+  // int64 flags upstream: any whole number, negative ones included
+  const tolerationSeconds = (flag: string): number =>
+    parseInteger(flag, str(flag, '300'), Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  const defaultNotReadyTolerationSeconds = tolerationSeconds('default-not-ready-toleration-seconds');
+  const defaultUnreachableTolerationSeconds = tolerationSeconds('default-unreachable-toleration-seconds');
   const serviceAccountIssuers = list('service-account-issuer', false);
   if (serviceAccountIssuers.length === 0) serviceAccountIssuers.push(DEFAULT_SERVICE_ACCOUNT_ISSUER);
   const apiAudiences = list('api-audiences', true);
@@ -288,6 +296,8 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
     enableAdmissionPlugins,
     disableAdmissionPlugins,
     admissionControlConfigFile: str('admission-control-config-file', ''),
+    defaultNotReadyTolerationSeconds,
+    defaultUnreachableTolerationSeconds,
     tokenAuthFile: str('token-auth-file', ''),
     serviceAccountKeyFiles: list('service-account-key-file', false),
     serviceAccountSigningKeyFile: str('service-account-signing-key-file', ''),

@@ -39,6 +39,8 @@ describe('parseOptions', () => {
       enableAdmissionPlugins: [],
       disableAdmissionPlugins: [],
       admissionControlConfigFile: '',
+      defaultNotReadyTolerationSeconds: 300,
+      defaultUnreachableTolerationSeconds: 300,
       encryptionProviderConfig: '',
       tokenAuthFile: '',
       serviceAccountKeyFiles: [],

@@ -180,6 +180,14 @@ describe('PodSecurity admission (real kubectl, real replica)', () => {
     const inExempt = await kubectl(kc, ['apply', '-f', '-'], podYaml('priv', 'exempt-ns', { privileged: true }));
     assert.equal(inExempt.code, 0, inExempt.stderr);
 
+    // the RuntimeClass admission plugin refuses pods naming a class that does not exist
+    for (const [name, handler] of [
+      ['kata', 'kata'],
+      ['gvisor', 'runsc'],
+    ]) {
+      const rc = { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name }, handler };
+      await kubectlOk(kc, ['apply', '-f', '-'], JSON.stringify(rc));
+    }
     const kata = await kubectl(
       kc,
       ['apply', '-f', '-'],
