@@ -2,6 +2,7 @@ import type { AdmissionPluginFactory } from './deps';
 import { mutatingAdmissionWebhook } from './mutating-webhook';
 import { namespaceLifecycle } from './namespace-lifecycle';
 import { podSecurity } from './pod-security';
+import { resourceQuota } from './resource-quota';
 import { validatingAdmissionPolicy } from './validating-admission-policy';
 import { validatingAdmissionWebhook } from './validating-webhook';
 
@@ -15,4 +16,5 @@ export const PLUGIN_FACTORIES: Readonly<Record<string, AdmissionPluginFactory>> 
   MutatingAdmissionWebhook: mutatingAdmissionWebhook,
   ValidatingAdmissionPolicy: validatingAdmissionPolicy,
   ValidatingAdmissionWebhook: validatingAdmissionWebhook,
+  ResourceQuota: resourceQuota,
 };
