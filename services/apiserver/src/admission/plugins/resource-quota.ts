@@ -35,7 +35,7 @@ export const resourceQuota: AdmissionPluginFactory = (deps): AdmissionPlugin => 
     try {
       for (const c of plan) {
         await serializer.run(`${a.namespace}/${c.quotaName}`, () =>
-          chargeQuota(store, a.namespace, c, a.subresource),
+          chargeQuota(store, a.namespace, c, a.subresource, (reason) => admissionForbidden(a, reason)),
         );
         done.push(c);
       }

@@ -2,7 +2,7 @@ import { StatusError } from '../../api/errors';
 import type { KubeObject } from '../../api/object';
 import type { ResourceQuota } from '../../generated/k8s.io.api.core.v1';
 import type { GenericStore } from '../../registry/generic-store';
-import { chargedUsage, type PlannedCharge } from './check';
+import { chargedUsage, QuotaRefusal, type PlannedCharge } from './check';
 import { equalLists, parseResourceList, subtractNonNegative, toRecord } from './resource-list';
 
 /** Runs fn after every earlier call with the same key has settled: one charge per quota at a time in a replica. */
@@ -36,6 +36,7 @@ export async function chargeQuota(
   namespace: string,
   charge: PlannedCharge,
   subresource: string,
+  refuse: (reason: string) => StatusError,
 ): Promise<void> {
   try {
     await quotas.updateWith(
@@ -43,7 +44,14 @@ export async function chargeQuota(
       charge.quotaName,
       (current: KubeObject) => {
         const q = current as ResourceQuota;
-        const next = chargedUsage(q, charge.delta, subresource);
+        let next;
+        try {
+          next = chargedUsage(q, charge.delta, subresource);
+        } catch (e) {
+          // the store passes StatusErrors through unchanged
+          if (e instanceof QuotaRefusal) throw refuse(e.message);
+          throw e;
+        }
         if (equalLists(next, parseResourceList(q.status?.used))) return current;
         return { ...current, status: { ...q.status, used: toRecord(next) } } as KubeObject;
       },
