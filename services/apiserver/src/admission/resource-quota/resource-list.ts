@@ -38,12 +38,13 @@ export function toRecord(list: ResourceList): Record<string, string> {
   return out;
 }
 
-/** a + b; a value keeps the format of the side that had it first, as Quantity.Add does. */
+/** a + b; a sum keeps a's format unless a is zero, as Quantity.Add does. */
 export function add(a: ResourceList, b: ResourceList): ResourceList {
   const out: ResourceList = new Map(a);
   for (const [k, v] of b) {
     const have = out.get(k);
-    out.set(k, have ? { nanos: have.nanos + v.nanos, format: have.format } : v);
+    if (!have) out.set(k, v);
+    else out.set(k, { nanos: have.nanos + v.nanos, format: have.nanos === 0n ? v.format : have.format });
   }
   return out;
 }
