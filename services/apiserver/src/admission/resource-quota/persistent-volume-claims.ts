@@ -34,7 +34,8 @@ export const persistentVolumeClaimEvaluator: QuotaEvaluator = {
   handles: (op, subresource) => subresource === '' && (op === 'CREATE' || op === 'UPDATE'),
   matchingResources: (input) =>
     input.filter(
-      (n) => n === PVC_COUNT || PVC_RESOURCES.includes(n) || PVC_RESOURCES.some((r) => n.endsWith(STORAGE_CLASS_SUFFIX + r)),
+      (n) =>
+        n === PVC_COUNT || PVC_RESOURCES.includes(n) || PVC_RESOURCES.some((r) => n.endsWith(STORAGE_CLASS_SUFFIX + r)),
     ),
   matchesScope: () => true,
   constraints: () => undefined,

@@ -158,7 +158,9 @@ export const podEvaluator: QuotaEvaluator = {
       }
     }
     if (missing.size === 0) return undefined;
-    const parts = [...missing.keys()].sort().map((r) => `${r} for: ${[...(missing.get(r) as Set<string>)].sort().join(',')}`);
+    const parts = [...missing.keys()]
+      .sort()
+      .map((r) => `${r} for: ${[...(missing.get(r) as Set<string>)].sort().join(',')}`);
     return `must specify ${parts.join('; ')}`;
   },
   usage(obj, nowMs) {
