@@ -1,6 +1,7 @@
 import { StatusError } from '../api/errors';
 import type { KubeObject } from '../api/object';
 import { podIsLive } from '../admission/resource-quota/pods';
+import { isIgnoredResource } from '../admission/resource-quota/registry';
 import { equalLists, parseResourceList, toRecord, type ResourceList } from '../admission/resource-quota/resource-list';
 import { calculateUsage, type NamespaceLister } from '../admission/resource-quota/usage';
 import type { Pod, ResourceQuota } from '../generated/k8s.io.api.core.v1';
@@ -103,6 +104,7 @@ export class ResourceQuotaController implements LeaderController {
     const stores = this.table.all().filter((s) => {
       const key = `${s.info.group}/${s.info.resource}`;
       if (!s.info.namespaced || s.virtual || s === quotas || seen.has(key)) return false;
+      if (isIgnoredResource({ group: s.info.group, resource: s.info.resource })) return false;
       seen.add(key);
       return true;
     });

@@ -51,6 +51,7 @@ export const resourceQuota: AdmissionPluginFactory = (deps): AdmissionPlugin => 
     async validate(a) {
       if (a.subresource || !a.namespace || !a.object) return;
       const gr = { group: a.resource.group, resource: a.resource.resource };
+      if (a.operation === 'CREATE' && gr.group === '' && gr.resource === 'namespaces') return;
       if (isIgnoredResource(gr)) return;
       const ev = evaluatorFor(gr);
       if (!ev.handles(a.operation, a.subresource)) return;
