@@ -12,6 +12,7 @@ import type { UserInfo } from '../src/authn/user';
 import { ResourceQuotaController } from '../src/controllers/resource-quota-controller';
 import type { GenericStore } from '../src/registry/generic-store';
 import { configmaps } from '../src/registry/kinds/core/configmaps';
+import { pods } from '../src/registry/kinds/core/pods';
 import { resourcequotas } from '../src/registry/kinds/core/resourcequotas';
 import { services } from '../src/registry/kinds/core/services';
 import { newSecurityServices } from '../src/registry/security';
@@ -44,7 +45,7 @@ function replica(opened: OpenedStorage): Replica {
     admission,
   };
   const table = new StoreTable();
-  for (const def of [configmaps, resourcequotas, services]) table.add(makeStore(def, deps));
+  for (const def of [configmaps, resourcequotas, services, pods]) table.add(makeStore(def, deps));
   const pluginDeps: Pick<AdmissionDeps, 'table' | 'storage' | 'backend' | 'prefix' | 'log'> = {
     table,
     storage: opened.storage,
