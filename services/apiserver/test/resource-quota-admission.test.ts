@@ -200,6 +200,25 @@ describe('ResourceQuota admission over real stores, two replicas on one storage'
     assert.deepEqual(await used(a, 'settle', 'q'), { configmaps: '1' });
   });
 
+  test('status.hard follows a change of spec.hard, and the new names are counted', async () => {
+    await makeQuota(a, 'grow', 'q', { configmaps: '1' });
+    await waitForUsed(a, 'grow', 'q', { configmaps: '0' });
+    await a.cms.create('grow', cm('one'), { user: alice });
+    await a.quotas.updateWith(
+      'grow',
+      'q',
+      (cur) => ({ ...cur, spec: { hard: { configmaps: '2', 'count/configmaps': '5' } } }),
+      {
+        user: alice,
+      },
+    );
+    await waitForUsed(a, 'grow', 'q', { configmaps: '1', 'count/configmaps': '1' });
+    const q = await a.quotas.get('grow', 'q');
+    assert.deepEqual((q.status as { hard?: unknown }).hard, { configmaps: '2', 'count/configmaps': '5' });
+    await b.cms.create('grow', cm('two'), { user: alice });
+    assert.deepEqual(await used(a, 'grow', 'q'), { configmaps: '2', 'count/configmaps': '2' });
+  });
+
   test('an update is charged by the usage it adds', async () => {
     await makeQuota(a, 'svc', 'q', { 'services.nodeports': '1', services: '2' });
     await waitForUsed(a, 'svc', 'q', { services: '0', 'services.nodeports': '0' });

@@ -25,7 +25,12 @@ export interface ResourceQuotaControllerOptions {
 /** Resources whose updates can change what they use (a pod finishing, a claim growing, a service's type). */
 const USAGE_CHANGING_UPDATES = new Set(['/pods', '/services', '/persistentvolumeclaims']);
 
-class QuotaChanged extends Error {}
+/** A StatusError, so the store passes it through its update unchanged. */
+class QuotaChanged extends StatusError {
+  constructor() {
+    super(409, 'Conflict', 'the quota was charged after it was counted');
+  }
+}
 
 /**
  * Upstream's resource quota controller: status.hard follows spec.hard and
@@ -175,7 +180,11 @@ export class ResourceQuotaController implements LeaderController {
         { statusOnly: true, systemWrite: true },
       );
     } catch (e) {
-      if (e instanceof QuotaChanged) return void this.queue?.add(key);
+      if (e instanceof StatusError && e.code === 409) {
+        // charged meanwhile: count again shortly, not in a tight loop while charges keep coming
+        setTimeout(() => this.queue?.add(key), 200).unref();
+        return;
+      }
       if (e instanceof StatusError && e.code === 404) return;
       throw e;
     }
