@@ -7,6 +7,10 @@ import { chargedUsage, planCharges, QuotaRefusal, type PlannedCharge } from '../
 import { evaluatorFor, isIgnoredResource } from '../resource-quota/registry';
 import type { AdmissionPluginFactory } from './deps';
 
+/** Upstream's live lookup cache: 30 s, 100 namespaces. */
+const LIVE_LOOKUP_TTL_MS = 30_000;
+const LIVE_LOOKUP_ENTRIES = 100;
+
 function withNamespace(obj: KubeObject, namespace: string): KubeObject {
   if (obj.metadata?.namespace) return obj;
   return { ...obj, metadata: { ...obj.metadata, namespace } };
@@ -24,10 +28,23 @@ export const resourceQuota: AdmissionPluginFactory = (deps): AdmissionPlugin => 
   const serializer = new KeyedSerializer();
   const quotaStore = (): GenericStore | undefined => deps.table.store('', 'v1', 'resourcequotas');
 
+  const liveLookups = new Map<string, { expiresAt: number; items: ResourceQuota[] }>();
+
+  /**
+   * The namespace's quotas from the watch cache, as upstream's lister. A cache
+   * that has none may just not have seen a new quota yet: then storage is asked,
+   * and its answer kept a while so writes to quota-less namespaces stay cheap.
+   */
   async function namespaceQuotas(store: GenericStore, namespace: string): Promise<ResourceQuota[]> {
-    // a consistent list: the watch cache first catches up with storage
-    const list = await store.list(namespace, {});
-    return (list.items as ResourceQuota[] | undefined) ?? [];
+    const cached = ((await store.list(namespace, { resourceVersion: '0' })).items as ResourceQuota[] | undefined) ?? [];
+    if (cached.length > 0) return cached;
+    const hit = liveLookups.get(namespace);
+    if (hit && hit.expiresAt > Date.now()) return hit.items;
+    const live = ((await store.list(namespace, {})).items as ResourceQuota[] | undefined) ?? [];
+    liveLookups.delete(namespace);
+    liveLookups.set(namespace, { expiresAt: Date.now() + LIVE_LOOKUP_TTL_MS, items: live });
+    if (liveLookups.size > LIVE_LOOKUP_ENTRIES) liveLookups.delete(liveLookups.keys().next().value as string);
+    return live;
   }
 
   async function chargeAll(store: GenericStore, a: AdmissionAttributes, plan: PlannedCharge[]): Promise<void> {
