@@ -46,14 +46,17 @@ function replica(opened: OpenedStorage): Replica {
   };
   const table = new StoreTable();
   for (const def of [configmaps, resourcequotas, services, pods]) table.add(makeStore(def, deps));
-  const pluginDeps: Pick<AdmissionDeps, 'table' | 'storage' | 'backend' | 'prefix' | 'log'> = {
+  const pluginDeps: Pick<AdmissionDeps, 'table' | 'storage' | 'backend' | 'prefix' | 'log'> & {
+    opts: Pick<AdmissionDeps['opts'], 'admissionControlConfigFile'>;
+  } = {
     table,
+    opts: { admissionControlConfigFile: '' },
     storage: opened.storage,
     backend: opened.backend,
     prefix: opened.prefix,
     log: () => undefined,
   };
-  admission.setPlugins([resourceQuota(pluginDeps as AdmissionDeps)]);
+  admission.setPlugins([resourceQuota(pluginDeps as unknown as AdmissionDeps)]);
   const get = (r: string): GenericStore => table.store('', 'v1', r) as GenericStore;
   return { table, cms: get('configmaps'), quotas: get('resourcequotas'), svcs: get('services') };
 }

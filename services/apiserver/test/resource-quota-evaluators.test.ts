@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { chargedUsage, planCharges, QuotaRefusal } from '../src/admission/resource-quota/check';
+import { chargedUsage, planCharges, QuotaFailure, QuotaRefusal } from '../src/admission/resource-quota/check';
+import { parseQuotaConfiguration } from '../src/admission/resource-quota/config';
 import { persistentVolumeClaimEvaluator } from '../src/admission/resource-quota/persistent-volume-claims';
 import { podEvaluator } from '../src/admission/resource-quota/pods';
 import { evaluatorFor, groupResourceOfName } from '../src/admission/resource-quota/registry';
@@ -265,6 +266,43 @@ describe('quota checks and their messages', () => {
       () => chargedUsage(q, bigger[0].delta, ''),
       /exceeded quota: storage, requested: requests.storage=3Gi, used: requests.storage=8Gi, limited: requests.storage=10Gi/,
     );
+  });
+
+  test('limited resources: consumption no quota covers is refused', () => {
+    const limited = parseQuotaConfiguration({
+      apiVersion: 'apiserver.config.k8s.io/v1',
+      kind: 'ResourceQuotaConfiguration',
+      limitedResources: [
+        { resource: 'pods', matchContains: ['requests.cpu'] },
+        {
+          resource: 'pods',
+          matchScopes: [{ scopeName: 'PriorityClass', operator: 'In', values: ['cluster-services', 'x'] }],
+        },
+      ],
+    });
+    const greedy = pod([c('a', { cpu: '1' })]);
+    assert.throws(
+      () => planCharges([], podEvaluator, create(greedy), limited),
+      (e: unknown) => e instanceof QuotaRefusal && e.message === 'insufficient quota to consume: requests.cpu',
+    );
+    // a quota limiting requests.cpu covers it
+    const covering = quota('cpu', { 'requests.cpu': '2' });
+    assert.equal(planCharges([covering], podEvaluator, create(greedy), limited).length, 1);
+    // best effort pods consume no cpu
+    assert.deepEqual(planCharges([], podEvaluator, create(pod([c('a')])), limited), []);
+    const critical = pod([c('a')], { priorityClassName: 'cluster-services' });
+    assert.throws(
+      () => planCharges([], podEvaluator, create(critical), limited),
+      (e: unknown) =>
+        e instanceof QuotaFailure &&
+        e.message === 'insufficient quota to match these scopes: [{PriorityClass In [cluster-services x]}]',
+    );
+    const scoped = quota('pc', { pods: '5' }, undefined, {
+      scopeSelector: {
+        matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: ['cluster-services'] }],
+      },
+    });
+    assert.equal(planCharges([scoped], podEvaluator, create(critical), limited).length, 1);
   });
 
   test('prettyPrint sorts by name', () => {

@@ -3,7 +3,10 @@ import type { ResourceQuota } from '../../generated/k8s.io.api.core.v1';
 import type { GenericStore } from '../../registry/generic-store';
 import { admissionForbidden, type AdmissionAttributes, type AdmissionPlugin } from '../interface';
 import { chargeQuota, KeyedSerializer, releaseCharge } from '../resource-quota/charge';
-import { chargedUsage, planCharges, QuotaRefusal, type PlannedCharge } from '../resource-quota/check';
+import { chargedUsage, planCharges, QuotaFailure, QuotaRefusal, type PlannedCharge } from '../resource-quota/check';
+import { parseQuotaConfiguration } from '../resource-quota/config';
+import { admissionConfigFile } from '../admission-config';
+import { StatusError } from '../../api/errors';
 import { evaluatorFor, isIgnoredResource } from '../resource-quota/registry';
 import type { AdmissionPluginFactory } from './deps';
 
@@ -25,6 +28,9 @@ function withNamespace(obj: KubeObject, namespace: string): KubeObject {
  * the stored objects, giving back what deletes and failed writes free.
  */
 export const resourceQuota: AdmissionPluginFactory = (deps): AdmissionPlugin => {
+  const limited = parseQuotaConfiguration(
+    admissionConfigFile(deps.opts.admissionControlConfigFile).pluginConfig('ResourceQuota'),
+  );
   const serializer = new KeyedSerializer();
   const quotaStore = (): GenericStore | undefined => deps.table.store('', 'v1', 'resourcequotas');
 
@@ -75,15 +81,20 @@ export const resourceQuota: AdmissionPluginFactory = (deps): AdmissionPlugin => 
       const store = quotaStore();
       if (!store) return;
       const quotas = await namespaceQuotas(store, a.namespace);
-      if (quotas.length === 0) return;
+      if (quotas.length === 0 && limited.length === 0) return;
       try {
-        const plan = planCharges(quotas, ev, {
-          operation: a.operation,
-          subresource: a.subresource,
-          object: withNamespace(a.object, a.namespace),
-          oldObject: a.oldObject,
-          nowMs: Date.now(),
-        });
+        const plan = planCharges(
+          quotas,
+          ev,
+          {
+            operation: a.operation,
+            subresource: a.subresource,
+            object: withNamespace(a.object, a.namespace),
+            oldObject: a.oldObject,
+            nowMs: Date.now(),
+          },
+          limited,
+        );
         if (plan.length === 0) return;
         if (a.dryRun) {
           for (const c of plan) {
@@ -95,6 +106,8 @@ export const resourceQuota: AdmissionPluginFactory = (deps): AdmissionPlugin => 
         await chargeAll(store, a, plan);
       } catch (e) {
         if (e instanceof QuotaRefusal) throw admissionForbidden(a, e.message);
+        // upstream hands this one back as a plain error: a 500 without a reason
+        if (e instanceof QuotaFailure) throw new StatusError(500, '', e.message);
         throw e;
       }
     },
