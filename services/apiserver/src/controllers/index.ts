@@ -67,8 +67,8 @@ function allocatorRepair(ctx: ClusterContext): () => Promise<void> {
  * identity Lease and the lease endpoint reconciler of default/kubernetes. On the
  * elected leader only: namespace deletion, re-creation of
  * missing system namespaces, garbage collection, the default
- * ServiceAccount and kube-root-ca.crt in every namespace, allocator repair and
- * the removal of expired identity leases. Started after the HTTP server listens.
+ * ServiceAccount and kube-root-ca.crt in every namespace, allocator repair,
+ * resource quota usage and the removal of expired identity leases. Started after the HTTP server listens.
  */
 export async function startClusterComponents(ctx: ClusterContext): Promise<ClusterComponents> {
   const { opts, table, namespaces, log } = ctx;
