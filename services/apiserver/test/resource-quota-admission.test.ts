@@ -222,6 +222,31 @@ describe('ResourceQuota admission over real stores, two replicas on one storage'
     assert.deepEqual(await used(a, 'grow', 'q'), { configmaps: '2', 'count/configmaps': '2' });
   });
 
+  test('a pod that finished is no longer charged for compute once the controller recounts', async () => {
+    await makeQuota(a, 'done', 'q', { pods: '1', 'count/pods': '5' });
+    await waitForUsed(a, 'done', 'q', { 'count/pods': '0', pods: '0' });
+    const pod = (name: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name },
+      spec: { containers: [{ name: 'c', image: 'busybox' }] },
+    });
+    const podStore = a.table.store('', 'v1', 'pods') as GenericStore;
+    await podStore.create('done', pod('first'), { user: alice });
+    await assert.rejects(
+      podStore.create('done', pod('second'), { user: alice }),
+      forbidden('pods "second" is forbidden: exceeded quota: q, requested: pods=1, used: pods=1, limited: pods=1'),
+    );
+    await podStore.patchStatus('done', 'first', (cur) => ({
+      ...cur,
+      status: { ...(cur.status as object), phase: 'Succeeded' },
+    }));
+    // terminal pods still count as stored objects
+    await waitForUsed(a, 'done', 'q', { 'count/pods': '1', pods: '0' });
+    await podStore.create('done', pod('second'), { user: alice });
+    assert.deepEqual(await used(a, 'done', 'q'), { 'count/pods': '2', pods: '1' });
+  });
+
   test('an update is charged by the usage it adds', async () => {
     await makeQuota(a, 'svc', 'q', { 'services.nodeports': '1', services: '2' });
     await waitForUsed(a, 'svc', 'q', { services: '0', 'services.nodeports': '0' });
