@@ -228,6 +228,9 @@ describe('quota checks and their messages', () => {
     const scoped = quota('s', { pods: '1' }, { pods: '1' }, { scopes: ['BestEffort'] });
     assert.deepEqual(planCharges([scoped], podEvaluator, create(pod([c('a', { cpu: '1' })]))), []);
     assert.equal(planCharges([scoped], podEvaluator, create(pod([c('a')]))).length, 1);
+    // scopes select pods: a scoped quota never charges other objects
+    const scopedCount = quota('sc', { 'count/configmaps': '0' }, undefined, { scopes: ['NotTerminating'] });
+    assert.deepEqual(planCharges([scopedCount], cms, create({})), []);
   });
 
   test('compute quota refuses pods without the values with upstream text', () => {

@@ -37,7 +37,8 @@ export const persistentVolumeClaimEvaluator: QuotaEvaluator = {
       (n) =>
         n === PVC_COUNT || PVC_RESOURCES.includes(n) || PVC_RESOURCES.some((r) => n.endsWith(STORAGE_CLASS_SUFFIX + r)),
     ),
-  matchesScope: () => true,
+  // scopes select pods only: a scoped quota never matches these objects
+  matchesScope: () => false,
   constraints: () => undefined,
   usage(obj): ResourceList {
     const pvc = obj as PersistentVolumeClaim;

@@ -17,7 +17,8 @@ export const serviceEvaluator: QuotaEvaluator = {
   groupResource: { group: '', resource: 'services' },
   handles: (op, subresource) => subresource === '' && (op === 'CREATE' || op === 'UPDATE'),
   matchingResources: (input) => input.filter((n) => SERVICE_RESOURCES.includes(n)),
-  matchesScope: () => true,
+  // scopes select pods only: a scoped quota never matches these objects
+  matchesScope: () => false,
   constraints: () => undefined,
   usage(obj): ResourceList {
     const svc = obj as Service;
