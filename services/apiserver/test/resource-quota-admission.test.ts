@@ -12,6 +12,7 @@ import type { UserInfo } from '../src/authn/user';
 import { ResourceQuotaController } from '../src/controllers/resource-quota-controller';
 import type { GenericStore } from '../src/registry/generic-store';
 import { configmaps } from '../src/registry/kinds/core/configmaps';
+import { persistentvolumeclaims } from '../src/registry/kinds/core/persistentvolumeclaims';
 import { pods } from '../src/registry/kinds/core/pods';
 import { resourcequotas } from '../src/registry/kinds/core/resourcequotas';
 import { services } from '../src/registry/kinds/core/services';
@@ -45,7 +46,8 @@ function replica(opened: OpenedStorage): Replica {
     admission,
   };
   const table = new StoreTable();
-  for (const def of [configmaps, resourcequotas, services, pods]) table.add(makeStore(def, deps));
+  for (const def of [configmaps, resourcequotas, services, pods, persistentvolumeclaims])
+    table.add(makeStore(def, deps));
   const pluginDeps: Pick<AdmissionDeps, 'table' | 'storage' | 'backend' | 'prefix' | 'log'> & {
     opts: Pick<AdmissionDeps['opts'], 'admissionControlConfigFile'>;
   } = {
@@ -245,6 +247,59 @@ describe('ResourceQuota admission over real stores, two replicas on one storage'
     await waitForUsed(a, 'done', 'q', { 'count/pods': '1', pods: '0' });
     await podStore.create('done', pod('second'), { user: alice });
     assert.deepEqual(await used(a, 'done', 'q'), { 'count/pods': '2', pods: '1' });
+  });
+
+  test('a claim resize is charged by the storage it adds', async () => {
+    await makeQuota(a, 'pvc', 'q', {
+      'requests.storage': '10Gi',
+      'gold.storageclass.storage.k8s.io/requests.storage': '6Gi',
+    });
+    await waitForUsed(a, 'pvc', 'q', {
+      'gold.storageclass.storage.k8s.io/requests.storage': '0',
+      'requests.storage': '0',
+    });
+    const claims = a.table.store('', 'v1', 'persistentvolumeclaims') as GenericStore;
+    await claims.create(
+      'pvc',
+      {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: 'data' },
+        spec: { storageClassName: 'gold', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '4Gi' } } },
+      },
+      { user: alice },
+    );
+    assert.deepEqual(await used(a, 'pvc', 'q'), {
+      'gold.storageclass.storage.k8s.io/requests.storage': '4Gi',
+      'requests.storage': '4Gi',
+    });
+    // only a bound claim may grow
+    await claims.patchStatus('pvc', 'data', (cur) => ({
+      ...cur,
+      status: { phase: 'Bound', capacity: { storage: '4Gi' } },
+    }));
+    const resize = (size: string) =>
+      claims.updateWith(
+        'pvc',
+        'data',
+        (cur) => {
+          const spec = cur.spec as { resources: { requests: Record<string, string> } };
+          spec.resources.requests.storage = size;
+          return cur;
+        },
+        { user: alice },
+      );
+    await resize('5Gi');
+    assert.deepEqual(await used(b, 'pvc', 'q'), {
+      'gold.storageclass.storage.k8s.io/requests.storage': '5Gi',
+      'requests.storage': '5Gi',
+    });
+    await assert.rejects(
+      resize('7Gi'),
+      forbidden(
+        'persistentvolumeclaims "data" is forbidden: exceeded quota: q, requested: gold.storageclass.storage.k8s.io/requests.storage=2Gi, used: gold.storageclass.storage.k8s.io/requests.storage=5Gi, limited: gold.storageclass.storage.k8s.io/requests.storage=6Gi',
+      ),
+    );
   });
 
   test('an update is charged by the usage it adds', async () => {
