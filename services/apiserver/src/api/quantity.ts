@@ -62,3 +62,60 @@ export function compareNanos(a: bigint, b: bigint): number {
 export function isWholeNumber(nanos: bigint): boolean {
   return nanos % NANOS_PER_UNIT === 0n;
 }
+
+/** How a Quantity prints, as apimachinery's Format: taken from the suffix it was written with. */
+export type QuantityFormat = 'DecimalSI' | 'BinarySI' | 'DecimalExponent';
+
+/** The format a quantity string carries: binary suffixes are BinarySI, `e` exponents DecimalExponent. */
+export function quantityFormatOf(text: string): QuantityFormat {
+  if (/(Ki|Mi|Gi|Ti|Pi|Ei)$/.test(text)) return 'BinarySI';
+  if (/[eE][-+]?\d+$/.test(text)) return 'DecimalExponent';
+  return 'DecimalSI';
+}
+
+const DECIMAL_SUFFIX_BY_EXPONENT: Record<number, string> = {
+  [-9]: 'n',
+  [-6]: 'u',
+  [-3]: 'm',
+  0: '',
+  3: 'k',
+  6: 'M',
+  9: 'G',
+  12: 'T',
+  15: 'P',
+  18: 'E',
+};
+const BINARY_SUFFIX_ORDER = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
+
+/** The largest power of ten (a multiple of three, from -9) leaving an integer mantissa. */
+function decimalParts(nanos: bigint): { mantissa: bigint; exponent: number } {
+  if (nanos === 0n) return { mantissa: 0n, exponent: 0 };
+  let mantissa = nanos;
+  let exponent = -9;
+  while (exponent < 18 && mantissa % 1000n === 0n) {
+    mantissa /= 1000n;
+    exponent += 3;
+  }
+  return { mantissa, exponent };
+}
+
+/**
+ * The canonical text of a quantity, as apimachinery's Quantity.String(): the
+ * largest suffix that keeps the number whole; a BinarySI value that is
+ * fractional or below 1024 in magnitude prints as DecimalSI.
+ */
+export function formatQuantity(nanos: bigint, format: QuantityFormat = 'DecimalSI'): string {
+  const abs = nanos < 0n ? -nanos : nanos;
+  if (format === 'BinarySI' && isWholeNumber(nanos) && abs >= 1024n * NANOS_PER_UNIT) {
+    let units = nanos / NANOS_PER_UNIT;
+    let i = 0;
+    while (i < BINARY_SUFFIX_ORDER.length - 1 && units % 1024n === 0n) {
+      units /= 1024n;
+      i++;
+    }
+    return `${units}${BINARY_SUFFIX_ORDER[i]}`;
+  }
+  const { mantissa, exponent } = decimalParts(nanos);
+  if (format === 'DecimalExponent') return exponent === 0 ? `${mantissa}` : `${mantissa}e${exponent}`;
+  return `${mantissa}${DECIMAL_SUFFIX_BY_EXPONENT[exponent]}`;
+}

@@ -14,6 +14,7 @@ import { LeaseEndpointReconciler } from './endpoint-reconciler';
 import { GarbageCollector } from './garbage-collector';
 import { IdentityLease, IdentityLeaseGC, replicaIdentity } from './identity';
 import { rootCAPublisher, serviceAccountController } from './namespace-defaults';
+import { ResourceQuotaController } from './resource-quota-controller';
 import { SystemNamespacesController } from './system-namespaces';
 import type { LeaderController } from './util';
 
@@ -66,8 +67,8 @@ function allocatorRepair(ctx: ClusterContext): () => Promise<void> {
  * identity Lease and the lease endpoint reconciler of default/kubernetes. On the
  * elected leader only: namespace deletion, re-creation of
  * missing system namespaces, garbage collection, the default
- * ServiceAccount and kube-root-ca.crt in every namespace, allocator repair and
- * the removal of expired identity leases. Started after the HTTP server listens.
+ * ServiceAccount and kube-root-ca.crt in every namespace, allocator repair,
+ * resource quota usage and the removal of expired identity leases. Started after the HTTP server listens.
  */
 export async function startClusterComponents(ctx: ClusterContext): Promise<ClusterComponents> {
   const { opts, table, namespaces, log } = ctx;
@@ -104,6 +105,7 @@ export async function startClusterComponents(ctx: ClusterContext): Promise<Clust
     rootCAPublisher(namespaces, () => table.store('', 'v1', 'configmaps'), ctx.caCertPem, log),
     new IdentityLeaseGC(leases, opts.identityLeaseDurationSeconds * 1000, log),
     new ClusterRoleAggregationController(() => table.store('rbac.authorization.k8s.io', 'v1', 'clusterroles'), log),
+    new ResourceQuotaController(table, { log }),
   ];
   controllers.push(new AllocatorRepair(allocatorRepair(ctx), undefined, log));
   if (ctx.signer) {

@@ -11,6 +11,7 @@ import { namespaceLifecycle } from './namespace-lifecycle';
 import { nodeRestriction } from './node-restriction';
 import { podSecurity } from './pod-security';
 import { priority } from './priority';
+import { resourceQuota } from './resource-quota';
 import { runtimeClass } from './runtime-class';
 import { serviceAccount } from './service-account';
 import { taintNodesByCondition } from './taint-nodes-by-condition';
@@ -40,4 +41,5 @@ export const PLUGIN_FACTORIES: Readonly<Record<string, AdmissionPluginFactory>> 
   MutatingAdmissionWebhook: mutatingAdmissionWebhook,
   ValidatingAdmissionPolicy: validatingAdmissionPolicy,
   ValidatingAdmissionWebhook: validatingAdmissionWebhook,
+  ResourceQuota: resourceQuota,
 };
