@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
+import { kubeconfigCredentials } from './helpers/client';
 import { kubectl, kubectlOk } from './helpers/kubectl';
 import { REPO_ROOT, startReplicaProcess, type ReplicaProcess } from './helpers/replica';
 
@@ -218,6 +219,69 @@ describe('infra/k8s: kustomize and a server-side dry run against kapi', () => {
     assert.equal(etcdPod.securityContext?.seccompProfile?.type, 'RuntimeDefault');
     assert.deepEqual(etcdPod.containers[0].securityContext?.capabilities, { drop: ['ALL'] });
     assert.ok(find(rendered, 'PodDisruptionBudget', 'etcd'));
+  });
+
+  test("the Deployment's kapi flags start a replica from the Secrets' files, writing nothing next to them", async () => {
+    const d = find<Workload>(rendered, 'Deployment', 'kapi');
+    const pod = d.spec.template.spec;
+    const [c] = pod.containers;
+    // each Secret volume becomes a directory holding its keys, as the kubelet mounts it
+    const mounts = new Map<string, string>();
+    for (const m of c.volumeMounts ?? []) {
+      const secretName = pod.volumes?.find((v) => v.name === m.name)?.secret?.secretName;
+      const secret = secrets.find((x) => x.metadata.name === secretName);
+      if (!secret) continue;
+      const local = path.join(dir, 'mounts', m.name);
+      mkdirSync(local, { recursive: true });
+      for (const [key, b64] of Object.entries(secret.data as Record<string, string>)) {
+        writeFileSync(path.join(local, key), Buffer.from(b64, 'base64'), { mode: 0o440 });
+      }
+      mounts.set(m.mountPath, local);
+    }
+    const here = (a: string): string => {
+      for (const [from, to] of mounts)
+        if (a.includes(`=${from}/`) || a.endsWith(`=${from}`)) return a.replace(from, to);
+      return a;
+    };
+    // loopback, a free port and the embedded store stand in for the pod network and etcd
+    const podOnly =
+      /^--(bind-address|secure-port|advertise-address|data-dir|storage-backend|etcd-servers|shutdown-delay-duration)=/;
+    const args = (c.args ?? []).filter((a) => !podOnly.test(a)).map(here);
+    assert.equal(args.length, 6, args.join(' '));
+    const before = [...mounts.values()].map((m) => readdirSync(m).sort());
+    const r = await startReplicaProcess({ args });
+    try {
+      assert.match(await kubectlOk(r.kubeconfig, ['get', '--raw', '/readyz']), /^ok/);
+      // the admin client certificate from kapi-pki is a cluster admin
+      assert.equal((await kubectlOk(r.kubeconfig, ['auth', 'can-i', '*', '*'])).trim(), 'yes');
+      // tokens are signed with kapi-service-account's key: one minted here is accepted here
+      const token = (await kubectlOk(r.kubeconfig, ['create', 'token', 'default', '-n', 'default'])).trim();
+      // a kubeconfig with the token alone: a client certificate would authenticate first
+      const creds = kubeconfigCredentials(r.kubeconfig);
+      const tokenKc = path.join(dir, 'token.kubeconfig');
+      writeFileSync(
+        tokenKc,
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Config',
+          clusters: [
+            { name: 'c', cluster: { server: creds.server, 'certificate-authority-data': creds.ca.toString('base64') } },
+          ],
+          users: [{ name: 'sa', user: { token } }],
+          contexts: [{ name: 'c', context: { cluster: 'c', user: 'sa' } }],
+          'current-context': 'c',
+        }),
+      );
+      const whoami = await kubectlOk(tokenKc, ['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']);
+      assert.equal(whoami, 'system:serviceaccount:default:default');
+    } finally {
+      await r.cleanup();
+    }
+    assert.deepEqual(
+      [...mounts.values()].map((m) => readdirSync(m).sort()),
+      before,
+      'no file was written into the Secret mounts',
+    );
   });
 
   test('kubectl apply --dry-run=server -k accepts every object, with no PodSecurity warning, and stores none', async () => {
