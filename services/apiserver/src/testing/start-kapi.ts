@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseOptions } from '../options';
 import { startReplica } from '../server/replica';
+import { keepPkiSeed, plantPkiSeed } from './pki-seed';
 
 /**
  * An API server for the tests of controllers written in TypeScript or
@@ -145,30 +146,6 @@ async function startChild(dataDir: string, opts: StartKapiOptions): Promise<Star
   };
 }
 
-/**
- * The PKI (CA, serving and admin certificates, service-account key) the first
- * server of this process generated. Later servers start from a copy: four RSA
- * keys are most of a cold start, and every server listens on the same loopback
- * address the serving certificate names. Servers of one process so share a CA.
- */
-let pkiSeed: Map<string, { content: Buffer; mode: number }> | undefined;
-
-function rememberPki(dataDir: string): void {
-  if (pkiSeed) return;
-  const dir = path.join(dataDir, 'pki');
-  const seed = new Map<string, { content: Buffer; mode: number }>();
-  for (const f of readdirSync(dir))
-    seed.set(f, { content: readFileSync(path.join(dir, f)), mode: statSync(path.join(dir, f)).mode & 0o777 });
-  pkiSeed = seed;
-}
-
-function plantPki(dataDir: string): void {
-  if (!pkiSeed) return;
-  const dir = path.join(dataDir, 'pki');
-  mkdirSync(dir, { mode: 0o700 });
-  for (const [f, { content, mode }] of pkiSeed) writeFileSync(path.join(dir, f), content, { mode });
-}
-
 /** Flags that bring their own PKI or keys: the seed is neither planted nor taken then. */
 const OWN_PKI_FLAGS =
   /^--(cert-dir|tls-cert-file|tls-private-key-file|client-ca-file|service-account-signing-key-file)=/;
@@ -180,7 +157,7 @@ const OWN_PKI_FLAGS =
 export async function startKapi(options: StartKapiOptions = {}): Promise<KapiTestServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kapi-testing-'));
   const seeded = !(options.args ?? []).some((a) => OWN_PKI_FLAGS.test(a));
-  if (seeded) plantPki(dataDir);
+  if (seeded) plantPkiSeed(dataDir);
   let started: Started;
   try {
     started =
@@ -194,7 +171,7 @@ export async function startKapi(options: StartKapiOptions = {}): Promise<KapiTes
     rmSync(dataDir, { recursive: true, force: true });
     throw new Error('startKapi: kapi wrote no admin kubeconfig (do the args name a CA without its key?)');
   }
-  if (seeded) rememberPki(dataDir);
+  if (seeded) keepPkiSeed(dataDir);
   const kubeconfigText = readFileSync(started.kubeconfig, 'utf8');
   const kc = parseYaml(kubeconfigText) as { clusters: Array<{ cluster: { 'certificate-authority-data': string } }> };
   const ca = Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64').toString('utf8');
