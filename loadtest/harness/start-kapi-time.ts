@@ -1,7 +1,8 @@
 // How long startKapi() (services/apiserver/src/testing/start-kapi.ts) takes to
 // resolve, as a controller's test sees it. Each sample is a fresh Node process
 // that loads the module and then calls startKapi() three times:
-//   cold        first in-process call: schemas parsed, PKI generated
+//   cold        first in-process call: schemas parsed, the PKI from the seed cache
+//               (and once more with KAPI_TESTING_PKI_CACHE=off: four RSA keys generated)
 //   warm        second in-process call: what every later test of the file pays
 //   child       startKapi({ mode: 'child-process' }) from that warm process
 // and reports wall time and this process's CPU time over the call (for the child
@@ -54,14 +55,19 @@ function main(): void {
     return;
   }
   const runs = Number(process.argv[2] ?? '5');
-  const samples: Sample[] = [];
-  for (let i = 0; i < runs; i++) {
-    const out = execFileSync(process.execPath, [__filename, '--sample'], { encoding: 'utf8' });
-    samples.push(JSON.parse(out) as Sample);
-  }
+  const run = (env: NodeJS.ProcessEnv): Sample[] =>
+    Array.from({ length: runs }, () => {
+      const out = execFileSync(process.execPath, [__filename, '--sample'], { encoding: 'utf8', env });
+      return JSON.parse(out) as Sample;
+    });
+  const noCache = run({ ...process.env, KAPI_TESTING_PKI_CACHE: 'off' });
+  const samples = run(process.env);
   const ms = (xs: number[]): string => `${Math.round(median(xs))} ms`;
   console.log(`startKapi, median of ${runs} (load average ${os.loadavg()[0].toFixed(1)} at the end):`);
   console.log(`  import of the module          ${ms(samples.map((s) => s.importMs))}`);
+  console.log(
+    `  cold, in-process, no PKI cache ${ms(noCache.map((s) => s.cold.wallMs))} wall, ${ms(noCache.map((s) => s.cold.cpuMs))} CPU`,
+  );
   console.log(
     `  cold, in-process              ${ms(samples.map((s) => s.cold.wallMs))} wall, ${ms(samples.map((s) => s.cold.cpuMs))} CPU`,
   );
