@@ -152,7 +152,7 @@ const OWN_PKI_FLAGS =
 
 /**
  * Starts a kapi replica for a test; resolves once it serves. Each call has its
- * own data dir, port, CA and store.
+ * own data dir, port and store; the PKI comes from the shared seed (pki-seed.ts).
  */
 export async function startKapi(options: StartKapiOptions = {}): Promise<KapiTestServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kapi-testing-'));
