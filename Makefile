@@ -27,6 +27,7 @@ deps: apt-deps $(NODE_STAMP)
 
 build: $(NODE_STAMP)
 	npx tsc -p tsconfig.json
+	npx tsc -p tsconfig.types.json
 
 run: deps build
 	node services/apiserver/bin/kapi.js

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Prints the Secret kapi-pki (namespace kapi) holding one PKI for every replica:
-# ca.crt/ca.key, a serving certificate apiserver.crt/.key covering the Service
-# names (kapi, kapi.kapi, kapi.kapi.svc, kapi.kapi.svc.cluster.local, plus any
-# extra hosts given as arguments, e.g. a load balancer's name or IP) and the
-# admin client certificate admin.crt/.key (group system:masters), and the
-# service-account signing key sa.key every replica signs and verifies tokens with.
+# Prints two Secrets for namespace kapi that every replica shares:
+#   kapi-pki             ca.crt/ca.key, a serving certificate apiserver.crt/.key
+#                        covering the Service names (kapi, kapi.kapi, kapi.kapi.svc,
+#                        kapi.kapi.svc.cluster.local, plus any extra hosts given as
+#                        arguments, e.g. a load balancer's name or IP) and the admin
+#                        client certificate admin.crt/.key (group system:masters)
+#   kapi-service-account sa.key, the key every replica signs service-account
+#                        tokens with, and sa.pub, the key they verify them with
 # Needs `make build` first. Usage:
+#   kubectl apply -f infra/k8s/namespace.yaml
 #   infra/k8s/pki-secret.sh [extra-host ...] | kubectl apply -f -
-# The generated files stay in ${KAPI_PKI_OUT:-.kapi/k8s-pki} for building a kubeconfig.
+# The generated files stay in ${KAPI_PKI_OUT:-.kapi/k8s-pki}/pki for building a
+# kubeconfig; running the script again reuses them.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -21,20 +25,29 @@ for h in "$@"; do hosts="$hosts,$h"; done
 KAPI_PKI_OUT="$OUT" KAPI_PKI_HOSTS="$hosts" node -e '
   const fs = require("fs");
   const path = require("path");
+  const crypto = require("crypto");
   const { ensurePki } = require("./dist/services/apiserver/src/certs");
   const out = process.env.KAPI_PKI_OUT;
+  const secret = (name, dir, files) => {
+    const lines = ["---", "apiVersion: v1", "kind: Secret", "metadata:", `  name: ${name}`, "  namespace: kapi"];
+    lines.push("  labels:", "    app.kubernetes.io/part-of: kapi", "type: Opaque", "data:");
+    for (const f of files) lines.push(`  ${f}: ${fs.readFileSync(path.join(dir, f)).toString("base64")}`);
+    return lines.join("\n") + "\n";
+  };
   ensurePki(out, { hosts: process.env.KAPI_PKI_HOSTS.split(",") }).then(
     () => {
       const dir = path.join(out, "pki");
       const sa = path.join(dir, "sa.key");
       if (!fs.existsSync(sa)) {
-        const { privateKey } = require("crypto").generateKeyPairSync("rsa", { modulusLength: 2048 });
+        const { privateKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
         fs.writeFileSync(sa, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
       }
-      const names = ["ca.crt", "ca.key", "apiserver.crt", "apiserver.key", "admin.crt", "admin.key", "sa.key"];
-      const lines = ["apiVersion: v1", "kind: Secret", "metadata:", "  name: kapi-pki", "  namespace: kapi", "type: Opaque", "data:"];
-      for (const n of names) lines.push(`  ${n}: ${fs.readFileSync(path.join(dir, n)).toString("base64")}`);
-      process.stdout.write(lines.join("\n") + "\n");
+      const pub = crypto.createPublicKey(fs.readFileSync(sa)).export({ type: "spki", format: "pem" });
+      fs.writeFileSync(path.join(dir, "sa.pub"), pub, { mode: 0o644 });
+      process.stdout.write(
+        secret("kapi-pki", dir, ["ca.crt", "ca.key", "apiserver.crt", "apiserver.key", "admin.crt", "admin.key"]) +
+          secret("kapi-service-account", dir, ["sa.key", "sa.pub"]),
+      );
     },
     (e) => {
       console.error(e);

@@ -129,3 +129,46 @@ test('a typical Job, CronJob and StorageClass get upstream defaults', () => {
   assert.equal(sc.reclaimPolicy, 'Delete');
   assert.equal(sc.volumeBindingMode, 'Immediate');
 });
+
+test("a StatefulSet's template pod spec is not validated, as upstream: claim-template mounts pass", () => {
+  const sts = (containers: object[]): KubeObject => ({
+    metadata: meta('db'),
+    spec: {
+      selector: { matchLabels: { app: 'a' } },
+      template: { metadata: { labels: { app: 'a' } }, spec: { containers } },
+      volumeClaimTemplates: [
+        {
+          metadata: { name: 'data' },
+          spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+        },
+      ],
+    },
+  });
+  // "data" is no template volume: a Deployment or ReplicaSet would be refused for it
+  assert.deepEqual(
+    errorsOf(
+      'apps',
+      'statefulsets',
+      sts([{ name: 'c', image: 'i', volumeMounts: [{ name: 'data', mountPath: '/d' }] }]),
+    ),
+    [],
+  );
+  const rs: KubeObject = {
+    metadata: meta('r'),
+    spec: {
+      selector: { matchLabels: { app: 'a' } },
+      template: {
+        metadata: { labels: { app: 'a' } },
+        spec: { containers: [{ name: 'c', image: 'i', volumeMounts: [{ name: 'data', mountPath: '/d' }] }] },
+      },
+    },
+  };
+  assert.deepEqual(errorsOf('apps', 'replicasets', rs), [
+    'FieldValueInvalid spec.template.spec.containers[0].volumeMounts[0].name',
+  ]);
+  // the template's labels are still checked
+  const badLabel = sts([{ name: 'c', image: 'i' }]);
+  const tmpl = (badLabel.spec as { template: { metadata: { labels: Record<string, string> } } }).template;
+  tmpl.metadata.labels['-bad'] = 'x';
+  assert.deepEqual(errorsOf('apps', 'statefulsets', badLabel), ['FieldValueInvalid spec.template.labels']);
+});

@@ -111,6 +111,7 @@ function validateStatefulSetSpec(obj: StatefulSet): FieldError[] {
     ...validateControllerTemplate(template, 'spec.template', {
       restartPolicies: ['Always'],
       noActiveDeadlineFor: 'StatefulSet',
+      metadataOnly: true,
     }),
   );
   errs.push(...validateNonnegative(numberAt(spec, 'revisionHistoryLimit'), 'spec.revisionHistoryLimit'));

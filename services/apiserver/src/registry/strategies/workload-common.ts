@@ -22,6 +22,8 @@ import {
   type Obj,
 } from './common';
 import { validatePodTemplateSpec } from './podtemplate-validation';
+import { validatePodSpecificAnnotations } from './pod-annotations-validation';
+import { validateAnnotations, validateLabels } from '../validation/objectmeta';
 
 /**
  * Pieces the workload controllers' kinds (ReplicaSet, StatefulSet, DaemonSet,
@@ -84,6 +86,22 @@ export interface TemplateRules {
   restartPolicies: readonly string[];
   /** kind name in "activeDeadlineSeconds in <Kind> is not Supported"; undefined when allowed */
   noActiveDeadlineFor?: string;
+  /**
+   * Only the template's labels and annotations are checked, not its pod spec:
+   * upstream's StatefulSet rule, as its containers mount volumes that come from
+   * volumeClaimTemplates and are not in the template's volumes.
+   */
+  metadataOnly?: boolean;
+}
+
+function validateTemplateMetadata(template: Obj, path: string): FieldError[] {
+  const metadata = objectAt(template, 'metadata');
+  const annotations = stringMapAt(metadata, 'annotations');
+  return [
+    ...validateLabels(stringMapAt(metadata, 'labels'), child(path, 'labels')),
+    ...validateAnnotations(annotations, child(path, 'annotations')),
+    ...validatePodSpecificAnnotations(annotations, objectAt(template, 'spec') ?? {}, child(path, 'annotations')),
+  ];
 }
 
 /** The pod template of a controller: the pod rules plus what the controller itself needs. */
@@ -93,7 +111,7 @@ export function validateControllerTemplate(
   rules: TemplateRules,
 ): FieldError[] {
   if (!template) return [required(path)];
-  const errs = validatePodTemplateSpec(template, path);
+  const errs = rules.metadataOnly ? validateTemplateMetadata(template, path) : validatePodTemplateSpec(template, path);
   const podSpec = objectAt(template, 'spec');
   const restartPolicy = stringAt(podSpec, 'restartPolicy');
   if (!rules.restartPolicies.includes(restartPolicy)) {
