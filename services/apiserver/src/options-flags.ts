@@ -318,4 +318,87 @@ export const FLAGS: readonly FlagSpec[] = [
     defaultText: '',
     usage: 'List of request header prefixes to inspect. X-Remote-Extra- is suggested.',
   },
+  {
+    name: 'audit-policy-file',
+    type: 'string',
+    defaultText: '',
+    usage: 'Path to the file that defines the audit policy configuration.',
+  },
+  {
+    name: 'audit-log-path',
+    type: 'string',
+    defaultText: '',
+    usage: "If set, all requests coming to the apiserver will be logged to this file.  '-' means standard out.",
+  },
+  {
+    name: 'audit-log-maxage',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '0',
+    usage: 'The maximum number of days to retain old audit log files based on the timestamp encoded in their filename.',
+  },
+  {
+    name: 'audit-log-maxbackup',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '0',
+    usage:
+      "The maximum number of old audit log files to retain. Setting a value of 0 will mean there's no restriction on the number of files.",
+  },
+  {
+    name: 'audit-log-maxsize',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '0',
+    usage: 'The maximum size in megabytes of the audit log file before it gets rotated.',
+  },
+  {
+    name: 'audit-log-format',
+    type: 'string',
+    defaultText: 'json',
+    usage:
+      'Format of saved audits. "legacy" indicates 1-line text format for each event. "json" indicates structured json format. Known formats are legacy,json.',
+  },
+  {
+    name: 'audit-webhook-config-file',
+    type: 'string',
+    defaultText: '',
+    usage: 'Path to a kubeconfig formatted file that defines the audit webhook configuration.',
+  },
+  {
+    name: 'audit-webhook-initial-backoff',
+    type: 'string',
+    valueLabel: 'duration',
+    defaultText: '10s',
+    usage: 'The amount of time to wait before retrying the first failed request.',
+  },
+  {
+    name: 'audit-webhook-mode',
+    type: 'string',
+    defaultText: 'batch',
+    usage:
+      'Strategy for sending audit events. Blocking indicates sending events should block server responses. Batch causes the backend to buffer and write events asynchronously. Known modes are batch,blocking,blocking-strict.',
+  },
+  {
+    name: 'audit-webhook-batch-buffer-size',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '10000',
+    usage: 'The size of the buffer to store events before batching and writing. Only used in batch mode.',
+  },
+  {
+    name: 'audit-webhook-batch-max-size',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '400',
+    usage: 'The maximum size of a batch. Only used in batch mode.',
+  },
+  {
+    name: 'audit-webhook-batch-max-wait',
+    type: 'string',
+    valueLabel: 'duration',
+    defaultText: '30s',
+    usage:
+      "The amount of time to wait before force writing the batch that hadn't reached the max size. Only used in batch mode.",
+  },
 ];

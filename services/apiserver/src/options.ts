@@ -50,6 +50,23 @@ export interface ServerOptions {
   requestHeader: RequestHeaderOptions;
   /** --encryption-provider-config: an EncryptionConfiguration file; '' stores values as they are encoded. */
   encryptionProviderConfig: string;
+  audit: AuditOptions;
+}
+
+/** The --audit-* flags (upstream's AuditOptions: policy, log backend, webhook backend). */
+export interface AuditOptions {
+  policyFile: string;
+  logPath: string;
+  logMaxAgeDays: number;
+  logMaxBackups: number;
+  logMaxSizeMB: number;
+  logFormat: 'json' | 'legacy';
+  webhookConfigFile: string;
+  webhookInitialBackoffMs: number;
+  webhookMode: 'batch' | 'blocking' | 'blocking-strict';
+  webhookBatchBufferSize: number;
+  webhookBatchMaxSize: number;
+  webhookBatchMaxWaitMs: number;
 }
 
 export type AuthorizationMode = 'RBAC' | 'Node' | 'AlwaysAllow' | 'AlwaysDeny';
@@ -281,7 +298,46 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
     );
   }
 
+  const nonNegative = (name: string, fallback: string): number => {
+    const text = str(name, fallback);
+    if (/^-\d+$/.test(text.trim())) throw new OptionsError(`--${name} ${text} can't be a negative number`);
+    return parseInteger(name, text, 0, Number.MAX_SAFE_INTEGER);
+  };
+  const logFormat = str('audit-log-format', 'json');
+  if (logFormat !== 'json' && logFormat !== 'legacy') {
+    throw invalid('audit-log-format', logFormat, 'known formats are legacy,json');
+  }
+  const webhookMode = str('audit-webhook-mode', 'batch');
+  if (webhookMode !== 'batch' && webhookMode !== 'blocking' && webhookMode !== 'blocking-strict') {
+    throw invalid('audit-webhook-mode', webhookMode, 'known modes are batch,blocking,blocking-strict');
+  }
+  const audit: AuditOptions = {
+    policyFile: str('audit-policy-file', ''),
+    logPath: str('audit-log-path', ''),
+    logMaxAgeDays: nonNegative('audit-log-maxage', '0'),
+    logMaxBackups: nonNegative('audit-log-maxbackup', '0'),
+    logMaxSizeMB: nonNegative('audit-log-maxsize', '0'),
+    logFormat,
+    webhookConfigFile: str('audit-webhook-config-file', ''),
+    webhookInitialBackoffMs: duration('audit-webhook-initial-backoff', '10s'),
+    webhookMode,
+    webhookBatchBufferSize: parseInteger(
+      'audit-webhook-batch-buffer-size',
+      str('audit-webhook-batch-buffer-size', '10000'),
+      1,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    webhookBatchMaxSize: parseInteger(
+      'audit-webhook-batch-max-size',
+      str('audit-webhook-batch-max-size', '400'),
+      1,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    webhookBatchMaxWaitMs: duration('audit-webhook-batch-max-wait', '30s'),
+  };
+
   return {
+    audit,
     anonymousAuth: parseBool('anonymous-auth', str('anonymous-auth', 'true')),
     allowPrivileged: parseBool('allow-privileged', str('allow-privileged', 'false')),
     authorizationModes: authorizationModes as AuthorizationMode[],

@@ -47,6 +47,20 @@ describe('parseOptions', () => {
       apiAudiences: ['https://kubernetes.default.svc.cluster.local'],
       serviceAccountMaxTokenExpirationSeconds: 0,
       authenticationConfig: '',
+      audit: {
+        policyFile: '',
+        logPath: '',
+        logMaxAgeDays: 0,
+        logMaxBackups: 0,
+        logMaxSizeMB: 0,
+        logFormat: 'json',
+        webhookConfigFile: '',
+        webhookInitialBackoffMs: 10_000,
+        webhookMode: 'batch',
+        webhookBatchBufferSize: 10_000,
+        webhookBatchMaxSize: 400,
+        webhookBatchMaxWaitMs: 30_000,
+      },
       requestHeader: {
         clientCaFile: '',
         allowedNames: [],
@@ -80,6 +94,32 @@ describe('parseOptions', () => {
     assert.equal(parse(['--anonymous-auth']).anonymousAuth, true);
     assert.throws(() => parse(['--authorization-mode=ABAC']), /authorization-mode/);
     assert.throws(() => parse(['--anonymous-auth=maybe']), /anonymous-auth/);
+  });
+
+  test('audit flags as kube-apiserver spells them, validated with the flag named', () => {
+    const o = parse([
+      '--audit-policy-file=/p.yaml',
+      '--audit-log-path=-',
+      '--audit-log-maxsize=5',
+      '--audit-log-maxbackup=2',
+      '--audit-log-maxage=7',
+      '--audit-log-format=legacy',
+      '--audit-webhook-config-file=/w.kubeconfig',
+      '--audit-webhook-batch-max-wait=1s',
+      '--audit-webhook-initial-backoff=100ms',
+    ]);
+    assert.equal(o.audit.policyFile, '/p.yaml');
+    assert.equal(o.audit.logPath, '-');
+    assert.equal(o.audit.logMaxSizeMB, 5);
+    assert.equal(o.audit.logMaxBackups, 2);
+    assert.equal(o.audit.logMaxAgeDays, 7);
+    assert.equal(o.audit.logFormat, 'legacy');
+    assert.equal(o.audit.webhookConfigFile, '/w.kubeconfig');
+    assert.equal(o.audit.webhookBatchMaxWaitMs, 1000);
+    assert.equal(o.audit.webhookInitialBackoffMs, 100);
+    assert.throws(() => parse(['--audit-log-maxsize=-1']), /--audit-log-maxsize -1 can't be a negative number/);
+    assert.throws(() => parse(['--audit-log-format=xml']), /audit-log-format/);
+    assert.throws(() => parse(['--audit-webhook-mode=sometimes']), /audit-webhook-mode/);
   });
 
   test('cluster flags are validated with the flag named', () => {

@@ -252,6 +252,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       rawHeaders: req.raw.rawHeaders,
       peerCertificates: peerCertificates(req),
       transport: transportOf(reply),
+      requestURI: req.url,
+      remoteAddress: req.socket.remoteAddress,
     };
     const res = await deps.handler(ctx);
     await send(reply, res, method === 'HEAD', lifecycle);
