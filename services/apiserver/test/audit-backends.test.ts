@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { legacyLine, LogBackend } from '../src/audit/log-backend';
+import type { AuditEvent } from '../src/audit/types';
+import { WebhookBackend } from '../src/audit/webhook-backend';
+import { loadWebhookKubeconfig } from '../src/audit/webhook-kubeconfig';
+import { startWebhookServer } from './helpers/webhook-server';
+
+function event(i: number, pad = 0): AuditEvent {
+  return {
+    kind: 'Event',
+    apiVersion: 'audit.k8s.io/v1',
+    level: 'Metadata',
+    auditID: `id-${i}`,
+    stage: 'ResponseComplete',
+    requestURI: `/api/v1/namespaces/ns/configmaps/c${i}${'x'.repeat(pad)}`,
+    verb: 'get',
+    user: { username: 'alice', groups: ['dev', 'system:authenticated'] },
+    sourceIPs: ['127.0.0.1'],
+    userAgent: 'kubectl/v1.32.0',
+    objectRef: { resource: 'configmaps', namespace: 'ns', name: `c${i}`, apiVersion: 'v1' },
+    responseStatus: { metadata: {}, code: 200 },
+    requestReceivedTimestamp: '2024-05-01T10:00:00.120000Z',
+    stageTimestamp: '2024-05-01T10:00:00.130000Z',
+  };
+}
+
+const BACKUP = /^audit-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}\.\d{3}\.log$/;
+
+describe('audit log backend', () => {
+  const dirs: string[] = [];
+  const tmp = () => {
+    const d = mkdtempSync(path.join(os.tmpdir(), 'kapi-audit-log-'));
+    dirs.push(d);
+    return d;
+  };
+  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  test('JSON lines, one per event, in order, file mode 0600', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'sub', 'audit.log');
+    const b = new LogBackend({
+      path: file,
+      maxSizeMB: 0,
+      maxBackups: 0,
+      maxAgeDays: 0,
+      format: 'json',
+      log: () => undefined,
+    });
+    for (let i = 0; i < 50; i++) b.processEvents([event(i)]);
+    await b.shutdown();
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    assert.equal(lines.length, 50);
+    assert.deepEqual(
+      lines.map((l) => (JSON.parse(l) as AuditEvent).auditID),
+      Array.from({ length: 50 }, (_, i) => `id-${i}`),
+    );
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+  });
+
+  test('rotation: <name>-<stamp><ext> backups, none over the size, maxbackup honoured, old ones aged out', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'audit.log');
+    // a backup from long ago: maxage removes it at the first rotation
+    writeFileSync(path.join(dir, 'audit-2001-01-01T00-00-00.000.log'), 'old\n');
+    writeFileSync(path.join(dir, 'unrelated.log'), 'keep\n');
+    const maxBytes = 4096;
+    const b = new LogBackend({
+      path: file,
+      maxSizeMB: maxBytes / (1024 * 1024),
+      maxBackups: 3,
+      maxAgeDays: 30,
+      format: 'json',
+      log: () => undefined,
+    });
+    // ~600 bytes a line: dozens of rotations, in a few bursts
+    for (let burst = 0; burst < 5; burst++) {
+      for (let i = 0; i < 20; i++) b.processEvents([event(burst * 20 + i, 200)]);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await b.shutdown();
+    const files = readdirSync(dir).sort();
+    const backups = files.filter((f) => BACKUP.test(f));
+    assert.equal(backups.length, 3, `backups: ${files.join(' ')}`);
+    assert.ok(!files.includes('audit-2001-01-01T00-00-00.000.log'), 'the aged backup is gone');
+    assert.ok(files.includes('unrelated.log'));
+    for (const f of [...backups, 'audit.log']) {
+      assert.ok(statSync(path.join(dir, f)).size <= maxBytes, `${f} is over the maximum size`);
+    }
+    // what is left is the newest events, each whole and once
+    const kept = [...backups, 'audit.log'].flatMap((f) =>
+      readFileSync(path.join(dir, f), 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as AuditEvent).auditID),
+    );
+    assert.equal(new Set(kept).size, kept.length);
+    assert.equal(kept[kept.length - 1], 'id-99');
+  });
+
+  test("legacy format: upstream's one-line EventString", () => {
+    assert.equal(
+      legacyLine(event(1)),
+      '2024-05-01T10:00:00.12Z AUDIT: id="id-1" stage="ResponseComplete" ip="127.0.0.1" method="get" ' +
+        'user="alice" groups="\\"dev\\",\\"system:authenticated\\"" as="<self>" asgroups="<lookup>" ' +
+        'user-agent="kubectl/v1.32.0" namespace=ns uri="/api/v1/namespaces/ns/configmaps/c1" response="200"',
+    );
+  });
+});
+
+describe('audit webhook backend', () => {
+  test('EventList batches over HTTPS, retried after a 5xx, never more than the max size', async () => {
+    let calls = 0;
+    const server = await startWebhookServer({
+      '/audit': () => {
+        calls++;
+        return calls === 1 ? { status: 503, body: 'busy' } : { body: '{}' };
+      },
+    });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kapi-audit-wh-'));
+    try {
+      const kubeconfig = path.join(dir, 'webhook.kubeconfig');
+      writeFileSync(
+        kubeconfig,
+        [
+          'apiVersion: v1',
+          'kind: Config',
+          'clusters:',
+          '- name: audit',
+          '  cluster:',
+          `    server: ${server.url('/audit')}`,
+          `    certificate-authority-data: ${server.caBundle}`,
+          'users:',
+          '- name: kapi',
+          '  user:',
+          '    token: sekret',
+          'contexts:',
+          '- name: default',
+          '  context: {cluster: audit, user: kapi}',
+          'current-context: default',
+          '',
+        ].join('\n'),
+      );
+      const target = loadWebhookKubeconfig(kubeconfig);
+      assert.equal(target.token, 'sekret');
+      const b = new WebhookBackend({
+        target,
+        initialBackoffMs: 20,
+        bufferSize: 100,
+        maxBatchSize: 4,
+        maxBatchWaitMs: 30,
+        log: () => undefined,
+      });
+      for (let i = 0; i < 10; i++) b.processEvents([event(i)]);
+      const started = Date.now();
+      const received = () =>
+        (server.received.get('/audit') ?? []) as unknown as Array<{
+          kind: string;
+          apiVersion: string;
+          items: AuditEvent[];
+        }>;
+      while (Date.now() - started < 5000) {
+        const ids = new Set(received().flatMap((l) => l.items.map((e) => e.auditID)));
+        if (ids.size === 10) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await b.shutdown();
+      const lists = received();
+      assert.ok(lists.every((l) => l.kind === 'EventList' && l.apiVersion === 'audit.k8s.io/v1'));
+      assert.ok(lists.every((l) => l.items.length <= 4 && l.items.length > 0));
+      const ids = new Set(lists.flatMap((l) => l.items.map((e) => e.auditID)));
+      assert.equal(ids.size, 10, 'every event arrived, the refused batch included');
+      assert.ok(calls > lists.length - 1 && calls >= 4);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
