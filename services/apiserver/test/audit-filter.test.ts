@@ -92,7 +92,7 @@ const authenticator: Authenticator = {
   },
 } as Authenticator;
 
-let streamSink: { close?: () => void } = {};
+const streamSink: { close?: () => void } = {};
 
 /** The API router stand-in: answers per path, and records admission annotations like a plugin would. */
 const api = {
