@@ -180,6 +180,14 @@ describe('audit (real replica, real kubectl)', () => {
     assert.equal(echoed.headers['audit-id'], 'my-own-audit-id');
     const health = await client.request('GET', '/healthz');
     assert.ok(health.headers['audit-id'], 'requests the policy does not record still get an Audit-Id');
+    const tooLarge = await client.request(
+      'POST',
+      `/api/v1/namespaces/${NS}/configmaps`,
+      Buffer.alloc(3.5 * 1024 * 1024, 0x20),
+      { 'content-type': 'application/json' },
+    );
+    assert.equal(tooLarge.status, 413);
+    assert.ok(tooLarge.headers['audit-id'], 'a body refused before the chain runs still gets an Audit-Id');
     const { ca, server } = kubeconfigCredentials(replica.kubeconfig);
     const low = await tokenRequest(server, ca, LOW_TOKEN, `/api/v1/namespaces/${NS}/configmaps`);
     assert.equal(low.status, 403);
