@@ -360,6 +360,25 @@ export const FLAGS: readonly FlagSpec[] = [
       'Format of saved audits. "legacy" indicates 1-line text format for each event. "json" indicates structured json format. Known formats are legacy,json.',
   },
   {
+    name: 'audit-log-compress',
+    type: 'string',
+    valueLabel: 'bool',
+    defaultText: '',
+    usage: 'If set, the rotated log files will be compressed using gzip.',
+  },
+  {
+    name: 'audit-log-version',
+    type: 'string',
+    defaultText: 'audit.k8s.io/v1',
+    usage: 'API group and version used for serializing audit events written to log.',
+  },
+  {
+    name: 'audit-webhook-version',
+    type: 'string',
+    defaultText: 'audit.k8s.io/v1',
+    usage: 'API group and version used for serializing audit events written to webhook.',
+  },
+  {
     name: 'audit-webhook-config-file',
     type: 'string',
     defaultText: '',

@@ -61,6 +61,8 @@ export interface AuditOptions {
   logMaxBackups: number;
   logMaxSizeMB: number;
   logFormat: 'json' | 'legacy';
+  /** --audit-log-compress: rotated files are gzipped */
+  logCompress: boolean;
   webhookConfigFile: string;
   webhookInitialBackoffMs: number;
   webhookMode: 'batch' | 'blocking' | 'blocking-strict';
@@ -311,6 +313,10 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
   if (webhookMode !== 'batch' && webhookMode !== 'blocking' && webhookMode !== 'blocking-strict') {
     throw invalid('audit-webhook-mode', webhookMode, 'known modes are batch,blocking,blocking-strict');
   }
+  for (const flag of ['audit-log-version', 'audit-webhook-version']) {
+    const v = str(flag, 'audit.k8s.io/v1');
+    if (v !== 'audit.k8s.io/v1') throw invalid(flag, v, 'known versions are audit.k8s.io/v1');
+  }
   const audit: AuditOptions = {
     policyFile: str('audit-policy-file', ''),
     logPath: str('audit-log-path', ''),
@@ -318,6 +324,7 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
     logMaxBackups: nonNegative('audit-log-maxbackup', '0'),
     logMaxSizeMB: nonNegative('audit-log-maxsize', '0'),
     logFormat,
+    logCompress: parseBool('audit-log-compress', str('audit-log-compress', 'false')),
     webhookConfigFile: str('audit-webhook-config-file', ''),
     webhookInitialBackoffMs: duration('audit-webhook-initial-backoff', '10s'),
     webhookMode,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -99,6 +100,39 @@ describe('audit log backend', () => {
     );
     assert.equal(new Set(kept).size, kept.length);
     assert.equal(kept[kept.length - 1], 'id-99');
+  });
+
+  test('--audit-log-compress: backups become <backup>.gz and still count towards maxbackup', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'audit.log');
+    const b = new LogBackend({
+      path: file,
+      maxSizeMB: 2048 / (1024 * 1024),
+      maxBackups: 2,
+      maxAgeDays: 0,
+      format: 'json',
+      compress: true,
+      log: () => undefined,
+    });
+    for (let i = 0; i < 30; i++) {
+      b.processEvents([event(i, 200)]);
+      await new Promise((r) => setImmediate(r));
+    }
+    await b.shutdown();
+    const files = readdirSync(dir);
+    const gz = files.filter((f) => f.endsWith('.log.gz'));
+    assert.equal(gz.length, 2, files.join(' '));
+    assert.ok(gz.every((f) => BACKUP.test(f.slice(0, -3))));
+    assert.deepEqual(
+      files.filter((f) => BACKUP.test(f)),
+      [],
+      'no uncompressed backup is left',
+    );
+    const lines = gunzipSync(readFileSync(path.join(dir, gz.sort()[1])))
+      .toString()
+      .trimEnd()
+      .split('\n');
+    assert.ok(lines.length > 0 && lines.every((l) => (JSON.parse(l) as AuditEvent).kind === 'Event'));
   });
 
   test("legacy format: upstream's one-line EventString", () => {

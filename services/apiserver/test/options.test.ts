@@ -54,6 +54,7 @@ describe('parseOptions', () => {
         logMaxBackups: 0,
         logMaxSizeMB: 0,
         logFormat: 'json',
+        logCompress: false,
         webhookConfigFile: '',
         webhookInitialBackoffMs: 10_000,
         webhookMode: 'batch',
@@ -119,6 +120,9 @@ describe('parseOptions', () => {
     assert.equal(o.audit.webhookInitialBackoffMs, 100);
     assert.throws(() => parse(['--audit-log-maxsize=-1']), /--audit-log-maxsize -1 can't be a negative number/);
     assert.throws(() => parse(['--audit-log-format=xml']), /audit-log-format/);
+    assert.equal(parse(['--audit-log-compress']).audit.logCompress, true);
+    assert.throws(() => parse(['--audit-log-version=audit.k8s.io/v1beta1']), /audit-log-version/);
+    assert.throws(() => parse(['--audit-webhook-version=v1']), /audit-webhook-version/);
     assert.throws(() => parse(['--audit-webhook-mode=sometimes']), /audit-webhook-mode/);
   });
 

@@ -46,6 +46,7 @@ export function buildAuditing(
         maxBackups: opts.logMaxBackups,
         maxAgeDays: opts.logMaxAgeDays,
         format: opts.logFormat,
+        compress: opts.logCompress,
         log,
       }),
     );

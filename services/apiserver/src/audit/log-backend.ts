@@ -1,5 +1,7 @@
-import { promises as fsp, mkdirSync } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fsp, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import type { AuditBackend, AuditEvent } from './types';
 
 export interface LogBackendOptions {
@@ -12,6 +14,8 @@ export interface LogBackendOptions {
   /** days an old file is kept; 0 keeps them regardless of age */
   maxAgeDays: number;
   format: 'json' | 'legacy';
+  /** gzip each backup to <backup>.gz, as lumberjack's Compress */
+  compress?: boolean;
   log: (line: string) => void;
 }
 
@@ -71,6 +75,12 @@ export function legacyLine(ev: AuditEvent): string {
     `as=${goQuote(asUser)} asgroups=${goQuote(asGroups)} user-agent=${goQuote(ev.userAgent ?? '')} ` +
     `namespace=${namespace} uri=${goQuote(ev.requestURI)} response="${response}"`
   );
+}
+
+/** Replaces a file with its gzip (same mode), as lumberjack compresses backups. */
+async function gzipFile(file: string): Promise<void> {
+  await pipeline(createReadStream(file), createGzip(), createWriteStream(`${file}.gz`, { mode: 0o600 }));
+  await fsp.rm(file, { force: true });
 }
 
 /**
@@ -162,8 +172,10 @@ export class LogBackend implements AuditBackend {
     const ms = Math.max(Date.now(), this.lastStamp + 1);
     this.lastStamp = ms;
     const { dir, name, ext } = path.parse(path.resolve(this.opts.path));
-    await fsp.rename(this.opts.path, path.join(dir, `${name}-${backupStamp(new Date(ms))}${ext}`));
+    const backup = path.join(dir, `${name}-${backupStamp(new Date(ms))}${ext}`);
+    await fsp.rename(this.opts.path, backup);
     this.size = 0;
+    if (this.opts.compress) await gzipFile(backup);
     await this.removeOldBackups();
   }
 
@@ -173,8 +185,9 @@ export class LogBackend implements AuditBackend {
     const { dir, name, ext } = path.parse(path.resolve(this.opts.path));
     const backups: Array<{ file: string; at: number }> = [];
     for (const f of await fsp.readdir(dir)) {
-      if (!f.startsWith(`${name}-`) || !f.endsWith(ext) || f.length <= name.length + 1 + ext.length) continue;
-      const at = parseStamp(f.slice(name.length + 1, f.length - ext.length));
+      const tail = f.endsWith(`${ext}.gz`) ? `${ext}.gz` : ext;
+      if (!f.startsWith(`${name}-`) || !f.endsWith(tail) || f.length <= name.length + 1 + tail.length) continue;
+      const at = parseStamp(f.slice(name.length + 1, f.length - tail.length));
       if (at !== undefined) backups.push({ file: path.join(dir, f), at });
     }
     backups.sort((a, b) => b.at - a.at);
