@@ -244,6 +244,8 @@ describe('audit (real replica, real kubectl)', () => {
     assert.equal(ns.requestObject, undefined);
     assert.deepEqual(ns.user.username, admin.username);
     assert.match(ns.userAgent ?? '', /^kubectl\//);
+    assert.deepEqual(ns.sourceIPs, ['127.0.0.1'], 'kubectl speaks HTTP/2: the peer is known there too');
+    assert.deepEqual(rawGet[1].sourceIPs, ['127.0.0.1']);
 
     const cmCreate = last((e) => e.objectRef?.name === 'cm1' && e.verb === 'create');
     assert.equal(cmCreate.level, 'Request');
