@@ -103,6 +103,14 @@ const api = {
     recorder: { auditAnnotations: Record<string, string> },
   ): Promise<ApiResponse> => {
     recorder.auditAnnotations['pod-security.kubernetes.io/enforce-policy'] = 'privileged:latest';
+    if (req.method === 'POST') {
+      recorder.auditAnnotations['patch.webhook.admission.k8s.io/round_0_index_0'] = JSON.stringify({
+        configuration: 'c',
+        webhook: 'w',
+        patch: [{ op: 'add', path: '/data/extra', value: B64_SECRET }],
+        patchType: 'JSONPatch',
+      });
+    }
     if (req.path.endsWith('/boom')) throw new TypeError('kaboom');
     if (info.verb === 'watch') {
       return {
@@ -273,6 +281,24 @@ describe('audit filter (in-process chain)', () => {
     });
   });
 
+  test("a webhook's patch annotation only from Request level on", async () => {
+    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd2' } };
+    const metadata = await run(
+      request('POST', '/apis/apps/v1/namespaces/ns1/deployments', { user: 'alice', body: deployment }),
+    );
+    const done = metadata.events[metadata.events.length - 1];
+    assert.equal(done.level, 'Metadata');
+    assert.equal(done.objectRef?.name, 'd2');
+    assert.deepEqual(Object.keys(done.annotations ?? {}), [
+      'authorization.k8s.io/decision',
+      'authorization.k8s.io/reason',
+      'pod-security.kubernetes.io/enforce-policy',
+    ]);
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p2' } };
+    const req = await run(request('POST', '/api/v1/namespaces/ns1/pods', { user: 'alice', body: pod }));
+    assert.ok(req.events[0].annotations?.['patch.webhook.admission.k8s.io/round_0_index_0']);
+  });
+
   test('a forbidden request: 403 Status fields and the forbid decision', async () => {
     const { events, res } = await run(request('GET', '/apis/apps/v1/namespaces/ns1/deployments', { user: 'low' }));
     assert.equal(res.status, 403);
@@ -353,6 +379,12 @@ describe('audit filter (in-process chain)', () => {
     assert.ok(!text.includes(B64_SECRET), 'base64 value leaked');
     const done = created.events[created.events.length - 1];
     assert.equal(done.level, 'RequestResponse');
+    assert.deepEqual(JSON.parse(done.annotations?.['patch.webhook.admission.k8s.io/round_0_index_0'] ?? ''), {
+      configuration: 'c',
+      webhook: 'w',
+      patch: [{ op: 'add', path: '/data/extra' }],
+      patchType: 'JSONPatch',
+    });
     const resp = done.responseObject as { metadata: Record<string, unknown>; type: string };
     assert.equal(resp.type, 'Opaque', 'the rest of the secret is still there');
     assert.deepEqual(resp.metadata.annotations, { keep: 'me' });

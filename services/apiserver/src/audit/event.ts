@@ -14,6 +14,17 @@ import {
 } from './types';
 
 const MAX_USER_AGENT = 1024;
+const PATCH_ANNOTATION_PREFIX = 'patch.webhook.admission.k8s.io/';
+
+/** A mutating webhook's patch annotation on a secret, its operands dropped. */
+function redactPatchAnnotation(value: string): string {
+  try {
+    const parsed = JSON.parse(value) as Record<string, unknown>;
+    return JSON.stringify({ ...parsed, patch: redactSecret(parsed.patch) });
+  } catch {
+    return '';
+  }
+}
 
 /** Wall-clock now with microseconds, as metav1.MicroTime JSON. */
 export function microNow(): string {
@@ -152,6 +163,20 @@ export class AuditContext {
     if (levelAtLeast(this.level, 'RequestResponse')) this.responseObject = this.objectForEvent(obj);
   }
 
+  /**
+   * Admission's annotations as the event may carry them: a webhook's patch only
+   * from Request level on (as upstream records it), and never a secret's values.
+   */
+  private admissionAnnotations(): Record<string, string> {
+    const out: Record<string, string> = {};
+    const secret = isSecretResource(this.objectRef?.apiGroup, this.objectRef?.resource);
+    for (const [k, v] of Object.entries(this.extraAnnotations?.() ?? {})) {
+      if (!k.startsWith(PATCH_ANNOTATION_PREFIX)) out[k] = v;
+      else if (levelAtLeast(this.level, 'Request')) out[k] = secret ? redactPatchAnnotation(v) : v;
+    }
+    return out;
+  }
+
   omits(stage: AuditStage): boolean {
     return this.start.config.omitStages.includes(stage);
   }
@@ -183,7 +208,7 @@ export class AuditContext {
     if (this.responseObject !== undefined && stage !== 'RequestReceived') ev.responseObject = this.responseObject;
     ev.requestReceivedTimestamp = s.requestReceivedTimestamp;
     ev.stageTimestamp = stage === 'RequestReceived' ? s.requestReceivedTimestamp : microNow();
-    const merged: Record<string, string> = { ...(this.extraAnnotations?.() ?? {}), ...this.annotations };
+    const merged: Record<string, string> = { ...this.admissionAnnotations(), ...this.annotations };
     const keys = Object.keys(merged).sort();
     // Go writes map keys sorted
     if (keys.length > 0) ev.annotations = Object.fromEntries(keys.map((k) => [k, merged[k]]));
