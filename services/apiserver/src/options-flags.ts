@@ -379,6 +379,52 @@ export const FLAGS: readonly FlagSpec[] = [
     usage: 'API group and version used for serializing audit events written to webhook.',
   },
   {
+    name: 'audit-log-truncate-enabled',
+    type: 'string',
+    valueLabel: 'bool',
+    defaultText: '',
+    usage: 'Whether event and batch truncating is enabled.',
+  },
+  {
+    name: 'audit-log-truncate-max-batch-size',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '10485760',
+    usage:
+      'Maximum size of the batch sent to the underlying backend. Actual serialized size can be several hundreds of bytes greater. If a batch exceeds this limit, it is split into several batches of smaller size.',
+  },
+  {
+    name: 'audit-log-truncate-max-event-size',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '102400',
+    usage:
+      "Maximum size of the audit event sent to the underlying backend. If the size of an event is greater than this number, first request and response are removed, and if this doesn't reduce the size enough, event is discarded.",
+  },
+  {
+    name: 'audit-webhook-truncate-enabled',
+    type: 'string',
+    valueLabel: 'bool',
+    defaultText: '',
+    usage: 'Whether event and batch truncating is enabled.',
+  },
+  {
+    name: 'audit-webhook-truncate-max-batch-size',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '10485760',
+    usage:
+      'Maximum size of the batch sent to the underlying backend. Actual serialized size can be several hundreds of bytes greater. If a batch exceeds this limit, it is split into several batches of smaller size.',
+  },
+  {
+    name: 'audit-webhook-truncate-max-event-size',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '102400',
+    usage:
+      "Maximum size of the audit event sent to the underlying backend. If the size of an event is greater than this number, first request and response are removed, and if this doesn't reduce the size enough, event is discarded.",
+  },
+  {
     name: 'audit-webhook-config-file',
     type: 'string',
     defaultText: '',

@@ -69,6 +69,15 @@ export interface AuditOptions {
   webhookBatchBufferSize: number;
   webhookBatchMaxSize: number;
   webhookBatchMaxWaitMs: number;
+  logTruncate: TruncateOptions;
+  webhookTruncate: TruncateOptions;
+}
+
+/** --audit-{log,webhook}-truncate-* */
+export interface TruncateOptions {
+  enabled: boolean;
+  maxEventSize: number;
+  maxBatchSize: number;
 }
 
 export type AuthorizationMode = 'RBAC' | 'Node' | 'AlwaysAllow' | 'AlwaysDeny';
@@ -317,6 +326,21 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
     const v = str(flag, 'audit.k8s.io/v1');
     if (v !== 'audit.k8s.io/v1') throw invalid(flag, v, 'known versions are audit.k8s.io/v1');
   }
+  const truncate = (backend: 'log' | 'webhook'): TruncateOptions => {
+    const flag = (f: string) => `audit-${backend}-truncate-${f}`;
+    const t: TruncateOptions = {
+      enabled: parseBool(flag('enabled'), str(flag('enabled'), 'false')),
+      maxEventSize: parseInteger(flag('max-event-size'), str(flag('max-event-size'), '102400'), -Infinity, Infinity),
+      maxBatchSize: parseInteger(flag('max-batch-size'), str(flag('max-batch-size'), '10485760'), -Infinity, Infinity),
+    };
+    // upstream's TruncateOptions.Validate
+    if (t.maxEventSize <= 0) throw new OptionsError(`--${flag('max-event-size')} should be positive`);
+    if (t.maxBatchSize <= 0) throw new OptionsError(`--${flag('max-batch-size')} should be positive`);
+    if (t.maxEventSize > t.maxBatchSize) {
+      throw new OptionsError(`--${flag('max-event-size')} should not be greater than --${flag('max-batch-size')}`);
+    }
+    return t;
+  };
   const audit: AuditOptions = {
     policyFile: str('audit-policy-file', ''),
     logPath: str('audit-log-path', ''),
@@ -341,6 +365,8 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
       Number.MAX_SAFE_INTEGER,
     ),
     webhookBatchMaxWaitMs: duration('audit-webhook-batch-max-wait', '30s'),
+    logTruncate: truncate('log'),
+    webhookTruncate: truncate('webhook'),
   };
 
   return {

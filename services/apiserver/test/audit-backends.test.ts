@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { legacyLine, LogBackend } from '../src/audit/log-backend';
 import type { AuditEvent } from '../src/audit/types';
+import { splitBySize, TruncatingBackend } from '../src/audit/truncate';
 import { WebhookBackend } from '../src/audit/webhook-backend';
 import { loadWebhookKubeconfig } from '../src/audit/webhook-kubeconfig';
 import { startWebhookServer } from './helpers/webhook-server';
@@ -141,6 +142,43 @@ describe('audit log backend', () => {
       '2024-05-01T10:00:00.12Z AUDIT: id="id-1" stage="ResponseComplete" ip="127.0.0.1" method="get" ' +
         'user="alice" groups="\\"dev\\",\\"system:authenticated\\"" as="<self>" asgroups="<lookup>" ' +
         'user-agent="kubectl/v1.32.0" namespace=ns uri="/api/v1/namespaces/ns/configmaps/c1" response="200"',
+    );
+  });
+});
+
+describe('audit truncation', () => {
+  test('an event over the size loses its objects and says so; one still too large is dropped', async () => {
+    const got: AuditEvent[] = [];
+    const sink = { processEvents: (evs: AuditEvent[]) => got.push(...evs), shutdown: async () => undefined };
+    const t = new TruncatingBackend(sink, 2000, () => undefined);
+    const small: AuditEvent = { ...event(1), level: 'Request', requestObject: { a: 1 } };
+    const big: AuditEvent = {
+      ...event(2),
+      level: 'RequestResponse',
+      requestObject: { a: 'y'.repeat(3000) },
+      responseObject: { b: 1 },
+    };
+    const hopeless: AuditEvent = { ...event(3, 3000), level: 'Request' };
+    const bigMetadata: AuditEvent = { ...event(4), level: 'Metadata', annotations: { x: 'z'.repeat(3000) } };
+    t.processEvents([small, big, hopeless, bigMetadata]);
+    assert.deepEqual(
+      got.map((e) => e.auditID),
+      ['id-1', 'id-2'],
+    );
+    assert.deepEqual(got[0].requestObject, { a: 1 });
+    assert.equal(got[1].requestObject, undefined);
+    assert.equal(got[1].responseObject, undefined);
+    assert.deepEqual(got[1].annotations, { 'audit.k8s.io/truncated': 'true' });
+    assert.ok(big.requestObject, 'the original event is left alone');
+  });
+
+  test('batches split by serialized size, a lone big event still sent', () => {
+    const evs = [event(1), event(2), event(3, 2000), event(4)];
+    const one = JSON.stringify(event(1)).length;
+    const parts = splitBySize(evs, one * 2 + 10);
+    assert.deepEqual(
+      parts.map((p) => p.map((e) => e.auditID)),
+      [['id-1', 'id-2'], ['id-3'], ['id-4']],
     );
   });
 });

@@ -61,6 +61,8 @@ describe('parseOptions', () => {
         webhookBatchBufferSize: 10_000,
         webhookBatchMaxSize: 400,
         webhookBatchMaxWaitMs: 30_000,
+        logTruncate: { enabled: false, maxEventSize: 102_400, maxBatchSize: 10_485_760 },
+        webhookTruncate: { enabled: false, maxEventSize: 102_400, maxBatchSize: 10_485_760 },
       },
       requestHeader: {
         clientCaFile: '',
@@ -121,6 +123,15 @@ describe('parseOptions', () => {
     assert.throws(() => parse(['--audit-log-maxsize=-1']), /--audit-log-maxsize -1 can't be a negative number/);
     assert.throws(() => parse(['--audit-log-format=xml']), /audit-log-format/);
     assert.equal(parse(['--audit-log-compress']).audit.logCompress, true);
+    assert.deepEqual(
+      parse(['--audit-webhook-truncate-enabled', '--audit-webhook-truncate-max-event-size=10']).audit.webhookTruncate,
+      { enabled: true, maxEventSize: 10, maxBatchSize: 10_485_760 },
+    );
+    assert.throws(() => parse(['--audit-log-truncate-max-event-size=0']), /should be positive/);
+    assert.throws(
+      () => parse(['--audit-log-truncate-max-batch-size=5']),
+      /--audit-log-truncate-max-event-size should not be greater than --audit-log-truncate-max-batch-size/,
+    );
     assert.throws(() => parse(['--audit-log-version=audit.k8s.io/v1beta1']), /audit-log-version/);
     assert.throws(() => parse(['--audit-webhook-version=v1']), /audit-webhook-version/);
     assert.throws(() => parse(['--audit-webhook-mode=sometimes']), /audit-webhook-mode/);

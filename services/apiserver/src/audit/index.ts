@@ -3,6 +3,7 @@ import type { SchemaSet } from '../schema/model';
 import { LogBackend } from './log-backend';
 import { loadPolicyFile, PolicyEvaluator } from './policy';
 import type { AuditBackend, AuditEvent } from './types';
+import { TruncatingBackend } from './truncate';
 import { WebhookBackend } from './webhook-backend';
 import { loadWebhookKubeconfig } from './webhook-kubeconfig';
 
@@ -38,31 +39,40 @@ export function buildAuditing(
   }
   const evaluator = new PolicyEvaluator(loadPolicyFile(opts.policyFile));
   const backends: AuditBackend[] = [];
+  const truncated = (b: AuditBackend, t: AuditOptions['logTruncate']): AuditBackend =>
+    t.enabled ? new TruncatingBackend(b, t.maxEventSize, log) : b;
   if (opts.logPath) {
     backends.push(
-      new LogBackend({
-        path: opts.logPath,
-        maxSizeMB: opts.logMaxSizeMB,
-        maxBackups: opts.logMaxBackups,
-        maxAgeDays: opts.logMaxAgeDays,
-        format: opts.logFormat,
-        compress: opts.logCompress,
-        log,
-      }),
+      truncated(
+        new LogBackend({
+          path: opts.logPath,
+          maxSizeMB: opts.logMaxSizeMB,
+          maxBackups: opts.logMaxBackups,
+          maxAgeDays: opts.logMaxAgeDays,
+          format: opts.logFormat,
+          compress: opts.logCompress,
+          log,
+        }),
+        opts.logTruncate,
+      ),
     );
   }
   if (opts.webhookConfigFile) {
     const batch = opts.webhookMode === 'batch';
     backends.push(
-      new WebhookBackend({
-        target: loadWebhookKubeconfig(opts.webhookConfigFile),
-        initialBackoffMs: opts.webhookInitialBackoffMs,
-        bufferSize: opts.webhookBatchBufferSize,
-        // the blocking modes send each event on its own (still off the request path)
-        maxBatchSize: batch ? opts.webhookBatchMaxSize : 1,
-        maxBatchWaitMs: batch ? opts.webhookBatchMaxWaitMs : 0,
-        log,
-      }),
+      truncated(
+        new WebhookBackend({
+          target: loadWebhookKubeconfig(opts.webhookConfigFile),
+          initialBackoffMs: opts.webhookInitialBackoffMs,
+          bufferSize: opts.webhookBatchBufferSize,
+          // the blocking modes send each event on its own (still off the request path)
+          maxBatchSize: batch ? opts.webhookBatchMaxSize : 1,
+          maxBatchWaitMs: batch ? opts.webhookBatchMaxWaitMs : 0,
+          maxBatchBytes: opts.webhookTruncate.enabled ? opts.webhookTruncate.maxBatchSize : undefined,
+          log,
+        }),
+        opts.webhookTruncate,
+      ),
     );
   }
   if (backends.length === 0) return undefined;

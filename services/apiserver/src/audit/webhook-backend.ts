@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { splitBySize } from './truncate';
 import type { WebhookTarget } from './webhook-kubeconfig';
 import type { AuditBackend, AuditEvent } from './types';
 
@@ -13,6 +14,8 @@ export interface WebhookBackendOptions {
   maxBatchSize: number;
   /** --audit-webhook-batch-max-wait */
   maxBatchWaitMs: number;
+  /** with truncation on: a batch is split so that none is over this many bytes */
+  maxBatchBytes?: number;
   log: (line: string) => void;
 }
 
@@ -73,8 +76,11 @@ export class WebhookBackend implements AuditBackend {
     this.timer = undefined;
     while (this.buffer.length > 0) {
       const batch = this.buffer.splice(0, this.opts.maxBatchSize);
-      const p = this.deliver(batch).finally(() => this.inFlight.delete(p));
-      this.inFlight.add(p);
+      const parts = this.opts.maxBatchBytes ? splitBySize(batch, this.opts.maxBatchBytes) : [batch];
+      for (const part of parts) {
+        const p = this.deliver(part).finally(() => this.inFlight.delete(p));
+        this.inFlight.add(p);
+      }
     }
   }
 
