@@ -425,6 +425,77 @@ export const FLAGS: readonly FlagSpec[] = [
       "Maximum size of the audit event sent to the underlying backend. If the size of an event is greater than this number, first request and response are removed, and if this doesn't reduce the size enough, event is discarded.",
   },
   {
+    name: 'audit-log-mode',
+    type: 'string',
+    defaultText: 'blocking',
+    usage:
+      'Strategy for sending audit events. Blocking indicates sending events should block server responses. Batch causes the backend to buffer and write events asynchronously. Known modes are batch,blocking,blocking-strict.',
+  },
+  {
+    name: 'audit-log-batch-buffer-size',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '10000',
+    usage: 'The size of the buffer to store events before batching and writing. Only used in batch mode.',
+  },
+  {
+    name: 'audit-log-batch-max-size',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '1',
+    usage: 'The maximum size of a batch. Only used in batch mode.',
+  },
+  {
+    name: 'audit-log-batch-max-wait',
+    type: 'string',
+    valueLabel: 'duration',
+    defaultText: '0s',
+    usage:
+      "The amount of time to wait before force writing the batch that hadn't reached the max size. Only used in batch mode.",
+  },
+  {
+    name: 'audit-log-batch-throttle-enable',
+    type: 'string',
+    valueLabel: 'bool',
+    defaultText: '',
+    usage: 'Whether batching throttling is enabled. Only used in batch mode.',
+  },
+  {
+    name: 'audit-log-batch-throttle-qps',
+    type: 'string',
+    defaultText: '0',
+    usage: 'Maximum average number of batches per second. Only used in batch mode.',
+  },
+  {
+    name: 'audit-log-batch-throttle-burst',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '0',
+    usage:
+      'Maximum number of requests sent at the same moment if ThrottleQPS was not utilized before. Only used in batch mode.',
+  },
+  {
+    name: 'audit-webhook-batch-throttle-enable',
+    type: 'string',
+    valueLabel: 'bool',
+    defaultText: 'true',
+    usage: 'Whether batching throttling is enabled. Only used in batch mode.',
+  },
+  {
+    name: 'audit-webhook-batch-throttle-qps',
+    type: 'string',
+    defaultText: '10',
+    usage: 'Maximum average number of batches per second. Only used in batch mode.',
+  },
+  {
+    name: 'audit-webhook-batch-throttle-burst',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '15',
+    usage:
+      'Maximum number of requests sent at the same moment if ThrottleQPS was not utilized before. Only used in batch mode.',
+  },
+  {
     name: 'audit-webhook-config-file',
     type: 'string',
     defaultText: '',

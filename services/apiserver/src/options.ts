@@ -69,8 +69,22 @@ export interface AuditOptions {
   webhookBatchBufferSize: number;
   webhookBatchMaxSize: number;
   webhookBatchMaxWaitMs: number;
+  /** --audit-log-mode: the writer is asynchronous in every mode; batch mode bounds its buffer */
+  logMode: 'batch' | 'blocking' | 'blocking-strict';
+  logBatchBufferSize: number;
+  logBatchMaxSize: number;
+  logBatchMaxWaitMs: number;
+  logBatchThrottle: ThrottleOptions;
+  webhookBatchThrottle: ThrottleOptions;
   logTruncate: TruncateOptions;
   webhookTruncate: TruncateOptions;
+}
+
+/** --audit-{log,webhook}-batch-throttle-* */
+export interface ThrottleOptions {
+  enabled: boolean;
+  qps: number;
+  burst: number;
 }
 
 /** --audit-{log,webhook}-truncate-* */
@@ -341,6 +355,25 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
     }
     return t;
   };
+  const logMode = str('audit-log-mode', 'blocking');
+  if (logMode !== 'batch' && logMode !== 'blocking' && logMode !== 'blocking-strict') {
+    throw invalid('audit-log-mode', logMode, 'known modes are batch,blocking,blocking-strict');
+  }
+  const throttle = (backend: 'log' | 'webhook', on: string, qps: string, burst: string): ThrottleOptions => {
+    const flag = (f: string) => `audit-${backend}-batch-throttle-${f}`;
+    const qpsText = str(flag('qps'), qps);
+    const qpsValue = Number(qpsText);
+    if (qpsText.trim() === '' || !Number.isFinite(qpsValue)) throw invalid(flag('qps'), qpsText, 'must be a number');
+    const t: ThrottleOptions = {
+      enabled: parseBool(flag('enable'), str(flag('enable'), on)),
+      qps: qpsValue,
+      burst: parseInteger(flag('burst'), str(flag('burst'), burst), -Infinity, Infinity),
+    };
+    // upstream's BatchOptions.Validate, for batch mode with throttling on
+    if (t.enabled && t.qps <= 0) throw new OptionsError(`--${flag('qps')} should be positive`);
+    if (t.enabled && t.burst <= 0) throw new OptionsError(`--${flag('burst')} should be positive`);
+    return t;
+  };
   const audit: AuditOptions = {
     policyFile: str('audit-policy-file', ''),
     logPath: str('audit-log-path', ''),
@@ -365,6 +398,22 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
       Number.MAX_SAFE_INTEGER,
     ),
     webhookBatchMaxWaitMs: duration('audit-webhook-batch-max-wait', '30s'),
+    logMode,
+    logBatchBufferSize: parseInteger(
+      'audit-log-batch-buffer-size',
+      str('audit-log-batch-buffer-size', '10000'),
+      1,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    logBatchMaxSize: parseInteger(
+      'audit-log-batch-max-size',
+      str('audit-log-batch-max-size', '1'),
+      1,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    logBatchMaxWaitMs: duration('audit-log-batch-max-wait', '0s'),
+    logBatchThrottle: throttle('log', 'false', '0', '0'),
+    webhookBatchThrottle: throttle('webhook', 'true', '10', '15'),
     logTruncate: truncate('log'),
     webhookTruncate: truncate('webhook'),
   };

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { legacyLine, LogBackend } from '../src/audit/log-backend';
 import type { AuditEvent } from '../src/audit/types';
+import { TokenBucket } from '../src/audit/throttle';
 import { splitBySize, TruncatingBackend } from '../src/audit/truncate';
 import { WebhookBackend } from '../src/audit/webhook-backend';
 import { loadWebhookKubeconfig } from '../src/audit/webhook-kubeconfig';
@@ -180,6 +181,20 @@ describe('audit truncation', () => {
       parts.map((p) => p.map((e) => e.auditID)),
       [['id-1', 'id-2'], ['id-3'], ['id-4']],
     );
+  });
+});
+
+describe('audit batch throttle', () => {
+  test('burst at once, then qps a second', async () => {
+    const bucket = new TokenBucket(20, 3);
+    const started = Date.now();
+    const at: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await bucket.take();
+      at.push(Date.now() - started);
+    }
+    assert.ok(at[2] < 30, `the burst waited: ${at.join(' ')}`);
+    assert.ok(at[4] >= 90, `two more at 20 qps take about 100 ms: ${at.join(' ')}`);
   });
 });
 

@@ -61,6 +61,12 @@ describe('parseOptions', () => {
         webhookBatchBufferSize: 10_000,
         webhookBatchMaxSize: 400,
         webhookBatchMaxWaitMs: 30_000,
+        logMode: 'blocking',
+        logBatchBufferSize: 10_000,
+        logBatchMaxSize: 1,
+        logBatchMaxWaitMs: 0,
+        logBatchThrottle: { enabled: false, qps: 0, burst: 0 },
+        webhookBatchThrottle: { enabled: true, qps: 10, burst: 15 },
         logTruncate: { enabled: false, maxEventSize: 102_400, maxBatchSize: 10_485_760 },
         webhookTruncate: { enabled: false, maxEventSize: 102_400, maxBatchSize: 10_485_760 },
       },
@@ -128,6 +134,17 @@ describe('parseOptions', () => {
       { enabled: true, maxEventSize: 10, maxBatchSize: 10_485_760 },
     );
     assert.throws(() => parse(['--audit-log-truncate-max-event-size=0']), /should be positive/);
+    assert.equal(parse(['--audit-log-mode=batch']).audit.logMode, 'batch');
+    assert.throws(() => parse(['--audit-log-mode=later']), /audit-log-mode/);
+    assert.throws(
+      () => parse(['--audit-log-batch-throttle-enable']),
+      /--audit-log-batch-throttle-qps should be positive/,
+    );
+    assert.deepEqual(parse(['--audit-webhook-batch-throttle-qps=2.5']).audit.webhookBatchThrottle, {
+      enabled: true,
+      qps: 2.5,
+      burst: 15,
+    });
     assert.throws(
       () => parse(['--audit-log-truncate-max-batch-size=5']),
       /--audit-log-truncate-max-event-size should not be greater than --audit-log-truncate-max-batch-size/,

@@ -51,6 +51,7 @@ export function buildAuditing(
           maxAgeDays: opts.logMaxAgeDays,
           format: opts.logFormat,
           compress: opts.logCompress,
+          bufferSize: opts.logMode === 'batch' ? opts.logBatchBufferSize : undefined,
           log,
         }),
         opts.logTruncate,
@@ -68,6 +69,7 @@ export function buildAuditing(
           // the blocking modes send each event on its own (still off the request path)
           maxBatchSize: batch ? opts.webhookBatchMaxSize : 1,
           maxBatchWaitMs: batch ? opts.webhookBatchMaxWaitMs : 0,
+          throttle: batch && opts.webhookBatchThrottle.enabled ? opts.webhookBatchThrottle : undefined,
           maxBatchBytes: opts.webhookTruncate.enabled ? opts.webhookTruncate.maxBatchSize : undefined,
           log,
         }),

@@ -16,6 +16,8 @@ export interface LogBackendOptions {
   format: 'json' | 'legacy';
   /** gzip each backup to <backup>.gz, as lumberjack's Compress */
   compress?: boolean;
+  /** --audit-log-mode=batch: events past this many waiting lines are dropped rather than queued */
+  bufferSize?: number;
   log: (line: string) => void;
 }
 
@@ -95,6 +97,7 @@ export class LogBackend implements AuditBackend {
   private size = 0;
   private lastStamp = 0;
   private stopped = false;
+  private dropped = 0;
   private readonly maxBytes: number;
 
   constructor(private readonly opts: LogBackendOptions) {
@@ -105,6 +108,10 @@ export class LogBackend implements AuditBackend {
   processEvents(events: AuditEvent[]): void {
     if (this.stopped) return;
     for (const ev of events) {
+      if (this.opts.bufferSize !== undefined && this.queue.length >= this.opts.bufferSize) {
+        if (this.dropped++ % 1000 === 0) this.opts.log('kapi: audit log buffer is full; dropping events');
+        continue;
+      }
       this.queue.push(`${this.opts.format === 'legacy' ? legacyLine(ev) : JSON.stringify(ev)}\n`);
     }
     this.kick();

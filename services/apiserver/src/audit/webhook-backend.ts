@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { TokenBucket } from './throttle';
 import { splitBySize } from './truncate';
 import type { WebhookTarget } from './webhook-kubeconfig';
 import type { AuditBackend, AuditEvent } from './types';
@@ -16,6 +17,8 @@ export interface WebhookBackendOptions {
   maxBatchWaitMs: number;
   /** with truncation on: a batch is split so that none is over this many bytes */
   maxBatchBytes?: number;
+  /** --audit-webhook-batch-throttle-*: batches a second, and how many may go at once */
+  throttle?: { qps: number; burst: number };
   log: (line: string) => void;
 }
 
@@ -40,8 +43,10 @@ export class WebhookBackend implements AuditBackend {
   private stopped = false;
   private dropped = 0;
   private readonly agent: http.Agent;
+  private readonly bucket?: TokenBucket;
 
   constructor(private readonly opts: WebhookBackendOptions) {
+    if (opts.throttle) this.bucket = new TokenBucket(opts.throttle.qps, opts.throttle.burst);
     const t = opts.target;
     this.agent =
       t.url.protocol === 'https:'
@@ -86,6 +91,7 @@ export class WebhookBackend implements AuditBackend {
 
   private async deliver(batch: AuditEvent[]): Promise<void> {
     const body = JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items: batch });
+    if (this.bucket && !this.stopped) await this.bucket.take();
     let wait = this.opts.initialBackoffMs;
     for (let attempt = 1; ; attempt++) {
       try {
