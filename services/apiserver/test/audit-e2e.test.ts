@@ -62,7 +62,9 @@ function tokenRequest(server: string, ca: Buffer, token: string, urlPath: string
 function readEvents(file: string): AuditEvent[] {
   if (!existsSync(file)) return [];
   const text = readFileSync(file, 'utf8');
-  return text
+  // a line still being written is read next time
+  const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+  return complete
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l) as AuditEvent);

@@ -41,7 +41,7 @@ function newAuditContext(ctx: RequestContext, auditing: Auditing): AuditContext 
       auditID: ctx.auditID ?? '',
       config,
       requestURI: ctx.requestURI ?? ctx.req.path,
-      verb: requestInfoOf(ctx).verb,
+      verb: info.verb,
       user: ctx.user,
       sourceIPs: sourceIPs(ctx.req.headers, ctx.remoteAddress),
       userAgent: userAgentOf(ctx.req.headers),
