@@ -334,4 +334,223 @@ export const FLAGS: readonly FlagSpec[] = [
     defaultText: '',
     usage: 'List of request header prefixes to inspect. X-Remote-Extra- is suggested.',
   },
+  {
+    name: 'audit-policy-file',
+    type: 'string',
+    defaultText: '',
+    usage: 'Path to the file that defines the audit policy configuration.',
+  },
+  {
+    name: 'audit-log-path',
+    type: 'string',
+    defaultText: '',
+    usage: "If set, all requests coming to the apiserver will be logged to this file.  '-' means standard out.",
+  },
+  {
+    name: 'audit-log-maxage',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '0',
+    usage: 'The maximum number of days to retain old audit log files based on the timestamp encoded in their filename.',
+  },
+  {
+    name: 'audit-log-maxbackup',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '0',
+    usage:
+      "The maximum number of old audit log files to retain. Setting a value of 0 will mean there's no restriction on the number of files.",
+  },
+  {
+    name: 'audit-log-maxsize',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '0',
+    usage: 'The maximum size in megabytes of the audit log file before it gets rotated.',
+  },
+  {
+    name: 'audit-log-format',
+    type: 'string',
+    defaultText: 'json',
+    usage:
+      'Format of saved audits. "legacy" indicates 1-line text format for each event. "json" indicates structured json format. Known formats are legacy,json.',
+  },
+  {
+    name: 'audit-log-compress',
+    type: 'string',
+    valueLabel: 'bool',
+    defaultText: '',
+    usage: 'If set, the rotated log files will be compressed using gzip.',
+  },
+  {
+    name: 'audit-log-version',
+    type: 'string',
+    defaultText: 'audit.k8s.io/v1',
+    usage: 'API group and version used for serializing audit events written to log.',
+  },
+  {
+    name: 'audit-webhook-version',
+    type: 'string',
+    defaultText: 'audit.k8s.io/v1',
+    usage: 'API group and version used for serializing audit events written to webhook.',
+  },
+  {
+    name: 'audit-log-truncate-enabled',
+    type: 'string',
+    valueLabel: 'bool',
+    defaultText: '',
+    usage: 'Whether event and batch truncating is enabled.',
+  },
+  {
+    name: 'audit-log-truncate-max-batch-size',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '10485760',
+    usage:
+      'Maximum size of the batch sent to the underlying backend. Actual serialized size can be several hundreds of bytes greater. If a batch exceeds this limit, it is split into several batches of smaller size.',
+  },
+  {
+    name: 'audit-log-truncate-max-event-size',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '102400',
+    usage:
+      "Maximum size of the audit event sent to the underlying backend. If the size of an event is greater than this number, first request and response are removed, and if this doesn't reduce the size enough, event is discarded.",
+  },
+  {
+    name: 'audit-webhook-truncate-enabled',
+    type: 'string',
+    valueLabel: 'bool',
+    defaultText: '',
+    usage: 'Whether event and batch truncating is enabled.',
+  },
+  {
+    name: 'audit-webhook-truncate-max-batch-size',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '10485760',
+    usage:
+      'Maximum size of the batch sent to the underlying backend. Actual serialized size can be several hundreds of bytes greater. If a batch exceeds this limit, it is split into several batches of smaller size.',
+  },
+  {
+    name: 'audit-webhook-truncate-max-event-size',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '102400',
+    usage:
+      "Maximum size of the audit event sent to the underlying backend. If the size of an event is greater than this number, first request and response are removed, and if this doesn't reduce the size enough, event is discarded.",
+  },
+  {
+    name: 'audit-log-mode',
+    type: 'string',
+    defaultText: 'blocking',
+    usage:
+      'Strategy for sending audit events. Blocking indicates sending events should block server responses. Batch causes the backend to buffer and write events asynchronously. Known modes are batch,blocking,blocking-strict.',
+  },
+  {
+    name: 'audit-log-batch-buffer-size',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '10000',
+    usage: 'The size of the buffer to store events before batching and writing. Only used in batch mode.',
+  },
+  {
+    name: 'audit-log-batch-max-size',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '1',
+    usage: 'The maximum size of a batch. Only used in batch mode.',
+  },
+  {
+    name: 'audit-log-batch-max-wait',
+    type: 'string',
+    valueLabel: 'duration',
+    defaultText: '0s',
+    usage:
+      "The amount of time to wait before force writing the batch that hadn't reached the max size. Only used in batch mode.",
+  },
+  {
+    name: 'audit-log-batch-throttle-enable',
+    type: 'string',
+    valueLabel: 'bool',
+    defaultText: '',
+    usage: 'Whether batching throttling is enabled. Only used in batch mode.',
+  },
+  {
+    name: 'audit-log-batch-throttle-qps',
+    type: 'string',
+    defaultText: '0',
+    usage: 'Maximum average number of batches per second. Only used in batch mode.',
+  },
+  {
+    name: 'audit-log-batch-throttle-burst',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '0',
+    usage:
+      'Maximum number of requests sent at the same moment if ThrottleQPS was not utilized before. Only used in batch mode.',
+  },
+  {
+    name: 'audit-webhook-batch-throttle-enable',
+    type: 'string',
+    valueLabel: 'bool',
+    defaultText: 'true',
+    usage: 'Whether batching throttling is enabled. Only used in batch mode.',
+  },
+  {
+    name: 'audit-webhook-batch-throttle-qps',
+    type: 'string',
+    defaultText: '10',
+    usage: 'Maximum average number of batches per second. Only used in batch mode.',
+  },
+  {
+    name: 'audit-webhook-batch-throttle-burst',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '15',
+    usage:
+      'Maximum number of requests sent at the same moment if ThrottleQPS was not utilized before. Only used in batch mode.',
+  },
+  {
+    name: 'audit-webhook-config-file',
+    type: 'string',
+    defaultText: '',
+    usage: 'Path to a kubeconfig formatted file that defines the audit webhook configuration.',
+  },
+  {
+    name: 'audit-webhook-initial-backoff',
+    type: 'string',
+    valueLabel: 'duration',
+    defaultText: '10s',
+    usage: 'The amount of time to wait before retrying the first failed request.',
+  },
+  {
+    name: 'audit-webhook-mode',
+    type: 'string',
+    defaultText: 'batch',
+    usage:
+      'Strategy for sending audit events. Blocking indicates sending events should block server responses. Batch causes the backend to buffer and write events asynchronously. Known modes are batch,blocking,blocking-strict.',
+  },
+  {
+    name: 'audit-webhook-batch-buffer-size',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '10000',
+    usage: 'The size of the buffer to store events before batching and writing. Only used in batch mode.',
+  },
+  {
+    name: 'audit-webhook-batch-max-size',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '400',
+    usage: 'The maximum size of a batch. Only used in batch mode.',
+  },
+  {
+    name: 'audit-webhook-batch-max-wait',
+    type: 'string',
+    valueLabel: 'duration',
+    defaultText: '30s',
+    usage:
+      "The amount of time to wait before force writing the batch that hadn't reached the max size. Only used in batch mode.",
+  },
 ];

@@ -53,6 +53,48 @@ export interface ServerOptions {
   requestHeader: RequestHeaderOptions;
   /** --encryption-provider-config: an EncryptionConfiguration file; '' stores values as they are encoded. */
   encryptionProviderConfig: string;
+  audit: AuditOptions;
+}
+
+/** The --audit-* flags (upstream's AuditOptions: policy, log backend, webhook backend). */
+export interface AuditOptions {
+  policyFile: string;
+  logPath: string;
+  logMaxAgeDays: number;
+  logMaxBackups: number;
+  logMaxSizeMB: number;
+  logFormat: 'json' | 'legacy';
+  /** --audit-log-compress: rotated files are gzipped */
+  logCompress: boolean;
+  webhookConfigFile: string;
+  webhookInitialBackoffMs: number;
+  webhookMode: 'batch' | 'blocking' | 'blocking-strict';
+  webhookBatchBufferSize: number;
+  webhookBatchMaxSize: number;
+  webhookBatchMaxWaitMs: number;
+  /** --audit-log-mode: the writer is asynchronous in every mode; batch mode bounds its buffer */
+  logMode: 'batch' | 'blocking' | 'blocking-strict';
+  logBatchBufferSize: number;
+  logBatchMaxSize: number;
+  logBatchMaxWaitMs: number;
+  logBatchThrottle: ThrottleOptions;
+  webhookBatchThrottle: ThrottleOptions;
+  logTruncate: TruncateOptions;
+  webhookTruncate: TruncateOptions;
+}
+
+/** --audit-{log,webhook}-batch-throttle-* */
+export interface ThrottleOptions {
+  enabled: boolean;
+  qps: number;
+  burst: number;
+}
+
+/** --audit-{log,webhook}-truncate-* */
+export interface TruncateOptions {
+  enabled: boolean;
+  maxEventSize: number;
+  maxBatchSize: number;
 }
 
 export type AuthorizationMode = 'RBAC' | 'Node' | 'AlwaysAllow' | 'AlwaysDeny';
@@ -289,7 +331,103 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
     );
   }
 
+  const nonNegative = (name: string, fallback: string): number => {
+    const text = str(name, fallback);
+    if (/^-\d+$/.test(text.trim())) throw new OptionsError(`--${name} ${text} can't be a negative number`);
+    return parseInteger(name, text, 0, Number.MAX_SAFE_INTEGER);
+  };
+  const logFormat = str('audit-log-format', 'json');
+  if (logFormat !== 'json' && logFormat !== 'legacy') {
+    throw invalid('audit-log-format', logFormat, 'known formats are legacy,json');
+  }
+  const webhookMode = str('audit-webhook-mode', 'batch');
+  if (webhookMode !== 'batch' && webhookMode !== 'blocking' && webhookMode !== 'blocking-strict') {
+    throw invalid('audit-webhook-mode', webhookMode, 'known modes are batch,blocking,blocking-strict');
+  }
+  for (const flag of ['audit-log-version', 'audit-webhook-version']) {
+    const v = str(flag, 'audit.k8s.io/v1');
+    if (v !== 'audit.k8s.io/v1') throw invalid(flag, v, 'known versions are audit.k8s.io/v1');
+  }
+  const truncate = (backend: 'log' | 'webhook'): TruncateOptions => {
+    const flag = (f: string) => `audit-${backend}-truncate-${f}`;
+    const t: TruncateOptions = {
+      enabled: parseBool(flag('enabled'), str(flag('enabled'), 'false')),
+      maxEventSize: parseInteger(flag('max-event-size'), str(flag('max-event-size'), '102400'), -Infinity, Infinity),
+      maxBatchSize: parseInteger(flag('max-batch-size'), str(flag('max-batch-size'), '10485760'), -Infinity, Infinity),
+    };
+    // upstream's TruncateOptions.Validate
+    if (t.maxEventSize <= 0) throw new OptionsError(`--${flag('max-event-size')} should be positive`);
+    if (t.maxBatchSize <= 0) throw new OptionsError(`--${flag('max-batch-size')} should be positive`);
+    if (t.maxEventSize > t.maxBatchSize) {
+      throw new OptionsError(`--${flag('max-event-size')} should not be greater than --${flag('max-batch-size')}`);
+    }
+    return t;
+  };
+  const logMode = str('audit-log-mode', 'blocking');
+  if (logMode !== 'batch' && logMode !== 'blocking' && logMode !== 'blocking-strict') {
+    throw invalid('audit-log-mode', logMode, 'known modes are batch,blocking,blocking-strict');
+  }
+  const throttle = (backend: 'log' | 'webhook', on: string, qps: string, burst: string): ThrottleOptions => {
+    const flag = (f: string) => `audit-${backend}-batch-throttle-${f}`;
+    const qpsText = str(flag('qps'), qps);
+    const qpsValue = Number(qpsText);
+    if (qpsText.trim() === '' || !Number.isFinite(qpsValue)) throw invalid(flag('qps'), qpsText, 'must be a number');
+    const t: ThrottleOptions = {
+      enabled: parseBool(flag('enable'), str(flag('enable'), on)),
+      qps: qpsValue,
+      burst: parseInteger(flag('burst'), str(flag('burst'), burst), -Infinity, Infinity),
+    };
+    // upstream's BatchOptions.Validate, for batch mode with throttling on
+    if (t.enabled && t.qps <= 0) throw new OptionsError(`--${flag('qps')} should be positive`);
+    if (t.enabled && t.burst <= 0) throw new OptionsError(`--${flag('burst')} should be positive`);
+    return t;
+  };
+  const audit: AuditOptions = {
+    policyFile: str('audit-policy-file', ''),
+    logPath: str('audit-log-path', ''),
+    logMaxAgeDays: nonNegative('audit-log-maxage', '0'),
+    logMaxBackups: nonNegative('audit-log-maxbackup', '0'),
+    logMaxSizeMB: nonNegative('audit-log-maxsize', '0'),
+    logFormat,
+    logCompress: parseBool('audit-log-compress', str('audit-log-compress', 'false')),
+    webhookConfigFile: str('audit-webhook-config-file', ''),
+    webhookInitialBackoffMs: duration('audit-webhook-initial-backoff', '10s'),
+    webhookMode,
+    webhookBatchBufferSize: parseInteger(
+      'audit-webhook-batch-buffer-size',
+      str('audit-webhook-batch-buffer-size', '10000'),
+      1,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    webhookBatchMaxSize: parseInteger(
+      'audit-webhook-batch-max-size',
+      str('audit-webhook-batch-max-size', '400'),
+      1,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    webhookBatchMaxWaitMs: duration('audit-webhook-batch-max-wait', '30s'),
+    logMode,
+    logBatchBufferSize: parseInteger(
+      'audit-log-batch-buffer-size',
+      str('audit-log-batch-buffer-size', '10000'),
+      1,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    logBatchMaxSize: parseInteger(
+      'audit-log-batch-max-size',
+      str('audit-log-batch-max-size', '1'),
+      1,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    logBatchMaxWaitMs: duration('audit-log-batch-max-wait', '0s'),
+    logBatchThrottle: throttle('log', 'false', '0', '0'),
+    webhookBatchThrottle: throttle('webhook', 'true', '10', '15'),
+    logTruncate: truncate('log'),
+    webhookTruncate: truncate('webhook'),
+  };
+
   return {
+    audit,
     anonymousAuth: parseBool('anonymous-auth', str('anonymous-auth', 'true')),
     allowPrivileged: parseBool('allow-privileged', str('allow-privileged', 'false')),
     authorizationModes: authorizationModes as AuthorizationMode[],

@@ -49,6 +49,29 @@ describe('parseOptions', () => {
       apiAudiences: ['https://kubernetes.default.svc.cluster.local'],
       serviceAccountMaxTokenExpirationSeconds: 0,
       authenticationConfig: '',
+      audit: {
+        policyFile: '',
+        logPath: '',
+        logMaxAgeDays: 0,
+        logMaxBackups: 0,
+        logMaxSizeMB: 0,
+        logFormat: 'json',
+        logCompress: false,
+        webhookConfigFile: '',
+        webhookInitialBackoffMs: 10_000,
+        webhookMode: 'batch',
+        webhookBatchBufferSize: 10_000,
+        webhookBatchMaxSize: 400,
+        webhookBatchMaxWaitMs: 30_000,
+        logMode: 'blocking',
+        logBatchBufferSize: 10_000,
+        logBatchMaxSize: 1,
+        logBatchMaxWaitMs: 0,
+        logBatchThrottle: { enabled: false, qps: 0, burst: 0 },
+        webhookBatchThrottle: { enabled: true, qps: 10, burst: 15 },
+        logTruncate: { enabled: false, maxEventSize: 102_400, maxBatchSize: 10_485_760 },
+        webhookTruncate: { enabled: false, maxEventSize: 102_400, maxBatchSize: 10_485_760 },
+      },
       requestHeader: {
         clientCaFile: '',
         allowedNames: [],
@@ -82,6 +105,55 @@ describe('parseOptions', () => {
     assert.equal(parse(['--anonymous-auth']).anonymousAuth, true);
     assert.throws(() => parse(['--authorization-mode=ABAC']), /authorization-mode/);
     assert.throws(() => parse(['--anonymous-auth=maybe']), /anonymous-auth/);
+  });
+
+  test('audit flags as kube-apiserver spells them, validated with the flag named', () => {
+    const o = parse([
+      '--audit-policy-file=/p.yaml',
+      '--audit-log-path=-',
+      '--audit-log-maxsize=5',
+      '--audit-log-maxbackup=2',
+      '--audit-log-maxage=7',
+      '--audit-log-format=legacy',
+      '--audit-webhook-config-file=/w.kubeconfig',
+      '--audit-webhook-batch-max-wait=1s',
+      '--audit-webhook-initial-backoff=100ms',
+    ]);
+    assert.equal(o.audit.policyFile, '/p.yaml');
+    assert.equal(o.audit.logPath, '-');
+    assert.equal(o.audit.logMaxSizeMB, 5);
+    assert.equal(o.audit.logMaxBackups, 2);
+    assert.equal(o.audit.logMaxAgeDays, 7);
+    assert.equal(o.audit.logFormat, 'legacy');
+    assert.equal(o.audit.webhookConfigFile, '/w.kubeconfig');
+    assert.equal(o.audit.webhookBatchMaxWaitMs, 1000);
+    assert.equal(o.audit.webhookInitialBackoffMs, 100);
+    assert.throws(() => parse(['--audit-log-maxsize=-1']), /--audit-log-maxsize -1 can't be a negative number/);
+    assert.throws(() => parse(['--audit-log-format=xml']), /audit-log-format/);
+    assert.equal(parse(['--audit-log-compress']).audit.logCompress, true);
+    assert.deepEqual(
+      parse(['--audit-webhook-truncate-enabled', '--audit-webhook-truncate-max-event-size=10']).audit.webhookTruncate,
+      { enabled: true, maxEventSize: 10, maxBatchSize: 10_485_760 },
+    );
+    assert.throws(() => parse(['--audit-log-truncate-max-event-size=0']), /should be positive/);
+    assert.equal(parse(['--audit-log-mode=batch']).audit.logMode, 'batch');
+    assert.throws(() => parse(['--audit-log-mode=later']), /audit-log-mode/);
+    assert.throws(
+      () => parse(['--audit-log-batch-throttle-enable']),
+      /--audit-log-batch-throttle-qps should be positive/,
+    );
+    assert.deepEqual(parse(['--audit-webhook-batch-throttle-qps=2.5']).audit.webhookBatchThrottle, {
+      enabled: true,
+      qps: 2.5,
+      burst: 15,
+    });
+    assert.throws(
+      () => parse(['--audit-log-truncate-max-batch-size=5']),
+      /--audit-log-truncate-max-event-size should not be greater than --audit-log-truncate-max-batch-size/,
+    );
+    assert.throws(() => parse(['--audit-log-version=audit.k8s.io/v1beta1']), /audit-log-version/);
+    assert.throws(() => parse(['--audit-webhook-version=v1']), /audit-webhook-version/);
+    assert.throws(() => parse(['--audit-webhook-mode=sometimes']), /audit-webhook-mode/);
   });
 
   test('cluster flags are validated with the flag named', () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { constants as h2, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Server } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -179,6 +180,13 @@ function readUnparsedBody(req: FastifyRequest): Promise<Buffer | undefined> {
   });
 }
 
+/** Responses made before the handler chain runs carry an Audit-Id too, as every upstream response does. */
+function withAuditId(req: FastifyRequest, res: ApiResponse): ApiResponse {
+  const sent = headerMap(req)['audit-id']?.trim();
+  res.headers = { ...res.headers, 'audit-id': sent ? sent : randomUUID() };
+  return res;
+}
+
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'];
 
 /** HTTP/2 with HTTP/1.1 fallback over TLS; every request goes through the one handler chain. */
@@ -232,7 +240,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     } else {
       status = new StatusError(500, 'InternalError', `Internal error occurred: ${err.message}`);
     }
-    void send(reply, deps.render(status, headerMap(req).accept), false, lifecycle);
+    void send(reply, withAuditId(req, deps.render(status, headerMap(req).accept)), false, lifecycle);
   });
 
   app.setNotFoundHandler((req, reply) => {
@@ -240,7 +248,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       new StatusError(404, 'NotFound', 'the server could not find the requested resource'),
       headerMap(req).accept,
     );
-    void send(reply, res, false, lifecycle);
+    void send(reply, withAuditId(req, res), false, lifecycle);
   });
 
   const handler = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
@@ -252,6 +260,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       rawHeaders: req.raw.rawHeaders,
       peerCertificates: peerCertificates(req),
       transport: transportOf(reply),
+      requestURI: req.url,
+      remoteAddress: req.socket.remoteAddress,
     };
     const res = await deps.handler(ctx);
     await send(reply, res, method === 'HEAD', lifecycle);

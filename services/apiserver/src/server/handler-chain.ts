@@ -4,6 +4,9 @@ import type { ApiRouter } from '../endpoints/router';
 import type { NonResourceHandler } from './non-resource';
 import type { ServerLifecycle } from './lifecycle';
 import type { ErrorRenderer } from './filters/errors';
+import type { Auditing } from '../audit';
+import { auditFailedAuthentication, withAudit } from './filters/audit';
+import { withAuditInit } from './filters/audit-init';
 import { withAuthentication } from './filters/authentication';
 import { withAuthorization } from './filters/authorization';
 import { withDrain } from './filters/drain';
@@ -24,18 +27,22 @@ export interface ChainDeps {
   log: (line: string) => void;
   authenticator: Authenticator;
   authorizer: Authorizer;
+  /** undefined when no audit policy (or no audit backend) is configured */
+  auditing?: Auditing;
 }
 
 /** Upstream's DefaultBuildHandlerChain, read top to bottom: each filter wraps the ones below it. */
 export function buildHandlerChain(deps: ChainDeps): Handler {
   const filters: Filter[] = [
+    withAuditInit(),
     withPanicRecovery(deps.render, deps.log),
     withRequestInfo(),
     withDrain(deps.lifecycle, deps.render),
     withGoaway(deps.goawayChance, deps.lifecycle),
-    withAuthentication(deps.authenticator, deps.render, deps.log),
+    withAuthentication(deps.authenticator, deps.render, deps.log, auditFailedAuthentication(deps.auditing)),
+    withAudit(deps.auditing),
     withImpersonation(deps.authorizer, deps.render),
     withAuthorization(deps.authorizer, deps.render),
   ];
-  return buildChain(filters, routeRequest(deps.api, deps.nonResource, deps.render));
+  return buildChain(filters, routeRequest(deps.api, deps.nonResource, deps.render, deps.auditing));
 }

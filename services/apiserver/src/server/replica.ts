@@ -18,6 +18,7 @@ import { createCacher } from '../storage/cacher';
 import { openStorage } from '../storage/factory';
 import { buildApp } from './app';
 import { buildHandlerChain } from './handler-chain';
+import { buildAuditing } from '../audit';
 import { startClusterComponents } from '../controllers';
 import { StoreTable } from '../registry/store-table';
 import { NamespaceStore } from '../registry/namespaces/namespace-store';
@@ -91,6 +92,8 @@ export async function startReplica(
   // keys a fresh data dir needs are made on the thread pool while the schemas load here
   const keysMade = prewarmRsaKeys(missingKeyCount(opts, certDirPath));
   const schemas: SchemaSet = loadSchemaSet();
+  // an audit policy that does not load stops the start before anything is opened
+  const auditing = buildAuditing(opts.audit, schemas, log);
   await keysMade;
   const pki = await resolveServingPki({
     certDir: path.resolve(opts.certDir || path.join(dataDir, 'pki')),
@@ -206,6 +209,7 @@ export async function startReplica(
     log,
     authenticator: security.authenticator,
     authorizer: security.authorizer,
+    auditing,
   });
   const app: FastifyInstance = buildApp({
     tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.clientCaPem },
@@ -276,6 +280,7 @@ export async function startReplica(
       cacher?.stop();
       await opened.storage.close();
       encryption?.stop();
+      await auditing?.backend.shutdown();
     },
   };
 }

@@ -1,7 +1,7 @@
 import { StatusError } from '../../api/errors';
 import { AuthenticationError, type Authenticator } from '../../authn/authenticator';
 import type { ErrorRenderer } from './errors';
-import type { Filter } from './types';
+import type { Filter, RequestContext } from './types';
 
 export function unauthorized(): StatusError {
   return new StatusError(401, 'Unauthorized', 'Unauthorized');
@@ -16,6 +16,7 @@ export function withAuthentication(
   authenticator: Authenticator,
   render: ErrorRenderer,
   log: (line: string) => void,
+  onFailure: (ctx: RequestContext, code: number) => void = () => undefined,
 ): Filter {
   return (next) => async (ctx) => {
     try {
@@ -23,11 +24,15 @@ export function withAuthentication(
         headers: ctx.req.headers,
         peerCertificates: ctx.peerCertificates,
       });
-      if (!res) return render(unauthorized(), ctx.req.headers.accept);
+      if (!res) {
+        onFailure(ctx, 401);
+        return render(unauthorized(), ctx.req.headers.accept);
+      }
       ctx.user = res.user;
       ctx.audiences = res.audiences;
     } catch (e) {
       if (!(e instanceof AuthenticationError)) log(`kapi: authentication failed unexpectedly: ${String(e)}`);
+      onFailure(ctx, 401);
       return render(unauthorized(), ctx.req.headers.accept);
     }
     return next(ctx);

@@ -42,11 +42,16 @@ function selectorsOf(query: URLSearchParams): Pick<Attributes, 'fieldSelector' |
   return out;
 }
 
+const DECISION_ANNOTATION = 'authorization.k8s.io/decision';
+const REASON_ANNOTATION = 'authorization.k8s.io/reason';
+
 /** Upstream's WithAuthorization: anything not allowed is 403 in upstream's words. */
 export function withAuthorization(authorizer: Authorizer, render: ErrorRenderer): Filter {
   return (next) => async (ctx) => {
     const attrs = attributesOf(ctx);
     const { decision, reason } = authorizer.authorize(attrs);
+    ctx.audit?.addAnnotation(DECISION_ANNOTATION, decision === 'allow' ? 'allow' : 'forbid');
+    ctx.audit?.addAnnotation(REASON_ANNOTATION, reason);
     if (decision === 'allow') return next(ctx);
     return render(forbiddenError(attrs, reason), ctx.req.headers.accept);
   };

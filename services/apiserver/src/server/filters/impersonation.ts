@@ -1,4 +1,5 @@
 import { newBadRequest } from '../../api/errors';
+import { auditUser } from '../../audit/event';
 import type { UserInfo } from '../../authn/user';
 import { forbiddenError } from '../../authz/forbidden';
 import type { Attributes, Authorizer } from '../../authz/types';
@@ -112,6 +113,7 @@ export function withImpersonation(authorizer: Authorizer, render: ErrorRenderer)
       if (decision !== 'allow') return render(forbiddenError(attrs, reason), accept);
     }
     ctx.user = impersonatedUser(req, req.name);
+    if (ctx.audit) ctx.audit.impersonatedUser = auditUser(ctx.user);
     for (const h of Object.keys(ctx.req.headers)) if (h.startsWith('impersonate-')) delete ctx.req.headers[h];
     return next(ctx);
   };

@@ -1,14 +1,22 @@
 import { newRecorder } from '../../admission/interface';
+import type { Auditing } from '../../audit';
 import type { ApiRouter } from '../../endpoints/router';
+import { auditRequestBody } from './audit';
 import { decodedPath } from '../../endpoints/request-info';
 import type { NonResourceHandler } from '../non-resource';
 import type { ErrorRenderer } from './errors';
 import { requestInfoOf, type Handler } from './types';
 
 /** The end of the chain: resource requests to the API router, the rest to the non-resource table. */
-export function routeRequest(api: ApiRouter, nonResource: NonResourceHandler, render: ErrorRenderer): Handler {
+export function routeRequest(
+  api: ApiRouter,
+  nonResource: NonResourceHandler,
+  render: ErrorRenderer,
+  auditing?: Auditing,
+): Handler {
   return async (ctx) => {
     const info = requestInfoOf(ctx);
+    auditRequestBody(ctx, auditing);
     if (info.isResourceRequest) return api.handle(ctx.req, info, ctx.user, (ctx.recorder ??= newRecorder()));
     try {
       return await nonResource.handle({ ...ctx.req, path: decodedPath(ctx.req.path) });

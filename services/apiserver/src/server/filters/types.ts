@@ -1,4 +1,5 @@
 import type { AdmissionRecorder } from '../../admission/interface';
+import type { AuditContext } from '../../audit/event';
 import type { UserInfo } from '../../authn/user';
 import type { RequestInfo } from '../../endpoints/request-info';
 import type { ApiRequest, ApiResponse } from '../../endpoints/types';
@@ -27,6 +28,15 @@ export interface RequestContext {
   transport: Transport;
   /** admission's warnings and audit annotations; made by the audit filter when it runs, else by the router */
   recorder?: AdmissionRecorder;
+  /** the request-target as sent (path and raw query), for the audit event's requestURI */
+  requestURI?: string;
+  /** the peer's address, for the audit event's sourceIPs */
+  remoteAddress?: string;
+  /** set by the audit-init filter: the Audit-ID echoed or made up, and when the request arrived (MicroTime JSON) */
+  auditID?: string;
+  receivedAt?: string;
+  /** set by the audit filter when the policy records this request */
+  audit?: AuditContext;
 }
 
 export type Handler = (ctx: RequestContext) => Promise<ApiResponse>;
