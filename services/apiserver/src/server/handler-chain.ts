@@ -24,6 +24,8 @@ export interface ChainDeps {
   log: (line: string) => void;
   authenticator: Authenticator;
   authorizer: Authorizer;
+  /** apiserver_request_* and friends; no metrics filter without it */
+  metrics?: Filter;
 }
 
 /** Upstream's DefaultBuildHandlerChain, read top to bottom: each filter wraps the ones below it. */
@@ -31,6 +33,7 @@ export function buildHandlerChain(deps: ChainDeps): Handler {
   const filters: Filter[] = [
     withPanicRecovery(deps.render, deps.log),
     withRequestInfo(),
+    ...(deps.metrics ? [deps.metrics] : []),
     withDrain(deps.lifecycle, deps.render),
     withGoaway(deps.goawayChance, deps.lifecycle),
     withAuthentication(deps.authenticator, deps.render, deps.log),

@@ -33,6 +33,8 @@ import { ensureSystemPriorityClasses } from './system-priority-classes';
 import { startSecurity } from './security';
 import { startEncryptionAtRest } from './encryption-at-rest';
 import { setAllowPrivileged } from '../registry/strategies/pod-security-context-validation';
+import { ReplicaMetrics } from '../metrics/replica-metrics';
+import { wireReplicaMetrics } from '../metrics/wiring';
 
 /** How long a stopping replica waits for requests in flight (upstream's request timeout is 60 s). */
 export const IN_FLIGHT_GRACE_MS = 60_000;
@@ -42,6 +44,8 @@ export interface RunningReplica {
   port: number;
   /** The admin kubeconfig; '' when kapi has no CA key to sign an admin certificate with. */
   kubeconfigPath: string;
+  /** What /metrics serves; the audit filter reports its events through observeAuditEvent. */
+  metrics: ReplicaMetrics;
   /**
    * Graceful stop: /readyz fails at once, serving goes on for
    * --shutdown-delay-duration, then new connections are refused, watches are
@@ -100,6 +104,8 @@ export async function startReplica(
     hosts,
     log,
   });
+  const metrics = new ReplicaMetrics();
+  const wiring = wireReplicaMetrics(metrics);
   const encryption = opts.encryptionProviderConfig
     ? await startEncryptionAtRest(opts.encryptionProviderConfig, opts.etcdPrefix || '/registry')
     : undefined;
@@ -111,6 +117,7 @@ export async function startReplica(
       prefix: opts.etcdPrefix,
       compactionIntervalMs: opts.etcdCompactionIntervalMs,
       transformerForKey: encryption?.transformerForKey,
+      wrapBackend: wiring.wrapBackend,
     },
     storageCodecFor(opts.storageMediaType, schemas),
   );
@@ -143,6 +150,7 @@ export async function startReplica(
     serviceNodePortRange: opts.serviceNodePortRange,
     watchCache: cacher,
   });
+  wiring.serve(table, cacher);
   // each cache is listing already; a resource slow to start serves from etcd meanwhile
   await cacher?.ready(CACHE_START_WAIT_MS);
   for (const store of table.all()) store.enableFieldManagement(schemas);
@@ -155,7 +163,15 @@ export async function startReplica(
   };
   await (backend.startupWrites ? backend.startupWrites(bootstrap) : bootstrap());
   const certDir = path.resolve(opts.certDir || path.join(dataDir, 'pki'));
-  const security = startSecurity({ opts, table, clientCaPem: pki.clientCaPem, certDir, services, log });
+  const security = startSecurity({
+    opts,
+    table,
+    clientCaPem: pki.clientCaPem,
+    certDir,
+    services,
+    log,
+    observeDecision: wiring.observeDecision,
+  });
   await security.synced;
   admission.setPlugins(
     buildAdmissionPlugins(enabledPluginNames(opts.enableAdmissionPlugins, opts.disableAdmissionPlugins), {
@@ -169,6 +185,7 @@ export async function startReplica(
     }),
   );
   await admission.synced();
+  admission.setObserver(wiring.admission);
 
   const api = new ApiRouter(schemas, table);
   const render = (e: unknown, accept: string | undefined) => renderError(schemas, e, accept);
@@ -190,6 +207,7 @@ export async function startReplica(
     serverAddress: `${opts.advertiseAddress}:${opts.securePort}`,
     openapi: createOpenApiProvider(schemas, () => table.resources()),
     documents: issuerDiscoveryDocuments(opts, security.keys),
+    metrics,
     healthChecks: {
       healthz: [ping, log_, storageCheck, ...kmsChecks],
       livez: [ping, log_, storageCheck],
@@ -204,8 +222,9 @@ export async function startReplica(
     render,
     goawayChance: opts.goawayChance,
     log,
-    authenticator: security.authenticator,
+    authenticator: wiring.authenticator(security.authenticator),
     authorizer: security.authorizer,
+    metrics: wiring.requestFilter,
   });
   const app: FastifyInstance = buildApp({
     tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.clientCaPem },
@@ -253,6 +272,7 @@ export async function startReplica(
     url,
     port,
     kubeconfigPath,
+    metrics,
     stop: async () => {
       if (stopped) return;
       stopped = true;

@@ -1,0 +1,64 @@
+import type { AdmissionObserver } from '../admission/chain';
+import type { Authenticator } from '../authn/authenticator';
+import type { GenericStore } from '../registry/generic-store';
+import type { StoreTable } from '../registry/store-table';
+import type { Filter } from '../server/filters/types';
+import type { Backend } from '../storage/backend';
+import type { Cacher } from '../storage/cacher';
+import { admissionObserver } from './admission-metrics';
+import { decisionObserver, instrumentAuthenticator, type DecisionObserver } from './auth-metrics';
+import { registerCacheMetrics } from './cache-metrics';
+import { InstrumentedBackend } from './instrumented-backend';
+import type { ReplicaMetrics } from './replica-metrics';
+import { RequestRecorder } from './request-recorder';
+import type { ServedResource } from './request-labels';
+import { StorageTypeResolver } from './storage-types';
+
+/** The hooks a replica hands its layers, each reporting into the replica's one ReplicaMetrics. */
+export interface MetricsWiring {
+  /** Times every request of the raw storage backend. */
+  wrapBackend(backend: Backend, prefix: string): Backend;
+  /** Once the stores exist: what is served (labels come only from it) and the watch caches' counts. */
+  serve(table: StoreTable, cacher: Cacher | undefined): void;
+  authenticator(inner: Authenticator): Authenticator;
+  observeDecision: DecisionObserver;
+  admission: AdmissionObserver;
+  requestFilter: Filter;
+}
+
+export function wireReplicaMetrics(metrics: ReplicaMetrics): MetricsWiring {
+  let table: StoreTable | undefined;
+  let prefix = '/registry';
+  const served = new WeakMap<GenericStore, ServedResource>();
+  const storedResources = () =>
+    (table?.all() ?? []).map((s) => ({ listPrefix: s.listPrefix(''), group: s.info.group, resource: s.info.resource }));
+  let types: StorageTypeResolver | undefined;
+  const typesOf = (): StorageTypeResolver => (types ??= new StorageTypeResolver(prefix, storedResources));
+
+  const lookup = (group: string, version: string, resource: string): ServedResource | undefined => {
+    const store = table?.store(group, version, resource);
+    if (!store) return undefined;
+    let s = served.get(store);
+    if (!s) {
+      s = { kind: store.info.kind, subresources: store.info.subresources.map((sr) => sr.name) };
+      served.set(store, s);
+    }
+    return s;
+  };
+  const recorder = new RequestRecorder(metrics, lookup);
+
+  return {
+    wrapBackend(backend, p) {
+      prefix = p;
+      return new InstrumentedBackend(backend, metrics, (key) => typesOf().typeOf(key));
+    },
+    serve(t, cacher) {
+      table = t;
+      if (cacher) registerCacheMetrics(metrics, () => cacher.stats(), typesOf());
+    },
+    authenticator: (inner) => instrumentAuthenticator(inner, metrics),
+    observeDecision: decisionObserver(metrics),
+    admission: admissionObserver(metrics),
+    requestFilter: recorder.filter(),
+  };
+}
