@@ -25,9 +25,18 @@ export function compressUsername(name: string): string {
  */
 export function instrumentAuthenticator(inner: Authenticator, metrics: ReplicaMetrics): Authenticator {
   const results = {
-    success: { attempts: metrics.authenticationAttempts.with('success'), duration: metrics.authenticationDuration.with('success') },
-    failure: { attempts: metrics.authenticationAttempts.with('failure'), duration: metrics.authenticationDuration.with('failure') },
-    error: { attempts: metrics.authenticationAttempts.with('error'), duration: metrics.authenticationDuration.with('error') },
+    success: {
+      attempts: metrics.authenticationAttempts.with('success'),
+      duration: metrics.authenticationDuration.with('success'),
+    },
+    failure: {
+      attempts: metrics.authenticationAttempts.with('failure'),
+      duration: metrics.authenticationDuration.with('failure'),
+    },
+    error: {
+      attempts: metrics.authenticationAttempts.with('error'),
+      duration: metrics.authenticationDuration.with('error'),
+    },
   };
   const observe = (result: keyof typeof results, start: number): void => {
     const r = results[result];

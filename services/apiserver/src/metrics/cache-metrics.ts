@@ -70,7 +70,8 @@ export function registerCacheMetrics(
       (c) => {
         c.clear();
         // the caches count fetched objects per resource only, so they are reported unindexed
-        for (const s of current()) if (s.lists > 0) c.with(types.resourcePrefixOf(s.prefix), '').value = s.fetchedObjects;
+        for (const s of current())
+          if (s.lists > 0) c.with(types.resourcePrefixOf(s.prefix), '').value = s.fetchedObjects;
       },
     ),
   );

@@ -47,24 +47,32 @@ export class InstrumentedBackend implements Backend {
     const k = `${op}|${type}`;
     let s = this.series.get(k);
     if (!s) {
-      s = { duration: this.metrics.etcdRequestDuration.with(op, type), count: this.metrics.etcdRequests.with(op, type) };
+      s = {
+        duration: this.metrics.etcdRequestDuration.with(op, type),
+        count: this.metrics.etcdRequests.with(op, type),
+      };
       this.series.set(k, s);
     }
     return s;
   }
 
+  /** The key is named once the call is done: a cache's first list may start before its resource is registered. */
   private async timed<T>(op: Operation, key: string, call: () => Promise<T>): Promise<T> {
-    const s = this.seriesOf(op, key);
     const start = performance.now();
+    let failed = false;
     try {
       return await call();
     } catch (e) {
-      s.errors ??= this.metrics.etcdRequestErrors.with(op, this.typeOf(key));
-      s.errors.value++;
+      failed = true;
       throw e;
     } finally {
+      const s = this.seriesOf(op, key);
       s.count.value++;
       s.duration.observe((performance.now() - start) / 1000);
+      if (failed) {
+        s.errors ??= this.metrics.etcdRequestErrors.with(op, this.typeOf(key));
+        s.errors.value++;
+      }
     }
   }
 

@@ -156,7 +156,11 @@ export class ReplicaMetrics {
   );
 
   readonly auditEvents = this.add(
-    new CounterFamily('apiserver_audit_event_total', 'Counter of audit events generated and sent to the audit backend.', []),
+    new CounterFamily(
+      'apiserver_audit_event_total',
+      'Counter of audit events generated and sent to the audit backend.',
+      [],
+    ),
   );
   readonly auditLevels = this.add(
     new CounterFamily('apiserver_audit_level_total', 'Counter of policy levels for audit events (1 per request).', [

@@ -112,11 +112,29 @@ export function requestLabels(
   if (!info.isResourceRequest) {
     const target = nonResourceTarget(info.path.length > 1 ? info.path.replace(/\/+$/, '') : info.path);
     if (!target) return undefined;
-    return { verb, dryRun, group: '', version: '', resource: '', subresource: target.subresource, scope, component: target.component };
+    return {
+      verb,
+      dryRun,
+      group: '',
+      version: '',
+      resource: '',
+      subresource: target.subresource,
+      scope,
+      component: target.component,
+    };
   }
   const served = lookup(info.apiGroup, info.apiVersion, info.resource);
   if (!served) {
-    return { verb, dryRun, group: '', version: '', resource: '', subresource: '', scope, component: APISERVER_COMPONENT };
+    return {
+      verb,
+      dryRun,
+      group: '',
+      version: '',
+      resource: '',
+      subresource: '',
+      scope,
+      component: APISERVER_COMPONENT,
+    };
   }
   const subresource = info.subresource !== '' && served.subresources.includes(info.subresource) ? info.subresource : '';
   return {

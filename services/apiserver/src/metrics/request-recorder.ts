@@ -3,13 +3,7 @@ import type { ApiResponse, StreamingResponse, StreamSink } from '../endpoints/ty
 import type { Filter } from '../server/filters/types';
 import { requestInfoOf } from '../server/filters/types';
 import type { ReplicaMetrics } from './replica-metrics';
-import {
-  isLongRunning,
-  requestKind,
-  requestLabels,
-  type RequestLabels,
-  type ResourceLookup,
-} from './request-labels';
+import { isLongRunning, requestKind, requestLabels, type RequestLabels, type ResourceLookup } from './request-labels';
 import type { CounterSeries, GaugeSeries, HistogramSeries } from './series';
 
 /** One label set's series, found once and then only bumped. */

@@ -8,7 +8,6 @@ export interface StoredResource {
 
 /** Keys no served resource owns (compaction bookkeeping and the like) share one label value. */
 export const OTHER_TYPE = 'other';
-const RECHECK_MS = 1000;
 
 /**
  * Names the resource a storage key belongs to, as upstream's etcd metrics label
@@ -18,16 +17,17 @@ const RECHECK_MS = 1000;
 export class StorageTypeResolver {
   private byRoot = new Map<string, string>();
   private builtFrom = -1;
-  private checkedAt = 0;
 
+  /** `count` is cheap and changes whenever `resources` would (the store table's size). */
   constructor(
     private readonly prefix: string,
     private readonly resources: () => readonly StoredResource[],
+    private readonly count: () => number,
   ) {}
 
   private rebuild(): void {
+    if (this.count() === this.builtFrom) return;
     const list = this.resources();
-    if (list.length === this.builtFrom) return;
     const byRoot = new Map<string, string>();
     const base = `${this.prefix}/`;
     for (const r of list) {
@@ -57,9 +57,7 @@ export class StorageTypeResolver {
   typeOf(key: string): string {
     const hit = this.find(key);
     if (hit !== undefined) return hit;
-    if (this.builtFrom >= 0 && Date.now() - this.checkedAt < RECHECK_MS) return OTHER_TYPE;
-    // resources come and go (CRDs): look again, at most once a second
-    this.checkedAt = Date.now();
+    // resources come and go (CRDs): look again once there are others
     this.rebuild();
     return this.find(key) ?? OTHER_TYPE;
   }

@@ -18,7 +18,11 @@ import { StorageTypeResolver } from './storage-types';
 export interface MetricsWiring {
   /** Times every request of the raw storage backend. */
   wrapBackend(backend: Backend, prefix: string): Backend;
-  /** Once the stores exist: what is served (labels come only from it) and the watch caches' counts. */
+  /**
+   * What is served (labels come only from it, so they stay bounded) and the watch
+   * caches' counts; given before the table fills, so the caches' first lists are
+   * labelled too.
+   */
   serve(table: StoreTable, cacher: Cacher | undefined): void;
   authenticator(inner: Authenticator): Authenticator;
   observeDecision: DecisionObserver;
@@ -33,7 +37,8 @@ export function wireReplicaMetrics(metrics: ReplicaMetrics): MetricsWiring {
   const storedResources = () =>
     (table?.all() ?? []).map((s) => ({ listPrefix: s.listPrefix(''), group: s.info.group, resource: s.info.resource }));
   let types: StorageTypeResolver | undefined;
-  const typesOf = (): StorageTypeResolver => (types ??= new StorageTypeResolver(prefix, storedResources));
+  const typesOf = (): StorageTypeResolver =>
+    (types ??= new StorageTypeResolver(prefix, storedResources, () => table?.size ?? 0));
 
   const lookup = (group: string, version: string, resource: string): ServedResource | undefined => {
     const store = table?.store(group, version, resource);

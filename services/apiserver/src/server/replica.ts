@@ -67,8 +67,10 @@ const CACHE_START_WAIT_MS = 10_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function buildStores(deps: Omit<StoreDeps, 'namespaceGate'>): { table: StoreTable; namespaces: NamespaceStore } {
-  const table = new StoreTable();
+function buildStores(
+  deps: Omit<StoreDeps, 'namespaceGate'>,
+  table: StoreTable,
+): { table: StoreTable; namespaces: NamespaceStore } {
   let namespaces: NamespaceStore | undefined;
   const full: StoreDeps = { ...deps, namespaceGate: namespaceGate(() => namespaces) };
   for (const def of BUILTIN_KINDS) {
@@ -140,17 +142,21 @@ export async function startReplica(
   const services = newSecurityServices();
   // the stores call it from the start; its plugins come once the stores and the authorizer exist
   const admission = new AdmissionChain();
-  const { table, namespaces } = buildStores({
-    admission,
-    security: services,
-    storage,
-    backend,
-    prefix,
-    serviceClusterIPRange: opts.serviceClusterIPRange,
-    serviceNodePortRange: opts.serviceNodePortRange,
-    watchCache: cacher,
-  });
-  wiring.serve(table, cacher);
+  const storeTable = new StoreTable();
+  wiring.serve(storeTable, cacher);
+  const { table, namespaces } = buildStores(
+    {
+      admission,
+      security: services,
+      storage,
+      backend,
+      prefix,
+      serviceClusterIPRange: opts.serviceClusterIPRange,
+      serviceNodePortRange: opts.serviceNodePortRange,
+      watchCache: cacher,
+    },
+    storeTable,
+  );
   // each cache is listing already; a resource slow to start serves from etcd meanwhile
   await cacher?.ready(CACHE_START_WAIT_MS);
   for (const store of table.all()) store.enableFieldManagement(schemas);
