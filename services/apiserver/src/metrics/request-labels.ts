@@ -19,6 +19,12 @@ export interface RequestLabels {
   subresource: string;
   scope: string;
   component: string;
+  /**
+   * Who the series belong to: the served resource's object, or one shared
+   * object for everything unserved and one per instrumented non-resource path.
+   * Caches key on it (an object, cheap to look up) instead of on label strings.
+   */
+  owner: object;
 }
 
 export const APISERVER_COMPONENT = 'apiserver';
@@ -47,19 +53,22 @@ const REPORTED_VERBS = new Set([
  * component they are reported under. Any other path is not counted: a label
  * made of an arbitrary path would let a client grow the series without bound.
  */
+const NON_RESOURCE_TARGETS = new Map<string, { subresource: string; component: string }>([
+  ['/healthz', { subresource: '/healthz', component: '' }],
+  ['/livez', { subresource: '/livez', component: '' }],
+  ['/readyz', { subresource: '/readyz', component: '' }],
+  ['/api', { subresource: '/api', component: APISERVER_COMPONENT }],
+  ['/apis', { subresource: '/apis', component: APISERVER_COMPONENT }],
+  ['/openapi/v3', { subresource: 'openapi/v3', component: '' }],
+]);
+const OPENAPI_V3_DOCUMENTS = { subresource: 'openapi/v3/', component: '' };
+/** Every request for something not served shares this owner (and its empty labels). */
+const UNSERVED = { subresource: '', component: APISERVER_COMPONENT };
+
 function nonResourceTarget(path: string): { subresource: string; component: string } | undefined {
-  switch (path) {
-    case '/healthz':
-    case '/livez':
-    case '/readyz':
-      return { subresource: path, component: '' };
-    case '/api':
-    case '/apis':
-      return { subresource: path, component: APISERVER_COMPONENT };
-    case '/openapi/v3':
-      return { subresource: 'openapi/v3', component: '' };
-  }
-  if (path.startsWith('/openapi/v3/')) return { subresource: 'openapi/v3/', component: '' };
+  const hit = NON_RESOURCE_TARGETS.get(path);
+  if (hit) return hit;
+  if (path.startsWith('/openapi/v3/')) return OPENAPI_V3_DOCUMENTS;
   return undefined;
 }
 
@@ -88,7 +97,7 @@ export function metricVerb(method: string, info: RequestInfo, scope: string, con
 
 /** The dry_run label: "" when absent, the sorted distinct values when valid ("All"), "invalid" otherwise. */
 export function metricDryRun(query: URLSearchParams): string {
-  if (!query.has('dryRun')) return '';
+  if (query.size === 0 || !query.has('dryRun')) return '';
   const values = query.getAll('dryRun');
   if (values.some((v) => v !== 'All')) return 'invalid';
   return [...new Set(values)].sort().join(',');
@@ -110,33 +119,20 @@ export function requestLabels(
   const verb = metricVerb(req.method, info, scope, req.headers['content-type']);
   const dryRun = metricDryRun(req.query);
   if (!info.isResourceRequest) {
-    const target = nonResourceTarget(info.path.length > 1 ? info.path.replace(/\/+$/, '') : info.path);
+    // a trailing slash names the same path; the regex only runs when there is one
+    const path = info.path.length > 1 && info.path.endsWith('/') ? info.path.replace(/\/+$/, '') : info.path;
+    const target = nonResourceTarget(path);
     if (!target) return undefined;
-    return {
-      verb,
-      dryRun,
-      group: '',
-      version: '',
-      resource: '',
-      subresource: target.subresource,
-      scope,
-      component: target.component,
-    };
+    const { subresource, component } = target;
+    return { verb, dryRun, group: '', version: '', resource: '', subresource, scope, component, owner: target };
   }
   const served = lookup(info.apiGroup, info.apiVersion, info.resource);
   if (!served) {
-    return {
-      verb,
-      dryRun,
-      group: '',
-      version: '',
-      resource: '',
-      subresource: '',
-      scope,
-      component: APISERVER_COMPONENT,
-    };
+    const { subresource, component } = UNSERVED;
+    return { verb, dryRun, group: '', version: '', resource: '', subresource, scope, component, owner: UNSERVED };
   }
-  const subresource = info.subresource !== '' && served.subresources.includes(info.subresource) ? info.subresource : '';
+  // the served list's own string: a constant, so caches keyed on it need not hash a fresh one
+  const subresource = info.subresource === '' ? '' : (served.subresources.find((r) => r === info.subresource) ?? '');
   return {
     verb,
     dryRun,
@@ -146,6 +142,7 @@ export function requestLabels(
     subresource,
     scope,
     component: APISERVER_COMPONENT,
+    owner: served,
   };
 }
 

@@ -56,7 +56,9 @@ class InflightWatermark {
  * event counts for every request that passes its filter.
  */
 export class RequestRecorder {
-  private readonly cache = new Map<string, RequestSeries>();
+  /** owner, then verb, then scope, then `subresource dry_run`: lookups of constants, no label string built per request. */
+  private readonly cache = new Map<object, Map<string, Map<string, Map<string, RequestSeries>>>>();
+  private cached = 0;
   private readonly inflight = { readOnly: new InflightWatermark(), mutating: new InflightWatermark() };
 
   constructor(
@@ -71,14 +73,29 @@ export class RequestRecorder {
   }
 
   private seriesFor(l: RequestLabels, wantsWatchEvents: boolean): RequestSeries {
-    const key = `${l.verb}|${l.dryRun}|${l.group}|${l.version}|${l.resource}|${l.subresource}|${l.scope}|${l.component}`;
-    let s = this.cache.get(key);
-    if (s) return s;
-    if (this.cache.size >= MAX_CACHED_LABEL_SETS) this.cache.clear();
+    let byVerb = this.cache.get(l.owner);
+    if (!byVerb) this.cache.set(l.owner, (byVerb = new Map()));
+    let byScope = byVerb.get(l.verb);
+    if (!byScope) byVerb.set(l.verb, (byScope = new Map()));
+    let byRest = byScope.get(l.scope);
+    if (!byRest) byScope.set(l.scope, (byRest = new Map()));
+    const rest = l.subresource === '' && l.dryRun === '' ? '' : `${l.subresource} ${l.dryRun}`;
+    const hit = byRest.get(rest);
+    if (hit) return hit;
+    if (++this.cached > MAX_CACHED_LABEL_SETS) {
+      this.cache.clear();
+      this.cached = 0;
+    }
+    const s = this.newSeries(l, wantsWatchEvents);
+    byRest.set(rest, s);
+    return s;
+  }
+
+  private newSeries(l: RequestLabels, wantsWatchEvents: boolean): RequestSeries {
     const m = this.metrics;
     const base = [l.verb, l.dryRun, l.group, l.version, l.resource, l.subresource, l.scope, l.component];
     const gvr = [l.verb, l.group, l.version, l.resource, l.subresource, l.scope, l.component];
-    s = {
+    const s: RequestSeries = {
       labels: l,
       duration: m.requestDuration.with(...base),
       byCode: new Map(),
@@ -92,7 +109,6 @@ export class RequestRecorder {
         sizes: m.watchEventSizes.with(l.group, l.version, kind),
       };
     }
-    this.cache.set(key, s);
     return s;
   }
 
