@@ -1,4 +1,5 @@
 import type { AdmissionObserver } from '../admission/chain';
+import type { WebhookObserver } from '../admission/webhook/invoke';
 import type { ReplicaMetrics } from './replica-metrics';
 import type { HistogramSeries } from './series';
 
@@ -25,5 +26,15 @@ export function admissionObserver(metrics: ReplicaMetrics): AdmissionObserver {
       }
       s.observe(seconds);
     },
+  };
+}
+
+/** apiserver_admission_webhook_admission_duration_seconds and apiserver_admission_webhook_request_total. */
+export function webhookObserver(metrics: ReplicaMetrics): WebhookObserver {
+  return (name, type, operation, rejected, seconds, code) => {
+    // codes past 600 are folded, as upstream does, to keep the series bounded
+    const folded = String(Math.min(code, 600));
+    metrics.admissionWebhookRequests.with(name, type, operation, folded, String(rejected)).value++;
+    metrics.admissionWebhook.with(name, type, operation, String(rejected)).observe(seconds);
   };
 }

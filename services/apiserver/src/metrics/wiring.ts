@@ -1,11 +1,12 @@
 import type { AdmissionObserver } from '../admission/chain';
+import type { WebhookObserver } from '../admission/webhook/invoke';
 import type { Authenticator } from '../authn/authenticator';
 import type { GenericStore } from '../registry/generic-store';
 import type { StoreTable } from '../registry/store-table';
 import type { Filter } from '../server/filters/types';
 import type { Backend } from '../storage/backend';
 import type { Cacher } from '../storage/cacher';
-import { admissionObserver } from './admission-metrics';
+import { admissionObserver, webhookObserver } from './admission-metrics';
 import { decisionObserver, instrumentAuthenticator, type DecisionObserver } from './auth-metrics';
 import { registerCacheMetrics } from './cache-metrics';
 import { InstrumentedBackend } from './instrumented-backend';
@@ -27,6 +28,7 @@ export interface MetricsWiring {
   authenticator(inner: Authenticator): Authenticator;
   observeDecision: DecisionObserver;
   admission: AdmissionObserver;
+  webhook: WebhookObserver;
   requestFilter: Filter;
 }
 
@@ -64,6 +66,7 @@ export function wireReplicaMetrics(metrics: ReplicaMetrics): MetricsWiring {
     authenticator: (inner) => instrumentAuthenticator(inner, metrics),
     observeDecision: decisionObserver(metrics),
     admission: admissionObserver(metrics),
+    webhook: webhookObserver(metrics),
     requestFilter: recorder.filter(),
   };
 }

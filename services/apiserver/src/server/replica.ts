@@ -188,6 +188,7 @@ export async function startReplica(
       backend,
       prefix,
       log,
+      observeWebhook: wiring.webhook,
     }),
   );
   await admission.synced();
