@@ -133,6 +133,7 @@ describe('/metrics on a real replica', () => {
     // the dry run never reaches storage
     assert.ok(etcdCreates(end) - etcdCreates(base) >= 5);
     assert.ok(total(end, 'apiserver_storage_objects', { resource: 'configmaps' }) >= 5);
+    assert.ok(total(end, 'apiserver_storage_size_bytes', { storage_cluster_id: 'etcd-0' }) > 0);
 
     const types = end.types;
     for (const [name, type] of [
@@ -142,6 +143,7 @@ describe('/metrics on a real replica', () => {
       ['apiserver_current_inflight_requests', 'gauge'],
       ['apiserver_longrunning_requests', 'gauge'],
       ['apiserver_storage_objects', 'gauge'],
+      ['apiserver_storage_size_bytes', 'gauge'],
       ['etcd_request_duration_seconds', 'histogram'],
       ['apiserver_watch_events_total', 'counter'],
       ['apiserver_watch_events_sizes', 'histogram'],

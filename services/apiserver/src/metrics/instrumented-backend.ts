@@ -40,7 +40,10 @@ export class InstrumentedBackend implements Backend {
     this.name = inner.name;
     if (inner.rangeStat) this.rangeStat = (prefix) => inner.rangeStat!(prefix);
     if (inner.startupWrites) this.startupWrites = (fn) => inner.startupWrites!(fn);
+    if (inner.storageSize) this.storageSize = () => inner.storageSize!();
   }
+
+  storageSize?: Backend['storageSize'];
 
   private seriesOf(op: Operation, key: string): OperationSeries {
     const type = this.typeOf(key);

@@ -81,10 +81,10 @@ abstract class Family<S> implements CollectableMetric {
   }
 
   /** Runs before each scrape, for families whose values are read from elsewhere. */
-  protected refresh(): void {}
+  protected refresh(): void | Promise<void> {}
 
   async get() {
-    this.refresh();
+    await this.refresh();
     const values: MetricValue[] = [];
     for (const { labels, s } of this.series.values()) this.values(labels, s, values);
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
@@ -116,7 +116,7 @@ export class GaugeFamily extends Family<GaugeSeries> {
     name: string,
     help: string,
     labelNames: readonly string[],
-    private readonly onScrape?: (g: GaugeFamily) => void,
+    private readonly onScrape?: (g: GaugeFamily) => void | Promise<void>,
   ) {
     super(name, help, labelNames);
   }
@@ -124,8 +124,8 @@ export class GaugeFamily extends Family<GaugeSeries> {
   protected fresh(): GaugeSeries {
     return { value: 0 };
   }
-  protected override refresh(): void {
-    this.onScrape?.(this);
+  protected override refresh(): void | Promise<void> {
+    return this.onScrape?.(this);
   }
   protected values(labels: Record<string, string>, s: GaugeSeries, out: MetricValue[]): void {
     out.push({ labels, value: s.value });
