@@ -19,8 +19,3 @@ export const WEBHOOK_BUCKETS: readonly number[] = [0.005, 0.025, 0.1, 0.5, 1.0, 
 
 /** authentication_duration_seconds: 1 ms doubling fifteen times. */
 export const AUTHENTICATION_BUCKETS: readonly number[] = exponentialBuckets(0.001, 2, 15);
-
-/** apiserver_watch_cache_read_wait_seconds. */
-export const WATCH_CACHE_READ_WAIT_BUCKETS: readonly number[] = [
-  0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3,
-];

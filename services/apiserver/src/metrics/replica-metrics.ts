@@ -4,7 +4,6 @@ import {
   AUTHENTICATION_BUCKETS,
   REQUEST_DURATION_BUCKETS,
   RESPONSE_SIZE_BUCKETS,
-  WATCH_CACHE_READ_WAIT_BUCKETS,
   WATCH_EVENT_SIZE_BUCKETS,
   WEBHOOK_BUCKETS,
 } from './buckets';
@@ -166,15 +165,6 @@ export class ReplicaMetrics {
     new CounterFamily('apiserver_audit_level_total', 'Counter of policy levels for audit events (1 per request).', [
       'level',
     ]),
-  );
-
-  readonly watchCacheReadWait = this.add(
-    new HistogramFamily(
-      'apiserver_watch_cache_read_wait_seconds',
-      'Histogram of time spent waiting for a watch cache to become fresh.',
-      ['resource'],
-      WATCH_CACHE_READ_WAIT_BUCKETS,
-    ),
   );
 
   constructor() {

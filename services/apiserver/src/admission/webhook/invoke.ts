@@ -41,6 +41,10 @@ export async function callAndJudge(
   deps: InvokeDeps,
 ): Promise<ReviewResponse> {
   const name = hook.name ?? '';
+  // refused before any call is made, so not timed (callWebhook throws the refusal)
+  if (a.dryRun && hook.sideEffects !== 'None' && hook.sideEffects !== 'NoneOnDryRun') {
+    return callWebhook(hook, a, matched, mutating, deps);
+  }
   const type = mutating ? 'admit' : 'validating';
   const start = performance.now();
   let answer: ReviewResponse;
