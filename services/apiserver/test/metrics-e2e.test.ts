@@ -134,6 +134,10 @@ describe('/metrics on a real replica', () => {
     assert.ok(etcdCreates(end) - etcdCreates(base) >= 5);
     assert.ok(total(end, 'apiserver_storage_objects', { resource: 'configmaps' }) >= 5);
     assert.ok(total(end, 'apiserver_storage_size_bytes', { storage_cluster_id: 'etcd-0' }) > 0);
+    const received = (s: Scrape) => total(s, 'apiserver_watch_cache_events_received_total', { resource: 'configmaps' });
+    // five creates (and the root CA bundle the controller adds to the new namespace)
+    assert.ok(received(end) - received(base) >= 5);
+    assert.ok(total(end, 'apiserver_watch_cache_events_dispatched_total', { resource: 'configmaps' }) >= 5);
 
     const types = end.types;
     for (const [name, type] of [
@@ -156,6 +160,7 @@ describe('/metrics on a real replica', () => {
       ['apiserver_audit_event_total', 'counter'],
       ['apiserver_cache_list_total', 'counter'],
       ['apiserver_watch_cache_resource_version', 'gauge'],
+      ['apiserver_watch_cache_events_received_total', 'counter'],
       ['process_cpu_seconds_total', 'counter'],
       ['process_resident_memory_bytes', 'gauge'],
       ['nodejs_heap_size_used_bytes', 'gauge'],

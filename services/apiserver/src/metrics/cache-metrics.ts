@@ -6,7 +6,8 @@ import type { StorageTypeResolver } from './storage-types';
 /**
  * The watch caches' own counts, read when /metrics is scraped, so serving a
  * list or an event costs nothing extra: apiserver_storage_objects,
- * apiserver_watch_cache_resource_version and the apiserver_cache_list_* counters.
+ * apiserver_watch_cache_resource_version and _events_{received,dispatched}_total,
+ * and the apiserver_cache_list_* counters.
  */
 export function registerCacheMetrics(
   metrics: ReplicaMetrics,
@@ -46,6 +47,24 @@ export function registerCacheMetrics(
         for (const s of current()) if (s.state === 'ready') g.with(types.typeOf(s.prefix)).value = s.revision;
       },
     ),
+  );
+  const perResource = (name: string, help: string, value: (s: CacherStats) => number): void => {
+    metrics.add(
+      new ScrapedCounterFamily(name, help, ['resource'], (c) => {
+        c.clear();
+        for (const s of current()) c.with(types.typeOf(s.prefix)).value = value(s);
+      }),
+    );
+  };
+  perResource(
+    'apiserver_watch_cache_events_received_total',
+    'Counter of events received in watch cache broken by resource type.',
+    (s) => s.eventsReceived,
+  );
+  perResource(
+    'apiserver_watch_cache_events_dispatched_total',
+    'Counter of events dispatched in watch cache broken by resource type.',
+    (s) => s.eventsDispatched,
   );
   metrics.add(
     new ScrapedCounterFamily(
