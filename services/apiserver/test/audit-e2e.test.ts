@@ -335,6 +335,16 @@ describe('audit (real replica, real kubectl)', () => {
       );
     }
     assert.ok(!JSON.stringify(webhookItems).includes(B64));
+
+    // every event that reached the backends is counted, by the level the policy gave it
+    const scrape = (await client.request('GET', '/metrics')).body.toString();
+    const counter = (re: RegExp): number => Number(re.exec(scrape)?.[1] ?? NaN);
+    const logged = readEvents(logFile);
+    assert.ok(counter(/^apiserver_audit_event_total (\d+)$/m) >= logged.length);
+    for (const level of new Set(logged.map((e) => e.level))) {
+      const n = counter(new RegExp(`^apiserver_audit_level_total\\{level="${level}"\\} (\\d+)$`, 'm'));
+      assert.ok(n >= logged.filter((e) => e.level === level).length, `apiserver_audit_level_total for ${level}: ${n}`);
+    }
   });
 
   it('rotates the log past --audit-log-maxsize and keeps --audit-log-maxbackup backups', async () => {

@@ -28,10 +28,28 @@ class UnionBackend implements AuditBackend {
  * Upstream's AuditOptions.ApplyTo: no policy or no backend means no auditing.
  * A policy that does not load stops the replica from starting (the error says why).
  */
+/** Counts what reaches the backends (apiserver_audit_event_total and _level_total), then hands it on. */
+class ObservedBackend implements AuditBackend {
+  constructor(
+    private readonly inner: AuditBackend,
+    private readonly observe: (level: string) => void,
+  ) {}
+
+  processEvents(events: AuditEvent[]): void {
+    for (const e of events) this.observe(e.level);
+    this.inner.processEvents(events);
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+}
+
 export function buildAuditing(
   opts: AuditOptions,
   schemas: SchemaSet,
   log: (line: string) => void,
+  observe?: (level: string) => void,
 ): Auditing | undefined {
   if (!opts.policyFile) {
     if (opts.logPath || opts.webhookConfigFile) log('kapi: no audit policy file given; auditing is disabled');
@@ -78,5 +96,6 @@ export function buildAuditing(
     );
   }
   if (backends.length === 0) return undefined;
-  return { evaluator, backend: backends.length === 1 ? backends[0] : new UnionBackend(backends), schemas };
+  const backend = backends.length === 1 ? backends[0] : new UnionBackend(backends);
+  return { evaluator, backend: observe ? new ObservedBackend(backend, observe) : backend, schemas };
 }

@@ -24,6 +24,8 @@ export interface AuthorizerDeps {
   nodeGraph?: NodeGraph;
   /** the static node rules; defaults to the bootstrap system:node ClusterRole's */
   nodeRules?: PolicyRule[];
+  /** Told each terminal decision of a mode (apiserver_authorization_decisions_total); no opinion is not one. */
+  observeDecision?: (type: string, name: string, decision: 'allowed' | 'denied') => void;
 }
 
 type Member = Authorizer & RuleResolver;
@@ -116,5 +118,24 @@ export function buildAuthorizer(modes: readonly string[], deps: AuthorizerDeps =
     seen.add(m);
   }
   const members = modes.map((m) => member(m, deps));
-  return new UnionAuthorizer([privilegedGroups, ...members], members);
+  const observe = deps.observeDecision;
+  const deciders = observe ? members.map((m, i) => observed(m, modes[i], observe)) : members;
+  return new UnionAuthorizer([privilegedGroups, ...deciders], members);
+}
+
+/** A mode that reports its allows and denies, named as upstream names the modes of --authorization-mode. */
+function observed(
+  inner: Authorizer,
+  mode: string,
+  observe: NonNullable<AuthorizerDeps['observeDecision']>,
+): Authorizer {
+  const name = mode.toLowerCase();
+  return {
+    authorize: (a) => {
+      const r = inner.authorize(a);
+      if (r.decision === 'allow') observe(mode, name, 'allowed');
+      else if (r.decision === 'deny') observe(mode, name, 'denied');
+      return r;
+    },
+  };
 }

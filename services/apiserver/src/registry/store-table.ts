@@ -19,6 +19,10 @@ export class StoreTable {
     return this.all().find((s) => s.info.group === group && s.info.kind === kind);
   }
 
+  get size(): number {
+    return this.byKey.size;
+  }
+
   all(): GenericStore[] {
     return [...this.byKey.values()];
   }

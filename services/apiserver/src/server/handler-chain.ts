@@ -29,6 +29,8 @@ export interface ChainDeps {
   authorizer: Authorizer;
   /** undefined when no audit policy (or no audit backend) is configured */
   auditing?: Auditing;
+  /** apiserver_request_* and friends; no metrics filter without it */
+  metrics?: Filter;
 }
 
 /** Upstream's DefaultBuildHandlerChain, read top to bottom: each filter wraps the ones below it. */
@@ -37,6 +39,7 @@ export function buildHandlerChain(deps: ChainDeps): Handler {
     withAuditInit(),
     withPanicRecovery(deps.render, deps.log),
     withRequestInfo(),
+    ...(deps.metrics ? [deps.metrics] : []),
     withDrain(deps.lifecycle, deps.render),
     withGoaway(deps.goawayChance, deps.lifecycle),
     withAuthentication(deps.authenticator, deps.render, deps.log, auditFailedAuthentication(deps.auditing)),

@@ -70,6 +70,13 @@ export interface NonResourceDeps {
   healthChecks: { healthz: HealthCheck[]; livez: HealthCheck[]; readyz: HealthCheck[] };
   /** Fixed documents served at exact paths (the service-account issuer discovery). */
   documents?: ReadonlyMap<string, () => BufferedResponse>;
+  /** GET /metrics: the replica's metrics in Prometheus text format. */
+  metrics?: MetricsSource;
+}
+
+export interface MetricsSource {
+  readonly contentType: string;
+  render(): Promise<string>;
 }
 
 /** Everything outside /api/<v>/... and /apis/<g>/<v>/...: discovery, health, version, OpenAPI. */
@@ -94,6 +101,9 @@ export class NonResourceHandler {
     switch (head) {
       case 'version':
         if (segments.length === 1) return json(200, KAPI_VERSION);
+        break;
+      case 'metrics':
+        if (segments.length === 1 && this.deps.metrics) return this.metrics(this.deps.metrics);
         break;
       case 'healthz':
       case 'livez':
@@ -125,6 +135,7 @@ export class NonResourceHandler {
       '/openapi/v3',
       '/version',
     ]);
+    if (this.deps.metrics) paths.add('/metrics');
     for (const r of this.deps.resources()) {
       if (r.group) {
         paths.add(`/apis/${r.group}`);
@@ -132,6 +143,15 @@ export class NonResourceHandler {
       }
     }
     return [...paths].sort();
+  }
+
+  private async metrics(source: MetricsSource): Promise<BufferedResponse> {
+    return {
+      kind: 'buffered',
+      status: 200,
+      headers: { 'content-type': source.contentType },
+      body: Buffer.from(await source.render()),
+    };
   }
 
   private wantsAggregated(req: ApiRequest): boolean {

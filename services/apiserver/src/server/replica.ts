@@ -34,6 +34,8 @@ import { ensureSystemPriorityClasses } from './system-priority-classes';
 import { startSecurity } from './security';
 import { startEncryptionAtRest } from './encryption-at-rest';
 import { setAllowPrivileged } from '../registry/strategies/pod-security-context-validation';
+import { ReplicaMetrics } from '../metrics/replica-metrics';
+import { wireReplicaMetrics } from '../metrics/wiring';
 
 /** How long a stopping replica waits for requests in flight (upstream's request timeout is 60 s). */
 export const IN_FLIGHT_GRACE_MS = 60_000;
@@ -43,6 +45,8 @@ export interface RunningReplica {
   port: number;
   /** The admin kubeconfig; '' when kapi has no CA key to sign an admin certificate with. */
   kubeconfigPath: string;
+  /** What /metrics serves; the audit filter reports its events through observeAuditEvent. */
+  metrics: ReplicaMetrics;
   /**
    * Graceful stop: /readyz fails at once, serving goes on for
    * --shutdown-delay-duration, then new connections are refused, watches are
@@ -64,8 +68,10 @@ const CACHE_START_WAIT_MS = 10_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function buildStores(deps: Omit<StoreDeps, 'namespaceGate'>): { table: StoreTable; namespaces: NamespaceStore } {
-  const table = new StoreTable();
+function buildStores(
+  deps: Omit<StoreDeps, 'namespaceGate'>,
+  table: StoreTable,
+): { table: StoreTable; namespaces: NamespaceStore } {
   let namespaces: NamespaceStore | undefined;
   const full: StoreDeps = { ...deps, namespaceGate: namespaceGate(() => namespaces) };
   for (const def of BUILTIN_KINDS) {
@@ -92,8 +98,9 @@ export async function startReplica(
   // keys a fresh data dir needs are made on the thread pool while the schemas load here
   const keysMade = prewarmRsaKeys(missingKeyCount(opts, certDirPath));
   const schemas: SchemaSet = loadSchemaSet();
+  const metrics = new ReplicaMetrics();
   // an audit policy that does not load stops the start before anything is opened
-  const auditing = buildAuditing(opts.audit, schemas, log);
+  const auditing = buildAuditing(opts.audit, schemas, log, (level) => metrics.observeAuditEvent(level));
   await keysMade;
   const pki = await resolveServingPki({
     certDir: path.resolve(opts.certDir || path.join(dataDir, 'pki')),
@@ -103,6 +110,7 @@ export async function startReplica(
     hosts,
     log,
   });
+  const wiring = wireReplicaMetrics(metrics);
   const encryption = opts.encryptionProviderConfig
     ? await startEncryptionAtRest(opts.encryptionProviderConfig, opts.etcdPrefix || '/registry')
     : undefined;
@@ -114,6 +122,7 @@ export async function startReplica(
       prefix: opts.etcdPrefix,
       compactionIntervalMs: opts.etcdCompactionIntervalMs,
       transformerForKey: encryption?.transformerForKey,
+      wrapBackend: wiring.wrapBackend,
     },
     storageCodecFor(opts.storageMediaType, schemas),
   );
@@ -136,16 +145,21 @@ export async function startReplica(
   const services = newSecurityServices();
   // the stores call it from the start; its plugins come once the stores and the authorizer exist
   const admission = new AdmissionChain();
-  const { table, namespaces } = buildStores({
-    admission,
-    security: services,
-    storage,
-    backend,
-    prefix,
-    serviceClusterIPRange: opts.serviceClusterIPRange,
-    serviceNodePortRange: opts.serviceNodePortRange,
-    watchCache: cacher,
-  });
+  const storeTable = new StoreTable();
+  wiring.serve(storeTable, cacher);
+  const { table, namespaces } = buildStores(
+    {
+      admission,
+      security: services,
+      storage,
+      backend,
+      prefix,
+      serviceClusterIPRange: opts.serviceClusterIPRange,
+      serviceNodePortRange: opts.serviceNodePortRange,
+      watchCache: cacher,
+    },
+    storeTable,
+  );
   // each cache is listing already; a resource slow to start serves from etcd meanwhile
   await cacher?.ready(CACHE_START_WAIT_MS);
   for (const store of table.all()) store.enableFieldManagement(schemas);
@@ -158,7 +172,15 @@ export async function startReplica(
   };
   await (backend.startupWrites ? backend.startupWrites(bootstrap) : bootstrap());
   const certDir = path.resolve(opts.certDir || path.join(dataDir, 'pki'));
-  const security = startSecurity({ opts, table, clientCaPem: pki.clientCaPem, certDir, services, log });
+  const security = startSecurity({
+    opts,
+    table,
+    clientCaPem: pki.clientCaPem,
+    certDir,
+    services,
+    log,
+    observeDecision: wiring.observeDecision,
+  });
   await security.synced;
   admission.setPlugins(
     buildAdmissionPlugins(enabledPluginNames(opts.enableAdmissionPlugins, opts.disableAdmissionPlugins), {
@@ -169,9 +191,11 @@ export async function startReplica(
       backend,
       prefix,
       log,
+      observeWebhook: wiring.webhook,
     }),
   );
   await admission.synced();
+  admission.setObserver(wiring.admission);
 
   const api = new ApiRouter(schemas, table);
   const render = (e: unknown, accept: string | undefined) => renderError(schemas, e, accept);
@@ -193,6 +217,7 @@ export async function startReplica(
     serverAddress: `${opts.advertiseAddress}:${opts.securePort}`,
     openapi: createOpenApiProvider(schemas, () => table.resources()),
     documents: issuerDiscoveryDocuments(opts, security.keys),
+    metrics,
     healthChecks: {
       healthz: [ping, log_, storageCheck, ...kmsChecks],
       livez: [ping, log_, storageCheck],
@@ -207,9 +232,10 @@ export async function startReplica(
     render,
     goawayChance: opts.goawayChance,
     log,
-    authenticator: security.authenticator,
+    authenticator: wiring.authenticator(security.authenticator),
     authorizer: security.authorizer,
     auditing,
+    metrics: wiring.requestFilter,
   });
   const app: FastifyInstance = buildApp({
     tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.clientCaPem },
@@ -257,6 +283,7 @@ export async function startReplica(
     url,
     port,
     kubeconfigPath,
+    metrics,
     stop: async () => {
       if (stopped) return;
       stopped = true;

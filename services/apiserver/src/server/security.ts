@@ -12,7 +12,7 @@ import {
   type BoundObject,
   type TokenRequestSpec,
 } from '../authn/sa-token';
-import { buildAuthorizer, type UnionAuthorizer } from '../authz/modes';
+import { buildAuthorizer, type AuthorizerDeps, type UnionAuthorizer } from '../authz/modes';
 import { EscalationGuard } from '../authz/rbac/escalation';
 import { RuleIndex, type RbacKind, type RbacObject } from '../authz/rbac/rule-index';
 import type { ServerOptions } from '../options';
@@ -196,6 +196,8 @@ export function startSecurity(deps: {
   certDir: string;
   services: SecurityServices;
   log: (line: string) => void;
+  /** apiserver_authorization_decisions_total's hook */
+  observeDecision?: AuthorizerDeps['observeDecision'];
 }): Security {
   const { opts, table, services, log } = deps;
   const keys = loadServiceAccountKeys({
@@ -232,7 +234,11 @@ export function startSecurity(deps: {
   );
   const index = new RuleIndex();
   const nodeGraph = opts.authorizationModes.includes('Node') ? new NodeGraphIndex() : undefined;
-  const authorizer = buildAuthorizer(opts.authorizationModes, { ruleIndex: index, nodeGraph });
+  const authorizer = buildAuthorizer(opts.authorizationModes, {
+    ruleIndex: index,
+    nodeGraph,
+    observeDecision: deps.observeDecision,
+  });
   services.authenticator = authenticator;
   services.authorizer = authorizer;
   services.guard = new EscalationGuard(index, authorizer);

@@ -101,6 +101,8 @@ export interface Backend {
    * count and no key modified after C holds exactly the state at the returned revision.
    */
   rangeStat?(prefix: string): Promise<RangeStat>;
+  /** Optional: bytes the database file takes (etcd's dbSize), for apiserver_storage_size_bytes. */
+  storageSize?(): Promise<number>;
   /** Drops history older than revision; reads and watches below it then fail with Expired. */
   compact(revision: number): Promise<void>;
   healthCheck(): Promise<void>;

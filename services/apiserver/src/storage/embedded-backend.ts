@@ -437,6 +437,13 @@ export class EmbeddedBackend implements Backend {
     }
   }
 
+  async storageSize(): Promise<number> {
+    this.ensureOpen('');
+    const pages = Number(this.db.pragma('page_count', { simple: true }));
+    const pageSize = Number(this.db.pragma('page_size', { simple: true }));
+    return pages * pageSize;
+  }
+
   async healthCheck(): Promise<void> {
     this.ensureOpen('');
     this.db.prepare('SELECT 1').get();

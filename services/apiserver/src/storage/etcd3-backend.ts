@@ -347,6 +347,11 @@ export class Etcd3Backend implements Backend {
     if (target > 0) await this.compact(target);
   }
 
+  async storageSize(): Promise<number> {
+    const status = await this.call('status', () => this.client.maintenance.status());
+    return Number(status.dbSize);
+  }
+
   async healthCheck(): Promise<void> {
     await this.call('health', () =>
       this.client

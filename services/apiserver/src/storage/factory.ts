@@ -17,6 +17,8 @@ export interface StorageConfig {
   compactionIntervalMs?: number;
   /** Encryption at rest (--encryption-provider-config): each key's value transformer; absent stores values as encoded. */
   transformerForKey?: TransformerForKey;
+  /** Wraps the raw backend (under encryption), e.g. to time each of its requests; given the key prefix. */
+  wrapBackend?: (backend: Backend, prefix: string) => Backend;
 }
 
 export interface OpenedStorage {
@@ -43,6 +45,7 @@ export async function openStorage(config: StorageConfig, codec: StorageCodec): P
       compactionIntervalMs: config.compactionIntervalMs,
     });
   }
+  if (config.wrapBackend) backend = config.wrapBackend(backend, prefix);
   if (config.transformerForKey) backend = new TransformingBackend(backend, config.transformerForKey);
   return { storage: createStore(backend, codec), backend, prefix };
 }

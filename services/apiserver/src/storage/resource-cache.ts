@@ -33,6 +33,9 @@ export interface CacherStats {
   /** Objects lists read, and returned after the predicate (apiserver_cache_list_fetched/returned_objects_total). */
   fetchedObjects: number;
   returnedObjects: number;
+  /** Object events the cache took in, and those it handed to its watchers (each once, however many watch). */
+  eventsReceived: number;
+  eventsDispatched: number;
 }
 
 function rvOf(obj: KubeObject): string | undefined {
@@ -59,7 +62,14 @@ export class ResourceCache {
   private readonly terms: IndexTerms;
   /** Bumped when indexers are added, so a list+watch in progress re-indexes what it staged. */
   private indexGeneration = 0;
-  private readonly counters = { lists: 0, indexedLists: 0, fetchedObjects: 0, returnedObjects: 0 };
+  private readonly counters = {
+    lists: 0,
+    indexedLists: 0,
+    fetchedObjects: 0,
+    returnedObjects: 0,
+    eventsReceived: 0,
+    eventsDispatched: 0,
+  };
   private waiters: { revision: number; resolve: () => void }[] = [];
   private innerWatch?: Watcher;
   private readonly firstReady: Promise<void>;
@@ -261,6 +271,7 @@ export class ResourceCache {
       return;
     }
     if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED' && ev.type !== 'DELETED') return;
+    this.counters.eventsReceived++;
     const key = this.keyOf(ev);
     const previous = this.contents.get(key);
     const object = deepFreeze(ev.object);
@@ -288,6 +299,7 @@ export class ResourceCache {
     const fieldTerms =
       this.watchers.filed > 0 ? [...this.terms.fieldTermsOf(object), ...this.terms.fieldTermsOf(prevObject)] : [];
     this.watchers.dispatch(entry, fieldTerms);
+    this.counters.eventsDispatched++;
     this.wake();
   }
 

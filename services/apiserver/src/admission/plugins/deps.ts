@@ -4,6 +4,7 @@ import type { StoreTable } from '../../registry/store-table';
 import type { Backend } from '../../storage/backend';
 import type { Storage } from '../../storage/interface';
 import type { AdmissionPlugin } from '../interface';
+import type { WebhookObserver } from '../webhook/invoke';
 
 /** What a plugin may use: the other stores (reads come from the watch cache), the authorizer, the flags. */
 export interface AdmissionDeps {
@@ -16,6 +17,8 @@ export interface AdmissionDeps {
   /** the etcd key prefix (e.g. /registry) */
   prefix: string;
   log: (line: string) => void;
+  /** the webhook plugins' timings (apiserver_admission_webhook_*) */
+  observeWebhook?: WebhookObserver;
 }
 
 export type AdmissionPluginFactory = (deps: AdmissionDeps) => AdmissionPlugin;

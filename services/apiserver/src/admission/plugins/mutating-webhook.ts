@@ -10,7 +10,7 @@ export const mutatingAdmissionWebhook: AdmissionPluginFactory = (deps): Admissio
   const stop = new AbortController();
   const store = deps.table.store('admissionregistration.k8s.io', 'v1', 'mutatingwebhookconfigurations');
   const source = new WebhookSource<MutatingWebhook>(store, stop.signal, deps.log);
-  const invokeDeps = { table: deps.table, log: deps.log };
+  const invokeDeps = { table: deps.table, log: deps.log, observe: deps.observeWebhook };
   return {
     name: 'MutatingAdmissionWebhook',
     handles: () => true,

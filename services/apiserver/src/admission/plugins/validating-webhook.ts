@@ -10,7 +10,7 @@ export const validatingAdmissionWebhook: AdmissionPluginFactory = (deps): Admiss
   const stop = new AbortController();
   const store = deps.table.store('admissionregistration.k8s.io', 'v1', 'validatingwebhookconfigurations');
   const source = new WebhookSource<ValidatingWebhook>(store, stop.signal, deps.log);
-  const invokeDeps = { table: deps.table, log: deps.log };
+  const invokeDeps = { table: deps.table, log: deps.log, observe: deps.observeWebhook };
   return {
     name: 'ValidatingAdmissionWebhook',
     handles: () => true,

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { StatusError } from '../../api/errors';
 import type { MutatingWebhook, ValidatingWebhook } from '../../generated/k8s.io.api.admissionregistration.v1';
 import type { StoreTable } from '../../registry/store-table';
@@ -14,6 +15,58 @@ type Webhook = MutatingWebhook | ValidatingWebhook;
 export interface InvokeDeps {
   table: StoreTable;
   log: (line: string) => void;
+  /** apiserver_admission_webhook_*: each call's duration, whether it refused, the code it answered with */
+  observe?: WebhookObserver;
+}
+
+export type WebhookObserver = (
+  name: string,
+  type: 'admit' | 'validating',
+  operation: string,
+  rejected: boolean,
+  seconds: number,
+  code: number,
+) => void;
+
+/**
+ * callWebhook, then the answer's warnings, annotations and refusal, timed as
+ * upstream times a webhook: a call that fails counts as a refusal unless the
+ * webhook fails open.
+ */
+export async function callAndJudge(
+  hook: Webhook,
+  a: AdmissionAttributes,
+  matched: MatchedVersion,
+  mutating: boolean,
+  deps: InvokeDeps,
+): Promise<ReviewResponse> {
+  const name = hook.name ?? '';
+  // refused before any call is made, so not timed (callWebhook throws the refusal)
+  if (a.dryRun && hook.sideEffects !== 'None' && hook.sideEffects !== 'NoneOnDryRun') {
+    return callWebhook(hook, a, matched, mutating, deps);
+  }
+  const type = mutating ? 'admit' : 'validating';
+  const start = performance.now();
+  let answer: ReviewResponse;
+  try {
+    answer = await callWebhook(hook, a, matched, mutating, deps);
+  } catch (e) {
+    const failsOpen = e instanceof CallingWebhookError && hook.failurePolicy === 'Ignore';
+    deps.observe?.(name, type, a.operation, !failsOpen, (performance.now() - start) / 1000, 0);
+    throw e;
+  }
+  record(name, a, answer);
+  const denied = refusal(name, answer);
+  deps.observe?.(
+    name,
+    type,
+    a.operation,
+    denied !== undefined,
+    (performance.now() - start) / 1000,
+    denied?.code ?? 200,
+  );
+  if (denied) throw denied;
+  return answer;
 }
 
 /**

@@ -5,7 +5,7 @@ import type { MutatingWebhook } from '../../generated/k8s.io.api.admissionregist
 import { applyJsonPatch } from '../../patch/json-patch';
 import type { AdmissionAttributes } from '../interface';
 import { CallingWebhookError, internalError } from './errors';
-import { callWebhook, failOpen, record, refusal, shouldCall, type InvokeDeps } from './invoke';
+import { callAndJudge, failOpen, shouldCall, type InvokeDeps } from './invoke';
 import type { WebhookEntry } from './source';
 
 /**
@@ -69,10 +69,7 @@ async function invokeOne(
   }
   if (!matched) return { called: false, changed: false };
   try {
-    const answer = await callWebhook(hook, a, matched, true, deps);
-    record(name, a, answer);
-    const denied = refusal(name, answer);
-    if (denied) throw denied;
+    const answer = await callAndJudge(hook, a, matched, true, deps);
     if (!answer.patch || answer.patch.length === 0) return { called: true, changed: false };
     const next = patched(name, a, answer.patch, answer.patchType);
     const changed = !isDeepStrictEqual(next, a.object);

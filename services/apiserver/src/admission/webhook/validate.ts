@@ -1,18 +1,14 @@
 import type { ValidatingWebhook } from '../../generated/k8s.io.api.admissionregistration.v1';
 import type { AdmissionAttributes } from '../interface';
-import { callWebhook, failOpen, record, refusal, shouldCall, type InvokeDeps } from './invoke';
+import { callAndJudge, failOpen, shouldCall, type InvokeDeps } from './invoke';
 import type { WebhookEntry } from './source';
 
 async function invokeOne(entry: WebhookEntry<ValidatingWebhook>, a: AdmissionAttributes, deps: InvokeDeps) {
   const hook = entry.hook;
-  const name = hook.name ?? '';
   try {
     const matched = await shouldCall(hook, a, deps);
     if (!matched) return;
-    const answer = await callWebhook(hook, a, matched, false, deps);
-    record(name, a, answer);
-    const denied = refusal(name, answer);
-    if (denied) throw denied;
+    await callAndJudge(hook, a, matched, false, deps);
   } catch (e) {
     failOpen(hook, e, deps);
   }

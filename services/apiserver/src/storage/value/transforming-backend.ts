@@ -34,9 +34,11 @@ export class TransformingBackend implements Backend {
     this.name = inner.name;
     if (inner.rangeStat) this.rangeStat = (prefix) => inner.rangeStat!(prefix);
     if (inner.startupWrites) this.startupWrites = (fn) => inner.startupWrites!(fn);
+    if (inner.storageSize) this.storageSize = () => inner.storageSize!();
   }
 
   rangeStat?: Backend['rangeStat'];
+  storageSize?: Backend['storageSize'];
   startupWrites?: Backend['startupWrites'];
 
   private async decrypt(kv: KV, inList: boolean): Promise<KV> {
