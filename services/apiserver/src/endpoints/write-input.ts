@@ -25,7 +25,10 @@ export function decodeRequestObject(
   expected?: ExpectedType,
 ): { object: KubeObject; warnings: string[] } {
   const body = requireBody(scope.req);
-  const media = inputMedia(scope.req.headers['content-type'], ['json', 'yaml', 'protobuf']);
+  const media = inputMedia(
+    scope.req.headers['content-type'],
+    scope.store.info.custom ? ['json', 'yaml'] : ['json', 'yaml', 'protobuf'],
+  );
   const validation = parseFieldValidation(scope.req.query.get('fieldValidation'));
   const { info } = scope.store;
   const target = expected ?? {

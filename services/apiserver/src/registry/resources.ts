@@ -36,6 +36,10 @@ export interface ResourceInfo {
   unstored?: boolean;
   /** The Warning every request to a deprecated version gets, e.g. "v1 ComponentStatus is deprecated in v1.19+". */
   deprecationWarning?: string;
+  /** Served from a CustomResourceDefinition: JSON only, no strategic merge patch. */
+  custom?: boolean;
+  /** Where the scale subresource reads and writes, when not spec.replicas/status.replicas/spec.selector. */
+  scalePaths?: { specReplicas: string; statusReplicas: string; selector: string };
 }
 
 export function groupVersionString(group: string, version: string): string {

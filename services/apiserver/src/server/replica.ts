@@ -11,7 +11,8 @@ import { firstServiceIP, type ServerOptions } from '../options';
 import { makeStore, type StoreDeps } from '../registry/store-factory';
 import { BUILTIN_KINDS } from '../registry/kinds';
 import { loadSchemaSet } from '../schema/load';
-import type { SchemaSet } from '../schema/model';
+import { ExtensibleSchemaSet } from '../schema/extensible';
+import { CustomResourceServing } from '../registry/customresources/crd-serving';
 import { storageCodecFor } from '../storage/protobuf-codec';
 import { createCacheItemCodec } from '../storage/cache-item-codec';
 import { createCacher } from '../storage/cacher';
@@ -63,7 +64,11 @@ const CACHE_START_WAIT_MS = 10_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function buildStores(deps: Omit<StoreDeps, 'namespaceGate'>): { table: StoreTable; namespaces: NamespaceStore } {
+function buildStores(deps: Omit<StoreDeps, 'namespaceGate'>): {
+  table: StoreTable;
+  namespaces: NamespaceStore;
+  deps: StoreDeps;
+} {
   const table = new StoreTable();
   let namespaces: NamespaceStore | undefined;
   const full: StoreDeps = { ...deps, namespaceGate: namespaceGate(() => namespaces) };
@@ -73,7 +78,7 @@ function buildStores(deps: Omit<StoreDeps, 'namespaceGate'>): { table: StoreTabl
     table.add(store);
   }
   if (!namespaces) throw new Error('namespaces resource is not registered');
-  return { table, namespaces };
+  return { table, namespaces, deps: full };
 }
 
 export async function startReplica(
@@ -90,7 +95,8 @@ export async function startReplica(
   const certDirPath = path.resolve(opts.certDir || path.join(dataDir, 'pki'));
   // keys a fresh data dir needs are made on the thread pool while the schemas load here
   const keysMade = prewarmRsaKeys(missingKeyCount(opts, certDirPath));
-  const schemas: SchemaSet = loadSchemaSet();
+  // custom resource versions add their messages at run time
+  const schemas = new ExtensibleSchemaSet(loadSchemaSet());
   await keysMade;
   const pki = await resolveServingPki({
     certDir: path.resolve(opts.certDir || path.join(dataDir, 'pki')),
@@ -133,7 +139,11 @@ export async function startReplica(
   const services = newSecurityServices();
   // the stores call it from the start; its plugins come once the stores and the authorizer exist
   const admission = new AdmissionChain();
-  const { table, namespaces } = buildStores({
+  const {
+    table,
+    namespaces,
+    deps: storeDeps,
+  } = buildStores({
     admission,
     security: services,
     storage,
@@ -146,6 +156,8 @@ export async function startReplica(
   // each cache is listing already; a resource slow to start serves from etcd meanwhile
   await cacher?.ready(CACHE_START_WAIT_MS);
   for (const store of table.all()) store.enableFieldManagement(schemas);
+  const customResources = new CustomResourceServing(table, storeDeps, schemas, log);
+  await customResources.start(CACHE_START_WAIT_MS);
   enableOversizedCreateWorker({ storageMediaType: opts.storageMediaType });
   setAllowPrivileged(opts.allowPrivileged);
   const bootstrap = async (): Promise<void> => {
@@ -188,7 +200,8 @@ export async function startReplica(
   const nonResource = new NonResourceHandler({
     resources: () => table.resources(),
     serverAddress: `${opts.advertiseAddress}:${opts.securePort}`,
-    openapi: createOpenApiProvider(schemas, () => table.resources()),
+    // custom resources' schemas are not published yet: kubectl then treats them as schemaless
+    openapi: createOpenApiProvider(schemas, () => table.resources().filter((r) => !r.custom)),
     documents: issuerDiscoveryDocuments(opts, security.keys),
     healthChecks: {
       healthz: [ping, log_, storageCheck, ...kmsChecks],
@@ -269,6 +282,7 @@ export async function startReplica(
         log(`kapi: ${lifecycle.inFlightCount} requests still in flight after ${IN_FLIGHT_GRACE_MS} ms; closing anyway`);
       }
       await cluster.stop();
+      await customResources.stop();
       await admission.close();
       lifecycle.destroyAll();
       await app.close();

@@ -17,7 +17,9 @@ export async function patchResource(scope: RequestScope): Promise<ApiResponse> {
   const { store, namespace, name, subresource, req, schemas } = scope;
   const n = negotiateObject(scope, false);
   const body = requireBody(req);
-  const media = inputMedia(req.headers['content-type'], [...PATCH_MEDIA]);
+  // custom resources have no patch strategies: no strategic merge patch
+  const accepted = store.info.custom ? PATCH_MEDIA.filter((m) => m !== 'strategic-merge-patch') : [...PATCH_MEDIA];
+  const media = inputMedia(req.headers['content-type'], accepted);
   const validation = parseFieldValidation(req.query.get('fieldValidation'));
   const isApply = media === 'apply-patch';
   const patchDoc = isApply ? parseYamlBody(body) : parseJsonBody(body);
@@ -68,13 +70,21 @@ export async function patchResource(scope: RequestScope): Promise<ApiResponse> {
       namespace,
       name,
       (current) => {
-        const patched = applyPatch(schemas, scaleTarget, media, toScale(current), patchDoc, validation, duplicates);
+        const patched = applyPatch(
+          schemas,
+          scaleTarget,
+          media,
+          toScale(current, store.info.scalePaths),
+          patchDoc,
+          validation,
+          duplicates,
+        );
         warnings.push(...patched.warnings);
-        return applyScale(current, patched.object);
+        return applyScale(current, patched.object, store.info.scalePaths);
       },
       { ...params, subresource: 'scale' },
     );
-    return respond(schemas, 200, n, toScale(r.object), responseWarnings(scope, warnings));
+    return respond(schemas, 200, n, toScale(r.object, store.info.scalePaths), responseWarnings(scope, warnings));
   }
   const target = { messageType: store.info.messageType, apiVersion: store.apiVersion, kind: store.info.kind };
   const mutate = (current: KubeObject): KubeObject => {

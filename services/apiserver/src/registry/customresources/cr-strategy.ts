@@ -1,0 +1,73 @@
+import { StatusError } from '../../api/errors';
+import type { KubeObject } from '../../api/object';
+import { deepClone, metaOf, nextGeneration, type KindStrategy } from '../strategies/common';
+import { nameIsDNSSubdomain } from '../validation/names';
+import { semanticEqual, validateObjectMetaCreate, validateObjectMetaUpdate } from '../validation/objectmeta';
+
+export interface CustomResourceRules {
+  namespaced: boolean;
+  /** The version declares the status subresource: spec and status are written apart. */
+  hasStatus: boolean;
+  /** The definition is being deleted: no new objects. */
+  terminating: boolean;
+}
+
+/** What a write through the main resource may change, for the generation rule. */
+function trackedContent(obj: KubeObject, hasStatus: boolean): KubeObject {
+  const copy: KubeObject = { ...obj };
+  delete copy.metadata;
+  delete copy.apiVersion;
+  delete copy.kind;
+  if (hasStatus) delete copy.status;
+  return copy;
+}
+
+/** Upstream's custom resource strategy: generation on every change but metadata (and status when split). */
+export function customResourceStrategy(rules: CustomResourceRules): KindStrategy {
+  const metaRules = { namespaced: rules.namespaced, nameValidator: nameIsDNSSubdomain };
+  return {
+    namespaced: rules.namespaced,
+    allowCreateOnUpdate: false,
+    allowUnconditionalUpdate: false,
+
+    prepareForCreate(obj) {
+      if (rules.hasStatus) delete obj.status;
+      metaOf(obj).generation = 1;
+    },
+
+    prepareForUpdate(obj, old) {
+      if (rules.hasStatus) {
+        if (old.status === undefined) delete obj.status;
+        else obj.status = deepClone(old.status);
+      }
+      const changed = !semanticEqual(trackedContent(obj, rules.hasStatus), trackedContent(old, rules.hasStatus));
+      nextGeneration(obj, old, changed);
+    },
+
+    prepareForStatusUpdate(obj, old) {
+      metaOf(obj).generation = metaOf(old).generation;
+    },
+
+    beginCreate() {
+      if (rules.terminating) {
+        throw new StatusError(
+          405,
+          'MethodNotAllowed',
+          'create not allowed while custom resource definition is terminating',
+        );
+      }
+    },
+
+    validate(obj) {
+      return validateObjectMetaCreate(obj.metadata, metaRules);
+    },
+
+    validateUpdate(obj, old) {
+      return validateObjectMetaUpdate(obj.metadata, old.metadata);
+    },
+
+    validateStatusUpdate(obj, old) {
+      return validateObjectMetaUpdate(obj.metadata, old.metadata);
+    },
+  };
+}
