@@ -1,0 +1,285 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Etcd3 } from 'etcd3';
+import { ApiClient } from './helpers/client';
+import { startEtcd, type RunningEtcd } from './helpers/etcd';
+import { kubectl, kubectlOk } from './helpers/kubectl';
+import { startReplicaProcess, type ReplicaProcess } from './helpers/replica';
+
+const WIDGETS_CRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names:
+    plural: widgets
+    kind: Widget
+    shortNames: [wd]
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources:
+      status: {}
+      scale:
+        specReplicasPath: .spec.replicas
+        statusReplicasPath: .status.replicas
+    additionalPrinterColumns:
+    - name: Replicas
+      type: integer
+      jsonPath: .spec.replicas
+    - name: Color
+      type: string
+      jsonPath: .spec.color
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              replicas: {type: integer}
+              color: {type: string}
+          status:
+            type: object
+            x-kubernetes-preserve-unknown-fields: true
+`;
+
+const GADGETS_CRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gadgets.example.org
+spec:
+  group: example.org
+  scope: Cluster
+  names:
+    plural: gadgets
+    kind: Gadget
+  versions:
+  - name: v1alpha1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            x-kubernetes-preserve-unknown-fields: true
+`;
+
+const widget = (name: string, replicas: number, color = 'blue'): string =>
+  JSON.stringify({
+    apiVersion: 'example.com/v1',
+    kind: 'Widget',
+    metadata: { name, namespace: 'default' },
+    spec: { replicas, color },
+  });
+
+interface Obj {
+  metadata: { name: string; generation?: number; resourceVersion: string; namespace?: string };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('CustomResourceDefinitions (real kubectl, two replicas on one etcd)', () => {
+  let etcd: RunningEtcd;
+  let one: ReplicaProcess;
+  let two: ReplicaProcess;
+  let kc: string;
+  let client: ApiClient;
+  let client2: ApiClient;
+  let kv: Etcd3;
+
+  before(async () => {
+    etcd = await startEtcd();
+    const args = ['--storage-backend=etcd3', `--etcd-servers=${etcd.endpoint}`];
+    [one, two] = await Promise.all([startReplicaProcess({ args }), startReplicaProcess({ args })]);
+    kc = one.kubeconfig;
+    client = new ApiClient(kc);
+    client2 = new ApiClient(two.kubeconfig);
+    kv = new Etcd3({ hosts: etcd.endpoint });
+  });
+  after(async () => {
+    client?.close();
+    client2?.close();
+    kv?.close();
+    await Promise.all([one?.cleanup(), two?.cleanup()]);
+    await etcd?.stop();
+  });
+
+  it('kubectl apply creates the CRD, which becomes established with upstream conditions', async () => {
+    assert.match(await kubectlOk(kc, ['apply', '-f', '-'], WIDGETS_CRD), /widgets.example.com created/);
+    await kubectlOk(kc, ['wait', '--for', 'condition=established', 'crd/widgets.example.com', '--timeout=20s']);
+    const crd = JSON.parse(await kubectlOk(kc, ['get', 'crd', 'widgets.example.com', '-o', 'json'])) as {
+      spec: { names: Record<string, unknown>; conversion: unknown };
+      status: {
+        conditions: Array<Record<string, string>>;
+        acceptedNames: Record<string, unknown>;
+        storedVersions: string[];
+      };
+    };
+    assert.deepEqual(crd.spec.conversion, { strategy: 'None' });
+    assert.equal(crd.spec.names.listKind, 'WidgetList');
+    assert.equal(crd.spec.names.singular, 'widget');
+    const byType = Object.fromEntries(crd.status.conditions.map((c) => [c.type, c]));
+    assert.deepEqual(
+      [byType.NamesAccepted.status, byType.NamesAccepted.reason, byType.NamesAccepted.message],
+      ['True', 'NoConflicts', 'no conflicts found'],
+    );
+    assert.deepEqual(
+      [byType.Established.status, byType.Established.reason, byType.Established.message],
+      ['True', 'InitialNamesAccepted', 'the initial names have been accepted'],
+    );
+    assert.deepEqual(crd.status.acceptedNames, crd.spec.names);
+    assert.deepEqual(crd.status.storedVersions, ['v1']);
+    const table = await kubectlOk(kc, ['get', 'crd']);
+    assert.match(table, /^NAME\s+CREATED AT\n/);
+    assert.match(table, /widgets\.example\.com\s+\d{4}-\d\d-\d\dT/);
+  });
+
+  it('refuses an invalid CRD with upstream messages', async () => {
+    const bad = WIDGETS_CRD.replace('name: widgets.example.com', 'name: things.example.com').replace(
+      'storage: true',
+      'storage: false',
+    );
+    const r = await kubectl(kc, ['apply', '-f', '-'], bad);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /The CustomResourceDefinition "things.example.com" is invalid/);
+    assert.match(
+      r.stderr,
+      /metadata.name: Invalid value: "things.example.com": must be spec.names.plural\+"."\+spec.group/,
+    );
+    assert.match(r.stderr, /spec.versions: Invalid value: .*must have exactly one version marked as storage version/);
+  });
+
+  it('kubectl apply, get (printer columns), -o yaml and patch an instance', async () => {
+    assert.match(await kubectlOk(kc, ['apply', '-f', '-'], widget('w1', 3)), /widget.example.com\/w1 created/);
+    const table = await kubectlOk(kc, ['get', 'widgets']);
+    assert.match(table, /^NAME\s+REPLICAS\s+COLOR\n/);
+    assert.match(table, /\nw1\s+3\s+blue\n/);
+    assert.match(await kubectlOk(kc, ['get', 'wd', 'w1', '-o', 'yaml']), /generation: 1\n[\s\S]*replicas: 3/);
+    await kubectlOk(kc, ['apply', '-f', '-'], widget('w1', 5));
+    const got = JSON.parse(await kubectlOk(kc, ['get', 'widget', 'w1', '-o', 'json'])) as Obj;
+    assert.equal(got.spec?.replicas, 5);
+    assert.equal(got.metadata.generation, 2);
+    await kubectlOk(kc, [
+      'patch',
+      'wd',
+      'w1',
+      '--type=json',
+      '-p',
+      '[{"op":"replace","path":"/spec/color","value":"red"}]',
+    ]);
+    assert.match(await kubectlOk(kc, ['get', 'wd', 'w1']), /w1\s+5\s+red/);
+    const smp = await kubectl(kc, ['patch', 'wd', 'w1', '--type=strategic', '-p', '{"spec":{"color":"x"}}']);
+    assert.notEqual(smp.code, 0);
+    assert.match(
+      smp.stderr,
+      /accepted media types include: application\/json-patch\+json, application\/merge-patch\+json, application\/apply-patch\+yaml/,
+    );
+  });
+
+  it('stores instances as JSON at /registry/<group>/<plural>/<ns>/<name>', async () => {
+    const raw = await kv.get('/registry/example.com/widgets/default/w1').buffer();
+    assert.ok(raw, 'the key exists');
+    const stored = JSON.parse(raw.toString('utf8')) as Obj & { apiVersion: string; kind: string };
+    assert.equal(stored.apiVersion, 'example.com/v1');
+    assert.equal(stored.kind, 'Widget');
+    assert.equal(stored.spec?.replicas, 5);
+  });
+
+  it('splits spec and status: the main resource ignores status, /status ignores the rest', async () => {
+    const base = '/apis/example.com/v1/namespaces/default/widgets/w1';
+    const cur = (await client.request('GET', base)).json<Obj>();
+    const put = await client.request('PUT', base, { ...cur, status: { ready: true } });
+    assert.equal(put.status, 200);
+    assert.equal(put.json<Obj>().status, undefined);
+    assert.equal(put.json<Obj>().metadata.generation, cur.metadata.generation, 'no spec change, same generation');
+    const st = await client.request('PATCH', `${base}/status`, '{"status":{"replicas":2},"spec":{"replicas":9}}', {
+      'content-type': 'application/merge-patch+json',
+    });
+    assert.equal(st.status, 200);
+    assert.deepEqual(st.json<Obj>().status, { replicas: 2 });
+    assert.equal(st.json<Obj>().spec?.replicas, 5);
+    const scale = (await client.request('GET', `${base}/scale`)).json<{ spec: unknown; status: unknown }>();
+    assert.deepEqual([scale.spec, scale.status], [{ replicas: 5 }, { replicas: 2 }]);
+    const proto = await client.request('GET', base, undefined, { accept: 'application/vnd.kubernetes.protobuf' });
+    assert.equal(proto.status, 406);
+  });
+
+  it('lists with field and label selectors and watches through the API', async () => {
+    const col = '/apis/example.com/v1/namespaces/default/widgets';
+    const list = (await client.request('GET', col)).json<{ kind: string; metadata: { resourceVersion: string } }>();
+    assert.equal(list.kind, 'WidgetList');
+    const watch = client.request(
+      'GET',
+      `${col}?watch=1&timeoutSeconds=2&resourceVersion=${list.metadata.resourceVersion}`,
+    );
+    const w2 = JSON.parse(widget('w2', 1)) as Obj & { metadata: { labels?: Record<string, string> } };
+    w2.metadata.labels = { tier: 'gold' };
+    assert.equal((await client.request('POST', col, w2)).status, 201);
+    const lines = (await watch).body.toString('utf8').trim().split('\n');
+    const events = lines.map((l) => JSON.parse(l) as { type: string; object: Obj });
+    assert.deepEqual(
+      events.map((e) => [e.type, e.object.metadata.name]),
+      [['ADDED', 'w2']],
+    );
+    const names = async (q: string): Promise<string[]> =>
+      (await client.request('GET', `${col}?${q}`)).json<{ items: Obj[] }>().items.map((i) => i.metadata.name);
+    assert.deepEqual(await names('labelSelector=tier%3Dgold'), ['w2']);
+    assert.deepEqual(await names('fieldSelector=metadata.name%3Dw1'), ['w1']);
+  });
+
+  it('serves a CRD created on one replica on the other within seconds', async () => {
+    await kubectlOk(kc, ['apply', '-f', '-'], GADGETS_CRD);
+    const path = '/apis/example.org/v1alpha1/gadgets';
+    const created = await until('the second replica to serve gadgets', async () => {
+      const r = await client2.request('POST', path, {
+        apiVersion: 'example.org/v1alpha1',
+        kind: 'Gadget',
+        metadata: { name: 'g1', namespace: 'ignored' },
+        spec: { anything: { goes: [1, 2] } },
+      });
+      return r.status === 201 ? r.json<Obj>() : undefined;
+    });
+    assert.equal(created.metadata.namespace, undefined, 'cluster-scoped objects carry no namespace');
+    assert.deepEqual(created.spec, { anything: { goes: [1, 2] } });
+    const disc = (await client2.request('GET', '/apis/example.org/v1alpha1')).json<{
+      resources: Array<{ name: string; namespaced: boolean }>;
+    }>();
+    assert.deepEqual(
+      disc.resources.map((r) => [r.name, r.namespaced]),
+      [['gadgets', false]],
+    );
+    assert.match(await kubectlOk(two.kubeconfig, ['get', 'gadgets']), /^NAME\s+AGE\ng1\s+/);
+  });
+
+  it('deleting a CRD deletes its instances before it goes, on every replica', async () => {
+    await kubectlOk(kc, ['delete', 'crd', 'widgets.example.com', '--timeout=30s']);
+    assert.equal(
+      (await client.request('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com'))
+        .status,
+      404,
+    );
+    const keys = await kv.getAll().prefix('/registry/example.com/widgets/').keys();
+    assert.deepEqual(keys, []);
+    await until('the other replica to stop serving widgets', async () =>
+      (await client2.request('GET', '/apis/example.com/v1/widgets')).status === 404 ? true : undefined,
+    );
+    const r = await kubectl(kc, ['get', 'widgets']);
+    assert.notEqual(r.code, 0);
+  });
+});
