@@ -40,8 +40,9 @@ spec:
           spec:
             type: object
             properties:
-              replicas: {type: integer}
+              replicas: {type: integer, minimum: 0}
               color: {type: string}
+              size: {type: string, default: M}
           status:
             type: object
             x-kubernetes-preserve-unknown-fields: true
@@ -190,6 +191,31 @@ describe('CustomResourceDefinitions (real kubectl, two replicas on one etcd)', (
       smp.stderr,
       /accepted media types include: application\/json-patch\+json, application\/merge-patch\+json, application\/apply-patch\+yaml/,
     );
+  });
+
+  it('validates, prunes and defaults instances against the version schema', async () => {
+    const bad = widget('w9', 1).replace('"replicas":1', '"replicas":"three"');
+    const r = await kubectl(kc, ['apply', '-f', '-'], bad);
+    assert.notEqual(r.code, 0);
+    assert.match(
+      r.stderr,
+      /The Widget "w9" is invalid: spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"/,
+    );
+    const neg = await kubectl(kc, ['apply', '-f', '-'], widget('w9', -1));
+    assert.match(
+      neg.stderr,
+      /spec.replicas: Invalid value: -1: spec.replicas in body should be greater than or equal to 0/,
+    );
+    const col = '/apis/example.com/v1/namespaces/default/widgets';
+    const body = { ...(JSON.parse(widget('w8', 1)) as Obj), spec: { replicas: 1, bogus: true } };
+    const strict = await client.request('POST', `${col}?fieldValidation=Strict`, body);
+    assert.equal(strict.status, 400);
+    assert.equal(strict.json<{ message: string }>().message, 'strict decoding error: unknown field "spec.bogus"');
+    const warned = await client.request('POST', col, body);
+    assert.equal(warned.status, 201);
+    assert.equal(String(warned.headers.warning), '299 - "unknown field \\"spec.bogus\\""');
+    assert.deepEqual(warned.json<Obj>().spec, { replicas: 1, size: 'M' });
+    assert.equal((await client.request('DELETE', `${col}/w8`)).status, 200);
   });
 
   it('stores instances as JSON at /registry/<group>/<plural>/<ns>/<name>', async () => {

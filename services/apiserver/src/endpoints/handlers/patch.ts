@@ -9,7 +9,7 @@ import { applyPatch } from '../patch';
 import { isTrue } from '../request-info';
 import { negotiateObject, respond, respondObject, responseWarnings, type RequestScope } from '../scope';
 import type { ApiResponse } from '../types';
-import { fieldManager, requireBody, SCALE_TARGET } from '../write-input';
+import { fieldManager, requireBody, SCALE_TARGET, withPrunedWarnings } from '../write-input';
 
 const PATCH_MEDIA = ['json-patch', 'merge-patch', 'strategic-merge-patch', 'apply-patch'] as const;
 
@@ -88,7 +88,11 @@ export async function patchResource(scope: RequestScope): Promise<ApiResponse> {
   }
   const target = { messageType: store.info.messageType, apiVersion: store.apiVersion, kind: store.info.kind };
   const mutate = (current: KubeObject): KubeObject => {
-    const r = applyPatch(schemas, target, media, current, patchDoc, validation, duplicates);
+    const r = withPrunedWarnings(
+      scope,
+      applyPatch(schemas, target, media, current, patchDoc, validation, duplicates),
+      validation,
+    );
     warnings.push(...r.warnings);
     return r.object;
   };

@@ -96,7 +96,12 @@ export function customResourceStores(
     );
     schemas.add(message);
     const info = customResourceInfo(crd, v, message.fullName);
-    const strategy = customResourceStrategy({ namespaced, hasStatus: !!v.subresources?.status, terminating });
+    const strategy = customResourceStrategy({
+      namespaced,
+      hasStatus: !!v.subresources?.status,
+      terminating,
+      schema: v.schema?.openAPIV3Schema,
+    });
     const conversion = apiVersionConversion(group, v.name ?? '', storage);
     const store = new GenericStore(info, strategy, {
       ...deps,

@@ -1,5 +1,8 @@
 import { StatusError } from '../../api/errors';
 import type { KubeObject } from '../../api/object';
+import type { JSONSchemaProps } from '../../generated/k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1';
+import { applySchemaDefaults, prune } from './cr-schema-prune';
+import { validateCustomResource } from './cr-schema-validate';
 import { deepClone, metaOf, nextGeneration, type KindStrategy } from '../strategies/common';
 import { nameIsDNSSubdomain } from '../validation/names';
 import { semanticEqual, validateObjectMetaCreate, validateObjectMetaUpdate } from '../validation/objectmeta';
@@ -10,6 +13,8 @@ export interface CustomResourceRules {
   hasStatus: boolean;
   /** The definition is being deleted: no new objects. */
   terminating: boolean;
+  /** The version's openAPIV3Schema: pruning, defaults and validation. */
+  schema?: JSONSchemaProps;
 }
 
 /** What a write through the main resource may change, for the generation rule. */
@@ -29,6 +34,15 @@ export function customResourceStrategy(rules: CustomResourceRules): KindStrategy
     namespaced: rules.namespaced,
     allowCreateOnUpdate: false,
     allowUnconditionalUpdate: false,
+
+    pruneUnknown(obj) {
+      return prune(obj, rules.schema);
+    },
+
+    applyDefaults(obj) {
+      prune(obj, rules.schema);
+      applySchemaDefaults(obj, rules.schema);
+    },
 
     prepareForCreate(obj) {
       if (rules.hasStatus) delete obj.status;
@@ -59,15 +73,15 @@ export function customResourceStrategy(rules: CustomResourceRules): KindStrategy
     },
 
     validate(obj) {
-      return validateObjectMetaCreate(obj.metadata, metaRules);
+      return [...validateObjectMetaCreate(obj.metadata, metaRules), ...validateCustomResource(obj, rules.schema)];
     },
 
     validateUpdate(obj, old) {
-      return validateObjectMetaUpdate(obj.metadata, old.metadata);
+      return [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...validateCustomResource(obj, rules.schema)];
     },
 
     validateStatusUpdate(obj, old) {
-      return validateObjectMetaUpdate(obj.metadata, old.metadata);
+      return [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...validateCustomResource(obj, rules.schema)];
     },
   };
 }
