@@ -18,9 +18,18 @@ spec:
     kind: Widget
     shortNames: [wd]
   versions:
+  - name: v1beta1
+    served: true
+    storage: false
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
   - name: v1
     served: true
     storage: true
+    selectableFields:
+    - jsonPath: .spec.color
     subresources:
       status: {}
       scale:
@@ -218,6 +227,21 @@ describe('CustomResourceDefinitions (real kubectl, two replicas on one etcd)', (
     assert.equal((await client.request('DELETE', `${col}/w8`)).status, 200);
   });
 
+  it('serves every served version of the same objects, stored at the storage version', async () => {
+    const beta = await client.request('GET', '/apis/example.com/v1beta1/namespaces/default/widgets/w1');
+    assert.equal(beta.status, 200);
+    assert.equal(beta.json<{ apiVersion: string }>().apiVersion, 'example.com/v1beta1');
+    const group = (await client.request('GET', '/apis/example.com')).json<{
+      preferredVersion: { version: string };
+      versions: Array<{ version: string }>;
+    }>();
+    assert.equal(group.preferredVersion.version, 'v1');
+    assert.deepEqual(
+      group.versions.map((v) => v.version),
+      ['v1', 'v1beta1'],
+    );
+  });
+
   it('stores instances as JSON at /registry/<group>/<plural>/<ns>/<name>', async () => {
     const raw = await kv.get('/registry/example.com/widgets/default/w1').buffer();
     assert.ok(raw, 'the key exists');
@@ -267,6 +291,10 @@ describe('CustomResourceDefinitions (real kubectl, two replicas on one etcd)', (
       (await client.request('GET', `${col}?${q}`)).json<{ items: Obj[] }>().items.map((i) => i.metadata.name);
     assert.deepEqual(await names('labelSelector=tier%3Dgold'), ['w2']);
     assert.deepEqual(await names('fieldSelector=metadata.name%3Dw1'), ['w1']);
+    assert.deepEqual(await names('fieldSelector=spec.color%3Dblue'), ['w2']);
+    const unsupported = await client.request('GET', `${col}?fieldSelector=spec.size%3DM`);
+    assert.equal(unsupported.status, 400);
+    assert.match(unsupported.json<{ message: string }>().message, /field label not supported: spec.size/);
   });
 
   it('serves a CRD created on one replica on the other within seconds', async () => {

@@ -101,6 +101,7 @@ export function customResourceStores(
       hasStatus: !!v.subresources?.status,
       terminating,
       schema: v.schema?.openAPIV3Schema,
+      selectableFields: (v.selectableFields ?? []).map((f) => f.jsonPath ?? ''),
     });
     const conversion = apiVersionConversion(group, v.name ?? '', storage);
     const store = new GenericStore(info, strategy, {

@@ -3,6 +3,7 @@ import type { KubeObject } from '../../api/object';
 import type { JSONSchemaProps } from '../../generated/k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1';
 import { applySchemaDefaults, prune } from './cr-schema-prune';
 import { validateCustomResource } from './cr-schema-validate';
+import { evaluateJsonPath } from './simple-jsonpath';
 import { deepClone, metaOf, nextGeneration, type KindStrategy } from '../strategies/common';
 import { nameIsDNSSubdomain } from '../validation/names';
 import { semanticEqual, validateObjectMetaCreate, validateObjectMetaUpdate } from '../validation/objectmeta';
@@ -15,6 +16,14 @@ export interface CustomResourceRules {
   terminating: boolean;
   /** The version's openAPIV3Schema: pruning, defaults and validation. */
   schema?: JSONSchemaProps;
+  /** The version's selectableFields' JSONPaths, e.g. `.spec.color`. */
+  selectableFields?: string[];
+}
+
+/** A selectable field's value as a field selector compares it: scalars as text, anything else empty. */
+function selectableValue(path: string, obj: KubeObject): string {
+  const v = evaluateJsonPath(path, obj)[0];
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
 }
 
 /** What a write through the main resource may change, for the generation rule. */
@@ -34,6 +43,12 @@ export function customResourceStrategy(rules: CustomResourceRules): KindStrategy
     namespaced: rules.namespaced,
     allowCreateOnUpdate: false,
     allowUnconditionalUpdate: false,
+
+    selectableFields(obj) {
+      const out: Record<string, string> = {};
+      for (const p of rules.selectableFields ?? []) out[p.replace(/^\./, '')] = selectableValue(p, obj);
+      return out;
+    },
 
     pruneUnknown(obj) {
       return prune(obj, rules.schema);
