@@ -242,6 +242,29 @@ describe('CustomResourceDefinitions (real kubectl, two replicas on one etcd)', (
     );
   });
 
+  it('publishes the version schemas in OpenAPI v3 and v2 (kubectl explain)', async () => {
+    const explain = await kubectlOk(kc, ['explain', 'widgets.spec']);
+    assert.match(explain, /KIND:\s+Widget/);
+    assert.match(explain, /replicas\s+<integer>/);
+    assert.match(explain, /color\s+<string>/);
+    const v3 = (await client.request('GET', '/openapi/v3/apis/example.com/v1')).json<{
+      components: { schemas: Record<string, { 'x-kubernetes-group-version-kind'?: unknown }> };
+      paths: Record<string, { patch?: { requestBody: { content: Record<string, unknown> } } }>;
+    }>();
+    assert.deepEqual(v3.components.schemas['com.example.v1.Widget']['x-kubernetes-group-version-kind'], [
+      { group: 'example.com', kind: 'Widget', version: 'v1' },
+    ]);
+    assert.ok(v3.components.schemas['com.example.v1.WidgetList']);
+    const patch = v3.paths['/apis/example.com/v1/namespaces/{namespace}/widgets/{name}'].patch;
+    assert.deepEqual(Object.keys(patch?.requestBody.content ?? {}).sort(), [
+      'application/apply-patch+yaml',
+      'application/json-patch+json',
+      'application/merge-patch+json',
+    ]);
+    const v2 = (await client.request('GET', '/openapi/v2')).json<{ definitions: Record<string, unknown> }>();
+    assert.ok(v2.definitions['com.example.v1.Widget']);
+  });
+
   it('stores instances as JSON at /registry/<group>/<plural>/<ns>/<name>', async () => {
     const raw = await kv.get('/registry/example.com/widgets/default/w1').buffer();
     assert.ok(raw, 'the key exists');

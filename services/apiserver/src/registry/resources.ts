@@ -1,3 +1,5 @@
+import type { JsonObject } from '../api/object';
+
 /**
  * The table of served built-in resources. Adding a resource is one entry here plus
  * its messages in proto/ and, if it needs more than ObjectMeta validation, a Strategy.
@@ -38,6 +40,10 @@ export interface ResourceInfo {
   deprecationWarning?: string;
   /** Served from a CustomResourceDefinition: JSON only, no strategic merge patch. */
   custom?: boolean;
+  /** The list kind's message when messageForKind cannot find it (custom resources). */
+  listMessageType?: string;
+  /** A custom resource version's openAPIV3Schema, published in OpenAPI as its kind's schema. */
+  openApiSchema?: JsonObject;
   /** Where the scale subresource reads and writes, when not spec.replicas/status.replicas/spec.selector. */
   scalePaths?: { specReplicas: string; statusReplicas: string; selector: string };
 }

@@ -200,8 +200,7 @@ export async function startReplica(
   const nonResource = new NonResourceHandler({
     resources: () => table.resources(),
     serverAddress: `${opts.advertiseAddress}:${opts.securePort}`,
-    // custom resources' schemas are not published yet: kubectl then treats them as schemaless
-    openapi: createOpenApiProvider(schemas, () => table.resources().filter((r) => !r.custom)),
+    openapi: createOpenApiProvider(schemas, () => table.resources()),
     documents: issuerDiscoveryDocuments(opts, security.keys),
     healthChecks: {
       healthz: [ping, log_, storageCheck, ...kmsChecks],

@@ -50,3 +50,36 @@ export function customResourceMessage(kind: string, id: number, schema: JSONSche
   props.forEach((p, i) => fields.push(anyJsonField(p, i + 2)));
   return { fullName: `${CUSTOM_RESOURCE_PACKAGE}.m${id}.${kind}`, fields, markers: {} };
 }
+
+/** The list message of a custom resource version: ListMeta and the items. */
+export function customResourceListMessage(item: MessageSchema, listKind: string): MessageSchema {
+  const pkg = item.fullName.slice(0, item.fullName.lastIndexOf('.'));
+  const fields: FieldSchema[] = [
+    {
+      name: 'metadata',
+      number: 1,
+      label: 'optional',
+      kind: 'message',
+      type: 'k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta',
+      jsonName: 'metadata',
+      omitempty: true,
+      inline: false,
+      pointer: false,
+      markers: { optional: true },
+      goType: 'metav1.ListMeta',
+    },
+    {
+      name: 'items',
+      number: 2,
+      label: 'repeated',
+      kind: 'message',
+      type: item.fullName,
+      jsonName: 'items',
+      omitempty: false,
+      inline: false,
+      pointer: true,
+      markers: {},
+    },
+  ];
+  return { fullName: `${pkg}.${listKind}`, fields, markers: {} };
+}

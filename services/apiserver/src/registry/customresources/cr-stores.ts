@@ -1,4 +1,4 @@
-import type { KubeObject } from '../../api/object';
+import type { JsonObject, KubeObject } from '../../api/object';
 import type {
   CustomResourceDefinition,
   CustomResourceDefinitionVersion,
@@ -8,7 +8,7 @@ import { convertingStorage } from '../../storage/converting-storage';
 import { GenericStore } from '../generic-store';
 import { ALL_VERBS, type StoreDeps } from '../kind';
 import type { ResourceInfo, SubresourceInfo } from '../resources';
-import { customResourceMessage } from './cr-message';
+import { customResourceListMessage, customResourceMessage } from './cr-message';
 import { customResourceStrategy } from './cr-strategy';
 import { customResourceTable } from './cr-table';
 
@@ -96,6 +96,10 @@ export function customResourceStores(
     );
     schemas.add(message);
     const info = customResourceInfo(crd, v, message.fullName);
+    const list = customResourceListMessage(message, info.listKind);
+    schemas.add(list);
+    info.listMessageType = list.fullName;
+    if (v.schema?.openAPIV3Schema) info.openApiSchema = v.schema.openAPIV3Schema as JsonObject;
     const strategy = customResourceStrategy({
       namespaced,
       hasStatus: !!v.subresources?.status,
