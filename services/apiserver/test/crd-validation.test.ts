@@ -56,6 +56,22 @@ describe('CustomResourceDefinition validation', () => {
     assert.deepEqual(errorsOf(crd()), []);
   });
 
+  it('accepts untyped fields that preserve unknown fields or are int-or-string', () => {
+    const ok = crd(
+      (c) =>
+        (c.spec!.versions![0].schema = {
+          openAPIV3Schema: {
+            type: 'object',
+            properties: {
+              a: { 'x-kubernetes-preserve-unknown-fields': true },
+              b: { 'x-kubernetes-int-or-string': true },
+            },
+          },
+        }),
+    );
+    assert.deepEqual(errorsOf(ok), []);
+  });
+
   const cases: Array<[string, (c: CustomResourceDefinition) => void, string]> = [
     [
       'name other than plural.group',
@@ -125,6 +141,54 @@ describe('CustomResourceDefinition validation', () => {
       'root not an object',
       (c) => (c.spec!.versions![0].schema = { openAPIV3Schema: { type: 'string' } }),
       'spec.versions[0].schema.openAPIV3Schema.type: Invalid value: "string": must be object at the root',
+    ],
+    [
+      'a property without a type',
+      (c) => (c.spec!.versions![0].schema = { openAPIV3Schema: { type: 'object', properties: { spec: {} } } }),
+      'spec.versions[0].schema.openAPIV3Schema.properties[spec].type: Required value: must not be empty for specified object fields',
+    ],
+    [
+      'array items without a type',
+      (c) =>
+        (c.spec!.versions![0].schema = {
+          openAPIV3Schema: { type: 'object', properties: { list: { type: 'array', items: {} } } },
+        }),
+      'spec.versions[0].schema.openAPIV3Schema.properties[list].items.type: Required value: must not be empty for specified array items',
+    ],
+    [
+      'an array without items',
+      (c) =>
+        (c.spec!.versions![0].schema = {
+          openAPIV3Schema: { type: 'object', properties: { list: { type: 'array' } } },
+        }),
+      'spec.versions[0].schema.openAPIV3Schema.properties[list].items: Required value: must be specified',
+    ],
+    [
+      'an unknown type',
+      (c) =>
+        (c.spec!.versions![0].schema = { openAPIV3Schema: { type: 'object', properties: { x: { type: 'int' } } } }),
+      'spec.versions[0].schema.openAPIV3Schema.properties[x].type: Unsupported value: "int": supported values: "array", "boolean", "integer", "number", "object", "string"',
+    ],
+    [
+      'preserve-unknown-fields false',
+      (c) =>
+        (c.spec!.versions![0].schema = {
+          openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': false },
+        }),
+      'spec.versions[0].schema.openAPIV3Schema.x-kubernetes-preserve-unknown-fields: Invalid value: false: must be true or undefined',
+    ],
+    [
+      'properties beside additionalProperties',
+      (c) =>
+        (c.spec!.versions![0].schema = {
+          openAPIV3Schema: {
+            type: 'object',
+            properties: {
+              m: { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: { type: 'string' } },
+            },
+          },
+        }),
+      'spec.versions[0].schema.openAPIV3Schema.properties[m].additionalProperties: Forbidden: additionalProperties and properties are mutual exclusive',
     ],
     [
       'bad short name',

@@ -8,6 +8,7 @@ import type {
 } from '../../generated/k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1';
 import { child, forbidden, goQuote, GoValue, index, invalid, notSupported, required } from '../validation/field';
 import { isDNS1035Label, isDNS1123Subdomain, nameIsDNSSubdomain, type NameValidator } from '../validation/names';
+import { validateOpenApiSchema } from './crd-schema-validation';
 import { validateImmutableField, validateObjectMetaCreate, validateObjectMetaUpdate } from '../validation/objectmeta';
 
 export const SCOPES = ['Cluster', 'Namespaced'];
@@ -97,7 +98,7 @@ function validateVersionSchema(v: CustomResourceDefinitionVersion, path: string)
   if (!schema) return [required(schemaPath, 'schemas are required')];
   if (!schema.type) return [required(child(schemaPath, 'type'), 'must not be empty at the root')];
   if (schema.type !== 'object') return [invalid(child(schemaPath, 'type'), schema.type, 'must be object at the root')];
-  return [];
+  return validateOpenApiSchema(schema, schemaPath);
 }
 
 function validateVersions(versions: CustomResourceDefinitionVersion[] | undefined): FieldError[] {
