@@ -5,6 +5,7 @@ import { applySchemaDefaults, prune } from '../src/registry/customresources/cr-s
 import { validateCustomResource } from '../src/registry/customresources/cr-schema-validate';
 import { evaluateJsonPath } from '../src/registry/customresources/simple-jsonpath';
 import { customResourceTable } from '../src/registry/customresources/cr-table';
+import { customResourceApplyMessages } from '../src/registry/customresources/cr-apply-message';
 
 const SCHEMA: JSONSchemaProps = {
   type: 'object',
@@ -180,5 +181,45 @@ describe('printer columns', () => {
       ],
     );
     assert.deepEqual(age.cells(obj, 0), ['w1', '2024-01-02T03:04:05Z']);
+  });
+});
+
+describe('the field manager view of a custom resource', () => {
+  it('follows the schema: structs, maps, and lists by x-kubernetes-list-type (atomic by default)', () => {
+    const msgs = customResourceApplyMessages('t.Root', {
+      type: 'object',
+      properties: {
+        spec: {
+          type: 'object',
+          properties: {
+            ports: {
+              type: 'array',
+              'x-kubernetes-list-type': 'map',
+              'x-kubernetes-list-map-keys': ['name'],
+              items: { type: 'object', properties: { name: { type: 'string' }, port: { type: 'integer' } } },
+            },
+            args: { type: 'array', items: { type: 'string' } },
+            tags: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } },
+            labels: { type: 'object', additionalProperties: { type: 'string' } },
+          },
+        },
+      },
+    });
+    const byName = new Map(msgs.map((m) => [m.fullName, m]));
+    const root = byName.get('t.Root');
+    assert.deepEqual(
+      root?.fields.map((f) => f.jsonName),
+      ['metadata', 'spec'],
+    );
+    const spec = byName.get(root?.fields[1].type ?? '');
+    const field = (n: string) => spec?.fields.find((f) => f.jsonName === n);
+    assert.deepEqual(
+      [field('ports')?.label, field('ports')?.markers],
+      ['repeated', { listType: 'map', listMapKey: ['name'] }],
+    );
+    assert.ok(byName.get(field('ports')?.type ?? '')?.fields.some((f) => f.jsonName === 'port'));
+    assert.deepEqual(field('args')?.markers, { listType: 'atomic' });
+    assert.deepEqual(field('tags')?.markers, { listType: 'set' });
+    assert.equal(field('labels')?.kind, 'map');
   });
 });

@@ -265,6 +265,25 @@ describe('CustomResourceDefinitions (real kubectl, two replicas on one etcd)', (
     assert.ok(v2.definitions['com.example.v1.Widget']);
   });
 
+  it('server-side apply owns schema fields one by one (conflicts as upstream)', async () => {
+    const doc = (spec: string): string =>
+      `apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: s1, namespace: default}\nspec: ${spec}\n`;
+    await kubectlOk(kc, ['apply', '--server-side', '--field-manager=a', '-f', '-'], doc('{replicas: 2}'));
+    await kubectlOk(kc, ['apply', '--server-side', '--field-manager=b', '-f', '-'], doc('{color: red}'));
+    const obj = JSON.parse(await kubectlOk(kc, ['get', 'wd', 's1', '-o', 'json', '--show-managed-fields'])) as {
+      spec: Record<string, unknown>;
+      metadata: { managedFields: Array<{ manager: string; fieldsV1: unknown }> };
+    };
+    assert.deepEqual(obj.spec, { replicas: 2, color: 'red', size: 'M' });
+    const byManager = Object.fromEntries(obj.metadata.managedFields.map((m) => [m.manager, m.fieldsV1]));
+    assert.deepEqual(byManager.a, { 'f:spec': { 'f:replicas': {} } });
+    assert.deepEqual(byManager.b, { 'f:spec': { 'f:color': {} } });
+    const r = await kubectl(kc, ['apply', '--server-side', '--field-manager=a', '-f', '-'], doc('{color: blue}'));
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Apply failed with 1 conflict: conflict with "b": \.spec\.color/);
+    await kubectlOk(kc, ['delete', 'wd', 's1']);
+  });
+
   it('stores instances as JSON at /registry/<group>/<plural>/<ns>/<name>', async () => {
     const raw = await kv.get('/registry/example.com/widgets/default/w1').buffer();
     assert.ok(raw, 'the key exists');

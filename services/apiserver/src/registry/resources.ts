@@ -40,6 +40,8 @@ export interface ResourceInfo {
   deprecationWarning?: string;
   /** Served from a CustomResourceDefinition: JSON only, no strategic merge patch. */
   custom?: boolean;
+  /** The message the field manager walks when not messageType (a custom resource's schema-shaped one). */
+  fieldsMessageType?: string;
   /** The list kind's message when messageForKind cannot find it (custom resources). */
   listMessageType?: string;
   /** A custom resource version's openAPIV3Schema, published in OpenAPI as its kind's schema. */

@@ -8,6 +8,7 @@ import { convertingStorage } from '../../storage/converting-storage';
 import { GenericStore } from '../generic-store';
 import { ALL_VERBS, type StoreDeps } from '../kind';
 import type { ResourceInfo, SubresourceInfo } from '../resources';
+import { customResourceApplyMessages } from './cr-apply-message';
 import { customResourceListMessage, customResourceMessage } from './cr-message';
 import { customResourceStrategy } from './cr-strategy';
 import { customResourceTable } from './cr-table';
@@ -99,6 +100,9 @@ export function customResourceStores(
     const list = customResourceListMessage(message, info.listKind);
     schemas.add(list);
     info.listMessageType = list.fullName;
+    const applyMessages = customResourceApplyMessages(`${message.fullName}Fields`, v.schema?.openAPIV3Schema);
+    for (const m of applyMessages) schemas.add(m);
+    info.fieldsMessageType = `${message.fullName}Fields`;
     if (v.schema?.openAPIV3Schema) info.openApiSchema = v.schema.openAPIV3Schema as JsonObject;
     const strategy = customResourceStrategy({
       namespaced,
