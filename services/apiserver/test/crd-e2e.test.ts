@@ -293,6 +293,22 @@ describe('CustomResourceDefinitions (real kubectl, two replicas on one etcd)', (
     assert.equal(stored.spec?.replicas, 5);
   });
 
+  it('defaults what it reads from storage', async () => {
+    const stored = {
+      apiVersion: 'example.com/v1',
+      kind: 'Widget',
+      metadata: { name: 'w7', namespace: 'default', uid: '7a1d0c5e-0000-4000-8000-000000000007' },
+      spec: { replicas: 1, color: 'blue' },
+    };
+    await kv.put('/registry/example.com/widgets/default/w7').value(JSON.stringify(stored));
+    const got = await until('the written object to be read', async () => {
+      const r = await client.request('GET', '/apis/example.com/v1/namespaces/default/widgets/w7');
+      return r.status === 200 ? r.json<Obj>() : undefined;
+    });
+    assert.deepEqual(got.spec, { replicas: 1, color: 'blue', size: 'M' });
+    await kv.delete().key('/registry/example.com/widgets/default/w7');
+  });
+
   it('splits spec and status: the main resource ignores status, /status ignores the rest', async () => {
     const base = '/apis/example.com/v1/namespaces/default/widgets/w1';
     const cur = (await client.request('GET', base)).json<Obj>();

@@ -64,3 +64,16 @@ export function applySchemaDefaults(value: unknown, schema: JSONSchemaProps | un
   const mapValues = mapValueSchema(schema);
   if (mapValues) for (const key of Object.keys(value)) applySchemaDefaults(value[key], mapValues);
 }
+
+/** Whether any node of the schema declares a default (reads then need defaulting). */
+export function schemaHasDefaults(schema: JSONSchemaProps | undefined): boolean {
+  if (!schema) return false;
+  if (schema.default !== undefined) return true;
+  const items = itemsSchema(schema);
+  const values = mapValueSchema(schema);
+  return (
+    Object.values(schema.properties ?? {}).some(schemaHasDefaults) ||
+    schemaHasDefaults(items) ||
+    schemaHasDefaults(values)
+  );
+}

@@ -2,6 +2,7 @@ import type { JsonObject, KubeObject } from '../../api/object';
 import type {
   CustomResourceDefinition,
   CustomResourceDefinitionVersion,
+  JSONSchemaProps,
 } from '../../generated/k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1';
 import type { ExtensibleSchemaSet } from '../../schema/extensible';
 import { convertingStorage } from '../../storage/converting-storage';
@@ -9,6 +10,7 @@ import { GenericStore } from '../generic-store';
 import { ALL_VERBS, type StoreDeps } from '../kind';
 import type { ResourceInfo, SubresourceInfo } from '../resources';
 import { customResourceApplyMessages } from './cr-apply-message';
+import { applySchemaDefaults, schemaHasDefaults } from './cr-schema-prune';
 import { customResourceListMessage, customResourceMessage } from './cr-message';
 import { customResourceStrategy } from './cr-strategy';
 import { customResourceTable } from './cr-table';
@@ -70,9 +72,20 @@ export function customResourceInfo(
 }
 
 /** Objects are stored at the storage version and served at each version with None conversion: only apiVersion changes. */
-function apiVersionConversion(group: string, served: string, stored: string) {
+function apiVersionConversion(group: string, served: string, stored: string, schema: JSONSchemaProps | undefined) {
   const retag = (obj: KubeObject, version: string): KubeObject => ({ ...obj, apiVersion: `${group}/${version}` });
-  return { toStored: (o: KubeObject) => retag(o, stored), toServed: (o: KubeObject) => retag(o, served) };
+  // upstream defaults what it reads from storage too: objects stored before a default was added get it
+  const withDefaults = schemaHasDefaults(schema)
+    ? (obj: KubeObject): KubeObject => {
+        const copy = JSON.parse(JSON.stringify(obj)) as KubeObject;
+        applySchemaDefaults(copy, schema);
+        return copy;
+      }
+    : (obj: KubeObject): KubeObject => obj;
+  return {
+    toStored: (o: KubeObject) => retag(o, stored),
+    toServed: (o: KubeObject) => retag(withDefaults(o), served),
+  };
 }
 
 /** The stores of a definition's served versions; their messages are added to schemas. */
@@ -111,7 +124,7 @@ export function customResourceStores(
       schema: v.schema?.openAPIV3Schema,
       selectableFields: (v.selectableFields ?? []).map((f) => f.jsonPath ?? ''),
     });
-    const conversion = apiVersionConversion(group, v.name ?? '', storage);
+    const conversion = apiVersionConversion(group, v.name ?? '', storage, v.schema?.openAPIV3Schema);
     const store = new GenericStore(info, strategy, {
       ...deps,
       namespaceGate: namespaced ? deps.namespaceGate : undefined,
