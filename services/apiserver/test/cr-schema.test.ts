@@ -24,6 +24,20 @@ const SCHEMA: JSONSchemaProps = {
         free: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
         maybe: { type: 'string', nullable: true },
         nested: { type: 'object', properties: { on: { type: 'boolean', default: true } } },
+        when: { type: 'string', format: 'date-time' },
+        addr: { type: 'string', format: 'ipv4' },
+        set: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } },
+        ports: {
+          type: 'array',
+          'x-kubernetes-list-type': 'map',
+          'x-kubernetes-list-map-keys': ['name'],
+          items: { type: 'object', properties: { name: { type: 'string' }, port: { type: 'integer' } } },
+        },
+        template: {
+          type: 'object',
+          'x-kubernetes-embedded-resource': true,
+          'x-kubernetes-preserve-unknown-fields': true,
+        },
       },
     },
     status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
@@ -60,7 +74,21 @@ describe('custom resource pruning and defaulting', () => {
 
 describe('custom resource schema validation (upstream messages and paths)', () => {
   it('accepts a valid object', () => {
-    assert.deepEqual(errorsFor({ color: 'red', replicas: 3, port: 'http', maybe: null, tags: ['a'] }), []);
+    assert.deepEqual(
+      errorsFor({
+        color: 'red',
+        replicas: 3,
+        port: 'http',
+        maybe: null,
+        tags: ['a'],
+        when: '2024-01-02T03:04:05Z',
+        addr: '10.0.0.1',
+        set: ['a', 'b'],
+        ports: [{ name: 'a' }, { name: 'b' }],
+        template: { apiVersion: 'v1', kind: 'Pod', spec: {} },
+      }),
+      [],
+    );
   });
 
   const cases: Array<[string, Record<string, unknown>, string]> = [
@@ -116,6 +144,33 @@ describe('custom resource schema validation (upstream messages and paths)', () =
       'a wrong map value type',
       { color: 'red', labels: { a: true } },
       'spec.labels.a: Invalid value: "boolean": spec.labels.a in body must be of type string: "boolean"',
+    ],
+    [
+      'a malformed date-time',
+      { color: 'red', when: 'yesterday' },
+      'spec.when: Invalid value: "yesterday": spec.when in body must be of type date-time: "yesterday"',
+    ],
+    [
+      'a malformed ipv4',
+      { color: 'red', addr: '300.1.1.1' },
+      'spec.addr: Invalid value: "300.1.1.1": spec.addr in body must be of type ipv4: "300.1.1.1"',
+    ],
+    ['a repeated set item', { color: 'red', set: ['a', 'b', 'a'] }, 'spec.set[2]: Duplicate value: "a"'],
+    [
+      'a repeated map-list key',
+      {
+        color: 'red',
+        ports: [
+          { name: 'http', port: 1 },
+          { name: 'http', port: 2 },
+        ],
+      },
+      'spec.ports[1]: Duplicate value: map[string]interface {}{"name":"http"}',
+    ],
+    [
+      'an embedded resource without kind',
+      { color: 'red', template: { apiVersion: 'v1' } },
+      'spec.template.kind: Required value: must not be empty',
     ],
     [
       'null for a non-nullable field',

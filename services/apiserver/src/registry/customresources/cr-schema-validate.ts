@@ -1,7 +1,8 @@
 import type { FieldError } from '../../api/errors';
 import { isPlainObject } from '../../api/object';
 import type { JSONSchemaProps } from '../../generated/k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1';
-import { invalid, notSupported, required, tooLong, tooMany } from '../validation/field';
+import { duplicate, goQuote, GoValue, invalid, notSupported, required, tooLong, tooMany } from '../validation/field';
+import { matchesFormat } from './cr-schema-formats';
 
 /** The JSON type name kube-openapi reports for a value. */
 function typeName(v: unknown): string {
@@ -72,6 +73,49 @@ function validateString(path: string, s: JSONSchemaProps, v: string, errs: Field
   if (s.pattern !== undefined && !patternOf(s.pattern)?.test(v)) {
     errs.push(invalid(path, v, `${path} in body should match '${s.pattern}'`));
   }
+  if (s.format && !matchesFormat(s.format, v)) {
+    errs.push(invalid(path, v, `${path} in body must be of type ${s.format}: ${goQuote(v)}`));
+  }
+}
+
+/** Go's %#v of a list-map item's key: map[string]interface {}{"name":"a"}. */
+function goKeyMap(keys: string[], item: Record<string, unknown>): GoValue {
+  const parts = keys.map(
+    (k) => `${goQuote(k)}:${typeof item[k] === 'string' ? goQuote(item[k] as string) : String(item[k])}`,
+  );
+  return new GoValue(`map[string]interface {}{${parts.join(', ')}}`);
+}
+
+/** Upstream's list-type checks: set items and map-list keys are unique. */
+function validateListType(path: string, s: JSONSchemaProps, v: unknown[], errs: FieldError[]): void {
+  const type = s['x-kubernetes-list-type'];
+  if (type === 'set') {
+    const seen = new Set<string>();
+    v.forEach((item, i) => {
+      const id = JSON.stringify(item);
+      if (seen.has(id)) errs.push(duplicate(`${path}[${i}]`, item as string | number | boolean));
+      seen.add(id);
+    });
+  } else if (type === 'map') {
+    const keys = s['x-kubernetes-list-map-keys'] ?? [];
+    const seen = new Set<string>();
+    v.forEach((item, i) => {
+      if (!isPlainObject(item)) return;
+      const id = JSON.stringify(keys.map((k) => item[k]));
+      if (seen.has(id)) errs.push(duplicate(`${path}[${i}]`, goKeyMap(keys, item)));
+      seen.add(id);
+    });
+  }
+}
+
+/** An x-kubernetes-embedded-resource object names its kind: apiVersion and kind are required. */
+function validateEmbedded(path: string, v: Record<string, unknown>, errs: FieldError[]): void {
+  for (const k of ['apiVersion', 'kind']) {
+    const at = `${path}.${k}`;
+    if (!(k in v)) errs.push(required(at, 'must not be empty'));
+    else if (typeof v[k] !== 'string') errs.push(invalid(at, JSON.stringify(v[k]), 'must be a string'));
+    else if (v[k] === '') errs.push(invalid(at, '', 'must not be empty'));
+  }
 }
 
 function validateArray(path: string, s: JSONSchemaProps, v: unknown[], errs: FieldError[]): void {
@@ -81,6 +125,7 @@ function validateArray(path: string, s: JSONSchemaProps, v: unknown[], errs: Fie
   }
   const items = Array.isArray(s.items) ? s.items[0] : s.items;
   v.forEach((item, i) => errs.push(...validateValue(`${path}[${i}]`, items, item)));
+  validateListType(path, s, v, errs);
 }
 
 function validateObject(path: string, s: JSONSchemaProps, v: Record<string, unknown>, errs: FieldError[]): void {
@@ -131,7 +176,10 @@ export function validateValue(path: string, s: JSONSchemaProps | undefined, v: u
   if (typeof v === 'number') validateNumber(path, s, v, errs);
   else if (typeof v === 'string') validateString(path, s, v, errs);
   else if (Array.isArray(v)) validateArray(path, s, v, errs);
-  else if (isPlainObject(v)) validateObject(path, s, v, errs);
+  else if (isPlainObject(v)) {
+    if (s['x-kubernetes-embedded-resource'] && path !== '') validateEmbedded(path, v, errs);
+    validateObject(path, s, v, errs);
+  }
   return errs;
 }
 
