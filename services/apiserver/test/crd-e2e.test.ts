@@ -379,6 +379,24 @@ describe('CustomResourceDefinitions (real kubectl, two replicas on one etcd)', (
     assert.match(await kubectlOk(two.kubeconfig, ['get', 'gadgets']), /^NAME\s+AGE\ng1\s+/);
   });
 
+  it('deleting a namespace deletes the custom resources in it', async () => {
+    await kubectlOk(kc, ['create', 'namespace', 'crd-ns']);
+    const w = JSON.parse(widget('in-ns', 1)) as Obj;
+    w.metadata.namespace = 'crd-ns';
+    await kubectlOk(kc, ['apply', '-f', '-'], JSON.stringify(w));
+    await kubectlOk(kc, ['delete', 'namespace', 'crd-ns', '--timeout=30s']);
+    assert.deepEqual(await kv.getAll().prefix('/registry/example.com/widgets/crd-ns/').keys(), []);
+  });
+
+  it('a replica started later serves the custom resources from its first request', async () => {
+    await two.cleanup();
+    two = await startReplicaProcess({ args: ['--storage-backend=etcd3', `--etcd-servers=${etcd.endpoint}`] });
+    client2.close();
+    client2 = new ApiClient(two.kubeconfig);
+    const r = await client2.request('GET', '/apis/example.org/v1alpha1/gadgets/g1');
+    assert.equal(r.status, 200);
+  });
+
   it('deleting a CRD deletes its instances before it goes, on every replica', async () => {
     await kubectlOk(kc, ['delete', 'crd', 'widgets.example.com', '--timeout=30s']);
     assert.equal(
