@@ -6,6 +6,7 @@ import { validateCustomResource } from '../src/registry/customresources/cr-schem
 import { evaluateJsonPath } from '../src/registry/customresources/simple-jsonpath';
 import { customResourceTable } from '../src/registry/customresources/cr-table';
 import { customResourceApplyMessages } from '../src/registry/customresources/cr-apply-message';
+import { validateCelRules } from '../src/registry/customresources/cr-schema-cel';
 
 const SCHEMA: JSONSchemaProps = {
   type: 'object',
@@ -276,5 +277,57 @@ describe('the field manager view of a custom resource', () => {
     assert.deepEqual(field('args')?.markers, { listType: 'atomic' });
     assert.deepEqual(field('tags')?.markers, { listType: 'set' });
     assert.equal(field('labels')?.kind, 'map');
+  });
+});
+
+describe('x-kubernetes-validations rules', () => {
+  const schema: JSONSchemaProps = {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        'x-kubernetes-validations': [
+          { rule: 'self.replicas <= self.maxReplicas', message: 'replicas must not exceed maxReplicas' },
+          {
+            rule: 'self.replicas >= 0',
+            messageExpression: "'replicas is ' + string(self.replicas)",
+            fieldPath: '.replicas',
+            reason: 'FieldValueForbidden',
+          },
+        ],
+        properties: {
+          replicas: { type: 'integer' },
+          maxReplicas: { type: 'integer' },
+          mode: {
+            type: 'string',
+            'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'mode is immutable' }],
+          },
+          name: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self.startsWith("x")' }] },
+        },
+      },
+    },
+  };
+  const errs = (spec: Record<string, unknown>, old?: Record<string, unknown>): string[] =>
+    validateCelRules({ spec }, old && { spec: old }, schema).map((e) => `${e.field}: ${e.message}`);
+
+  it('passes objects that satisfy every rule', () => {
+    assert.deepEqual(errs({ replicas: 1, maxReplicas: 2, mode: 'a', name: 'xy' }), []);
+  });
+
+  it('reports a failed rule with its message, messageExpression, fieldPath and reason', () => {
+    assert.deepEqual(errs({ replicas: 3, maxReplicas: 2 }), [
+      'spec: Invalid value: "object": replicas must not exceed maxReplicas',
+    ]);
+    assert.deepEqual(errs({ replicas: -1, maxReplicas: 2 }), ['spec.replicas: Forbidden: replicas is -1']);
+    assert.deepEqual(errs({ replicas: 1, maxReplicas: 2, name: 'y' }), [
+      'spec.name: Invalid value: "string": failed rule: self.startsWith("x")',
+    ]);
+  });
+
+  it('runs transition rules only on updates, against the old value', () => {
+    assert.deepEqual(errs({ replicas: 1, maxReplicas: 2, mode: 'a' }), []);
+    assert.deepEqual(errs({ replicas: 1, maxReplicas: 2, mode: 'b' }, { replicas: 1, maxReplicas: 2, mode: 'a' }), [
+      'spec.mode: Invalid value: "string": mode is immutable',
+    ]);
   });
 });

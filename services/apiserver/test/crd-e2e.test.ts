@@ -48,6 +48,9 @@ spec:
         properties:
           spec:
             type: object
+            x-kubernetes-validations:
+            - rule: "!has(self.replicas) || self.replicas <= 100"
+              message: replicas must be at most 100
             properties:
               replicas: {type: integer, minimum: 0}
               color: {type: string}
@@ -215,6 +218,8 @@ describe('CustomResourceDefinitions (real kubectl, two replicas on one etcd)', (
       neg.stderr,
       /spec.replicas: Invalid value: -1: spec.replicas in body should be greater than or equal to 0/,
     );
+    const cel = await kubectl(kc, ['apply', '-f', '-'], widget('w9', 101));
+    assert.match(cel.stderr, /The Widget "w9" is invalid: spec: Invalid value: "object": replicas must be at most 100/);
     const col = '/apis/example.com/v1/namespaces/default/widgets';
     const body = { ...(JSON.parse(widget('w8', 1)) as Obj), spec: { replicas: 1, bogus: true } };
     const strict = await client.request('POST', `${col}?fieldValidation=Strict`, body);

@@ -1,7 +1,8 @@
-import { StatusError } from '../../api/errors';
+import { StatusError, type FieldError } from '../../api/errors';
 import type { KubeObject } from '../../api/object';
 import type { JSONSchemaProps } from '../../generated/k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1';
 import { applySchemaDefaults, prune } from './cr-schema-prune';
+import { validateCelRules } from './cr-schema-cel';
 import { validateCustomResource } from './cr-schema-validate';
 import { evaluateJsonPath } from './simple-jsonpath';
 import { deepClone, metaOf, nextGeneration, type KindStrategy } from '../strategies/common';
@@ -24,6 +25,12 @@ export interface CustomResourceRules {
 function selectableValue(path: string, obj: KubeObject): string {
   const v = evaluateJsonPath(path, obj)[0];
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
+}
+
+/** The schema's errors, then (when the object fits the schema) its x-kubernetes-validations rules'. */
+function schemaErrors(obj: KubeObject, old: KubeObject | undefined, schema: JSONSchemaProps | undefined): FieldError[] {
+  const errs = validateCustomResource(obj, schema);
+  return errs.length > 0 ? errs : validateCelRules(obj, old, schema);
 }
 
 /** What a write through the main resource may change, for the generation rule. */
@@ -88,15 +95,15 @@ export function customResourceStrategy(rules: CustomResourceRules): KindStrategy
     },
 
     validate(obj) {
-      return [...validateObjectMetaCreate(obj.metadata, metaRules), ...validateCustomResource(obj, rules.schema)];
+      return [...validateObjectMetaCreate(obj.metadata, metaRules), ...schemaErrors(obj, undefined, rules.schema)];
     },
 
     validateUpdate(obj, old) {
-      return [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...validateCustomResource(obj, rules.schema)];
+      return [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...schemaErrors(obj, old, rules.schema)];
     },
 
     validateStatusUpdate(obj, old) {
-      return [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...validateCustomResource(obj, rules.schema)];
+      return [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...schemaErrors(obj, old, rules.schema)];
     },
   };
 }
