@@ -191,6 +191,22 @@ describe('CustomResourceDefinition validation', () => {
       'spec.versions[0].schema.openAPIV3Schema.properties[m].additionalProperties: Forbidden: additionalProperties and properties are mutual exclusive',
     ],
     [
+      'a rule that does not compile',
+      (c) =>
+        (c.spec!.versions![0].schema = {
+          openAPIV3Schema: { type: 'object', 'x-kubernetes-validations': [{ rule: 'self.x ==' }] },
+        }),
+      'spec.versions[0].schema.openAPIV3Schema.x-kubernetes-validations[0].rule: Invalid value: apiextensions.ValidationRule{Rule:"self.x ==", ',
+    ],
+    [
+      'an unknown rule reason',
+      (c) =>
+        (c.spec!.versions![0].schema = {
+          openAPIV3Schema: { type: 'object', 'x-kubernetes-validations': [{ rule: 'true', reason: 'Nope' }] },
+        }),
+      'spec.versions[0].schema.openAPIV3Schema.x-kubernetes-validations[0].reason: Unsupported value: "Nope": supported values: "FieldValueDuplicate", "FieldValueForbidden", "FieldValueInvalid", "FieldValueRequired"',
+    ],
+    [
       'bad short name',
       (c) => (c.spec!.names!.shortNames = ['Wd']),
       'spec.names.shortNames[0]: Invalid value: "Wd": a DNS-1035 label',

@@ -18,7 +18,8 @@ type Compiled = { rule: CompiledExpression; message?: CompiledExpression; transi
 // rules are compiled once per rule text (definitions share many)
 const compiled = new Map<string, Compiled>();
 
-function compileRule(r: ValidationRule): Compiled {
+/** The rule compiled (cached by its text), or why it does not compile. */
+export function compileRule(r: ValidationRule): Compiled {
   const id = JSON.stringify([r.rule, r.messageExpression]);
   let c = compiled.get(id);
   if (!c) {

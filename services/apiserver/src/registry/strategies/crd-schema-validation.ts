@@ -1,6 +1,37 @@
 import type { FieldError } from '../../api/errors';
 import type { JSONSchemaProps } from '../../generated/k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1';
-import { child, forbidden, invalid, key, notSupported, required } from '../validation/field';
+import type { ValidationRule } from '../../generated/k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1';
+import { compileRule } from '../customresources/cr-schema-cel';
+import { child, forbidden, goQuote, GoValue, index, invalid, key, notSupported, required } from '../validation/field';
+
+const RULE_REASONS = ['FieldValueDuplicate', 'FieldValueForbidden', 'FieldValueInvalid', 'FieldValueRequired'];
+
+/** Go's %#v of an internal ValidationRule, as upstream prints a rule that does not compile. */
+function goRule(r: ValidationRule): GoValue {
+  const ptr = (t: string, set: boolean): string => `(*${t})(${set ? '0xc000000000' : 'nil'})`;
+  return new GoValue(
+    `apiextensions.ValidationRule{Rule:${goQuote(r.rule ?? '')}, Message:${goQuote(r.message ?? '')}, ` +
+      `MessageExpression:${goQuote(r.messageExpression ?? '')}, ` +
+      `Reason:${ptr('apiextensions.FieldValueErrorReason', r.reason !== undefined)}, FieldPath:${goQuote(r.fieldPath ?? '')}, ` +
+      `OptionalOldSelf:${ptr('bool', r.optionalOldSelf !== undefined)}}`,
+  );
+}
+
+function validateRules(s: JSONSchemaProps, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  (s['x-kubernetes-validations'] ?? []).forEach((r, i) => {
+    const at = index(child(path, 'x-kubernetes-validations'), i);
+    if (!r.rule) errs.push(required(child(at, 'rule'), 'rule is not specified'));
+    else {
+      const c = compileRule(r);
+      if ('error' in c) errs.push(invalid(child(at, 'rule'), goRule(r), c.error));
+    }
+    if (r.reason !== undefined && !RULE_REASONS.includes(r.reason)) {
+      errs.push(notSupported(child(at, 'reason'), r.reason, RULE_REASONS));
+    }
+  });
+  return errs;
+}
 
 const SCHEMA_TYPES = ['array', 'boolean', 'integer', 'number', 'object', 'string'];
 
@@ -51,6 +82,7 @@ function validateNode(s: JSONSchemaProps, path: string, specified?: string): Fie
   for (const name of Object.keys(props).sort()) {
     errs.push(...validateNode(props[name], key(child(path, 'properties'), name), 'object fields'));
   }
+  errs.push(...validateRules(s, path));
   const items = itemsOf(s);
   if (s.type === 'array' && !items) errs.push(required(child(path, 'items'), 'must be specified'));
   if (items) errs.push(...validateNode(items, child(path, 'items'), 'array items'));
