@@ -416,5 +416,19 @@ describe('CustomResourceDefinitions (real kubectl, two replicas on one etcd)', (
     );
     const r = await kubectl(kc, ['get', 'widgets']);
     assert.notEqual(r.code, 0);
+    // created again, the definition starts with no objects, and serves new ones
+    await kubectlOk(kc, ['apply', '-f', '-'], WIDGETS_CRD);
+    await kubectlOk(kc, ['wait', '--for', 'condition=established', 'crd/widgets.example.com', '--timeout=20s']);
+    const col = '/apis/example.com/v1/namespaces/default/widgets';
+    const items = await until('widgets to be served again', async () => {
+      const l = await client.request('GET', col);
+      return l.status === 200 ? l.json<{ items: Obj[] }>().items : undefined;
+    });
+    assert.deepEqual(items, []);
+    assert.equal((await client.request('POST', col, JSON.parse(widget('again', 1)) as Obj)).status, 201);
+    assert.deepEqual(
+      (await client.request('GET', col)).json<{ items: Obj[] }>().items.map((i) => i.metadata.name),
+      ['again'],
+    );
   });
 });

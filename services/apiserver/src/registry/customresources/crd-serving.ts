@@ -58,8 +58,9 @@ export class CustomResourceServing {
             resolve();
           },
           onEvent: (type, o) => {
-            if (type === 'DELETED') this.unserve(o.metadata?.name ?? '');
-            else this.sync(o);
+            if (type !== 'DELETED') return this.sync(o);
+            this.unserve(o.metadata?.name ?? '');
+            this.dropCache(o as CustomResourceDefinition);
           },
         },
         this.log,
@@ -90,6 +91,13 @@ export class CustomResourceServing {
     } catch (e) {
       this.log(`custom resources of ${name}: ${e instanceof Error ? e.message : String(e)}`);
     }
+  }
+
+  /** A definition gone for good takes its objects' watch cache with it (its instances were deleted first). */
+  private dropCache(crd: CustomResourceDefinition): void {
+    const group = crd.spec?.group ?? '';
+    const plural = crd.spec?.names?.plural ?? '';
+    if (group && plural) this.deps.watchCache?.drop?.(`${this.deps.prefix}/${group}/${plural}`);
   }
 
   private unserve(name: string): void {
