@@ -37,12 +37,20 @@ function def(name: string): JsonObject {
   return obj(definitions[name]);
 }
 
-function walk(v: JsonValue, visit: (key: string, value: JsonValue, parent: JsonObject) => void): void {
+/**
+ * Visits every schema member; the names in a `properties` map are field names, not members
+ * (JSONSchemaProps has fields called anyOf, $ref and nullable).
+ */
+function walk(
+  v: JsonValue,
+  visit: (key: string, value: JsonValue, parent: JsonObject) => void,
+  inProperties = false,
+): void {
   if (Array.isArray(v)) for (const x of v) walk(x, visit);
   else if (v !== null && typeof v === 'object') {
     for (const [k, x] of Object.entries(v)) {
-      visit(k, x, v);
-      walk(x, visit);
+      if (!inProperties) visit(k, x, v);
+      walk(x, visit, !inProperties && k === 'properties');
     }
   }
 }

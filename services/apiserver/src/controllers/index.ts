@@ -5,6 +5,8 @@ import type { Storage } from '../storage/interface';
 import type { SigningCa } from '../certs/csr';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation';
 import { CsrSigningController } from './csr-signing';
+import { CrdFinalizerController } from './crd-finalizer';
+import { CrdNamingController } from './crd-naming';
 import { NamespaceController } from './namespace-controller';
 import type { NamespaceStore } from '../registry/namespaces/namespace-store';
 import type { StoreTable } from '../registry/store-table';
@@ -107,6 +109,8 @@ export async function startClusterComponents(ctx: ClusterContext): Promise<Clust
     new ClusterRoleAggregationController(() => table.store('rbac.authorization.k8s.io', 'v1', 'clusterroles'), log),
     new ResourceQuotaController(table, { log }),
   ];
+  const crds = () => table.store('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
+  controllers.push(new CrdNamingController(crds, log), new CrdFinalizerController(table, log));
   controllers.push(new AllocatorRepair(allocatorRepair(ctx), undefined, log));
   if (ctx.signer) {
     const csrs = () => table.store('certificates.k8s.io', 'v1', 'certificatesigningrequests');

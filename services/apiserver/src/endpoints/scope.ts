@@ -55,7 +55,8 @@ export function respond(
 
 export function negotiateObject(scope: RequestScope, list: boolean): Negotiated {
   return negotiate(scope.req.headers.accept, {
-    allowProtobuf: true,
+    // custom resources are JSON (and YAML) only, as upstream serves them
+    allowProtobuf: !scope.store.info.custom,
     transforms: list ? ['Table', 'PartialObjectMetadataList'] : ['Table', 'PartialObjectMetadata'],
   });
 }

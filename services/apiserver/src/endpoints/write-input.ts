@@ -2,7 +2,7 @@ import { newBadRequest } from '../api/errors';
 import type { KubeObject } from '../api/object';
 import { managerFromRequest, validateFieldManager } from '../apply';
 import { SCALE_MESSAGE } from '../registry/scale';
-import { decodeBody, parseFieldValidation, type ExpectedType } from './body';
+import { decodeBody, fieldWarnings, parseFieldValidation, type ExpectedType, type FieldValidation } from './body';
 import { inputMedia } from './negotiation';
 import type { RequestScope } from './scope';
 import type { ApiRequest } from './types';
@@ -25,7 +25,10 @@ export function decodeRequestObject(
   expected?: ExpectedType,
 ): { object: KubeObject; warnings: string[] } {
   const body = requireBody(scope.req);
-  const media = inputMedia(scope.req.headers['content-type'], ['json', 'yaml', 'protobuf']);
+  const media = inputMedia(
+    scope.req.headers['content-type'],
+    scope.store.info.custom ? ['json', 'yaml'] : ['json', 'yaml', 'protobuf'],
+  );
   const validation = parseFieldValidation(scope.req.query.get('fieldValidation'));
   const { info } = scope.store;
   const target = expected ?? {
@@ -34,7 +37,19 @@ export function decodeRequestObject(
     kind: info.kind,
     messageType: info.messageType,
   };
-  return decodeBody(scope.schemas, media, body, target, validation);
+  const decoded = decodeBody(scope.schemas, media, body, target, validation);
+  return withPrunedWarnings(scope, decoded, validation);
+}
+
+/** A custom resource's fields its schema prunes are unknown fields too (warned of, or refused when Strict). */
+export function withPrunedWarnings(
+  scope: RequestScope,
+  decoded: { object: KubeObject; warnings: string[] },
+  validation: FieldValidation,
+): { object: KubeObject; warnings: string[] } {
+  const pruned = scope.store.strategy.pruneUnknown?.(decoded.object) ?? [];
+  if (pruned.length === 0) return decoded;
+  return { object: decoded.object, warnings: [...decoded.warnings, ...fieldWarnings(pruned, validation, [])] };
 }
 
 /** The manager recorded in managedFields, validated as upstream's Create/Update/PatchOptions. */

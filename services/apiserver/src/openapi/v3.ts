@@ -102,8 +102,13 @@ export function openApiV3Document(
   };
   for (const r of served) {
     addKind(r.group, r.version, r.kind, r.messageType);
-    if (r.verbs.includes('list') || r.verbs.includes('watch')) addKind(r.group, r.version, r.listKind);
-    for (const s of r.subresources) addKind(s.group ?? r.group, s.version ?? r.version, s.kind);
+    if (r.verbs.includes('list') || r.verbs.includes('watch'))
+      addKind(r.group, r.version, r.listKind, r.listMessageType);
+    for (const s of r.subresources) {
+      // a status subresource is of the resource's own kind
+      const own = !s.group && s.kind === r.kind ? r.messageType : undefined;
+      addKind(s.group ?? r.group, s.version ?? r.version, s.kind, own);
+    }
   }
   addKind('', 'v1', 'Status', `${META_V1_PACKAGE}.Status`);
   const gvs = new Map<string, { group: string; version: string }>();
@@ -122,7 +127,8 @@ export function openApiV3Document(
   for (const root of roots) builder.add(root);
 
   const resolve = (g: string, v: string, kind: string): string => {
-    const fullName = served.find((r) => r.group === g && r.version === v && r.kind === kind)?.messageType;
+    const r = served.find((x) => x.group === g && x.version === v && (x.kind === kind || x.listKind === kind));
+    const fullName = r?.kind === kind ? r.messageType : r?.listMessageType;
     return schemaRef(fullName ?? requireMessage(schemas, g, v, kind));
   };
   const unsortedPaths: Record<string, JsonObject> = { ...groupVersionRootPath(group, version) };

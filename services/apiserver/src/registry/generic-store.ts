@@ -40,6 +40,11 @@ export class GenericStore extends StoreReads {
 
   private schemas: SchemaSet | undefined;
 
+  /** The message managedFields and apply walk: the kind's own, or a custom resource's schema-shaped one. */
+  private get fieldsMessage(): string {
+    return this.info.fieldsMessageType ?? this.info.messageType;
+  }
+
   /** Turns on managedFields tracking for every write, as upstream's field manager does. */
   enableFieldManagement(schemas: SchemaSet): void {
     this.schemas = schemas;
@@ -64,7 +69,7 @@ export class GenericStore extends StoreReads {
     statusOnly: boolean,
   ): KubeObject {
     if (!this.schemas || params.managedFieldsDone) return next;
-    return updateManagedFields(this.schemas, this.info.messageType, current, next, {
+    return updateManagedFields(this.schemas, this.fieldsMessage, current, next, {
       manager: params.manager || 'unknown',
       apiVersion: this.apiVersion,
       subresource: params.subresource ?? (statusOnly ? 'status' : undefined),
@@ -94,7 +99,7 @@ export class GenericStore extends StoreReads {
     const part = params.subresource ? this.partialWrites.get(params.subresource) : undefined;
     if (!existing) {
       if (params.statusOnly || part) throw newNotFound(this.gr, name);
-      const obj = serverSideApply(schemas, this.info.messageType, undefined, applied, opts);
+      const obj = serverSideApply(schemas, this.fieldsMessage, undefined, applied, opts);
       const created = await this.create(namespace, obj, { ...params, managedFieldsDone: true });
       return { object: created, created: true };
     }
@@ -104,7 +109,7 @@ export class GenericStore extends StoreReads {
         namespace,
         name,
         (current) => {
-          const result = serverSideApply(schemas, this.info.messageType, current, applied, opts);
+          const result = serverSideApply(schemas, this.fieldsMessage, current, applied, opts);
           const merged = part.merge(current, result);
           // the apply's ownership is of the whole request, not only of the part kept
           meta(merged).managedFields = result.metadata?.managedFields;
@@ -116,7 +121,7 @@ export class GenericStore extends StoreReads {
     return this.updateWith(
       namespace,
       name,
-      (current) => serverSideApply(schemas, this.info.messageType, current, applied, opts),
+      (current) => serverSideApply(schemas, this.fieldsMessage, current, applied, opts),
       { ...params, managedFieldsDone: true, statusOnly: !!params.statusOnly },
     );
   }

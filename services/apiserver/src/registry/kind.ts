@@ -24,7 +24,7 @@ export interface StoreDeps {
   /** The admission chain every store's request writes pass. */
   admission?: Admission;
   /** The replica's watch caches: the store factory registers each stored kind's cacher here. */
-  watchCache?: Pick<Cacher, 'forResource'>;
+  watchCache?: Pick<Cacher, 'forResource'> & Partial<Pick<Cacher, 'drop'>>;
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { JsonObject } from '../api/object';
+
 /**
  * The table of served built-in resources. Adding a resource is one entry here plus
  * its messages in proto/ and, if it needs more than ObjectMeta validation, a Strategy.
@@ -36,6 +38,16 @@ export interface ResourceInfo {
   unstored?: boolean;
   /** The Warning every request to a deprecated version gets, e.g. "v1 ComponentStatus is deprecated in v1.19+". */
   deprecationWarning?: string;
+  /** Served from a CustomResourceDefinition: JSON only, no strategic merge patch. */
+  custom?: boolean;
+  /** The message the field manager walks when not messageType (a custom resource's schema-shaped one). */
+  fieldsMessageType?: string;
+  /** The list kind's message when messageForKind cannot find it (custom resources). */
+  listMessageType?: string;
+  /** A custom resource version's openAPIV3Schema, published in OpenAPI as its kind's schema. */
+  openApiSchema?: JsonObject;
+  /** Where the scale subresource reads and writes, when not spec.replicas/status.replicas/spec.selector. */
+  scalePaths?: { specReplicas: string; statusReplicas: string; selector: string };
 }
 
 export function groupVersionString(group: string, version: string): string {

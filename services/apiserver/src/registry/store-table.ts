@@ -10,6 +10,11 @@ export class StoreTable {
     this.byKey.set(`${i.group}/${i.version}/${i.resource}`, store);
   }
 
+  /** Stops serving a resource (a custom resource version whose definition changed or went). */
+  remove(group: string, version: string, resource: string): void {
+    this.byKey.delete(`${group}/${version}/${resource}`);
+  }
+
   store(group: string, version: string, resource: string): GenericStore | undefined {
     return this.byKey.get(`${group}/${version}/${resource}`);
   }

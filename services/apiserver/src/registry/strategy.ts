@@ -42,6 +42,11 @@ export interface Strategy<T extends object = KubeObject> {
   beginCreate?(obj: T, ctx: WriteContext): void;
   /** As beginCreate, for updates, patches and applies. */
   beginUpdate?(obj: T, old: T, ctx: WriteContext): void;
+  /**
+   * Drops what the kind's schema does not know from a decoded request object and names it
+   * (custom resources' pruning), so fieldValidation reports it as an unknown field.
+   */
+  pruneUnknown?(obj: T): string[];
   /** Fields the status subresource replaces; everything else is kept from the stored object. */
   statusPaths?: string[];
   /**

@@ -17,6 +17,14 @@ export function packageForGroupVersion(group: string, version: string): string {
   return `${prefix}.${version}`;
 }
 
+/**
+ * Built-in groups are one label (apps, batch) or end in .k8s.io; a custom resource's group
+ * (a domain with a dot, e.g. apps.example.com) never maps to a built-in package.
+ */
+function mayBeBuiltinGroup(group: string): boolean {
+  return group in PACKAGE_PREFIX_BY_GROUP || !group.includes('.') || group.endsWith('.k8s.io');
+}
+
 /** Splits `apps/v1` into group and version; `v1` is the core group. */
 export function parseApiVersion(apiVersion: string): { group: string; version: string } {
   const slash = apiVersion.indexOf('/');
@@ -44,7 +52,7 @@ export function messageForKind(schemas: SchemaSet, group: string, version: strin
   if (kind && /^[A-Za-z0-9]+$/.test(kind)) {
     const own = `${packageForGroupVersion(group, version)}.${kind}`;
     const meta = `${META_V1_PACKAGE}.${kind}`;
-    if (schemas.has(own)) found = own;
+    if (mayBeBuiltinGroup(group) && schemas.has(own)) found = own;
     else if (schemas.has(meta)) found = meta;
   }
   // unknown kinds come from requests; keep the memo bounded

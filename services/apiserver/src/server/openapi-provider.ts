@@ -2,6 +2,7 @@ import type { JsonObject } from '../api/object';
 import { openApiV2FromV3Documents } from '../openapi/v2';
 import { encodeOpenApiV2Protobuf } from '../openapi/v2-proto';
 import { openApiV3Document, openApiV3Hash } from '../openapi/v3';
+import { publishCustomResourceSchemas } from '../openapi/custom-resources';
 import type { ResourceInfo } from '../registry/resources';
 import type { SchemaSet } from '../schema/model';
 import type { OpenApiProvider } from './non-resource';
@@ -20,7 +21,7 @@ export function createOpenApiProvider(schemas: SchemaSet, resources: () => reado
   let v2: { json: Buffer; protobuf: Buffer; etag: string } | undefined;
   const refresh = (): void => {
     const rs = resources();
-    const key = rs.map((r) => `${r.group}/${r.version}/${r.resource}`).join(',');
+    const key = rs.map((r) => `${r.group}/${r.version}/${r.resource}/${r.messageType}`).join(',');
     if (key === cacheKey) return;
     const byGv = new Map<string, ResourceInfo[]>();
     for (const r of rs) {
@@ -29,7 +30,9 @@ export function createOpenApiProvider(schemas: SchemaSet, resources: () => reado
     }
     const next = new Map<string, { body: Buffer; etag: string }>();
     for (const [p, list] of byGv) {
-      const body = Buffer.from(JSON.stringify(openApiV3Document(schemas, list, rs)));
+      const body = Buffer.from(
+        JSON.stringify(publishCustomResourceSchemas(openApiV3Document(schemas, list, rs), list)),
+      );
       next.set(p, { body, etag: openApiV3Hash(body) });
     }
     docs = next;

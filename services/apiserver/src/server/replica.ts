@@ -11,7 +11,8 @@ import { firstServiceIP, type ServerOptions } from '../options';
 import { makeStore, type StoreDeps } from '../registry/store-factory';
 import { BUILTIN_KINDS } from '../registry/kinds';
 import { loadSchemaSet } from '../schema/load';
-import type { SchemaSet } from '../schema/model';
+import { ExtensibleSchemaSet } from '../schema/extensible';
+import { CustomResourceServing } from '../registry/customresources/crd-serving';
 import { storageCodecFor } from '../storage/protobuf-codec';
 import { createCacheItemCodec } from '../storage/cache-item-codec';
 import { createCacher } from '../storage/cacher';
@@ -71,7 +72,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 function buildStores(
   deps: Omit<StoreDeps, 'namespaceGate'>,
   table: StoreTable,
-): { table: StoreTable; namespaces: NamespaceStore } {
+): { table: StoreTable; namespaces: NamespaceStore; deps: StoreDeps } {
   let namespaces: NamespaceStore | undefined;
   const full: StoreDeps = { ...deps, namespaceGate: namespaceGate(() => namespaces) };
   for (const def of BUILTIN_KINDS) {
@@ -80,7 +81,7 @@ function buildStores(
     table.add(store);
   }
   if (!namespaces) throw new Error('namespaces resource is not registered');
-  return { table, namespaces };
+  return { table, namespaces, deps: full };
 }
 
 export async function startReplica(
@@ -97,7 +98,8 @@ export async function startReplica(
   const certDirPath = path.resolve(opts.certDir || path.join(dataDir, 'pki'));
   // keys a fresh data dir needs are made on the thread pool while the schemas load here
   const keysMade = prewarmRsaKeys(missingKeyCount(opts, certDirPath));
-  const schemas: SchemaSet = loadSchemaSet();
+  // custom resource versions add their messages at run time
+  const schemas = new ExtensibleSchemaSet(loadSchemaSet());
   const metrics = new ReplicaMetrics();
   // an audit policy that does not load stops the start before anything is opened
   const auditing = buildAuditing(opts.audit, schemas, log, (level) => metrics.observeAuditEvent(level));
@@ -147,7 +149,11 @@ export async function startReplica(
   const admission = new AdmissionChain();
   const storeTable = new StoreTable();
   wiring.serve(storeTable, cacher);
-  const { table, namespaces } = buildStores(
+  const {
+    table,
+    namespaces,
+    deps: storeDeps,
+  } = buildStores(
     {
       admission,
       security: services,
@@ -163,6 +169,8 @@ export async function startReplica(
   // each cache is listing already; a resource slow to start serves from etcd meanwhile
   await cacher?.ready(CACHE_START_WAIT_MS);
   for (const store of table.all()) store.enableFieldManagement(schemas);
+  const customResources = new CustomResourceServing(table, storeDeps, schemas, log);
+  await customResources.start(CACHE_START_WAIT_MS);
   enableOversizedCreateWorker({ storageMediaType: opts.storageMediaType });
   setAllowPrivileged(opts.allowPrivileged);
   const bootstrap = async (): Promise<void> => {
@@ -300,6 +308,7 @@ export async function startReplica(
         log(`kapi: ${lifecycle.inFlightCount} requests still in flight after ${IN_FLIGHT_GRACE_MS} ms; closing anyway`);
       }
       await cluster.stop();
+      await customResources.stop();
       await admission.close();
       lifecycle.destroyAll();
       await app.close();

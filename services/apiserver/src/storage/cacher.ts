@@ -38,6 +38,8 @@ export interface Cacher extends Storage {
   ready(timeoutMs?: number): Promise<void>;
   /** Stops the caches (watchers end); the inner Storage stays open. */
   stop(): void;
+  /** Stops and forgets the cache of one resource (a custom resource whose definition is gone). */
+  drop(prefix: string): void;
   stats(): CacherStats[];
   memoryStats(): CacheMemoryStats;
 }
@@ -106,6 +108,11 @@ export function createCacher(inner: Storage, opts: CacherOptions): Cacher {
       clearTimeout(timer);
     },
     stop,
+    drop(prefix) {
+      const root = withSlash(prefix);
+      caches.get(root)?.stop();
+      caches.delete(root);
+    },
     stats: () => [...caches.values()].map((c) => c.stats()),
     memoryStats() {
       let packedBytes = 0;

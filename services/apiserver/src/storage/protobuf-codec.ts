@@ -1,6 +1,7 @@
 import type { KubeObject } from '../api/object';
 import { decodeObjectProtobuf, encodeObjectProtobuf } from '../codec/protobuf';
 import type { SchemaSet } from '../schema/model';
+import { messageForApiVersionKind } from '../schema/kinds';
 import { createJsonStorageCodec, type StorageCodec } from './codec';
 
 /**
@@ -13,6 +14,10 @@ export function createProtobufStorageCodec(schemas: SchemaSet): StorageCodec {
   const json = createJsonStorageCodec({ decodeProtobuf });
   return {
     encode(obj: KubeObject): Buffer {
+      // custom resources have no message: upstream stores them as JSON
+      const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : '';
+      const kind = typeof obj.kind === 'string' ? obj.kind : '';
+      if (!messageForApiVersionKind(schemas, apiVersion, kind)) return json.encode(obj);
       return Buffer.from(encodeObjectProtobuf(schemas, obj));
     },
     decode: json.decode,

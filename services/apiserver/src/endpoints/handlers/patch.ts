@@ -9,7 +9,7 @@ import { applyPatch } from '../patch';
 import { isTrue } from '../request-info';
 import { negotiateObject, respond, respondObject, responseWarnings, type RequestScope } from '../scope';
 import type { ApiResponse } from '../types';
-import { fieldManager, requireBody, SCALE_TARGET } from '../write-input';
+import { fieldManager, requireBody, SCALE_TARGET, withPrunedWarnings } from '../write-input';
 
 const PATCH_MEDIA = ['json-patch', 'merge-patch', 'strategic-merge-patch', 'apply-patch'] as const;
 
@@ -17,7 +17,9 @@ export async function patchResource(scope: RequestScope): Promise<ApiResponse> {
   const { store, namespace, name, subresource, req, schemas } = scope;
   const n = negotiateObject(scope, false);
   const body = requireBody(req);
-  const media = inputMedia(req.headers['content-type'], [...PATCH_MEDIA]);
+  // custom resources have no patch strategies: no strategic merge patch
+  const accepted = store.info.custom ? PATCH_MEDIA.filter((m) => m !== 'strategic-merge-patch') : [...PATCH_MEDIA];
+  const media = inputMedia(req.headers['content-type'], accepted);
   const validation = parseFieldValidation(req.query.get('fieldValidation'));
   const isApply = media === 'apply-patch';
   const patchDoc = isApply ? parseYamlBody(body) : parseJsonBody(body);
@@ -68,17 +70,29 @@ export async function patchResource(scope: RequestScope): Promise<ApiResponse> {
       namespace,
       name,
       (current) => {
-        const patched = applyPatch(schemas, scaleTarget, media, toScale(current), patchDoc, validation, duplicates);
+        const patched = applyPatch(
+          schemas,
+          scaleTarget,
+          media,
+          toScale(current, store.info.scalePaths),
+          patchDoc,
+          validation,
+          duplicates,
+        );
         warnings.push(...patched.warnings);
-        return applyScale(current, patched.object);
+        return applyScale(current, patched.object, store.info.scalePaths);
       },
       { ...params, subresource: 'scale' },
     );
-    return respond(schemas, 200, n, toScale(r.object), responseWarnings(scope, warnings));
+    return respond(schemas, 200, n, toScale(r.object, store.info.scalePaths), responseWarnings(scope, warnings));
   }
   const target = { messageType: store.info.messageType, apiVersion: store.apiVersion, kind: store.info.kind };
   const mutate = (current: KubeObject): KubeObject => {
-    const r = applyPatch(schemas, target, media, current, patchDoc, validation, duplicates);
+    const r = withPrunedWarnings(
+      scope,
+      applyPatch(schemas, target, media, current, patchDoc, validation, duplicates),
+      validation,
+    );
     warnings.push(...r.warnings);
     return r.object;
   };

@@ -16,11 +16,17 @@ export async function updateResource(scope: RequestScope): Promise<ApiResponse> 
   };
   if (subresource === 'scale') {
     const scale = decodeRequestObject(scope, SCALE_TARGET);
-    const r = await store.updateWith(namespace, name, (cur) => applyScale(cur, scale.object), {
+    const r = await store.updateWith(namespace, name, (cur) => applyScale(cur, scale.object, store.info.scalePaths), {
       ...params,
       subresource: 'scale',
     });
-    return respond(scope.schemas, 200, n, toScale(r.object), responseWarnings(scope, scale.warnings));
+    return respond(
+      scope.schemas,
+      200,
+      n,
+      toScale(r.object, scope.store.info.scalePaths),
+      responseWarnings(scope, scale.warnings),
+    );
   }
   const { object, warnings } = decodeRequestObject(scope);
   const updater = store.subresourceUpdaters.get(subresource);

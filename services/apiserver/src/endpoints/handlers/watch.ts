@@ -33,7 +33,7 @@ export async function watchResource(
   const { store, schemas, req } = scope;
   const q = req.query;
   const n = negotiate(req.headers.accept, {
-    allowProtobuf: true,
+    allowProtobuf: !store.info.custom,
     transforms: ['Table', 'PartialObjectMetadata'],
     stream: true,
   });

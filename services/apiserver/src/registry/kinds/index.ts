@@ -58,6 +58,7 @@ import { bindings } from './core/bindings';
 import { pods } from './core/pods';
 import { podtemplates } from './core/podtemplates';
 import { poddisruptionbudgets } from './policy/poddisruptionbudgets';
+import { customresourcedefinitions } from './apiextensions.k8s.io/customresourcedefinitions';
 
 /** Every built-in kind kapi serves; adding one is its definition file and a line here. */
 export const BUILTIN_KINDS: readonly KindDefinition[] = [
@@ -118,6 +119,7 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   bindings,
   podtemplates,
   poddisruptionbudgets,
+  customresourcedefinitions,
 ];
 
 export const BUILTIN_RESOURCES: readonly ResourceInfo[] = BUILTIN_KINDS.map((k) => k.info);

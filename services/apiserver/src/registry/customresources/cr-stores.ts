@@ -1,0 +1,140 @@
+import type { JsonObject, KubeObject } from '../../api/object';
+import type {
+  CustomResourceDefinition,
+  CustomResourceDefinitionVersion,
+  JSONSchemaProps,
+} from '../../generated/k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1';
+import type { ExtensibleSchemaSet } from '../../schema/extensible';
+import { convertingStorage } from '../../storage/converting-storage';
+import { GenericStore } from '../generic-store';
+import { ALL_VERBS, type StoreDeps } from '../kind';
+import type { ResourceInfo, SubresourceInfo } from '../resources';
+import { customResourceApplyMessages } from './cr-apply-message';
+import { applySchemaDefaults, schemaHasDefaults } from './cr-schema-prune';
+import { customResourceListMessage, customResourceMessage } from './cr-message';
+import { customResourceStrategy } from './cr-strategy';
+import { customResourceTable } from './cr-table';
+
+let nextMessageId = 0;
+
+/** `.spec.replicas` → `spec.replicas`: the scale paths are simple JSONPaths. */
+function dotted(path: string | undefined): string {
+  return (path ?? '').replace(/^\./, '');
+}
+
+function subresourcesOf(v: CustomResourceDefinitionVersion, kind: string): SubresourceInfo[] {
+  const out: SubresourceInfo[] = [];
+  if (v.subresources?.scale) {
+    out.push({ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] });
+  }
+  if (v.subresources?.status) out.push({ name: 'status', kind, verbs: ['get', 'patch', 'update'] });
+  return out;
+}
+
+/** The discovery and routing facts of one served version, from the definition's accepted names. */
+export function customResourceInfo(
+  crd: CustomResourceDefinition,
+  v: CustomResourceDefinitionVersion,
+  messageType: string,
+): ResourceInfo {
+  const spec = crd.spec ?? {};
+  const names = crd.status?.acceptedNames ?? spec.names ?? {};
+  const kind = names.kind ?? '';
+  const storage = (spec.versions ?? []).find((x) => x.storage)?.name;
+  const scale = v.subresources?.scale;
+  const info: ResourceInfo = {
+    group: spec.group ?? '',
+    version: v.name ?? '',
+    resource: names.plural ?? spec.names?.plural ?? '',
+    kind,
+    listKind: names.listKind ?? `${kind}List`,
+    singularName: names.singular ?? kind.toLowerCase(),
+    namespaced: spec.scope === 'Namespaced',
+    shortNames: names.shortNames ?? [],
+    categories: names.categories ?? [],
+    verbs: ALL_VERBS,
+    messageType,
+    subresources: subresourcesOf(v, kind),
+    custom: true,
+  };
+  if (storage && storage !== v.name) info.storageVersion = storage;
+  if (v.deprecated) {
+    info.deprecationWarning = v.deprecationWarning ?? `${spec.group}/${v.name} ${kind} is deprecated`;
+  }
+  if (scale) {
+    info.scalePaths = {
+      specReplicas: dotted(scale.specReplicasPath),
+      statusReplicas: dotted(scale.statusReplicasPath),
+      selector: dotted(scale.labelSelectorPath),
+    };
+  }
+  return info;
+}
+
+/** Objects are stored at the storage version and served at each version with None conversion: only apiVersion changes. */
+function apiVersionConversion(group: string, served: string, stored: string, schema: JSONSchemaProps | undefined) {
+  const retag = (obj: KubeObject, version: string): KubeObject => ({ ...obj, apiVersion: `${group}/${version}` });
+  // upstream defaults what it reads from storage too: objects stored before a default was added get it
+  const withDefaults = schemaHasDefaults(schema)
+    ? (obj: KubeObject): KubeObject => {
+        const copy = JSON.parse(JSON.stringify(obj)) as KubeObject;
+        applySchemaDefaults(copy, schema);
+        return copy;
+      }
+    : (obj: KubeObject): KubeObject => obj;
+  return {
+    toStored: (o: KubeObject) => retag(o, stored),
+    toServed: (o: KubeObject) => retag(withDefaults(o), served),
+  };
+}
+
+/** The stores of a definition's served versions; their messages are added to schemas. */
+export function customResourceStores(
+  crd: CustomResourceDefinition,
+  deps: StoreDeps,
+  schemas: ExtensibleSchemaSet,
+): GenericStore[] {
+  const spec = crd.spec ?? {};
+  const group = spec.group ?? '';
+  const plural = spec.names?.plural ?? '';
+  const storage = (spec.versions ?? []).find((x) => x.storage)?.name ?? '';
+  const namespaced = spec.scope === 'Namespaced';
+  const terminating = crd.metadata?.deletionTimestamp !== undefined;
+  const stores: GenericStore[] = [];
+  for (const v of spec.versions ?? []) {
+    if (!v.served) continue;
+    const message = customResourceMessage(
+      crd.status?.acceptedNames?.kind ?? spec.names?.kind ?? '',
+      nextMessageId++,
+      v.schema?.openAPIV3Schema,
+    );
+    schemas.add(message);
+    const info = customResourceInfo(crd, v, message.fullName);
+    const list = customResourceListMessage(message, info.listKind);
+    schemas.add(list);
+    info.listMessageType = list.fullName;
+    const applyMessages = customResourceApplyMessages(`${message.fullName}Fields`, v.schema?.openAPIV3Schema);
+    for (const m of applyMessages) schemas.add(m);
+    info.fieldsMessageType = `${message.fullName}Fields`;
+    if (v.schema?.openAPIV3Schema) info.openApiSchema = v.schema.openAPIV3Schema as JsonObject;
+    const strategy = customResourceStrategy({
+      namespaced,
+      hasStatus: !!v.subresources?.status,
+      terminating,
+      schema: v.schema?.openAPIV3Schema,
+      selectableFields: (v.selectableFields ?? []).map((f) => f.jsonPath ?? ''),
+    });
+    const conversion = apiVersionConversion(group, v.name ?? '', storage, v.schema?.openAPIV3Schema);
+    const store = new GenericStore(info, strategy, {
+      ...deps,
+      namespaceGate: namespaced ? deps.namespaceGate : undefined,
+      keyRoot: `${group}/${plural}`,
+      storage: convertingStorage(deps.storage, conversion),
+    });
+    store.tableConverter = customResourceTable(v.additionalPrinterColumns);
+    deps.watchCache?.forResource(store.listPrefix(''));
+    store.enableFieldManagement(schemas);
+    stores.push(store);
+  }
+  return stores;
+}
