@@ -16,6 +16,9 @@ import { withPanicRecovery } from './filters/panic-recovery';
 import { withRequestInfo } from './filters/request-info';
 import { routeRequest } from './filters/route';
 import { buildChain, type Filter, type Handler } from './filters/types';
+import type { ReplicaTracing } from '../tracing/provider';
+import { withTracing } from '../tracing/filter';
+import { tracedAuthenticator, tracedAuthorizer } from '../tracing/decorators';
 
 export interface ChainDeps {
   api: ApiRouter;
@@ -29,14 +32,18 @@ export interface ChainDeps {
   authorizer: Authorizer;
   /** undefined when no audit policy (or no audit backend) is configured */
   auditing?: Auditing;
+  /** undefined when no --tracing-config-file: the chain then has no tracing at all */
+  tracing?: ReplicaTracing;
 }
 
 /** Upstream's DefaultBuildHandlerChain, read top to bottom: each filter wraps the ones below it. */
-export function buildHandlerChain(deps: ChainDeps): Handler {
+export function buildHandlerChain(chainDeps: ChainDeps): Handler {
+  const deps = chainDeps.tracing ? withTracedSecurity(chainDeps) : chainDeps;
   const filters: Filter[] = [
     withAuditInit(),
     withPanicRecovery(deps.render, deps.log),
     withRequestInfo(),
+    ...(deps.tracing ? [withTracing(deps.tracing)] : []),
     withDrain(deps.lifecycle, deps.render),
     withGoaway(deps.goawayChance, deps.lifecycle),
     withAuthentication(deps.authenticator, deps.render, deps.log, auditFailedAuthentication(deps.auditing)),
@@ -45,4 +52,13 @@ export function buildHandlerChain(deps: ChainDeps): Handler {
     withAuthorization(deps.authorizer, deps.render),
   ];
   return buildChain(filters, routeRequest(deps.api, deps.nonResource, deps.render, deps.auditing));
+}
+
+/** A span around each authentication and authorization decision the chain asks for. */
+function withTracedSecurity(deps: ChainDeps): ChainDeps {
+  return {
+    ...deps,
+    authenticator: tracedAuthenticator(deps.authenticator),
+    authorizer: tracedAuthorizer(deps.authorizer),
+  };
 }

@@ -34,6 +34,8 @@ import { ensureSystemPriorityClasses } from './system-priority-classes';
 import { startSecurity } from './security';
 import { startEncryptionAtRest } from './encryption-at-rest';
 import { setAllowPrivileged } from '../registry/strategies/pod-security-context-validation';
+import { readTracingConfig } from '../tracing/config';
+import { tracedAdmission, tracedBackend, tracedStorage } from '../tracing/decorators';
 
 /** How long a stopping replica waits for requests in flight (upstream's request timeout is 60 s). */
 export const IN_FLIGHT_GRACE_MS = 60_000;
@@ -94,6 +96,7 @@ export async function startReplica(
   const schemas: SchemaSet = loadSchemaSet();
   // an audit policy that does not load stops the start before anything is opened
   const auditing = buildAuditing(opts.audit, schemas, log);
+  const tracingConfig = opts.tracingConfigFile ? readTracingConfig(opts.tracingConfigFile) : undefined;
   await keysMade;
   const pki = await resolveServingPki({
     certDir: path.resolve(opts.certDir || path.join(dataDir, 'pki')),
@@ -114,6 +117,7 @@ export async function startReplica(
       prefix: opts.etcdPrefix,
       compactionIntervalMs: opts.etcdCompactionIntervalMs,
       transformerForKey: encryption?.transformerForKey,
+      wrapBackend: tracingConfig ? tracedBackend : undefined,
     },
     storageCodecFor(opts.storageMediaType, schemas),
   );
@@ -136,10 +140,12 @@ export async function startReplica(
   const services = newSecurityServices();
   // the stores call it from the start; its plugins come once the stores and the authorizer exist
   const admission = new AdmissionChain();
+  // the SDK is loaded only by a replica that traces: one that does not pays nothing for it
+  const tracing = tracingConfig ? (await import('../tracing/provider')).startReplicaTracing(tracingConfig) : undefined;
   const { table, namespaces } = buildStores({
-    admission,
+    admission: tracing ? tracedAdmission(admission) : admission,
     security: services,
-    storage,
+    storage: tracing ? tracedStorage(storage, cacher !== undefined) : storage,
     backend,
     prefix,
     serviceClusterIPRange: opts.serviceClusterIPRange,
@@ -210,6 +216,7 @@ export async function startReplica(
     authenticator: security.authenticator,
     authorizer: security.authorizer,
     auditing,
+    tracing,
   });
   const app: FastifyInstance = buildApp({
     tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.clientCaPem },
@@ -281,6 +288,7 @@ export async function startReplica(
       await opened.storage.close();
       encryption?.stop();
       await auditing?.backend.shutdown();
+      await tracing?.shutdown();
     },
   };
 }

@@ -17,6 +17,8 @@ export interface StorageConfig {
   compactionIntervalMs?: number;
   /** Encryption at rest (--encryption-provider-config): each key's value transformer; absent stores values as encoded. */
   transformerForKey?: TransformerForKey;
+  /** Wraps the backend the object store reads and writes through (tracing puts a span on each request). */
+  wrapBackend?: (backend: Backend) => Backend;
 }
 
 export interface OpenedStorage {
@@ -44,5 +46,5 @@ export async function openStorage(config: StorageConfig, codec: StorageCodec): P
     });
   }
   if (config.transformerForKey) backend = new TransformingBackend(backend, config.transformerForKey);
-  return { storage: createStore(backend, codec), backend, prefix };
+  return { storage: createStore(config.wrapBackend?.(backend) ?? backend, codec), backend, prefix };
 }

@@ -1,0 +1,62 @@
+import { hostname } from 'node:os';
+import { credentials } from '@grpc/grpc-js';
+import type { TextMapPropagator, Tracer } from '@opentelemetry/api';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import type { TracingConfig } from './config';
+import { tracingReplicaStarted, tracingReplicaStopped } from './active';
+
+/** One replica's tracing: its own provider and exporter, never the process-global ones. */
+export interface ReplicaTracing {
+  tracer: Tracer;
+  propagator: TextMapPropagator;
+  /** Exports what is still batched, then closes the exporter. */
+  shutdown(): Promise<void>;
+}
+
+/** upstream's service name for kube-apiserver spans */
+const SERVICE_NAME = 'apiserver';
+
+/** The exporter's URL for a TracingConfiguration endpoint (a gRPC target). */
+export function exporterUrl(endpoint: string): string {
+  if (!endpoint.includes('//')) return `http://${endpoint}`;
+  // dns://[authority]/host:port: the authority names a DNS server, which Node's resolver has no use for
+  const dns = /^dns:\/\/[^/]*\/(.+)$/i.exec(endpoint);
+  if (dns) return `http://${dns[1] ?? ''}`;
+  return endpoint;
+}
+
+export function startReplicaTracing(config: TracingConfig, instanceId: string = hostname()): ReplicaTracing {
+  const url = exporterUrl(config.endpoint);
+  // upstream's exporter dials without TLS whatever the target; unix: targets need saying so
+  const exporter = new OTLPTraceExporter({ url, credentials: credentials.createInsecure() });
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': SERVICE_NAME, 'service.instance.id': instanceId }),
+    // as upstream: a sampled parent is followed, and rate 0 samples nothing on its own
+    sampler: new ParentBasedSampler({
+      root: new TraceIdRatioBasedSampler(config.samplingRatePerMillion / 1_000_000),
+    }),
+    spanProcessors: [new BatchSpanProcessor(exporter)],
+  });
+  tracingReplicaStarted();
+  let stopped = false;
+  return {
+    tracer: provider.getTracer('k8s.io/apiserver'),
+    propagator: new CompositePropagator({
+      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+    }),
+    shutdown: async () => {
+      if (stopped) return;
+      stopped = true;
+      tracingReplicaStopped();
+      await provider.shutdown();
+    },
+  };
+}
