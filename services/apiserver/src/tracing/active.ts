@@ -1,6 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
-  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   defaultTextMapSetter,
@@ -50,10 +49,17 @@ function endWithError(span: Span, e: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof Error ? e.message : String(e) });
 }
 
-/** A child span around an async call when the request is traced; the call alone otherwise. */
-export async function inSpan<T>(name: string, attributes: Attributes, fn: () => Promise<T>): Promise<T> {
+/**
+ * A child span around an async call when the request is traced; the call
+ * alone otherwise, not even wrapped in another promise.
+ */
+export function inSpan<T>(name: string, attributes: Attributes, fn: () => Promise<T>): Promise<T> {
   const active = activeTrace();
   if (!active) return fn();
+  return spanned(active, name, attributes, fn);
+}
+
+async function spanned<T>(active: ActiveTrace, name: string, attributes: Attributes, fn: () => Promise<T>): Promise<T> {
   const span = active.tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes }, active.context);
   try {
     return await runInSpan(active, span, fn);
@@ -91,5 +97,3 @@ export function traceHeaders(): Record<string, string> {
   active.propagator.inject(active.context, headers, defaultTextMapSetter);
   return headers;
 }
-
-export { ROOT_CONTEXT };

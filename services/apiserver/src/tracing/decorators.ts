@@ -4,7 +4,7 @@ import type { Authenticator } from '../authn/authenticator';
 import type { Authorizer } from '../authz/types';
 import type { Backend } from '../storage/backend';
 import type { Storage } from '../storage/interface';
-import { activeTrace, inSpan, inSpanSync } from './active';
+import { inSpan, inSpanSync } from './active';
 
 /*
  * Wrappers that put one span around each call of a layer. They are applied
@@ -77,7 +77,7 @@ const TXN = 'etcdserverpb.KV/Txn';
 export function tracedBackend(inner: Backend): Backend {
   const system = inner.name === 'etcd3' ? 'grpc' : 'embedded';
   const span = <T>(method: string, key: string, fn: () => Promise<T>): Promise<T> =>
-    activeTrace() ? inSpan(method, { 'rpc.system': system, 'rpc.method': method, key }, fn) : fn();
+    inSpan(method, { 'rpc.system': system, 'rpc.method': method, key }, fn);
   const traced: Backend = {
     name: inner.name,
     get: (key) => span(RANGE, key, () => inner.get(key)),
