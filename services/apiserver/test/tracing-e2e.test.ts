@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -7,8 +8,27 @@ import { after, before, describe, it } from 'node:test';
 import { ApiClient } from './helpers/client';
 import { kubectlOk } from './helpers/kubectl';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './helpers/otlp-receiver';
-import { startReplicaProcess, type ReplicaProcess } from './helpers/replica';
+import { REPO_ROOT, startReplicaProcess, type ReplicaProcess } from './helpers/replica';
 import { allow, startWebhookServer, type WebhookServer } from './helpers/webhook-server';
+
+/** Serves a request from an in-process replica without tracing, then names the OpenTelemetry modules loaded. */
+const UNTRACED_SCRIPT = `
+const { startKapi } = require(process.argv[1]);
+const https = require('node:https');
+(async () => {
+  const kapi = await startKapi({ args: ['--authorization-mode=AlwaysAllow', '--anonymous-auth=true'] });
+  const status = await new Promise((resolve, reject) => {
+    const req = https.get(kapi.server + '/api/v1/namespaces/default/configmaps', {
+      ca: kapi.ca,
+      headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+    }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
+    req.on('error', reject);
+  });
+  await kapi.stop();
+  const loaded = Object.keys(require.cache).filter((k) => k.includes('@opentelemetry'));
+  console.log(JSON.stringify({ status, loaded }));
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
@@ -206,6 +226,14 @@ describe('tracing (real replicas exporting over OTLP gRPC to an in-process recei
       await sleep(600);
       assert.equal(unconfigured.exports, 0);
       assert.doesNotMatch(off.output(), /tracing|otlp/i);
+      // nor is any of OpenTelemetry loaded by a replica that does not trace
+      const script = path.join(REPO_ROOT, 'dist/services/apiserver/src/testing/start-kapi.js');
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, ['-e', UNTRACED_SCRIPT, script], { timeout: 20_000 }, (err, stdout, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+        ),
+      );
+      assert.deepEqual(JSON.parse(out.trim().split('\n').pop() ?? '{}'), { status: 200, loaded: [] });
     } finally {
       c.close();
     }

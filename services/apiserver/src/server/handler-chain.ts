@@ -43,7 +43,7 @@ export function buildHandlerChain(chainDeps: ChainDeps): Handler {
     withAuditInit(),
     withPanicRecovery(deps.render, deps.log),
     withRequestInfo(),
-    ...(deps.tracing ? [withTracing(deps.tracing)] : []),
+    ...(deps.tracing ? [withTracing(deps.tracing.spans)] : []),
     withDrain(deps.lifecycle, deps.render),
     withGoaway(deps.goawayChance, deps.lifecycle),
     withAuthentication(deps.authenticator, deps.render, deps.log, auditFailedAuthentication(deps.auditing)),

@@ -1,24 +1,28 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import {
-  SpanKind,
-  SpanStatusCode,
-  defaultTextMapSetter,
-  trace,
-  type Attributes,
-  type Context,
-  type Span,
-  type TextMapPropagator,
-  type Tracer,
-} from '@opentelemetry/api';
+import type { Attributes, Context, Span } from '@opentelemetry/api';
 
 /**
- * The trace a request belongs to: its replica's tracer (replicas in one process
- * each have their own provider, so no global one is consulted) and the span
- * that is current. It travels with the request's async calls.
+ * What a request's spans are made with: its replica's own tracer and
+ * propagator (replicas in one process each have their own provider, so no
+ * global one is consulted). Implemented by ./provider, which alone loads the
+ * OpenTelemetry packages: a replica that does not trace never loads them.
  */
+export interface SpanFactory {
+  /** a span with kind INTERNAL (SERVER when server is set), child of parent's span when it has one */
+  start(name: string, attributes: Attributes, parent: Context, server?: boolean): Span;
+  /** parent with span as its current span */
+  withSpan(parent: Context, span: Span): Context;
+  /** the trace context the W3C traceparent (and tracestate, baggage) headers name; empty without them */
+  extract(headers: Record<string, string | undefined>): Context;
+  /** adds the traceparent (and tracestate) headers for ctx's span to headers */
+  inject(ctx: Context, headers: Record<string, string>): void;
+  /** marks span failed (with the error, when there is one) */
+  fail(span: Span, e?: unknown): void;
+}
+
+/** The trace a request belongs to and its current span; it travels with the request's async calls. */
 export interface ActiveTrace {
-  tracer: Tracer;
-  propagator: TextMapPropagator;
+  spans: SpanFactory;
   context: Context;
 }
 
@@ -39,14 +43,9 @@ export function activeTrace(): ActiveTrace | undefined {
   return tracingReplicas === 0 ? undefined : current.getStore();
 }
 
-/** Runs fn with span as the current span of the given trace. */
-export function runInSpan<T>(active: ActiveTrace, span: Span, fn: () => T): T {
-  return current.run({ ...active, context: trace.setSpan(active.context, span) }, fn);
-}
-
-function endWithError(span: Span, e: unknown): void {
-  span.recordException(e instanceof Error ? e : String(e));
-  span.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof Error ? e.message : String(e) });
+/** Runs fn with span as the current span of the trace. */
+export function runInSpan<T>(spans: SpanFactory, parent: Context, span: Span, fn: () => T): T {
+  return current.run({ spans, context: spans.withSpan(parent, span) }, fn);
 }
 
 /**
@@ -60,11 +59,11 @@ export function inSpan<T>(name: string, attributes: Attributes, fn: () => Promis
 }
 
 async function spanned<T>(active: ActiveTrace, name: string, attributes: Attributes, fn: () => Promise<T>): Promise<T> {
-  const span = active.tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes }, active.context);
+  const span = active.spans.start(name, attributes, active.context);
   try {
-    return await runInSpan(active, span, fn);
+    return await runInSpan(active.spans, active.context, span, fn);
   } catch (e) {
-    endWithError(span, e);
+    active.spans.fail(span, e);
     throw e;
   } finally {
     span.end();
@@ -75,11 +74,11 @@ async function spanned<T>(active: ActiveTrace, name: string, attributes: Attribu
 export function inSpanSync<T>(name: string, attributes: Attributes, fn: () => T): T {
   const active = activeTrace();
   if (!active) return fn();
-  const span = active.tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes }, active.context);
+  const span = active.spans.start(name, attributes, active.context);
   try {
-    return runInSpan(active, span, fn);
+    return runInSpan(active.spans, active.context, span, fn);
   } catch (e) {
-    endWithError(span, e);
+    active.spans.fail(span, e);
     throw e;
   } finally {
     span.end();
@@ -94,6 +93,6 @@ export function traceHeaders(): Record<string, string> {
   const active = activeTrace();
   if (!active) return {};
   const headers: Record<string, string> = {};
-  active.propagator.inject(active.context, headers, defaultTextMapSetter);
+  active.spans.inject(active.context, headers);
   return headers;
 }

@@ -1,6 +1,14 @@
 import { hostname } from 'node:os';
 import { credentials } from '@grpc/grpc-js';
-import type { TextMapPropagator, Tracer } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  trace,
+  type Span,
+} from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -11,12 +19,11 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import type { TracingConfig } from './config';
-import { tracingReplicaStarted, tracingReplicaStopped } from './active';
+import { tracingReplicaStarted, tracingReplicaStopped, type SpanFactory } from './active';
 
 /** One replica's tracing: its own provider and exporter, never the process-global ones. */
 export interface ReplicaTracing {
-  tracer: Tracer;
-  propagator: TextMapPropagator;
+  spans: SpanFactory;
   /** Exports what is still batched, then closes the exporter. */
   shutdown(): Promise<void>;
 }
@@ -45,13 +52,29 @@ export function startReplicaTracing(config: TracingConfig, instanceId: string = 
     }),
     spanProcessors: [new BatchSpanProcessor(exporter)],
   });
+  const tracer = provider.getTracer('k8s.io/apiserver');
+  const propagator = new CompositePropagator({
+    propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+  });
+  const spans: SpanFactory = {
+    start: (name, attributes, parent, server = false) =>
+      tracer.startSpan(name, { kind: server ? SpanKind.SERVER : SpanKind.INTERNAL, attributes }, parent),
+    withSpan: (parent, span) => trace.setSpan(parent, span),
+    extract: (headers) => propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter),
+    inject: (ctx, headers) => propagator.inject(ctx, headers, defaultTextMapSetter),
+    fail: (span: Span, e?: unknown) => {
+      if (e === undefined) {
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        return;
+      }
+      span.recordException(e instanceof Error ? e : String(e));
+      span.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof Error ? e.message : String(e) });
+    },
+  };
   tracingReplicaStarted();
   let stopped = false;
   return {
-    tracer: provider.getTracer('k8s.io/apiserver'),
-    propagator: new CompositePropagator({
-      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-    }),
+    spans,
     shutdown: async () => {
       if (stopped) return;
       stopped = true;
