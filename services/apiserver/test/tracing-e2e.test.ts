@@ -213,6 +213,20 @@ describe('tracing (real replicas exporting over OTLP gRPC to an in-process recei
     }
   });
 
+  it('refuses to start with an invalid tracing config, in upstream words', async () => {
+    const bad = configFile(dir, 'bad.yaml', 'localhost:4317', 2_000_000);
+    await assert.rejects(startReplicaProcess({ args: [`--tracing-config-file=${bad}`] }), (e: Error) => {
+      assert.match(e.message, /replica exited with 1/);
+      assert.ok(
+        e.message.includes(
+          'kapi: failed to start: failed to validate tracing configuration: samplingRatePerMillion: Invalid value: 2000000: sampling rate per million must be less than or equal to one million',
+        ),
+        e.message,
+      );
+      return true;
+    });
+  });
+
   it('without a tracing config exports nothing and starts no exporter', async () => {
     const c = new ApiClient(off.kubeconfig);
     try {

@@ -71,6 +71,16 @@ describe('tracing: a provider per replica, several replicas in one process', () 
     assert.deepEqual([...new Set(receiverB.spans.map((s) => s.traceId))], [traceB]);
   });
 
+  it('stops promptly when its collector is gone, spans still unsent', async () => {
+    const gone = await startOtlpReceiver();
+    await gone.close();
+    const lost = await startKapi({ args: [`--tracing-config-file=${config('gone.yaml', gone)}`] });
+    await get(lost, `00-${hex(16)}-${hex(8)}-01`);
+    const t0 = Date.now();
+    await lost.stop();
+    assert.ok(Date.now() - t0 < 4_000, `stop took ${Date.now() - t0} ms`);
+  });
+
   it('leaves no trace context outside the requests and nothing to propagate', () => {
     assert.equal(activeTrace(), undefined);
     assert.deepEqual(traceHeaders(), {});

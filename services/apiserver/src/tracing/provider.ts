@@ -28,6 +28,9 @@ export interface ReplicaTracing {
   shutdown(): Promise<void>;
 }
 
+/** How long a stopping replica waits for its last spans to reach the collector. */
+const SHUTDOWN_FLUSH_MS = 2_000;
+
 /** upstream's service name for kube-apiserver spans */
 const SERVICE_NAME = 'apiserver';
 
@@ -79,7 +82,14 @@ export function startReplicaTracing(config: TracingConfig, instanceId: string = 
       if (stopped) return;
       stopped = true;
       tracingReplicaStopped();
-      await provider.shutdown();
+      // a collector that is gone must not hold the replica's stop
+      let timer: NodeJS.Timeout | undefined;
+      const giveUp = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, SHUTDOWN_FLUSH_MS);
+        timer.unref();
+      });
+      await Promise.race([provider.shutdown().catch(() => undefined), giveUp]);
+      clearTimeout(timer);
     },
   };
 }
