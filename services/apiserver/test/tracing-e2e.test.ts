@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient } from './helpers/client';
 import { kubectlOk } from './helpers/kubectl';
+import { startEtcd, type RunningEtcd } from './helpers/etcd';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './helpers/otlp-receiver';
 import { REPO_ROOT, startReplicaProcess, type ReplicaProcess } from './helpers/replica';
 import { allow, startWebhookServer, type WebhookServer } from './helpers/webhook-server';
@@ -64,9 +65,12 @@ describe('tracing (real replicas exporting over OTLP gRPC to an in-process recei
   let parentOnly: ReplicaProcess;
   let off: ReplicaProcess;
   let client: ApiClient;
+  let etcd: RunningEtcd;
 
   before(async () => {
     [always, never, unconfigured] = await Promise.all([startOtlpReceiver(), startOtlpReceiver(), startOtlpReceiver()]);
+    // the fully sampled replica stores in a real etcd: its store spans are etcd requests
+    etcd = await startEtcd();
     hooks = await startWebhookServer({
       '/label': (r) => allow(r, { patch: [{ op: 'add', path: '/metadata/labels/mutated', value: 'yes' }] }),
     });
@@ -85,7 +89,11 @@ describe('tracing (real replicas exporting over OTLP gRPC to an in-process recei
     };
     [sampled, parentOnly, off] = await Promise.all([
       startReplicaProcess({
-        args: [`--tracing-config-file=${configFile(dir, 'all.yaml', always.endpoint, 1_000_000)}`],
+        args: [
+          `--tracing-config-file=${configFile(dir, 'all.yaml', always.endpoint, 1_000_000)}`,
+          '--storage-backend=etcd3',
+          `--etcd-servers=${etcd.endpoint}`,
+        ],
       }),
       startReplicaProcess({ args: [`--tracing-config-file=${configFile(dir, 'none.yaml', never.endpoint, 0)}`] }),
       startOff(),
@@ -127,6 +135,7 @@ describe('tracing (real replicas exporting over OTLP gRPC to an in-process recei
   after(async () => {
     client?.close();
     await Promise.all([sampled?.cleanup(), parentOnly?.cleanup(), off?.cleanup()]);
+    await etcd?.stop();
     await Promise.all([always?.close(), never?.close(), unconfigured?.close(), hooks?.close()]);
     delete process.env.OTEL_BSP_SCHEDULE_DELAY;
     rmSync(dir, { recursive: true, force: true });
@@ -167,7 +176,8 @@ describe('tracing (real replicas exporting over OTLP gRPC to an in-process recei
     assert.equal(stored.parentSpanId, create.spanId);
     assert.equal(stored.attributes.key, '/registry/configmaps/default/traced');
     const txn = spans.filter((s) => s.name === 'etcdserverpb.KV/Txn' && s.parentSpanId === stored.spanId);
-    assert.ok(txn.length >= 1, 'the write reached the store under Create etcd3');
+    assert.ok(txn.length >= 1, 'the write reached etcd under Create etcd3');
+    assert.equal(txn[0]?.attributes['rpc.system'], 'grpc');
     assert.equal(new Set(spans.map((s) => s.spanId)).size, spans.length, 'span ids are unique');
 
     // the webhook was called within the trace, from the mutating admission span
