@@ -165,6 +165,12 @@ export const FLAGS: readonly FlagSpec[] = [
       'The file containing configuration for encryption providers to be used for storing secrets in etcd (apiserver.config.k8s.io/v1 EncryptionConfiguration).',
   },
   {
+    name: 'tracing-config-file',
+    type: 'string',
+    defaultText: '',
+    usage: 'File with apiserver tracing configuration.',
+  },
+  {
     name: 'storage-backend',
     type: 'string',
     defaultText: 'embedded',

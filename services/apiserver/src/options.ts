@@ -53,6 +53,8 @@ export interface ServerOptions {
   requestHeader: RequestHeaderOptions;
   /** --encryption-provider-config: an EncryptionConfiguration file; '' stores values as they are encoded. */
   encryptionProviderConfig: string;
+  /** --tracing-config-file: a TracingConfiguration file; '' traces nothing. */
+  tracingConfigFile: string;
   audit: AuditOptions;
 }
 
@@ -468,6 +470,7 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
     storageBackend: backend,
     storageMediaType: mediaType,
     encryptionProviderConfig: str('encryption-provider-config', ''),
+    tracingConfigFile: str('tracing-config-file', ''),
     etcdServers,
     etcdPrefix,
     serviceClusterIPRange,

@@ -42,6 +42,7 @@ describe('parseOptions', () => {
       defaultNotReadyTolerationSeconds: 300,
       defaultUnreachableTolerationSeconds: 300,
       encryptionProviderConfig: '',
+      tracingConfigFile: '',
       tokenAuthFile: '',
       serviceAccountKeyFiles: [],
       serviceAccountSigningKeyFile: '',

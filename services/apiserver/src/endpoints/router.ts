@@ -16,6 +16,7 @@ import type { RequestInfo } from './request-info';
 import type { RequestScope } from './scope';
 import type { ApiRequest, ApiResponse } from './types';
 import { warningHeaders, warningHeaderValue } from './warnings';
+import { inSpan } from '../tracing/active';
 
 export interface StoreLookup {
   store(group: string, version: string, resource: string): GenericStore | undefined;
@@ -33,6 +34,17 @@ const HANDLERS = new Map<string, VerbHandler>([
   ['delete', deleteResource],
   ['deletecollection', deleteCollection],
 ]);
+
+/** upstream's handler span names (watch is long-running and has none) */
+const SPAN_NAMES: Record<string, string> = {
+  get: 'Get',
+  list: 'List',
+  create: 'Create',
+  update: 'Update',
+  patch: 'Patch',
+  delete: 'Delete',
+  deletecollection: 'Delete',
+};
 
 const NAMED_VERBS = new Set(['create', 'update', 'patch', 'get', 'delete']);
 const SUBRESOURCE_VERBS = new Set(['get', 'update', 'patch']);
@@ -118,6 +130,10 @@ export class ApiRouter {
     const scope = this.scopeFor(req, info, user, recorder);
     const handler = HANDLERS.get(info.verb);
     if (!handler) throw newMethodNotSupported(scope.store.gr, req.method);
-    return handler(scope);
+    const span = SPAN_NAMES[info.verb];
+    if (!span) return handler(scope);
+    return inSpan(span, { 'user-agent': req.headers['user-agent'] ?? '', accept: req.headers.accept ?? '' }, () =>
+      handler(scope),
+    );
   }
 }

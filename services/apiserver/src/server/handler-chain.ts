@@ -16,6 +16,9 @@ import { withPanicRecovery } from './filters/panic-recovery';
 import { withRequestInfo } from './filters/request-info';
 import { routeRequest } from './filters/route';
 import { buildChain, type Filter, type Handler } from './filters/types';
+import type { ReplicaTracing } from '../tracing/provider';
+import { withTracing } from '../tracing/filter';
+import { tracedAuthenticator, tracedAuthorizer } from '../tracing/decorators';
 
 export interface ChainDeps {
   api: ApiRouter;
@@ -31,14 +34,18 @@ export interface ChainDeps {
   auditing?: Auditing;
   /** apiserver_request_* and friends; no metrics filter without it */
   metrics?: Filter;
+  /** undefined when no --tracing-config-file: the chain then has no tracing at all */
+  tracing?: ReplicaTracing;
 }
 
 /** Upstream's DefaultBuildHandlerChain, read top to bottom: each filter wraps the ones below it. */
-export function buildHandlerChain(deps: ChainDeps): Handler {
+export function buildHandlerChain(chainDeps: ChainDeps): Handler {
+  const deps = chainDeps.tracing ? withTracedSecurity(chainDeps) : chainDeps;
   const filters: Filter[] = [
     withAuditInit(),
     withPanicRecovery(deps.render, deps.log),
     withRequestInfo(),
+    ...(deps.tracing ? [withTracing(deps.tracing.spans)] : []),
     ...(deps.metrics ? [deps.metrics] : []),
     withDrain(deps.lifecycle, deps.render),
     withGoaway(deps.goawayChance, deps.lifecycle),
@@ -48,4 +55,13 @@ export function buildHandlerChain(deps: ChainDeps): Handler {
     withAuthorization(deps.authorizer, deps.render),
   ];
   return buildChain(filters, routeRequest(deps.api, deps.nonResource, deps.render, deps.auditing));
+}
+
+/** A span around each authentication and authorization decision the chain asks for. */
+function withTracedSecurity(deps: ChainDeps): ChainDeps {
+  return {
+    ...deps,
+    authenticator: tracedAuthenticator(deps.authenticator),
+    authorizer: tracedAuthorizer(deps.authorizer),
+  };
 }

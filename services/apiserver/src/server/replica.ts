@@ -37,6 +37,8 @@ import { startEncryptionAtRest } from './encryption-at-rest';
 import { setAllowPrivileged } from '../registry/strategies/pod-security-context-validation';
 import { ReplicaMetrics } from '../metrics/replica-metrics';
 import { wireReplicaMetrics } from '../metrics/wiring';
+import { readTracingConfig } from '../tracing/config';
+import { tracedAdmission, tracedBackend, tracedStorage } from '../tracing/decorators';
 
 /** How long a stopping replica waits for requests in flight (upstream's request timeout is 60 s). */
 export const IN_FLIGHT_GRACE_MS = 60_000;
@@ -103,6 +105,7 @@ export async function startReplica(
   const metrics = new ReplicaMetrics();
   // an audit policy that does not load stops the start before anything is opened
   const auditing = buildAuditing(opts.audit, schemas, log, (level) => metrics.observeAuditEvent(level));
+  const tracingConfig = opts.tracingConfigFile ? readTracingConfig(opts.tracingConfigFile) : undefined;
   await keysMade;
   const pki = await resolveServingPki({
     certDir: path.resolve(opts.certDir || path.join(dataDir, 'pki')),
@@ -125,6 +128,7 @@ export async function startReplica(
       compactionIntervalMs: opts.etcdCompactionIntervalMs,
       transformerForKey: encryption?.transformerForKey,
       wrapBackend: wiring.wrapBackend,
+      wrapStoreBackend: tracingConfig ? tracedBackend : undefined,
     },
     storageCodecFor(opts.storageMediaType, schemas),
   );
@@ -147,6 +151,8 @@ export async function startReplica(
   const services = newSecurityServices();
   // the stores call it from the start; its plugins come once the stores and the authorizer exist
   const admission = new AdmissionChain();
+  // the SDK is loaded only by a replica that traces: one that does not pays nothing for it
+  const tracing = tracingConfig ? (await import('../tracing/provider')).startReplicaTracing(tracingConfig) : undefined;
   const storeTable = new StoreTable();
   wiring.serve(storeTable, cacher);
   const {
@@ -155,9 +161,9 @@ export async function startReplica(
     deps: storeDeps,
   } = buildStores(
     {
-      admission,
+      admission: tracing ? tracedAdmission(admission) : admission,
       security: services,
-      storage,
+      storage: tracing ? tracedStorage(storage, cacher !== undefined) : storage,
       backend,
       prefix,
       serviceClusterIPRange: opts.serviceClusterIPRange,
@@ -244,6 +250,7 @@ export async function startReplica(
     authorizer: security.authorizer,
     auditing,
     metrics: wiring.requestFilter,
+    tracing,
   });
   const app: FastifyInstance = buildApp({
     tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.clientCaPem },
@@ -317,6 +324,7 @@ export async function startReplica(
       await opened.storage.close();
       encryption?.stop();
       await auditing?.backend.shutdown();
+      await tracing?.shutdown();
     },
   };
 }

@@ -19,6 +19,8 @@ export interface StorageConfig {
   transformerForKey?: TransformerForKey;
   /** Wraps the raw backend (under encryption), e.g. to time each of its requests; given the key prefix. */
   wrapBackend?: (backend: Backend, prefix: string) => Backend;
+  /** Wraps the backend the object store reads and writes through (tracing puts a span on each request). */
+  wrapStoreBackend?: (backend: Backend) => Backend;
 }
 
 export interface OpenedStorage {
@@ -47,5 +49,5 @@ export async function openStorage(config: StorageConfig, codec: StorageCodec): P
   }
   if (config.wrapBackend) backend = config.wrapBackend(backend, prefix);
   if (config.transformerForKey) backend = new TransformingBackend(backend, config.transformerForKey);
-  return { storage: createStore(backend, codec), backend, prefix };
+  return { storage: createStore(config.wrapStoreBackend?.(backend) ?? backend, codec), backend, prefix };
 }

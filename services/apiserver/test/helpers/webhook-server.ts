@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { makeCert } from '../authn-helpers';
@@ -36,6 +37,8 @@ export interface WebhookServer {
   caBundle: string;
   /** every review received, by path */
   received: Map<string, ReceivedReview[]>;
+  /** the request headers of each review, by path, in the order received */
+  headers: Map<string, IncomingHttpHeaders[]>;
   close(): Promise<void>;
 }
 
@@ -67,6 +70,7 @@ export async function startWebhookServer(handlers: Record<string, WebhookHandler
   const ca = makeCert({ cn: 'webhook-test-ca', ca: true });
   const leaf = makeCert({ cn: '127.0.0.1', issuer: ca, eku: 'serverAuth', ipSans: ['127.0.0.1'] });
   const received = new Map<string, ReceivedReview[]>();
+  const headers = new Map<string, IncomingHttpHeaders[]>();
   const server = https.createServer({ cert: leaf.certPem, key: leaf.keyPem }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -78,6 +82,7 @@ export async function startWebhookServer(handlers: Record<string, WebhookHandler
         const list = received.get(path) ?? [];
         list.push(review);
         received.set(path, list);
+        headers.set(path, [...(headers.get(path) ?? []), req.headers]);
         const handler = handlers[path];
         const answer = handler ? await handler(review, raw) : { status: 404, body: 'no such webhook' };
         if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
@@ -93,6 +98,7 @@ export async function startWebhookServer(handlers: Record<string, WebhookHandler
     url: (path) => `https://127.0.0.1:${port}${path}`,
     caBundle: Buffer.from(ca.certPem).toString('base64'),
     received,
+    headers,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

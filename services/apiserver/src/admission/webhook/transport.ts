@@ -1,6 +1,7 @@
 import https from 'node:https';
 import type { WebhookClientConfig } from '../../generated/k8s.io.api.admissionregistration.v1';
 import type { StoreTable } from '../../registry/store-table';
+import { traceHeaders } from '../../tracing/active';
 
 /** A webhook answering with more than this is treated as broken rather than buffered without end. */
 export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
@@ -99,6 +100,7 @@ export function postReview(
           'content-type': 'application/json',
           accept: 'application/json, */*',
           'content-length': String(body.length),
+          ...traceHeaders(),
         },
         agent: false,
       },
