@@ -90,7 +90,7 @@ export async function shouldCall(
 }
 
 /** What client-go says of a non-2xx answer without a Status body. */
-function httpStatusText(code: number, body: Buffer): string {
+export function httpStatusText(code: number, body: Buffer): string {
   const known: Record<number, string> = {
     400: 'the server rejected our request for an unknown reason',
     401: 'the server has asked for the client to provide credentials',
@@ -110,7 +110,7 @@ function httpStatusText(code: number, body: Buffer): string {
 }
 
 /** A status a webhook answered with, as client-go's error for it. */
-function statusBodyText(body: Buffer): string | undefined {
+export function statusBodyText(body: Buffer): string | undefined {
   try {
     const s = JSON.parse(body.toString('utf8')) as { kind?: unknown; message?: unknown };
     if (s && s.kind === 'Status' && typeof s.message === 'string') return s.message;
