@@ -3,7 +3,7 @@
 // conversionReviewVersions) even though v1 nests both under `webhook`.
 import type { FieldError } from '../../api/errors';
 import type { CustomResourceDefinitionSpec } from '../../generated/k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1';
-import { forbidden, index, invalid, notSupported, required } from '../validation/field';
+import { forbidden, goQuote, GoValue, index, invalid, notSupported, required } from '../validation/field';
 import { isDNS1035Label } from '../validation/names';
 import { validateClientConfig } from './webhook-configurations';
 
@@ -24,7 +24,8 @@ function validateReviewVersions(versions: readonly string[] | undefined, path: s
     for (const msg of isDNS1035Label(v)) errs.push(invalid(index(path, i), v, msg));
   });
   if (!versions.some((v) => ACCEPTED_REVIEW_VERSIONS.includes(v))) {
-    errs.push(invalid(path, [...versions], `must include at least one of ${ACCEPTED_REVIEW_VERSIONS.join(', ')}`));
+    const shown = new GoValue(`[]string{${versions.map(goQuote).join(', ')}}`);
+    errs.push(invalid(path, shown, `must include at least one of ${ACCEPTED_REVIEW_VERSIONS.join(', ')}`));
   }
   return errs;
 }
