@@ -101,6 +101,7 @@ export function httpStatusText(code: number, body: Buffer): string {
     413: 'the server has rejected the request because the request entity is too large',
     415: 'the server responded with the status code 415 but did not return more information',
     429: 'the server has received too many requests and has asked us to try again later',
+    503: 'the server is currently unable to handle the request',
     504: 'the server was unable to return a response in the time allotted, but may still be processing the request',
   };
   const text = body.toString('utf8').slice(0, 1024);
