@@ -224,6 +224,28 @@ describe('conversion webhook client', () => {
     );
   });
 
+  it('verifies the webhook certificate against caBundle', async () => {
+    const other = await startWebhookServer({});
+    try {
+      const wrongCa = webhookConverter({
+        webhook: {
+          clientConfig: { url: server.url('/convert'), caBundle: other.caBundle },
+          conversionReviewVersions: ['v1'],
+        },
+      });
+      await assert.rejects(wrongCa([widget('a')], 'example.com/v2'), (e: StatusError) => {
+        assert.equal(e.code, 500);
+        assert.match(
+          e.message,
+          /Kind=Widget failed: Post "https:\/\/127.0.0.1:\d+\/convert": tls: failed to verify certificate: x509: /,
+        );
+        return true;
+      });
+    } finally {
+      await other.close();
+    }
+  });
+
   it('reports a webhook that is not there, and one that takes too long', async () => {
     const url = server.url('/convert').replace(/:\d+\//, ':1/');
     await assert.rejects(converter(['v1'], url)([widget('a')], 'example.com/v2'), (e: StatusError) => {
