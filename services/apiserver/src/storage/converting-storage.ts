@@ -2,6 +2,7 @@
 // per-version REST storage does with its codec: objects are converted to the storage
 // version on the way in and to the served version on the way out (watch events too),
 // so every served version reads and writes the same keys.
+import { StatusError } from '../api/errors';
 import type { KubeObject } from '../api/object';
 import type { ListOptions, Storage, StorageWatchEvent, Watcher, WatchOptions } from './interface';
 
@@ -9,6 +10,24 @@ import type { ListOptions, Storage, StorageWatchEvent, Watcher, WatchOptions } f
 export interface VersionConversion {
   toStored(served: KubeObject): KubeObject;
   toServed(stored: KubeObject): KubeObject;
+  /**
+   * When conversion calls out (a conversion webhook), objects go through these in
+   * batches (a list in one call); the synchronous pair then only serves predicates.
+   */
+  toStoredMany?(served: KubeObject[]): Promise<KubeObject[]>;
+  toServedMany?(stored: KubeObject[]): Promise<KubeObject[]>;
+}
+
+function servedMany(conv: VersionConversion, objs: KubeObject[]): Promise<KubeObject[]> {
+  return conv.toServedMany ? conv.toServedMany(objs) : Promise.resolve(objs.map((o) => conv.toServed(o)));
+}
+
+async function servedOne(conv: VersionConversion, o: KubeObject): Promise<KubeObject> {
+  return conv.toServedMany ? (await conv.toServedMany([o]))[0] : conv.toServed(o);
+}
+
+async function storedOne(conv: VersionConversion, o: KubeObject): Promise<KubeObject> {
+  return conv.toStoredMany ? (await conv.toStoredMany([o]))[0] : conv.toStored(o);
 }
 
 // BOOKMARK and ERROR events carry no object of the kind, so they pass through as they are.
@@ -17,21 +36,30 @@ function isKindEvent(e: StorageWatchEvent): boolean {
 }
 
 function convertingWatcher(inner: Watcher, conv: VersionConversion): Watcher {
-  const convert = (e: StorageWatchEvent): StorageWatchEvent =>
-    isKindEvent(e)
-      ? {
-          ...e,
-          object: conv.toServed(e.object),
-          ...(e.prevObject ? { prevObject: conv.toServed(e.prevObject) } : {}),
-        }
-      : e;
+  const convert = async (e: StorageWatchEvent): Promise<StorageWatchEvent> => {
+    if (!isKindEvent(e)) return e;
+    const [object, prevObject] = await servedMany(conv, e.prevObject ? [e.object, e.prevObject] : [e.object]);
+    return { ...e, object, ...(prevObject ? { prevObject } : {}) };
+  };
   return {
     [Symbol.asyncIterator](): AsyncIterator<StorageWatchEvent> {
       const it = inner[Symbol.asyncIterator]();
+      let failed = false;
       return {
         async next(): Promise<IteratorResult<StorageWatchEvent>> {
+          if (failed) return { done: true, value: undefined };
           const r = await it.next();
-          return r.done ? r : { done: false, value: convert(r.value) };
+          if (r.done) return r;
+          try {
+            return { done: false, value: await convert(r.value) };
+          } catch (e) {
+            // an event that cannot be converted ends the watch with its error, as a failed decode does
+            if (!(e instanceof StatusError)) throw e;
+            failed = true;
+            inner.stop();
+            const object = e.toStatus() as KubeObject;
+            return { done: false, value: { type: 'ERROR', object, revision: r.value.revision } };
+          }
         },
         async return(): Promise<IteratorResult<StorageWatchEvent>> {
           return it.return ? it.return() : { done: true, value: undefined };
@@ -43,7 +71,10 @@ function convertingWatcher(inner: Watcher, conv: VersionConversion): Watcher {
   };
 }
 
-/** Predicates are written against the served version, so they see converted objects. */
+/**
+ * Predicates are written against the served version, so they see converted objects
+ * (the synchronous conversion: with a webhook, the stored object retagged).
+ */
 function servedPredicate<T extends ListOptions | WatchOptions>(
   opts: T | undefined,
   conv: VersionConversion,
@@ -54,7 +85,7 @@ function servedPredicate<T extends ListOptions | WatchOptions>(
 }
 
 export function convertingStorage(inner: Storage, conv: VersionConversion): Storage {
-  const out = (o: KubeObject): KubeObject => conv.toServed(o);
+  const out = (o: KubeObject): Promise<KubeObject> => servedOne(conv, o);
   return {
     async get(key, opts) {
       const o = await inner.get(key, opts);
@@ -62,26 +93,28 @@ export function convertingStorage(inner: Storage, conv: VersionConversion): Stor
     },
     async list(prefix, opts) {
       const r = await inner.list(prefix, servedPredicate(opts, conv));
-      return { ...r, items: r.items.map(out) };
+      return { ...r, items: await servedMany(conv, r.items) };
     },
     async watch(key, opts) {
       return convertingWatcher(await inner.watch(key, servedPredicate(opts, conv)), conv);
     },
     async create(key, obj, opts) {
-      return out(await inner.create(key, conv.toStored(obj), opts));
+      return out(await inner.create(key, await storedOne(conv, obj), opts));
     },
     async guaranteedUpdate(key, preconditions, tryUpdate, opts) {
       const updated = await inner.guaranteedUpdate(
         key,
         preconditions,
-        async (current) => conv.toStored(await tryUpdate(out(current))),
+        async (current) => storedOne(conv, await tryUpdate(await out(current))),
         opts,
       );
       return out(updated);
     },
     async delete(key, preconditions, opts) {
       const validate = opts?.validateDeletion;
-      const o = validate ? { ...opts, validateDeletion: (stored: KubeObject) => validate(out(stored)) } : opts;
+      const o = validate
+        ? { ...opts, validateDeletion: async (stored: KubeObject) => validate(await out(stored)) }
+        : opts;
       return out(await inner.delete(key, preconditions, o));
     },
     count: (prefix) => inner.count(prefix),

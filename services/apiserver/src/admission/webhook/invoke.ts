@@ -90,7 +90,7 @@ export async function shouldCall(
 }
 
 /** What client-go says of a non-2xx answer without a Status body. */
-function httpStatusText(code: number, body: Buffer): string {
+export function httpStatusText(code: number, body: Buffer): string {
   const known: Record<number, string> = {
     400: 'the server rejected our request for an unknown reason',
     401: 'the server has asked for the client to provide credentials',
@@ -101,6 +101,7 @@ function httpStatusText(code: number, body: Buffer): string {
     413: 'the server has rejected the request because the request entity is too large',
     415: 'the server responded with the status code 415 but did not return more information',
     429: 'the server has received too many requests and has asked us to try again later',
+    503: 'the server is currently unable to handle the request',
     504: 'the server was unable to return a response in the time allotted, but may still be processing the request',
   };
   const text = body.toString('utf8').slice(0, 1024);
@@ -110,7 +111,7 @@ function httpStatusText(code: number, body: Buffer): string {
 }
 
 /** A status a webhook answered with, as client-go's error for it. */
-function statusBodyText(body: Buffer): string | undefined {
+export function statusBodyText(body: Buffer): string | undefined {
   try {
     const s = JSON.parse(body.toString('utf8')) as { kind?: unknown; message?: unknown };
     if (s && s.kind === 'Status' && typeof s.message === 'string') return s.message;

@@ -68,9 +68,11 @@ export function postReview(
   caBundle: string | undefined,
   body: Buffer,
   timeoutSeconds: number,
+  opts: { timeoutQuery?: boolean } = {},
 ): Promise<PostResult> {
   const url = new URL(ep.url.toString());
-  url.searchParams.set('timeout', `${timeoutSeconds}s`);
+  // admission tells the webhook its deadline; conversion's client only enforces one
+  if (opts.timeoutQuery !== false) url.searchParams.set('timeout', `${timeoutSeconds}s`);
   const shown = `Post "${url.toString()}"`;
   const ca = caBundle ? Buffer.from(caBundle, 'base64') : undefined;
   return new Promise((resolve, reject) => {

@@ -5,15 +5,17 @@ import type {
   JSONSchemaProps,
 } from '../../generated/k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1';
 import type { ExtensibleSchemaSet } from '../../schema/extensible';
-import { convertingStorage } from '../../storage/converting-storage';
+import { convertingStorage, type VersionConversion } from '../../storage/converting-storage';
 import { GenericStore } from '../generic-store';
 import { ALL_VERBS, type StoreDeps } from '../kind';
 import type { ResourceInfo, SubresourceInfo } from '../resources';
+import type { StoreTable } from '../store-table';
 import { customResourceApplyMessages } from './cr-apply-message';
 import { applySchemaDefaults, schemaHasDefaults } from './cr-schema-prune';
 import { customResourceListMessage, customResourceMessage } from './cr-message';
 import { customResourceStrategy } from './cr-strategy';
 import { customResourceTable } from './cr-table';
+import { webhookConverter, type ObjectsConverter } from './cr-webhook-converter';
 
 let nextMessageId = 0;
 
@@ -71,8 +73,18 @@ export function customResourceInfo(
   return info;
 }
 
-/** Objects are stored at the storage version and served at each version with None conversion: only apiVersion changes. */
-function apiVersionConversion(group: string, served: string, stored: string, schema: JSONSchemaProps | undefined) {
+/**
+ * Objects are stored at the storage version and served at each version. With None
+ * conversion only apiVersion changes; with a webhook the objects not yet at the wanted
+ * version go to it (the retagging pair then only serves selectors).
+ */
+function versionConversion(
+  group: string,
+  served: string,
+  stored: string,
+  schema: JSONSchemaProps | undefined,
+  webhook: ObjectsConverter | undefined,
+): VersionConversion {
   const retag = (obj: KubeObject, version: string): KubeObject => ({ ...obj, apiVersion: `${group}/${version}` });
   // upstream defaults what it reads from storage too: objects stored before a default was added get it
   const withDefaults = schemaHasDefaults(schema)
@@ -82,10 +94,16 @@ function apiVersionConversion(group: string, served: string, stored: string, sch
         return copy;
       }
     : (obj: KubeObject): KubeObject => obj;
-  return {
+  const conv: VersionConversion = {
     toStored: (o: KubeObject) => retag(o, stored),
     toServed: (o: KubeObject) => retag(withDefaults(o), served),
   };
+  if (webhook) {
+    conv.toStoredMany = (objs) => webhook(objs, `${group}/${stored}`);
+    // upstream defaults after converting what it read
+    conv.toServedMany = async (objs) => (await webhook(objs, `${group}/${served}`)).map(withDefaults);
+  }
+  return conv;
 }
 
 /** The stores of a definition's served versions; their messages are added to schemas. */
@@ -93,6 +111,7 @@ export function customResourceStores(
   crd: CustomResourceDefinition,
   deps: StoreDeps,
   schemas: ExtensibleSchemaSet,
+  table?: StoreTable,
 ): GenericStore[] {
   const spec = crd.spec ?? {};
   const group = spec.group ?? '';
@@ -101,6 +120,8 @@ export function customResourceStores(
   const namespaced = spec.scope === 'Namespaced';
   const terminating = crd.metadata?.deletionTimestamp !== undefined;
   const stores: GenericStore[] = [];
+  const hook = spec.conversion?.strategy === 'Webhook' ? spec.conversion.webhook : undefined;
+  const webhook = hook ? webhookConverter({ webhook: hook, table }) : undefined;
   for (const v of spec.versions ?? []) {
     if (!v.served) continue;
     const message = customResourceMessage(
@@ -124,7 +145,7 @@ export function customResourceStores(
       schema: v.schema?.openAPIV3Schema,
       selectableFields: (v.selectableFields ?? []).map((f) => f.jsonPath ?? ''),
     });
-    const conversion = apiVersionConversion(group, v.name ?? '', storage, v.schema?.openAPIV3Schema);
+    const conversion = versionConversion(group, v.name ?? '', storage, v.schema?.openAPIV3Schema, webhook);
     const store = new GenericStore(info, strategy, {
       ...deps,
       namespaceGate: namespaced ? deps.namespaceGate : undefined,

@@ -84,7 +84,7 @@ export class CustomResourceServing {
     if (this.served.get(name)?.signature === signature) return;
     this.unserve(name);
     try {
-      const stores = customResourceStores(crd, this.deps, this.schemas);
+      const stores = customResourceStores(crd, this.deps, this.schemas, this.table);
       for (const s of stores) this.table.add(s);
       const keys = stores.map((s) => ({ group: s.info.group, version: s.info.version, resource: s.info.resource }));
       this.served.set(name, { signature, keys });

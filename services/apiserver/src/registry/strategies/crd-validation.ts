@@ -6,13 +6,13 @@ import type {
   CustomResourceDefinitionSpec,
   CustomResourceDefinitionVersion,
 } from '../../generated/k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1';
-import { child, forbidden, goQuote, GoValue, index, invalid, notSupported, required } from '../validation/field';
+import { child, goQuote, GoValue, index, invalid, notSupported, required } from '../validation/field';
 import { isDNS1035Label, isDNS1123Subdomain, nameIsDNSSubdomain, type NameValidator } from '../validation/names';
+import { validateConversion } from './crd-conversion-validation';
 import { validateOpenApiSchema } from './crd-schema-validation';
 import { validateImmutableField, validateObjectMetaCreate, validateObjectMetaUpdate } from '../validation/objectmeta';
 
 export const SCOPES = ['Cluster', 'Namespaced'];
-export const CONVERSION_STRATEGIES = ['None', 'Webhook'];
 
 // Go prints pointers by address; any fixed address keeps the message's shape
 const GO_POINTER = '0xc000000000';
@@ -134,14 +134,7 @@ function validateSpec(spec: CustomResourceDefinitionSpec | undefined): FieldErro
   if (!names.kind) errs.push(required('spec.names.kind'));
   if (!names.listKind) errs.push(required('spec.names.listKind'));
   errs.push(...validateNames(s.names, 'spec.names'));
-  const strategy = s.conversion?.strategy;
-  if (strategy !== undefined && !CONVERSION_STRATEGIES.includes(strategy)) {
-    errs.push(notSupported('spec.conversion.strategy', strategy, CONVERSION_STRATEGIES));
-  } else if (strategy === 'None' && s.conversion?.webhook) {
-    errs.push(forbidden('spec.conversion.webhook', 'should not be set when strategy is not set to Webhook'));
-  } else if (strategy === 'Webhook' && !s.conversion?.webhook) {
-    errs.push(required('spec.conversion.webhook', 'required when strategy is set to Webhook'));
-  }
+  errs.push(...validateConversion(s));
   return errs;
 }
 

@@ -12,6 +12,7 @@ export function defaultCrdSpec(spec: CustomResourceDefinitionSpec): void {
   if (!names.singular && names.kind) names.singular = names.kind.toLowerCase();
   if (!names.listKind && names.kind) names.listKind = `${names.kind}List`;
   spec.conversion ??= { strategy: 'None' };
+  spec.conversion.strategy ||= 'None';
   const service = spec.conversion.webhook?.clientConfig?.service;
   if (spec.conversion.strategy === 'Webhook' && service && service.port === undefined) service.port = 443;
 }
