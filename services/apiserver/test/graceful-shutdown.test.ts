@@ -79,6 +79,8 @@ after(async () => {
 test('SIGTERM: not ready first, watches end, acknowledged writes stored, identity lease dropped, exit 0', async () => {
   const ns = 'graceful';
   const obs = new ApiClient(observer.kubeconfig);
+  // whatever fails, nothing this test opened may keep the process (and the run) alive
+  const cleanups: Array<() => void> = [];
   try {
     const created = await obs.request('POST', '/api/v1/namespaces', {
       apiVersion: 'v1',
@@ -95,6 +97,7 @@ test('SIGTERM: not ready first, watches end, acknowledged writes stored, identit
 
     // a watch on the victim, over its own connection
     const watchAgent = agentFor(victim.kubeconfig, false);
+    cleanups.push(() => watchAgent.destroy());
     const watchOutcome = new Promise<'ended' | 'aborted'>((resolve, reject) => {
       const req = https.get(
         `${victim.url}/api/v1/namespaces/${ns}/configmaps?watch=1`,
@@ -118,6 +121,7 @@ test('SIGTERM: not ready first, watches end, acknowledged writes stored, identit
       key: Buffer.from(creds.users[0].user['client-key-data'], 'base64'),
     });
     session.on('error', () => undefined);
+    cleanups.push(() => session.destroy());
     let h2Goaway = false;
     session.on('goaway', () => (h2Goaway = true));
     const h2Outcome = new Promise<'ended' | 'aborted'>((resolve) => {
@@ -130,8 +134,10 @@ test('SIGTERM: not ready first, watches end, acknowledged writes stored, identit
 
     // readiness, polled over fresh connections until the victim is gone
     const readyAgent = agentFor(victim.kubeconfig, false);
+    cleanups.push(() => readyAgent.destroy());
     const readyz: Array<{ at: number; status: number; body: string }> = [];
     let polling = true;
+    cleanups.push(() => (polling = false));
     const poller = (async () => {
       while (polling) {
         try {
@@ -146,10 +152,12 @@ test('SIGTERM: not ready first, watches end, acknowledged writes stored, identit
 
     // writes keep going through SIGTERM, the shutdown delay and the drain
     const writeAgent = agentFor(victim.kubeconfig, true);
+    cleanups.push(() => writeAgent.destroy());
     const acknowledged: string[] = [];
     const failures: string[] = [];
     let next = 0;
     let writing = true;
+    cleanups.push(() => (writing = false));
     const writer = async (): Promise<void> => {
       while (writing) {
         const name = `cm-${next++}`;
@@ -218,6 +226,7 @@ test('SIGTERM: not ready first, watches end, acknowledged writes stored, identit
     readyAgent.destroy();
     writeAgent.destroy();
   } finally {
+    for (const c of cleanups.reverse()) c();
     obs.close();
   }
 });
