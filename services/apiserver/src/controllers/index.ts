@@ -9,6 +9,7 @@ import { NamespaceController } from './namespace-controller';
 import type { NamespaceStore } from '../registry/namespaces/namespace-store';
 import type { StoreTable } from '../registry/store-table';
 import { AllocatorRepair } from './allocator-repair';
+import { ApfConfigurationController } from './apf-configuration';
 import { ControllerManager } from './controller-manager';
 import { LeaseEndpointReconciler } from './endpoint-reconciler';
 import { GarbageCollector } from './garbage-collector';
@@ -106,6 +107,11 @@ export async function startClusterComponents(ctx: ClusterContext): Promise<Clust
     new IdentityLeaseGC(leases, opts.identityLeaseDurationSeconds * 1000, log),
     new ClusterRoleAggregationController(() => table.store('rbac.authorization.k8s.io', 'v1', 'clusterroles'), log),
     new ResourceQuotaController(table, { log }),
+    new ApfConfigurationController(
+      () => table.store('flowcontrol.apiserver.k8s.io', 'v1', 'prioritylevelconfigurations'),
+      () => table.store('flowcontrol.apiserver.k8s.io', 'v1', 'flowschemas'),
+      log,
+    ),
   ];
   controllers.push(new AllocatorRepair(allocatorRepair(ctx), undefined, log));
   if (ctx.signer) {

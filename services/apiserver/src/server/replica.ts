@@ -18,6 +18,7 @@ import { createCacher } from '../storage/cacher';
 import { openStorage } from '../storage/factory';
 import { buildApp } from './app';
 import { buildHandlerChain } from './handler-chain';
+import { startFlowControl } from './flow-control';
 import { buildAuditing } from '../audit';
 import { startClusterComponents } from '../controllers';
 import { StoreTable } from '../registry/store-table';
@@ -200,6 +201,8 @@ export async function startReplica(
     },
   });
   const lifecycle = new ServerLifecycle();
+  const flowControlStop = new AbortController();
+  const flowControl = startFlowControl(opts, table, flowControlStop.signal, log);
   const handler = buildHandlerChain({
     api,
     nonResource,
@@ -210,6 +213,8 @@ export async function startReplica(
     authenticator: security.authenticator,
     authorizer: security.authorizer,
     auditing,
+    flowControl,
+    maxInFlight: { readOnly: opts.maxRequestsInflight, mutating: opts.maxMutatingRequestsInflight },
   });
   const app: FastifyInstance = buildApp({
     tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.clientCaPem },
@@ -273,6 +278,7 @@ export async function startReplica(
         log(`kapi: ${lifecycle.inFlightCount} requests still in flight after ${IN_FLIGHT_GRACE_MS} ms; closing anyway`);
       }
       await cluster.stop();
+      flowControlStop.abort();
       await admission.close();
       lifecycle.destroyAll();
       await app.close();
