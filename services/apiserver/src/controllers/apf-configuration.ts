@@ -1,3 +1,4 @@
+import { updateDanglingConditions } from '../flowcontrol/dangling';
 import { ensureApfConfiguration } from '../flowcontrol/ensurer';
 import type { GenericStore } from '../registry/generic-store';
 import { runInformer, type InformerHandlers } from './informer';
@@ -11,7 +12,9 @@ const DEBOUNCE_MS = 200;
 /**
  * Keeps the API Priority and Fairness bootstrap configuration in place on the
  * leader: one pass at start, again whenever a FlowSchema or
- * PriorityLevelConfiguration changes or is deleted, and once a minute.
+ * PriorityLevelConfiguration changes or is deleted, and once a minute; also
+ * each FlowSchema's Dangling condition (upstream writes it from every replica,
+ * one writer is enough here).
  */
 export class ApfConfigurationController implements LeaderController {
   readonly name = 'apf-configuration-controller';
@@ -41,6 +44,7 @@ export class ApfConfigurationController implements LeaderController {
           pending = false;
           try {
             await ensureApfConfiguration(levels, schemas);
+            await updateDanglingConditions(levels, schemas);
           } catch (e) {
             if (!signal.aborted) this.log(`apf configuration: ${errorText(e)}`);
           }
