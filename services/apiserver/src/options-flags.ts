@@ -184,7 +184,7 @@ export const FLAGS: readonly FlagSpec[] = [
     valueLabel: 'int',
     defaultText: '400',
     usage:
-      'This and --max-mutating-requests-inflight are summed to determine the server\'s total concurrency limit (which must be positive) if --enable-priority-and-fairness is true. Otherwise, this flag limits the maximum number of non-mutating requests in flight, or a zero value disables the limit completely.',
+      "This and --max-mutating-requests-inflight are summed to determine the server's total concurrency limit (which must be positive) if --enable-priority-and-fairness is true. Otherwise, this flag limits the maximum number of non-mutating requests in flight, or a zero value disables the limit completely.",
   },
   {
     name: 'max-mutating-requests-inflight',
@@ -192,7 +192,7 @@ export const FLAGS: readonly FlagSpec[] = [
     valueLabel: 'int',
     defaultText: '200',
     usage:
-      'This and --max-requests-inflight are summed to determine the server\'s total concurrency limit (which must be positive) if --enable-priority-and-fairness is true. Otherwise, this flag limits the maximum number of mutating requests in flight, or a zero value disables the limit completely.',
+      "This and --max-requests-inflight are summed to determine the server's total concurrency limit (which must be positive) if --enable-priority-and-fairness is true. Otherwise, this flag limits the maximum number of mutating requests in flight, or a zero value disables the limit completely.",
   },
   {
     name: 'request-timeout',
@@ -200,7 +200,7 @@ export const FLAGS: readonly FlagSpec[] = [
     valueLabel: 'duration',
     defaultText: '1m0s',
     usage:
-      'An optional field indicating the duration a handler must keep a request open before timing it out. A quarter of it is how long a request may wait in a priority level\'s queue.',
+      "An optional field indicating the duration a handler must keep a request open before timing it out. A quarter of it is how long a request may wait in a priority level's queue.",
   },
   {
     name: 'allow-privileged',

@@ -44,23 +44,19 @@ function tokenClient(kubeconfig: string, token: string): Call {
         headers['content-type'] = 'application/json';
         headers['content-length'] = String(payload.length);
       }
-      const req = https.request(
-        new URL(p, server),
-        { agent, method: payload ? 'POST' : 'GET', headers },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const body = Buffer.concat(chunks);
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body,
-              json: <T>() => JSON.parse(body.toString()) as T,
-            });
+      const req = https.request(new URL(p, server), { agent, method: payload ? 'POST' : 'GET', headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body,
+            json: <T>() => JSON.parse(body.toString()) as T,
           });
-        },
-      );
+        });
+      });
       req.on('error', reject);
       req.end(payload);
     });
@@ -144,13 +140,38 @@ describe('API Priority and Fairness (real kubectl, real replica)', () => {
   });
 
   it('restores a mandatory object, keeps a suggested one an operator opted out of', async () => {
-    await kubectlOk(kc, ['patch', 'prioritylevelconfiguration', 'catch-all', '--type=merge', '-p',
-      '{"spec":{"limited":{"nominalConcurrencyShares":77}}}']);
-    await kubectlOk(kc, ['annotate', '--overwrite', 'flowschema', 'global-default', 'apf.kubernetes.io/autoupdate-spec=false']);
-    await kubectlOk(kc, ['patch', 'flowschema', 'global-default', '--type=merge', '-p', '{"spec":{"matchingPrecedence":9800}}']);
+    await kubectlOk(kc, [
+      'patch',
+      'prioritylevelconfiguration',
+      'catch-all',
+      '--type=merge',
+      '-p',
+      '{"spec":{"limited":{"nominalConcurrencyShares":77}}}',
+    ]);
+    await kubectlOk(kc, [
+      'annotate',
+      '--overwrite',
+      'flowschema',
+      'global-default',
+      'apf.kubernetes.io/autoupdate-spec=false',
+    ]);
+    await kubectlOk(kc, [
+      'patch',
+      'flowschema',
+      'global-default',
+      '--type=merge',
+      '-p',
+      '{"spec":{"matchingPrecedence":9800}}',
+    ]);
     let shares = '';
     for (let i = 0; i < 100; i++) {
-      shares = await kubectlOk(kc, ['get', 'prioritylevelconfiguration', 'catch-all', '-o', 'jsonpath={.spec.limited.nominalConcurrencyShares}']);
+      shares = await kubectlOk(kc, [
+        'get',
+        'prioritylevelconfiguration',
+        'catch-all',
+        '-o',
+        'jsonpath={.spec.limited.nominalConcurrencyShares}',
+      ]);
       if (shares === '5') break;
       await sleep(100);
     }
@@ -163,7 +184,13 @@ describe('API Priority and Fairness (real kubectl, real replica)', () => {
       else await sleep(100);
     }
     assert.ok(uid, 'the mandatory exempt FlowSchema is re-created');
-    const precedence = await kubectlOk(kc, ['get', 'flowschema', 'global-default', '-o', 'jsonpath={.spec.matchingPrecedence}']);
+    const precedence = await kubectlOk(kc, [
+      'get',
+      'flowschema',
+      'global-default',
+      '-o',
+      'jsonpath={.spec.matchingPrecedence}',
+    ]);
     assert.equal(precedence, '9800');
   });
 
@@ -191,40 +218,46 @@ describe('API Priority and Fairness (real kubectl, real replica)', () => {
   });
 
   it('a flood from one low-priority user gets 429s while admin requests keep succeeding', async () => {
-    await kubectlOk(kc, ['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'List',
-      items: [
-        {
-          apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
-          kind: 'PriorityLevelConfiguration',
-          metadata: { name: 'tiny' },
-          spec: {
-            type: 'Limited',
-            limited: {
-              nominalConcurrencyShares: 1,
-              limitResponse: { type: 'Queue', queuing: { queues: 1, handSize: 1, queueLengthLimit: 2 } },
+    await kubectlOk(
+      kc,
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          {
+            apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+            kind: 'PriorityLevelConfiguration',
+            metadata: { name: 'tiny' },
+            spec: {
+              type: 'Limited',
+              limited: {
+                nominalConcurrencyShares: 1,
+                limitResponse: { type: 'Queue', queuing: { queues: 1, handSize: 1, queueLengthLimit: 2 } },
+              },
             },
           },
-        },
-        {
-          apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
-          kind: 'FlowSchema',
-          metadata: { name: 'flooder' },
-          spec: {
-            priorityLevelConfiguration: { name: 'tiny' },
-            matchingPrecedence: 50,
-            distinguisherMethod: { type: 'ByUser' },
-            rules: [
-              {
-                subjects: [{ kind: 'User', user: { name: 'flooder' } }],
-                resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], namespaces: ['*'], clusterScope: true }],
-              },
-            ],
+          {
+            apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+            kind: 'FlowSchema',
+            metadata: { name: 'flooder' },
+            spec: {
+              priorityLevelConfiguration: { name: 'tiny' },
+              matchingPrecedence: 50,
+              distinguisherMethod: { type: 'ByUser' },
+              rules: [
+                {
+                  subjects: [{ kind: 'User', user: { name: 'flooder' } }],
+                  resourceRules: [
+                    { verbs: ['*'], apiGroups: ['*'], resources: ['*'], namespaces: ['*'], clusterScope: true },
+                  ],
+                },
+              ],
+            },
           },
-        },
-      ],
-    }));
+        ],
+      }),
+    );
     const flooderFS = await uidOf(kc, 'flowschema', 'flooder');
     const flood = tokenClient(kc, 'flood-token');
     for (let i = 0; i < 50; i++) {
@@ -247,49 +280,61 @@ describe('API Priority and Fairness (real kubectl, real replica)', () => {
     assert.equal(rejected[0].headers['retry-after'], '1');
     assert.equal(rejected[0].body.toString(), 'Too many requests, please try again later.\n');
     assert.equal(rejected[0].headers[FS_HEADER], flooderFS);
-    assert.ok(flooded.some((r) => r.status === 201), 'the level still serves some');
-    assert.deepEqual(adminResults.map((r) => r.status), Array(10).fill(200));
+    assert.ok(
+      flooded.some((r) => r.status === 201),
+      'the level still serves some',
+    );
+    assert.deepEqual(
+      adminResults.map((r) => r.status),
+      Array(10).fill(200),
+    );
     assert.ok(Math.max(...adminResults.map((r) => r.ms)) < 10_000);
   });
 
   it('shares one level fairly between two flows', async () => {
-    await kubectlOk(kc, ['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'List',
-      items: [
-        {
-          apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
-          kind: 'PriorityLevelConfiguration',
-          metadata: { name: 'shared' },
-          spec: {
-            type: 'Limited',
-            limited: {
-              nominalConcurrencyShares: 1,
-              limitResponse: { type: 'Queue', queuing: { queues: 64, handSize: 2, queueLengthLimit: 200 } },
+    await kubectlOk(
+      kc,
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          {
+            apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+            kind: 'PriorityLevelConfiguration',
+            metadata: { name: 'shared' },
+            spec: {
+              type: 'Limited',
+              limited: {
+                nominalConcurrencyShares: 1,
+                limitResponse: { type: 'Queue', queuing: { queues: 64, handSize: 2, queueLengthLimit: 200 } },
+              },
             },
           },
-        },
-        {
-          apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
-          kind: 'FlowSchema',
-          metadata: { name: 'alice-and-bob' },
-          spec: {
-            priorityLevelConfiguration: { name: 'shared' },
-            matchingPrecedence: 60,
-            distinguisherMethod: { type: 'ByUser' },
-            rules: [
-              {
-                subjects: [
-                  { kind: 'User', user: { name: 'alice' } },
-                  { kind: 'User', user: { name: 'bob' } },
-                ],
-                resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], namespaces: ['*'], clusterScope: true }],
-              },
-            ],
+          {
+            apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+            kind: 'FlowSchema',
+            metadata: { name: 'alice-and-bob' },
+            spec: {
+              priorityLevelConfiguration: { name: 'shared' },
+              matchingPrecedence: 60,
+              distinguisherMethod: { type: 'ByUser' },
+              rules: [
+                {
+                  subjects: [
+                    { kind: 'User', user: { name: 'alice' } },
+                    { kind: 'User', user: { name: 'bob' } },
+                  ],
+                  resourceRules: [
+                    { verbs: ['*'], apiGroups: ['*'], resources: ['*'], namespaces: ['*'], clusterScope: true },
+                  ],
+                },
+              ],
+            },
           },
-        },
-      ],
-    }));
+        ],
+      }),
+    );
     const schemaUID = await uidOf(kc, 'flowschema', 'alice-and-bob');
     const alice = tokenClient(kc, 'alice-token');
     const bob = tokenClient(kc, 'bob-token');
@@ -307,7 +352,10 @@ describe('API Priority and Fairness (real kubectl, real replica)', () => {
     const aliceRuns = Array.from({ length: 80 }, () => timed(alice));
     const bobRuns = Array.from({ length: 8 }, () => timed(bob));
     const [a, b] = await Promise.all([Promise.all(aliceRuns), Promise.all(bobRuns)]);
-    assert.ok([...a, ...b].every((r) => r.status === 201), 'all are served (none refused)');
+    assert.ok(
+      [...a, ...b].every((r) => r.status === 201),
+      'all are served (none refused)',
+    );
     // first come first served would finish bob's last request around 88th; fair queuing interleaves the flows
     const bobLast = Math.max(...b.map((r) => r.at));
     assert.ok(bobLast < 60, `bob's last request finished at position ${bobLast} of 88`);

@@ -94,7 +94,13 @@ export const MANDATORY_PRIORITY_LEVELS: readonly PriorityLevelConfiguration[] = 
 
 export const MANDATORY_FLOW_SCHEMAS: readonly FlowSchema[] = [
   schema('exempt', 'exempt', 1, '', everything(groups('system:masters'))),
-  schema('catch-all', 'catch-all', 10000, 'ByUser', everything(groups('system:unauthenticated', 'system:authenticated'))),
+  schema(
+    'catch-all',
+    'catch-all',
+    10000,
+    'ByUser',
+    everything(groups('system:unauthenticated', 'system:authenticated')),
+  ),
 ];
 
 export const SUGGESTED_PRIORITY_LEVELS: readonly PriorityLevelConfiguration[] = [
@@ -134,7 +140,13 @@ export const SUGGESTED_FLOW_SCHEMAS: readonly FlowSchema[] = [
     ],
     resourceRules: [resourceRule(LEADER_VERBS, [''], ['endpoints'], ['*'], false)],
   }),
-  schema('kube-controller-manager', 'workload-high', 800, 'ByNamespace', everything(users('system:kube-controller-manager'))),
+  schema(
+    'kube-controller-manager',
+    'workload-high',
+    800,
+    'ByNamespace',
+    everything(users('system:kube-controller-manager')),
+  ),
   schema('kube-scheduler', 'workload-high', 800, 'ByNamespace', everything(users('system:kube-scheduler'))),
   schema('kube-system-service-accounts', 'workload-high', 900, 'ByNamespace', everything(kubeSystemSAs('*'))),
   schema('service-accounts', 'workload-low', 9000, 'ByUser', everything(groups('system:serviceaccounts'))),

@@ -84,7 +84,10 @@ export class FlowControl {
   }
 
   /** Replaces everything (an informer's relist). */
-  replaceAll(schemas: readonly FlowSchema[] | undefined, levels: readonly PriorityLevelConfiguration[] | undefined): void {
+  replaceAll(
+    schemas: readonly FlowSchema[] | undefined,
+    levels: readonly PriorityLevelConfiguration[] | undefined,
+  ): void {
     if (schemas) this.schemaObjects = new Map(schemas.map((o) => [o.metadata?.name ?? '', o]));
     if (levels) this.levelObjects = new Map(levels.map((o) => [o.metadata?.name ?? '', o]));
     this.rebuild();
@@ -101,7 +104,12 @@ export class FlowControl {
       const level = this.levels.get(fs.spec?.priorityLevelConfiguration?.name ?? '');
       if (!level) continue;
       const name = fs.metadata?.name ?? '';
-      return { schemaName: name, schemaUID: fs.metadata?.uid ?? '', level, hash: flowHash(name, flowDistinguisher(fs, user, info)) };
+      return {
+        schemaName: name,
+        schemaUID: fs.metadata?.uid ?? '',
+        level,
+        hash: flowHash(name, flowDistinguisher(fs, user, info)),
+      };
     }
     const catchAll = MANDATORY_FLOW_SCHEMAS[1];
     const level = this.levels.get('catch-all') as LevelState;
@@ -111,7 +119,8 @@ export class FlowControl {
 
   private rebuild(): void {
     const levelObjects = new Map(this.levelObjects);
-    for (const m of MANDATORY_PRIORITY_LEVELS) if (!levelObjects.has(m.metadata?.name ?? '')) levelObjects.set(m.metadata?.name ?? '', m);
+    for (const m of MANDATORY_PRIORITY_LEVELS)
+      if (!levelObjects.has(m.metadata?.name ?? '')) levelObjects.set(m.metadata?.name ?? '', m);
     const levels = [...levelObjects.values()];
     const limits = nominalConcurrencyLimits(this.serverConcurrencyLimit, levels);
     const next = new Map<string, LevelState>();
@@ -137,7 +146,8 @@ export class FlowControl {
     }
     this.levels = next;
     const schemaObjects = new Map(this.schemaObjects);
-    for (const m of MANDATORY_FLOW_SCHEMAS) if (!schemaObjects.has(m.metadata?.name ?? '')) schemaObjects.set(m.metadata?.name ?? '', m);
+    for (const m of MANDATORY_FLOW_SCHEMAS)
+      if (!schemaObjects.has(m.metadata?.name ?? '')) schemaObjects.set(m.metadata?.name ?? '', m);
     this.schemas = [...schemaObjects.values()]
       .filter((fs) => next.has(fs.spec?.priorityLevelConfiguration?.name ?? ''))
       .sort(compareFlowSchemas);

@@ -118,7 +118,7 @@ export class QueueSet {
 
   private dispatch(): void {
     const n = this.queues.length;
-    for (let scanned = 0; scanned < n; ) {
+    for (let scanned = 0; scanned < n;) {
       const queue = this.queues[this.next];
       this.next = (this.next + 1) % n;
       const head = queue[0];

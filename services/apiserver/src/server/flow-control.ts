@@ -28,9 +28,7 @@ export function startFlowControl(
       {
         onList: (items: KubeObject[]) => fc.replaceAll(items as FlowSchema[], undefined),
         onEvent: (type, obj) =>
-          type === 'DELETED'
-            ? fc.removeFlowSchema(obj.metadata?.name ?? '')
-            : fc.upsertFlowSchema(obj as FlowSchema),
+          type === 'DELETED' ? fc.removeFlowSchema(obj.metadata?.name ?? '') : fc.upsertFlowSchema(obj as FlowSchema),
       },
       log,
     );
