@@ -21,6 +21,7 @@ import { ensureApfConfiguration } from '../src/flowcontrol/ensurer';
 import { matchesNonResourceRule, matchesResourceRule, matchesSubject } from '../src/flowcontrol/match';
 import { QueueSet } from '../src/flowcontrol/queueset';
 import { dealHand, flowHash } from '../src/flowcontrol/shuffle-shard';
+import { estimateSeats, maxSeatsFor } from '../src/flowcontrol/work-estimate';
 import type { FlowSchema } from '../src/generated/k8s.io.api.flowcontrol.v1';
 import type { GenericStore } from '../src/registry/generic-store';
 import { flowschemas } from '../src/registry/kinds/flowcontrol.apiserver.k8s.io/flowschemas';
@@ -219,6 +220,30 @@ describe('APF shuffle sharding and concurrency', () => {
       'workload-low': 245,
       'global-default': 49,
     });
+  });
+});
+
+describe('APF list work estimate', () => {
+  const q = (s: string): URLSearchParams => new URLSearchParams(s);
+  test('a list takes one seat per 100 stored objects, between 1 and the level maximum', () => {
+    const list = resourceInfo('list', '', 'configmaps', 'a');
+    assert.equal(estimateSeats(list, q(''), 0, 10), 1);
+    assert.equal(estimateSeats(list, q(''), 250, 10), 3);
+    assert.equal(estimateSeats(list, q(''), 5000, 10), 10);
+    assert.equal(estimateSeats(list, q(''), 5000, 4), 4);
+    assert.equal(estimateSeats(list, q(''), undefined, 10), 1, 'no count yet');
+    // a paginated list goes to etcd: twice the page, or the whole set plus the page with selectors
+    assert.equal(estimateSeats(list, q('limit=150'), 1000, 10), 3);
+    assert.equal(estimateSeats(list, q('limit=150&labelSelector=a%3Db'), 500, 10), 7);
+    assert.equal(estimateSeats(list, q('limit=150&resourceVersion=0'), 500, 10), 5, 'served by the cache');
+    assert.equal(estimateSeats(resourceInfo('get', '', 'configmaps', 'a'), q(''), 5000, 10), 1);
+    const watch = resourceInfo('watch', '', 'configmaps', 'a');
+    assert.equal(estimateSeats(watch, q(''), 5000, 10), 1);
+    assert.equal(estimateSeats(watch, q('sendInitialEvents=true'), 500, 10), 5);
+  });
+
+  test('a request takes at most 15% of its level, 1 to 10 seats', () => {
+    assert.deepEqual([0, 1, 13, 25, 49, 98, 245].map(maxSeatsFor), [1, 1, 2, 4, 8, 10, 10]);
   });
 });
 

@@ -5,13 +5,17 @@ import { MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS } from './bootstrap';
 import { nominalConcurrencyLimits } from './concurrency';
 import { compareFlowSchemas, flowDistinguisher, matchesFlowSchema } from './match';
 import { QueueSet, type QueuingConfig } from './queueset';
+import { ObjectCounts } from './object-counts';
 import { flowHash } from './shuffle-shard';
+import { maxSeatsFor } from './work-estimate';
 
 export interface LevelState {
   name: string;
   uid: string;
   exempt: boolean;
   concurrencyLimit: number;
+  /** the widest a single request may be */
+  maxSeats: number;
   /** undefined for exempt levels */
   queues?: QueueSet;
 }
@@ -55,6 +59,8 @@ export class FlowControl {
   private levels = new Map<string, LevelState>();
   private schemaObjects = new Map<string, FlowSchema>();
   private levelObjects = new Map<string, PriorityLevelConfiguration>();
+  /** stored objects per resource, for the list work estimate */
+  readonly objectCounts = new ObjectCounts();
 
   constructor(
     private readonly serverConcurrencyLimit: number,
@@ -129,7 +135,13 @@ export class FlowControl {
       const exempt = pl.spec?.type === 'Exempt';
       const limit = limits.get(name) ?? 0;
       const old = this.levels.get(name);
-      const state: LevelState = { name, uid: pl.metadata?.uid ?? '', exempt, concurrencyLimit: limit };
+      const state: LevelState = {
+        name,
+        uid: pl.metadata?.uid ?? '',
+        exempt,
+        concurrencyLimit: limit,
+        maxSeats: maxSeatsFor(limit),
+      };
       if (!exempt) {
         const cfg = queuingOf(pl, limit);
         // requests waiting or running keep their level's accounting across edits

@@ -1,4 +1,6 @@
 import type { FlowControl } from '../../flowcontrol/controller';
+import type { ObjectCounts } from '../../flowcontrol/object-counts';
+import { estimateSeats } from '../../flowcontrol/work-estimate';
 import type { ApiResponse } from '../../endpoints/types';
 import { requestInfoOf, userOf, type Filter } from './types';
 import { isLongRunningRequest } from './long-running';
@@ -16,10 +18,11 @@ function withHeaders(res: ApiResponse, headers: Record<string, string>): ApiResp
  * Upstream's WithPriorityAndFairness: classifies each request by FlowSchema,
  * names the schema and priority level in response headers, and runs it under
  * its level's seats: exempt levels at once, limited ones through their queues,
- * 429 when there is no room or the queue wait is over. A watch holds its seat
+ * 429 when there is no room or the queue wait is over. A list takes seats by
+ * how many objects it goes through. A watch holds its seat
  * only until its stream is set up; other long-running requests are not held.
  */
-export function withPriorityAndFairness(fc: FlowControl): Filter {
+export function withPriorityAndFairness(fc: FlowControl, counts: ObjectCounts = fc.objectCounts): Filter {
   return (next) => async (ctx) => {
     const info = requestInfoOf(ctx);
     if (isLongRunningRequest(info) && info.verb !== 'watch') return next(ctx);
@@ -27,7 +30,9 @@ export function withPriorityAndFairness(fc: FlowControl): Filter {
     const headers = { [FLOW_SCHEMA_UID_HEADER]: c.schemaUID, [PRIORITY_LEVEL_UID_HEADER]: c.level.uid };
     const queues = c.level.queues;
     if (c.level.exempt || !queues) return withHeaders(await next(ctx), headers);
-    const release = await queues.acquire(c.hash, 1, fc.requestWaitLimitMs);
+    const stored = counts.get(info.apiGroup, info.resource);
+    const seats = estimateSeats(info, ctx.req.query, stored, c.level.maxSeats);
+    const release = await queues.acquire(c.hash, seats, fc.requestWaitLimitMs);
     if (!release) return tooManyRequests(1, headers);
     try {
       return withHeaders(await next(ctx), headers);
