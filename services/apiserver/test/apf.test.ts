@@ -17,6 +17,7 @@ import {
 import { nominalConcurrencyLimits } from '../src/flowcontrol/concurrency';
 import { FlowControl } from '../src/flowcontrol/controller';
 import { updateDanglingConditions } from '../src/flowcontrol/dangling';
+import { DroppedRequests } from '../src/flowcontrol/dropped-requests';
 import { ensureApfConfiguration } from '../src/flowcontrol/ensurer';
 import { matchesNonResourceRule, matchesResourceRule, matchesSubject } from '../src/flowcontrol/match';
 import { QueueSet } from '../src/flowcontrol/queueset';
@@ -244,6 +245,28 @@ describe('APF list work estimate', () => {
 
   test('a request takes at most 15% of its level, 1 to 10 seats', () => {
     assert.deepEqual([0, 1, 13, 25, 49, 98, 245].map(maxSeatsFor), [1, 1, 2, 4, 8, 10, 10]);
+  });
+});
+
+describe('APF Retry-After', () => {
+  test('starts at 1, doubles under sustained rejection, comes back down when it stops', () => {
+    let now = 1000;
+    const d = new DroppedRequests(() => now);
+    const burst = (n: number): number => {
+      let r = 0;
+      for (let i = 0; i < n; i++) r = d.recordAndGetRetryAfter('tiny');
+      return r;
+    };
+    assert.equal(burst(10), 1, 'the first second never raises it');
+    now++;
+    assert.equal(burst(10), 2, '10 drops in the last second: doubled');
+    now++;
+    assert.equal(burst(10), 2, 'not twice within one period');
+    now += 1;
+    assert.equal(burst(10), 4);
+    assert.equal(d.recordAndGetRetryAfter('other'), 1, 'levels are apart');
+    now += 10;
+    assert.equal(burst(1), 3, 'a quiet period lowers it by one');
   });
 });
 

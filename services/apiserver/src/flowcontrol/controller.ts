@@ -5,6 +5,7 @@ import { MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS } from './bootstrap';
 import { nominalConcurrencyLimits } from './concurrency';
 import { compareFlowSchemas, flowDistinguisher, matchesFlowSchema } from './match';
 import { QueueSet, type QueuingConfig } from './queueset';
+import { DroppedRequests } from './dropped-requests';
 import { ObjectCounts } from './object-counts';
 import { flowHash } from './shuffle-shard';
 import { maxSeatsFor } from './work-estimate';
@@ -61,6 +62,8 @@ export class FlowControl {
   private levelObjects = new Map<string, PriorityLevelConfiguration>();
   /** stored objects per resource, for the list work estimate */
   readonly objectCounts = new ObjectCounts();
+  /** rejections per level, for Retry-After */
+  readonly dropped = new DroppedRequests();
 
   constructor(
     private readonly serverConcurrencyLimit: number,

@@ -18,7 +18,8 @@ function withHeaders(res: ApiResponse, headers: Record<string, string>): ApiResp
  * Upstream's WithPriorityAndFairness: classifies each request by FlowSchema,
  * names the schema and priority level in response headers, and runs it under
  * its level's seats: exempt levels at once, limited ones through their queues,
- * 429 when there is no room or the queue wait is over. A list takes seats by
+ * 429 when there is no room or the queue wait is over (Retry-After grows
+ * while a level keeps refusing). A list takes seats by
  * how many objects it goes through. A watch holds its seat
  * only until its stream is set up; other long-running requests are not held.
  */
@@ -33,7 +34,7 @@ export function withPriorityAndFairness(fc: FlowControl, counts: ObjectCounts = 
     const stored = counts.get(info.apiGroup, info.resource);
     const seats = estimateSeats(info, ctx.req.query, stored, c.level.maxSeats);
     const release = await queues.acquire(c.hash, seats, fc.requestWaitLimitMs);
-    if (!release) return tooManyRequests(1, headers);
+    if (!release) return tooManyRequests(fc.dropped.recordAndGetRetryAfter(c.level.name), headers);
     try {
       return withHeaders(await next(ctx), headers);
     } finally {
