@@ -165,8 +165,11 @@ describe('APF matching', () => {
     const a1 = fc.classify(user('alice', 'system:authenticated'), resourceInfo('get', '', 'pods', 'a'));
     const a2 = fc.classify(user('alice', 'system:authenticated'), resourceInfo('get', '', 'pods', 'b'));
     const b1 = fc.classify(user('bob', 'system:authenticated'), resourceInfo('get', '', 'pods', 'a'));
-    assert.equal(a1.hash, a2.hash);
-    assert.notEqual(a1.hash, b1.hash);
+    assert.equal(a1.distinguisher, a2.distinguisher);
+    assert.notEqual(a1.distinguisher, b1.distinguisher);
+    const ns = (n: string): string =>
+      fc.classify(user('system:kube-scheduler'), resourceInfo('get', '', 'pods', n)).distinguisher;
+    assert.deepEqual([ns('a'), ns('b')], ['a', 'b'], 'kube-scheduler is ByNamespace');
   });
 
   test('lower precedence wins, ties go to the name first; dangling schemas are skipped', () => {

@@ -7,7 +7,6 @@ import { compareFlowSchemas, flowDistinguisher, matchesFlowSchema } from './matc
 import { QueueSet, type QueuingConfig } from './queueset';
 import { DroppedRequests } from './dropped-requests';
 import { ObjectCounts } from './object-counts';
-import { flowHash } from './shuffle-shard';
 import { maxSeatsFor } from './work-estimate';
 
 export interface LevelState {
@@ -25,8 +24,8 @@ export interface Classification {
   schemaName: string;
   schemaUID: string;
   level: LevelState;
-  /** the flow: schema and distinguisher */
-  hash: bigint;
+  /** with the schema's name, the flow (hashed only where a level queues) */
+  distinguisher: string;
 }
 
 const UNLIMITED: QueuingConfig = {
@@ -117,13 +116,13 @@ export class FlowControl {
         schemaName: name,
         schemaUID: fs.metadata?.uid ?? '',
         level,
-        hash: flowHash(name, flowDistinguisher(fs, user, info)),
+        distinguisher: flowDistinguisher(fs, user, info),
       };
     }
     const catchAll = MANDATORY_FLOW_SCHEMAS[1];
     const level = this.levels.get('catch-all') as LevelState;
     const name = catchAll.metadata?.name ?? '';
-    return { schemaName: name, schemaUID: '', level, hash: flowHash(name, user.name) };
+    return { schemaName: name, schemaUID: '', level, distinguisher: user.name };
   }
 
   private rebuild(): void {
