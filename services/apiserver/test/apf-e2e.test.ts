@@ -362,3 +362,31 @@ describe('API Priority and Fairness (real kubectl, real replica)', () => {
     assert.ok(bobLast < 60, `bob's last request finished at position ${bobLast} of 88`);
   });
 });
+
+describe('--enable-priority-and-fairness=false (real replica)', () => {
+  let replica: ReplicaProcess;
+  let admin: ApiClient;
+
+  before(async () => {
+    replica = await startReplicaProcess({
+      args: ['--enable-priority-and-fairness=false', '--max-requests-inflight=1', '--max-mutating-requests-inflight=1'],
+    });
+    admin = new ApiClient(replica.kubeconfig);
+  });
+  after(async () => {
+    admin?.close();
+    await replica?.cleanup();
+  });
+
+  it('serves without APF headers; system:masters is never limited', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => admin.request('GET', '/api/v1/namespaces/default/configmaps')),
+    );
+    assert.deepEqual(
+      results.map((r) => r.status),
+      Array(20).fill(200),
+    );
+    assert.equal(results[0].headers[FS_HEADER], undefined);
+    assert.equal(results[0].headers[PL_HEADER], undefined);
+  });
+});
