@@ -69,7 +69,8 @@ function allocatorRepair(ctx: ClusterContext): () => Promise<void> {
  * elected leader only: namespace deletion, re-creation of
  * missing system namespaces, garbage collection, the default
  * ServiceAccount and kube-root-ca.crt in every namespace, allocator repair,
- * resource quota usage and the removal of expired identity leases. Started after the HTTP server listens.
+ * resource quota usage, the removal of expired identity leases and the API
+ * Priority and Fairness bootstrap configuration. Started after the HTTP server listens.
  */
 export async function startClusterComponents(ctx: ClusterContext): Promise<ClusterComponents> {
   const { opts, table, namespaces, log } = ctx;
