@@ -177,6 +177,38 @@ export const FLAGS: readonly FlagSpec[] = [
     usage: "The storage backend for persistence. Options: 'embedded' (SQLite in --data-dir), 'etcd3'.",
   },
   {
+    name: 'enable-priority-and-fairness',
+    type: 'string',
+    valueLabel: 'bool',
+    defaultText: 'true',
+    usage:
+      'If true, replace the max-in-flight handler with an enhanced one that queues and dispatches with priority and fairness',
+  },
+  {
+    name: 'max-requests-inflight',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '400',
+    usage:
+      "This and --max-mutating-requests-inflight are summed to determine the server's total concurrency limit (which must be positive) if --enable-priority-and-fairness is true. Otherwise, this flag limits the maximum number of non-mutating requests in flight, or a zero value disables the limit completely.",
+  },
+  {
+    name: 'max-mutating-requests-inflight',
+    type: 'string',
+    valueLabel: 'int',
+    defaultText: '200',
+    usage:
+      "This and --max-requests-inflight are summed to determine the server's total concurrency limit (which must be positive) if --enable-priority-and-fairness is true. Otherwise, this flag limits the maximum number of mutating requests in flight, or a zero value disables the limit completely.",
+  },
+  {
+    name: 'request-timeout',
+    type: 'string',
+    valueLabel: 'duration',
+    defaultText: '1m0s',
+    usage:
+      "An optional field indicating the duration a handler must keep a request open before timing it out. A quarter of it is how long a request may wait in a priority level's queue.",
+  },
+  {
     name: 'allow-privileged',
     type: 'string',
     valueLabel: 'bool',

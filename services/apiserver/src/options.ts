@@ -56,6 +56,12 @@ export interface ServerOptions {
   /** --tracing-config-file: a TracingConfiguration file; '' traces nothing. */
   tracingConfigFile: string;
   audit: AuditOptions;
+  /** --enable-priority-and-fairness: APF instead of the plain max-in-flight limits */
+  enablePriorityAndFairness: boolean;
+  maxRequestsInflight: number;
+  maxMutatingRequestsInflight: number;
+  /** --request-timeout; APF queues a request for at most a quarter of it */
+  requestTimeoutMs: number;
 }
 
 /** The --audit-* flags (upstream's AuditOptions: policy, log backend, webhook backend). */
@@ -283,6 +289,34 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
   if (!Number.isFinite(goawayChance) || goawayChance < 0 || goawayChance > 0.02) {
     throw invalid('goaway-chance', goawayText, 'must be a number between 0 and 0.02');
   }
+  const requestTimeoutText = str('request-timeout', '1m0s');
+  let requestTimeoutMs: number;
+  try {
+    requestTimeoutMs = parseGoDuration(requestTimeoutText);
+  } catch (err) {
+    throw invalid('request-timeout', requestTimeoutText, (err as Error).message);
+  }
+  const maxRequestsInflight = parseInteger(
+    'max-requests-inflight',
+    str('max-requests-inflight', '400'),
+    0,
+    Number.MAX_SAFE_INTEGER,
+  );
+  const maxMutatingRequestsInflight = parseInteger(
+    'max-mutating-requests-inflight',
+    str('max-mutating-requests-inflight', '200'),
+    0,
+    Number.MAX_SAFE_INTEGER,
+  );
+  const enablePriorityAndFairness = parseBool(
+    'enable-priority-and-fairness',
+    str('enable-priority-and-fairness', 'true'),
+  );
+  if (enablePriorityAndFairness && maxRequestsInflight + maxMutatingRequestsInflight <= 0) {
+    throw new OptionsError(
+      `invalid configuration: MaxRequestsInFlight=${maxRequestsInflight} and MaxMutatingRequestsInFlight=${maxMutatingRequestsInflight}; they must add up to something positive`,
+    );
+  }
   const tlsCertFile = str('tls-cert-file', '');
   const tlsPrivateKeyFile = str('tls-private-key-file', '');
   if ((tlsCertFile === '') !== (tlsPrivateKeyFile === '')) {
@@ -457,6 +491,10 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
     serviceNodePortRange,
     endpointReconcilerType,
     goawayChance,
+    enablePriorityAndFairness,
+    maxRequestsInflight,
+    maxMutatingRequestsInflight,
+    requestTimeoutMs,
     tlsCertFile,
     tlsPrivateKeyFile,
     clientCaFile: str('client-ca-file', ''),

@@ -26,6 +26,10 @@ describe('parseOptions', () => {
       serviceNodePortRange: '30000-32767',
       endpointReconcilerType: 'lease',
       goawayChance: 0,
+      enablePriorityAndFairness: true,
+      maxRequestsInflight: 400,
+      maxMutatingRequestsInflight: 200,
+      requestTimeoutMs: 60_000,
       tlsCertFile: '',
       tlsPrivateKeyFile: '',
       clientCaFile: '',
@@ -165,6 +169,22 @@ describe('parseOptions', () => {
     assert.equal(parse(['--data-dir=/d', '--goaway-chance=0.01']).certDir, '/d/pki');
     assert.equal(parse(['--shutdown-delay-duration=1m30s']).shutdownDelayDurationMs, 90_000);
     assert.throws(() => parse(['--shutdown-delay-duration=soon']), /shutdown-delay-duration/);
+    const apf = parse(['--max-requests-inflight=10', '--max-mutating-requests-inflight=0', '--request-timeout=2m']);
+    assert.deepEqual(
+      [apf.maxRequestsInflight, apf.maxMutatingRequestsInflight, apf.requestTimeoutMs],
+      [10, 0, 120_000],
+    );
+    assert.equal(parse(['--enable-priority-and-fairness=false']).enablePriorityAndFairness, false);
+    assert.throws(
+      () => parse(['--max-requests-inflight=0', '--max-mutating-requests-inflight=0']),
+      /MaxRequestsInFlight=0 and MaxMutatingRequestsInFlight=0; they must add up to something positive/,
+    );
+    assert.equal(
+      parse(['--enable-priority-and-fairness=false', '--max-requests-inflight=0', '--max-mutating-requests-inflight=0'])
+        .maxRequestsInflight,
+      0,
+    );
+    assert.throws(() => parse(['--max-requests-inflight=-1']), /max-requests-inflight/);
   });
 
   test('accepts --flag=value and --flag value forms', () => {

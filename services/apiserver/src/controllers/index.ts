@@ -11,6 +11,7 @@ import { NamespaceController } from './namespace-controller';
 import type { NamespaceStore } from '../registry/namespaces/namespace-store';
 import type { StoreTable } from '../registry/store-table';
 import { AllocatorRepair } from './allocator-repair';
+import { ApfConfigurationController } from './apf-configuration';
 import { ControllerManager } from './controller-manager';
 import { LeaseEndpointReconciler } from './endpoint-reconciler';
 import { GarbageCollector } from './garbage-collector';
@@ -70,7 +71,8 @@ function allocatorRepair(ctx: ClusterContext): () => Promise<void> {
  * elected leader only: namespace deletion, re-creation of
  * missing system namespaces, garbage collection, the default
  * ServiceAccount and kube-root-ca.crt in every namespace, allocator repair,
- * resource quota usage and the removal of expired identity leases. Started after the HTTP server listens.
+ * resource quota usage, the removal of expired identity leases and the API
+ * Priority and Fairness bootstrap configuration. Started after the HTTP server listens.
  */
 export async function startClusterComponents(ctx: ClusterContext): Promise<ClusterComponents> {
   const { opts, table, namespaces, log } = ctx;
@@ -108,6 +110,11 @@ export async function startClusterComponents(ctx: ClusterContext): Promise<Clust
     new IdentityLeaseGC(leases, opts.identityLeaseDurationSeconds * 1000, log),
     new ClusterRoleAggregationController(() => table.store('rbac.authorization.k8s.io', 'v1', 'clusterroles'), log),
     new ResourceQuotaController(table, { log }),
+    new ApfConfigurationController(
+      () => table.store('flowcontrol.apiserver.k8s.io', 'v1', 'prioritylevelconfigurations'),
+      () => table.store('flowcontrol.apiserver.k8s.io', 'v1', 'flowschemas'),
+      log,
+    ),
   ];
   const crds = () => table.store('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
   controllers.push(new CrdNamingController(crds, log), new CrdFinalizerController(table, log));

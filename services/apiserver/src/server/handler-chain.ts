@@ -11,6 +11,9 @@ import { withAuthentication } from './filters/authentication';
 import { withAuthorization } from './filters/authorization';
 import { withDrain } from './filters/drain';
 import { withImpersonation } from './filters/impersonation';
+import { withMaxInFlightLimit } from './filters/max-in-flight';
+import { withPriorityAndFairness } from './filters/priority-and-fairness';
+import type { FlowControl } from '../flowcontrol/controller';
 import { withGoaway } from './filters/goaway';
 import { withPanicRecovery } from './filters/panic-recovery';
 import { withRequestInfo } from './filters/request-info';
@@ -36,6 +39,16 @@ export interface ChainDeps {
   metrics?: Filter;
   /** undefined when no --tracing-config-file: the chain then has no tracing at all */
   tracing?: ReplicaTracing;
+  /** API Priority and Fairness; without it, maxInFlight (when given) limits requests */
+  flowControl?: FlowControl;
+  /** --max-requests-inflight and --max-mutating-requests-inflight, for when APF is off */
+  maxInFlight?: { readOnly: number; mutating: number };
+}
+
+function inFlightLimit(deps: ChainDeps): Filter {
+  if (deps.flowControl) return withPriorityAndFairness(deps.flowControl);
+  if (deps.maxInFlight) return withMaxInFlightLimit(deps.maxInFlight.readOnly, deps.maxInFlight.mutating);
+  return (next) => next;
 }
 
 /** Upstream's DefaultBuildHandlerChain, read top to bottom: each filter wraps the ones below it. */
@@ -52,6 +65,7 @@ export function buildHandlerChain(chainDeps: ChainDeps): Handler {
     withAuthentication(deps.authenticator, deps.render, deps.log, auditFailedAuthentication(deps.auditing)),
     withAudit(deps.auditing),
     withImpersonation(deps.authorizer, deps.render),
+    inFlightLimit(deps),
     withAuthorization(deps.authorizer, deps.render),
   ];
   return buildChain(filters, routeRequest(deps.api, deps.nonResource, deps.render, deps.auditing));

@@ -19,6 +19,7 @@ import { createCacher } from '../storage/cacher';
 import { openStorage } from '../storage/factory';
 import { buildApp } from './app';
 import { buildHandlerChain } from './handler-chain';
+import { startFlowControl } from './flow-control';
 import { buildAuditing } from '../audit';
 import { startClusterComponents } from '../controllers';
 import { StoreTable } from '../registry/store-table';
@@ -239,6 +240,8 @@ export async function startReplica(
     },
   });
   const lifecycle = new ServerLifecycle();
+  const flowControlStop = new AbortController();
+  const flowControl = startFlowControl(opts, table, flowControlStop.signal, log);
   const handler = buildHandlerChain({
     api,
     nonResource,
@@ -251,6 +254,8 @@ export async function startReplica(
     auditing,
     metrics: wiring.requestFilter,
     tracing,
+    flowControl,
+    maxInFlight: { readOnly: opts.maxRequestsInflight, mutating: opts.maxMutatingRequestsInflight },
   });
   const app: FastifyInstance = buildApp({
     tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.clientCaPem },
@@ -316,6 +321,7 @@ export async function startReplica(
       }
       await cluster.stop();
       await customResources.stop();
+      flowControlStop.abort();
       await admission.close();
       lifecycle.destroyAll();
       await app.close();

@@ -1,0 +1,47 @@
+import type { RequestInfo } from '../endpoints/request-info';
+
+/** Upstream's defaults: one seat per 100 objects a list goes through, 1 to 10 seats. */
+const OBJECTS_PER_SEAT = 100;
+const MIN_SEATS = 1;
+const MAX_LIST_SEATS = 10;
+/** A request may take at most this share of its level's seats. */
+const MAX_SEATS_FRACTION = 0.15;
+
+/** The widest request a level with this concurrency limit admits. */
+export function maxSeatsFor(concurrencyLimit: number): number {
+  return Math.max(MIN_SEATS, Math.min(MAX_LIST_SEATS, Math.ceil(concurrencyLimit * MAX_SEATS_FRACTION)));
+}
+
+/** Whether the list is answered by etcd rather than the watch cache (upstream 1.32's rule). */
+function listsFromStorage(query: URLSearchParams): boolean {
+  const limit = Number(query.get('limit') ?? '0');
+  const rv = query.get('resourceVersion') ?? '';
+  if (query.get('continue')) return true;
+  if (query.get('resourceVersionMatch') === 'Exact') return true;
+  return limit > 0 && rv !== '0';
+}
+
+/**
+ * Upstream's list work estimator: seats for a list (or a watch asking for its
+ * initial events) from how many objects of the resource are stored; one seat
+ * for everything else. `stored` is undefined when no count is known yet.
+ */
+export function estimateSeats(
+  info: RequestInfo,
+  query: URLSearchParams,
+  stored: number | undefined,
+  maxSeats: number,
+): number {
+  const isList = info.isResourceRequest && info.verb === 'list';
+  const isWatchWithInitialEvents = info.verb === 'watch' && query.get('sendInitialEvents') === 'true';
+  if (!isList && !isWatchWithInitialEvents) return MIN_SEATS;
+  if (stored === undefined) return MIN_SEATS;
+  const limitParam = Number(query.get('limit') ?? '0');
+  const limit = limitParam > 0 && limitParam < stored ? limitParam : stored;
+  let objects: number;
+  if (info.verb === 'watch' || !listsFromStorage(query)) objects = stored;
+  else if (query.get('fieldSelector') || query.get('labelSelector')) objects = stored + limit;
+  else objects = 2 * limit;
+  const seats = Math.ceil(objects / OBJECTS_PER_SEAT);
+  return Math.min(maxSeats, Math.max(MIN_SEATS, seats));
+}
