@@ -12,6 +12,8 @@ import { withAuthorization } from './filters/authorization';
 import { withDrain } from './filters/drain';
 import { withImpersonation } from './filters/impersonation';
 import { withGoaway } from './filters/goaway';
+import { withHTTPLogging } from './filters/httplog';
+import type { Logger } from '../logging/logger';
 import { withPanicRecovery } from './filters/panic-recovery';
 import { withRequestInfo } from './filters/request-info';
 import { routeRequest } from './filters/route';
@@ -25,6 +27,8 @@ export interface ChainDeps {
   /** --goaway-chance */
   goawayChance: number;
   log: (line: string) => void;
+  /** for httplog's per-request lines at -v=3 */
+  logger?: Logger;
   authenticator: Authenticator;
   authorizer: Authorizer;
   /** undefined when no audit policy (or no audit backend) is configured */
@@ -37,6 +41,7 @@ export function buildHandlerChain(deps: ChainDeps): Handler {
     withAuditInit(),
     withPanicRecovery(deps.render, deps.log),
     withRequestInfo(),
+    withHTTPLogging(deps.logger),
     withDrain(deps.lifecycle, deps.render),
     withGoaway(deps.goawayChance, deps.lifecycle),
     withAuthentication(deps.authenticator, deps.render, deps.log, auditFailedAuthentication(deps.auditing)),
