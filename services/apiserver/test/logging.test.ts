@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { goDuration, goQuote, GoDuration } from '../src/logging/go-format';
 import { formatJsonLine, formatTextLine, type LogEntry } from '../src/logging/line-format';
 import { Logger, type LoggingOptions } from '../src/logging/logger';
-import { lineLog, logError, prefixedLog } from '../src/logging/line-log';
+import { lineLog, logError, logWarning, prefixedLog } from '../src/logging/line-log';
+import { withPanicRecovery } from '../src/server/filters/panic-recovery';
+import type { RequestContext } from '../src/server/filters/types';
 import { parseLoggingFlags } from '../src/logging/flags';
 import { parseOptions, type ServerOptions } from '../src/options';
 
@@ -151,13 +153,31 @@ describe('Logger', () => {
     log('started');
     logError(log, 'failed');
     logError(prefixedLog(log, 'gc: '), 'boom');
+    logWarning(prefixedLog(log, 'certs: '), 'no CA');
     assert.deepEqual(
       lines.map((l) => l.slice(0, 1) + l.slice(l.indexOf('] '))),
-      ['I] started\n', 'E] failed\n', 'E] gc: boom\n'],
+      ['I] started\n', 'E] failed\n', 'E] gc: boom\n', 'W] certs: no CA\n'],
     );
     const seen: string[] = [];
     logError((l) => seen.push(l), 'x');
     assert.deepEqual(seen, ['x']);
+  });
+});
+
+describe('kapi lines through the logger', () => {
+  test('an unhandled error in a handler is an E line from the panic-recovery filter', async () => {
+    const { logger, lines } = capture();
+    const render = () => ({ kind: 'buffered' as const, status: 500, headers: {}, body: Buffer.from('') });
+    const handler = withPanicRecovery(render, lineLog(logger))(() => Promise.reject(new Error('kaboom')));
+    const ctx = {
+      req: { method: 'GET', path: '/x', query: new URLSearchParams(), headers: {} },
+    } as unknown as RequestContext;
+    assert.equal((await handler(ctx)).status, 500);
+    assert.equal(lines.length, 1);
+    assert.match(
+      lines[0],
+      /^E1204 19:20:00\.123456 {3}12345 panic-recovery\.js:\d+\] kapi: unhandled error on GET \/x: Error: kaboom\n$/,
+    );
   });
 });
 

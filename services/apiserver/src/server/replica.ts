@@ -35,7 +35,7 @@ import { startSecurity } from './security';
 import { startEncryptionAtRest } from './encryption-at-rest';
 import { setAllowPrivileged } from '../registry/strategies/pod-security-context-validation';
 import { Logger } from '../logging/logger';
-import { lineLog, type LineLog } from '../logging/line-log';
+import { lineLog, logWarning, type LineLog } from '../logging/line-log';
 
 /** How long a stopping replica waits for requests in flight (upstream's request timeout is 60 s). */
 export const IN_FLIGHT_GRACE_MS = 60_000;
@@ -287,7 +287,10 @@ export async function startReplica(
       const inFlight = lifecycle.inFlightCount;
       log(`kapi: listener closed; ended ${watches} watches; waiting for ${inFlight} requests in flight`);
       if (!(await lifecycle.waitForInFlight(IN_FLIGHT_GRACE_MS))) {
-        log(`kapi: ${lifecycle.inFlightCount} requests still in flight after ${IN_FLIGHT_GRACE_MS} ms; closing anyway`);
+        logWarning(
+          log,
+          `kapi: ${lifecycle.inFlightCount} requests still in flight after ${IN_FLIGHT_GRACE_MS} ms; closing anyway`,
+        );
       }
       await cluster.stop();
       await admission.close();
