@@ -1,4 +1,6 @@
 import { formatHelp, OptionsError, parseOptions } from './options';
+import { Logger } from './logging/logger';
+import { lineLog } from './logging/line-log';
 import { startReplica } from './server/replica';
 
 export async function main(argv: string[]): Promise<void> {
@@ -16,24 +18,29 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(formatHelp());
     return;
   }
-  const replica = await startReplica(parsed).catch((e: unknown) => {
-    process.stderr.write(`kapi: failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
+  // logs go to stderr as kube-apiserver's do; stdout carries only the ready lines tools wait for
+  const logger = new Logger(parsed.logging);
+  const announce = (line: string): void => {
+    process.stdout.write(`${line}\n`);
+  };
+  const replica = await startReplica(parsed, lineLog(logger), { logger, announce }).catch((e: unknown) => {
+    logger.line('E', `kapi: failed to start: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(1);
   });
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) {
       // a second signal gives up on the graceful stop, as kube-apiserver does
-      process.stderr.write(`kapi: second ${signal}, exiting now\n`);
+      logger.line('E', `kapi: second ${signal}, exiting now`);
       process.exit(1);
     }
     stopping = true;
-    process.stderr.write(`kapi: ${signal} received, draining requests\n`);
+    logger.line('I', `kapi: ${signal} received, draining requests`);
     replica
       .stop()
       .then(() => process.exit(0))
       .catch((e: unknown) => {
-        process.stderr.write(`kapi: shutdown error: ${e instanceof Error ? e.message : String(e)}\n`);
+        logger.line('E', `kapi: shutdown error: ${e instanceof Error ? e.message : String(e)}`);
         process.exit(1);
       });
   };

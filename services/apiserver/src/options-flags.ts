@@ -7,7 +7,7 @@ export interface FlagSpec {
   name: string;
   type: 'string' | 'boolean';
   /** What help calls the value, as pflag does: string, int, duration, strings, stringArray, bool. */
-  valueLabel?: 'int' | 'duration' | 'strings' | 'stringArray' | 'bool';
+  valueLabel?: 'int' | 'duration' | 'strings' | 'stringArray' | 'bool' | 'Level' | 'pattern=N,...';
   /** May be given more than once (pflag's stringArray and strings). */
   multiple?: boolean;
   defaultText: string;
@@ -67,6 +67,27 @@ export const FLAGS: readonly FlagSpec[] = [
     type: 'boolean',
     defaultText: '',
     usage: 'Print this help and exit.',
+  },
+  {
+    name: 'logging-format',
+    type: 'string',
+    defaultText: 'text',
+    usage: 'Sets the log format. Permitted formats: "json" (gated by LoggingBetaOptions), "text".',
+  },
+  {
+    name: 'v',
+    type: 'string',
+    valueLabel: 'Level',
+    defaultText: '',
+    usage: 'number for the log level verbosity',
+  },
+  {
+    name: 'vmodule',
+    type: 'string',
+    valueLabel: 'pattern=N,...',
+    multiple: true,
+    defaultText: '',
+    usage: 'comma-separated list of pattern=N settings for file-filtered logging (only works for text log format)',
   },
   {
     name: 'secure-port',

@@ -3,6 +3,8 @@ import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { bigIntToIp, parseCidr } from './net/cidr';
 import { DEFAULT_SERVICE_ACCOUNT_ISSUER, FLAGS } from './options-flags';
+import { LoggingFlagError, parseLoggingFlags } from './logging/flags';
+import type { LoggingOptions } from './logging/logger';
 
 export { DEFAULT_SERVICE_ACCOUNT_ISSUER };
 
@@ -62,6 +64,8 @@ export interface ServerOptions {
   maxMutatingRequestsInflight: number;
   /** --request-timeout; APF queues a request for at most a quarter of it */
   requestTimeoutMs: number;
+  /** --logging-format, -v, --vmodule */
+  logging: LoggingOptions;
 }
 
 /** The --audit-* flags (upstream's AuditOptions: policy, log backend, webhook backend). */
@@ -124,6 +128,11 @@ function normalizeBoolFlags(argv: string[]): string[] {
   return argv.map((a) => (a.startsWith('--') && BOOL_FLAGS.has(a.slice(2)) ? `${a}=true` : a));
 }
 
+/** pflag's shorthand forms -v=3 and -v3, which parseArgs reads differently. */
+function normalizeShortV(argv: string[]): string[] {
+  return argv.map((a) => (/^-v=/.test(a) ? `--v=${a.slice(3)}` : /^-v[^=-]/.test(a) ? `--v=${a.slice(2)}` : a));
+}
+
 function parseBool(flag: string, text: string): boolean {
   if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(text)) return true;
   if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(text)) return false;
@@ -143,9 +152,11 @@ export function formatHelp(): string {
   const left = FLAGS.map((f) =>
     f.type === 'boolean'
       ? `  -h, --${f.name}`
-      : f.valueLabel === 'bool'
-        ? `      --${f.name}`
-        : `      --${f.name} ${f.valueLabel ?? 'string'}`,
+      : f.name === 'v'
+        ? `  -v, --v ${f.valueLabel ?? 'string'}`
+        : f.valueLabel === 'bool'
+          ? `      --${f.name}`
+          : `      --${f.name} ${f.valueLabel ?? 'string'}`,
   );
   const width = Math.max(...left.map((l) => l.length)) + 3;
   FLAGS.forEach((f, i) => {
@@ -161,15 +172,26 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
   for (const f of FLAGS) {
     options[f.name] =
-      f.name === 'help' ? { type: 'boolean', short: 'h' } : { type: f.type, multiple: f.multiple === true };
+      f.name === 'help'
+        ? { type: 'boolean', short: 'h' }
+        : f.name === 'v'
+          ? { type: 'string', short: 'v' }
+          : { type: f.type, multiple: f.multiple === true };
   }
   let values: Record<string, string | boolean | Array<string | boolean> | undefined>;
   try {
-    ({ values } = parseArgs({ args: normalizeBoolFlags(argv), options, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({
+      args: normalizeShortV(normalizeBoolFlags(argv)),
+      options,
+      strict: true,
+      allowPositionals: false,
+    }));
   } catch (err) {
     throw new OptionsError(describeParseError(err));
   }
   if (values.help) return { help: true };
+  // component-base applies the logging configuration before anything else is checked
+  const logging = parseLogging(values);
 
   const str = (name: string, fallback: string): string => {
     const v = values[name];
@@ -464,6 +486,7 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
 
   return {
     audit,
+    logging,
     anonymousAuth: parseBool('anonymous-auth', str('anonymous-auth', 'true')),
     allowPrivileged: parseBool('allow-privileged', str('allow-privileged', 'false')),
     authorizationModes: authorizationModes as AuthorizationMode[],
@@ -515,6 +538,22 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
     etcdCompactionIntervalMs,
     defaultWatchCacheSize,
   };
+}
+
+function parseLogging(values: Record<string, unknown>): LoggingOptions {
+  const v = values['v'];
+  const format = values['logging-format'];
+  const vmodule = values['vmodule'];
+  try {
+    return parseLoggingFlags({
+      loggingFormat: typeof format === 'string' ? format : undefined,
+      v: typeof v === 'string' ? v : undefined,
+      vmodule: Array.isArray(vmodule) ? vmodule.map(String) : [],
+    });
+  } catch (e) {
+    if (e instanceof LoggingFlagError) throw new OptionsError(e.message);
+    throw e;
+  }
 }
 
 function invalid(flag: string, value: string, why: string): OptionsError {

@@ -54,6 +54,7 @@ describe('parseOptions', () => {
       apiAudiences: ['https://kubernetes.default.svc.cluster.local'],
       serviceAccountMaxTokenExpirationSeconds: 0,
       authenticationConfig: '',
+      logging: { format: 'text', verbosity: 0, vmodule: [] },
       audit: {
         policyFile: '',
         logPath: '',

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { AuditBackend, AuditEvent } from './types';
+import { logError } from '../logging/line-log';
 
 export interface LogBackendOptions {
   /** '-' is stdout */
@@ -109,7 +110,7 @@ export class LogBackend implements AuditBackend {
     if (this.stopped) return;
     for (const ev of events) {
       if (this.opts.bufferSize !== undefined && this.queue.length >= this.opts.bufferSize) {
-        if (this.dropped++ % 1000 === 0) this.opts.log('kapi: audit log buffer is full; dropping events');
+        if (this.dropped++ % 1000 === 0) logError(this.opts.log, 'kapi: audit log buffer is full; dropping events');
         continue;
       }
       this.queue.push(`${this.opts.format === 'legacy' ? legacyLine(ev) : JSON.stringify(ev)}\n`);
@@ -120,7 +121,7 @@ export class LogBackend implements AuditBackend {
   private kick(): void {
     if (this.writing) return;
     this.writing = this.drain()
-      .catch((e: unknown) => this.opts.log(`kapi: audit log write failed: ${String(e)}`))
+      .catch((e: unknown) => logError(this.opts.log, `kapi: audit log write failed: ${String(e)}`))
       .finally(() => {
         this.writing = undefined;
         if (this.queue.length > 0) this.kick();

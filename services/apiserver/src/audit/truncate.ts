@@ -1,5 +1,6 @@
 import type { AuditBackend, AuditEvent } from './types';
 import { levelAtLeast } from './types';
+import { logError } from '../logging/line-log';
 
 const TRUNCATED_ANNOTATION = 'audit.k8s.io/truncated';
 
@@ -30,7 +31,8 @@ export class TruncatingBackend implements AuditBackend {
         delete out.responseObject;
       }
       if (sizeOf(out) > this.maxEventSize) {
-        if (this.dropped++ % 100 === 0) this.log('kapi: audit event is too large even after truncation; dropped');
+        if (this.dropped++ % 100 === 0)
+          logError(this.log, 'kapi: audit event is too large even after truncation; dropped');
         continue;
       }
       kept.push(out);

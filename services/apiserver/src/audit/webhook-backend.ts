@@ -4,6 +4,7 @@ import { TokenBucket } from './throttle';
 import { splitBySize } from './truncate';
 import type { WebhookTarget } from './webhook-kubeconfig';
 import type { AuditBackend, AuditEvent } from './types';
+import { logError } from '../logging/line-log';
 
 export interface WebhookBackendOptions {
   target: WebhookTarget;
@@ -64,7 +65,7 @@ export class WebhookBackend implements AuditBackend {
     if (this.stopped) return;
     for (const ev of events) {
       if (this.buffer.length >= this.opts.bufferSize) {
-        if (this.dropped++ % 1000 === 0) this.opts.log('kapi: audit webhook buffer is full; dropping events');
+        if (this.dropped++ % 1000 === 0) logError(this.opts.log, 'kapi: audit webhook buffer is full; dropping events');
         continue;
       }
       this.buffer.push(ev);
@@ -99,7 +100,7 @@ export class WebhookBackend implements AuditBackend {
         return;
       } catch (e) {
         if (!(e instanceof RetryableError) || attempt >= ATTEMPTS || this.stopped) {
-          this.opts.log(`kapi: audit webhook dropped a batch of ${batch.length} events: ${String(e)}`);
+          logError(this.opts.log, `kapi: audit webhook dropped a batch of ${batch.length} events: ${String(e)}`);
           return;
         }
       }

@@ -2,6 +2,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { KeyAndCert } from './issue';
 import { ensureAdminCert, ensurePki, isUsableCa, pkiPathsIn, readPair } from './pki';
+import { logWarning } from '../logging/line-log';
 
 /**
  * What a replica serves TLS with, following kube-apiserver's flags:
@@ -77,7 +78,10 @@ export async function resolveServingPki(opts: ServingPkiOptions): Promise<Servin
     const pki = await ensurePki(opts.certDir, { hosts: opts.hosts, certDir: opts.certDir });
     const clientCaPem = clientCaFromFile ?? pki.caCertPem;
     if (clientCaFromFile !== undefined && !bundleVerifies(clientCaFromFile, pki.adminCertPem)) {
-      log(`kapi: the admin certificate in ${opts.certDir} is not signed by --client-ca-file; it will not authenticate`);
+      logWarning(
+        log,
+        `kapi: the admin certificate in ${opts.certDir} is not signed by --client-ca-file; it will not authenticate`,
+      );
     }
     return {
       servingCertPem: pki.servingCertPem,
@@ -119,7 +123,7 @@ export async function resolveServingPki(opts: ServingPkiOptions): Promise<Servin
   if (issuer) clusterCaPem = issuer;
   else {
     clusterCaPem = chain.join('');
-    log('kapi: no CA found for --tls-cert-file; the kubeconfig trusts the serving certificate itself');
+    logWarning(log, 'kapi: no CA found for --tls-cert-file; the kubeconfig trusts the serving certificate itself');
   }
   const clientCaPem = clientCaFromFile ?? clusterCaPem;
 
@@ -131,7 +135,10 @@ export async function resolveServingPki(opts: ServingPkiOptions): Promise<Servin
     admin = (await ensureAdminCert(paths, dirCa)).pair;
     signer = dirCa;
   } else {
-    log(`kapi: no CA key in ${opts.certDir} matching the client CA; no admin certificate or kubeconfig is written`);
+    logWarning(
+      log,
+      `kapi: no CA key in ${opts.certDir} matching the client CA; no admin certificate or kubeconfig is written`,
+    );
   }
   return {
     servingCertPem: chain.join(''),

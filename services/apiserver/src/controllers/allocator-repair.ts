@@ -1,4 +1,5 @@
 import { errorText, sleep, type LeaderController } from './util';
+import { logError } from '../logging/line-log';
 
 /** Upstream's repairLoopInterval for the ClusterIP and NodePort repair loops. */
 export const REPAIR_INTERVAL_MS = 3 * 60_000;
@@ -23,7 +24,7 @@ export class AllocatorRepair implements LeaderController {
         try {
           await this.repair();
         } catch (e) {
-          this.log(`allocator repair: ${errorText(e)}`);
+          logError(this.log, `allocator repair: ${errorText(e)}`);
         }
         await sleep(this.intervalMs, signal);
       }

@@ -5,6 +5,7 @@ import type { ClusterRole } from '../generated/k8s.io.api.rbac.v1';
 import type { GenericStore } from '../registry/generic-store';
 import { runInformer } from './informer';
 import { errorText, type LeaderController } from './util';
+import { logError } from '../logging/line-log';
 
 /**
  * Upstream's clusterrole-aggregation controller: a ClusterRole with an
@@ -71,7 +72,7 @@ export class ClusterRoleAggregationController implements LeaderController {
         );
       } catch (e) {
         if (!(e instanceof StatusError && (e.code === 404 || e.code === 409))) {
-          this.log(`clusterrole aggregation: ${role.metadata?.name ?? ''}: ${errorText(e)}`);
+          logError(this.log, `clusterrole aggregation: ${role.metadata?.name ?? ''}: ${errorText(e)}`);
         }
       }
     }

@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { GenericStore } from '../registry/generic-store';
 import { LeaderElector, type LeaderElectionConfig } from './leader-election';
 import { errorText, type LeaderController } from './util';
+import { logError } from '../logging/line-log';
 
 export const CONTROLLER_LEASE_NAME = 'kapi-controller-manager';
 export const CONTROLLER_LEASE_NAMESPACE = 'kube-system';
@@ -73,7 +74,7 @@ export class ControllerManager {
         c.start(signal);
         this.running.push(c);
       } catch (e) {
-        this.log(`controller ${c.name} failed to start: ${errorText(e)}`);
+        logError(this.log, `controller ${c.name} failed to start: ${errorText(e)}`);
       }
     }
     this.log(`controllers started: ${this.running.map((c) => c.name).join(', ')}`);
@@ -84,7 +85,7 @@ export class ControllerManager {
     this.running = [];
     await Promise.all(
       running.map((c) =>
-        c.stopped().catch((e: unknown) => this.log(`controller ${c.name} failed to stop: ${errorText(e)}`)),
+        c.stopped().catch((e: unknown) => logError(this.log, `controller ${c.name} failed to stop: ${errorText(e)}`)),
       ),
     );
     this.log('controllers stopped');

@@ -8,6 +8,7 @@ import type { GenericStore } from '../registry/generic-store';
 import { bytesField } from '../registry/strategies/certificates';
 import { runInformer } from './informer';
 import { errorText, type LeaderController } from './util';
+import { logError } from '../logging/line-log';
 
 /**
  * kube-controller-manager's csrsigning controller for the three kubernetes.io
@@ -169,7 +170,7 @@ export class CsrSigningController implements LeaderController {
     try {
       decision = decideSigning(csr, this.ca);
     } catch (e) {
-      this.log(`csrsigning: ${name}: ${errorText(e)}`);
+      logError(this.log, `csrsigning: ${name}: ${errorText(e)}`);
       return;
     }
     if (decision.kind === 'skip') return;
@@ -194,7 +195,7 @@ export class CsrSigningController implements LeaderController {
       await store.updateStatus('', name, { ...obj, status } as KubeObject, { manager: 'kube-controller-manager' });
     } catch (e) {
       if (!(e instanceof StatusError && (e.code === 404 || e.code === 409))) {
-        this.log(`csrsigning: ${name}: ${errorText(e)}`);
+        logError(this.log, `csrsigning: ${name}: ${errorText(e)}`);
       }
     }
   }

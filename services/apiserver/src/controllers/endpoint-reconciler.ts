@@ -6,6 +6,7 @@ import { isStorageError } from '../storage/errors';
 import type { Storage, Watcher } from '../storage/interface';
 import type { StoreTable } from '../registry/store-table';
 import { errorText, isStatus, sleep, timeNow } from './util';
+import { logError } from '../logging/line-log';
 
 /** Upstream's DefaultEndpointReconcilerInterval and DefaultEndpointReconcilerTTL. */
 export const DEFAULT_RECONCILE_INTERVAL_MS = 10_000;
@@ -145,12 +146,12 @@ export class LeaseEndpointReconciler {
     try {
       await this.opts.storage.delete(this.leaseKey);
     } catch (e) {
-      if (!isStorageError(e, 'KeyNotFound')) this.log(`endpoint reconciler: ${errorText(e)}`);
+      if (!isStorageError(e, 'KeyNotFound')) logError(this.log, `endpoint reconciler: ${errorText(e)}`);
     }
     try {
       await this.reconcile();
     } catch (e) {
-      this.log(`endpoint reconciler: ${errorText(e)}`);
+      logError(this.log, `endpoint reconciler: ${errorText(e)}`);
     }
   }
 
@@ -158,7 +159,7 @@ export class LeaseEndpointReconciler {
     try {
       await this.refreshLease();
     } catch (e) {
-      this.log(`endpoint reconciler: lease refresh failed: ${errorText(e)}`);
+      logError(this.log, `endpoint reconciler: lease refresh failed: ${errorText(e)}`);
     }
     this.schedule(0);
   }
@@ -194,7 +195,7 @@ export class LeaseEndpointReconciler {
           if (ev.type === 'ADDED' || ev.type === 'DELETED' || ev.type === 'MODIFIED') this.schedule(250);
         }
       } catch (e) {
-        if (!signal.aborted) this.log(`endpoint reconciler: lease watch: ${errorText(e)}`);
+        if (!signal.aborted) logError(this.log, `endpoint reconciler: lease watch: ${errorText(e)}`);
       }
       await sleep(1000, signal);
     }
@@ -209,7 +210,7 @@ export class LeaseEndpointReconciler {
         try {
           await this.reconcile();
         } catch (e) {
-          this.log(`endpoint reconciler: ${errorText(e)}`);
+          logError(this.log, `endpoint reconciler: ${errorText(e)}`);
           if (!this.stopSignal.signal.aborted) this.schedule(1000);
         }
       });

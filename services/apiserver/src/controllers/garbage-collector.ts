@@ -3,6 +3,7 @@ import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, type GenericStore } from '../re
 import type { StoreTable } from '../registry/store-table';
 import { runInformer, WorkQueue } from './informer';
 import { isStatus, sleep, type LeaderController } from './util';
+import { prefixedLog } from '../logging/line-log';
 
 interface OwnerRef {
   apiVersion: string;
@@ -85,11 +86,7 @@ export class GarbageCollector implements LeaderController {
     this.nodes.clear();
     this.dependents.clear();
     this.byStore.clear();
-    const queue = new WorkQueue(
-      (uid) => this.processItem(uid, signal),
-      signal,
-      (l) => this.log(`gc: ${l}`),
-    );
+    const queue = new WorkQueue((uid) => this.processItem(uid, signal), signal, prefixedLog(this.log, 'gc: '));
     this.queue = queue;
     const watched = new Set<GenericStore>();
     const pendingSync = new Set<GenericStore>();
@@ -107,7 +104,7 @@ export class GarbageCollector implements LeaderController {
             },
             onEvent: (type, obj) => (type === 'DELETED' ? this.remove(obj) : this.upsert(store, obj)),
           },
-          (l) => this.log(`gc: ${l}`),
+          prefixedLog(this.log, 'gc: '),
         ),
       );
     };

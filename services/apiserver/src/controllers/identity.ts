@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { KubeObject } from '../api/object';
 import type { GenericStore } from '../registry/generic-store';
 import { errorText, isStatus, microTimeNow, parseTime, sleep, specOf, type LeaderController } from './util';
+import { logError } from '../logging/line-log';
 
 /** Label marking kube-apiserver identity leases (upstream's key and value). */
 export const IDENTITY_LABEL = 'apiserver.kubernetes.io/identity';
@@ -78,7 +79,7 @@ export class IdentityLease {
     try {
       await this.renew();
     } catch (e) {
-      this.log(`identity lease: ${errorText(e)}`);
+      logError(this.log, `identity lease: ${errorText(e)}`);
     }
     this.loop = this.run();
   }
@@ -100,7 +101,7 @@ export class IdentityLease {
         preconditions: { uid: cur.metadata?.uid },
       });
     } catch (e) {
-      if (!isStatus(e, 404)) this.log(`identity lease: delete on stop failed: ${errorText(e)}`);
+      if (!isStatus(e, 404)) logError(this.log, `identity lease: delete on stop failed: ${errorText(e)}`);
     }
   }
 
@@ -112,7 +113,7 @@ export class IdentityLease {
       try {
         await this.renew();
       } catch (e) {
-        this.log(`identity lease: renew failed: ${errorText(e)}`);
+        logError(this.log, `identity lease: renew failed: ${errorText(e)}`);
       }
     }
   }
@@ -176,7 +177,7 @@ export class IdentityLeaseGC implements LeaderController {
         try {
           await this.collect(signal);
         } catch (e) {
-          this.log(`identity lease gc: ${errorText(e)}`);
+          logError(this.log, `identity lease gc: ${errorText(e)}`);
         }
         await sleep(this.periodMs, signal);
       }

@@ -2,6 +2,7 @@ import type { KubeObject } from '../api/object';
 import type { GenericStore } from '../registry/generic-store';
 import type { Watcher } from '../storage/interface';
 import { errorText, sleep } from './util';
+import { logError } from '../logging/line-log';
 
 export type InformerEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -42,7 +43,7 @@ export async function runInformer(
           else if (ev.type === 'ERROR') break;
         }
       } catch (e) {
-        if (!signal.aborted) log(`informer ${store.info.resource}: ${errorText(e)}`);
+        if (!signal.aborted) logError(log, `informer ${store.info.resource}: ${errorText(e)}`);
       }
       await sleep(500, signal);
     }
@@ -127,7 +128,7 @@ export class WorkQueue {
         await this.process(key);
       } catch (e) {
         failed = true;
-        if (!this.signal.aborted) this.log(`${key}: ${errorText(e)}`);
+        if (!this.signal.aborted) logError(this.log, `${key}: ${errorText(e)}`);
       }
       this.active.delete(key);
       if (this.dirty.delete(key)) this.add(key);

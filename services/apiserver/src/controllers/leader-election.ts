@@ -1,6 +1,7 @@
 import type { KubeObject } from '../api/object';
 import type { GenericStore } from '../registry/generic-store';
 import { errorText, isStatus, microTimeNow, sleep, specOf, withTimeout } from './util';
+import { logError } from '../logging/line-log';
 
 /** client-go's defaults, used by kube-controller-manager and kube-scheduler. */
 export const DEFAULT_LEASE_DURATION_MS = 15_000;
@@ -108,7 +109,7 @@ export class LeaderElector {
           try {
             this.config.onStartedLeading(this.leadership.signal);
           } catch (e) {
-            this.log(`leader election: onStartedLeading failed: ${errorText(e)}`);
+            logError(this.log, `leader election: onStartedLeading failed: ${errorText(e)}`);
           }
         } else {
           await sleep(this.retryPeriodMs * (1 + Math.random() * 0.2), signal);
@@ -124,7 +125,7 @@ export class LeaderElector {
         if (ok) {
           lastRenew = performance.now();
         } else if (performance.now() - lastRenew >= this.renewDeadlineMs) {
-          this.log(`leader election: ${this.config.identity} failed to renew ${this.leaseKey()}; stopping`);
+          logError(this.log, `leader election: ${this.config.identity} failed to renew ${this.leaseKey()}; stopping`);
           await this.loseLeadership();
         }
       }
@@ -142,7 +143,7 @@ export class LeaderElector {
     try {
       await this.config.onStoppedLeading?.();
     } catch (e) {
-      this.log(`leader election: onStoppedLeading failed: ${errorText(e)}`);
+      logError(this.log, `leader election: onStoppedLeading failed: ${errorText(e)}`);
     }
   }
 
@@ -150,7 +151,7 @@ export class LeaderElector {
     try {
       return await withTimeout(this.tryAcquireOrRenew(), timeoutMs);
     } catch (e) {
-      if (!isStatus(e, 409)) this.log(`leader election: ${this.leaseKey()}: ${errorText(e)}`);
+      if (!isStatus(e, 409)) logError(this.log, `leader election: ${this.leaseKey()}: ${errorText(e)}`);
       return false;
     }
   }
@@ -248,7 +249,7 @@ export class LeaderElector {
       );
       this.log(`leader election: ${this.config.identity} released ${this.leaseKey()}`);
     } catch (e) {
-      this.log(`leader election: release of ${this.leaseKey()} failed: ${errorText(e)}`);
+      logError(this.log, `leader election: release of ${this.leaseKey()} failed: ${errorText(e)}`);
     }
   }
 }

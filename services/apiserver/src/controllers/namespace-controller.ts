@@ -5,6 +5,7 @@ import type { GenericStore } from '../registry/generic-store';
 import { runInformer, WorkQueue } from './informer';
 import { errorText, sleep, type LeaderController } from './util';
 import { specFinalizersOf, type NamespaceCondition, type NamespaceStore } from '../registry/namespaces/namespace-store';
+import { logError, prefixedLog } from '../logging/line-log';
 
 const RESYNC_MS = 2000;
 const DELETE_CONCURRENCY = 16;
@@ -137,7 +138,7 @@ export class NamespaceController implements LeaderController {
     const queue = new WorkQueue(
       (name) => this.syncNamespace(name, signal),
       signal,
-      (l) => this.log(`namespace controller: ${l}`),
+      prefixedLog(this.log, 'namespace controller: '),
       this.resyncMs,
     );
     this.queue = queue;
@@ -174,7 +175,7 @@ export class NamespaceController implements LeaderController {
         if (ns.metadata?.deletionTimestamp && ns.metadata.name) queue?.add(ns.metadata.name);
       }
     } catch (e) {
-      this.log(`namespace controller: resync: ${errorText(e)}`);
+      logError(this.log, `namespace controller: resync: ${errorText(e)}`);
     }
   }
 

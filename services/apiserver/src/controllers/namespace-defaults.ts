@@ -3,6 +3,7 @@ import type { GenericStore } from '../registry/generic-store';
 import type { NamespaceStore } from '../registry/namespaces/namespace-store';
 import { runInformer, WorkQueue } from './informer';
 import { isStatus, type LeaderController } from './util';
+import { prefixedLog } from '../logging/line-log';
 
 export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
 const ROOT_CA_DESCRIPTION =
@@ -37,7 +38,7 @@ class PerNamespaceObject implements LeaderController {
         await this.ensureIn(ns);
       },
       signal,
-      (l) => this.log(`${this.name}: ${l}`),
+      prefixedLog(this.log, `${this.name}: `),
     );
     this.queue = queue;
     queue.run(4);

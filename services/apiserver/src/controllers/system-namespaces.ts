@@ -3,6 +3,7 @@ import type { NamespaceStore } from '../registry/namespaces/namespace-store';
 import { ensureSystemNamespaces, SYSTEM_NAMESPACES } from '../admission/namespace-lifecycle';
 import { runInformer } from './informer';
 import { errorText, sleep, type LeaderController } from './util';
+import { logError } from '../logging/line-log';
 
 /** Upstream's system namespaces controller checks once a minute. */
 const INTERVAL_MS = 60_000;
@@ -70,7 +71,7 @@ export class SystemNamespacesController implements LeaderController {
     try {
       await ensureSystemNamespaces(this.namespaces);
     } catch (e) {
-      this.log(`system namespaces: ${errorText(e)}`);
+      logError(this.log, `system namespaces: ${errorText(e)}`);
     }
   }
 }

@@ -262,6 +262,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       transport: transportOf(reply),
       requestURI: req.url,
       remoteAddress: req.socket.remoteAddress,
+      remotePort: req.socket.remotePort,
     };
     const res = await deps.handler(ctx);
     await send(reply, res, method === 'HEAD', lifecycle);

@@ -15,6 +15,8 @@ import { withMaxInFlightLimit } from './filters/max-in-flight';
 import { withPriorityAndFairness } from './filters/priority-and-fairness';
 import type { FlowControl } from '../flowcontrol/controller';
 import { withGoaway } from './filters/goaway';
+import { withHTTPLogging } from './filters/httplog';
+import type { Logger } from '../logging/logger';
 import { withPanicRecovery } from './filters/panic-recovery';
 import { withRequestInfo } from './filters/request-info';
 import { routeRequest } from './filters/route';
@@ -31,6 +33,8 @@ export interface ChainDeps {
   /** --goaway-chance */
   goawayChance: number;
   log: (line: string) => void;
+  /** for httplog's per-request lines at -v=3 */
+  logger?: Logger;
   authenticator: Authenticator;
   authorizer: Authorizer;
   /** undefined when no audit policy (or no audit backend) is configured */
@@ -59,6 +63,7 @@ export function buildHandlerChain(chainDeps: ChainDeps): Handler {
     withPanicRecovery(deps.render, deps.log),
     withRequestInfo(),
     ...(deps.tracing ? [withTracing(deps.tracing.spans)] : []),
+    withHTTPLogging(deps.logger),
     ...(deps.metrics ? [deps.metrics] : []),
     withDrain(deps.lifecycle, deps.render),
     withGoaway(deps.goawayChance, deps.lifecycle),

@@ -40,6 +40,8 @@ import { ReplicaMetrics } from '../metrics/replica-metrics';
 import { wireReplicaMetrics } from '../metrics/wiring';
 import { readTracingConfig } from '../tracing/config';
 import { tracedAdmission, tracedBackend, tracedStorage } from '../tracing/decorators';
+import { Logger } from '../logging/logger';
+import { lineLog, logWarning, type LineLog } from '../logging/line-log';
 
 /** How long a stopping replica waits for requests in flight (upstream's request timeout is 60 s). */
 export const IN_FLIGHT_GRACE_MS = 60_000;
@@ -87,10 +89,24 @@ function buildStores(
   return { table, namespaces, deps: full };
 }
 
+/** Where a replica's lines go: a Logger (stderr by default), and the ready lines for whoever started it. */
+export interface ReplicaOutput {
+  logger?: Logger;
+  /** the "kapi ready: serving on ..." lines (main prints them plain on stdout); default: the log */
+  announce?: LineLog;
+}
+
 export async function startReplica(
   opts: ServerOptions,
-  log: (line: string) => void = console.log,
+  givenLog?: LineLog,
+  output: ReplicaOutput = {},
 ): Promise<RunningReplica> {
+  // a caller's own log function receives the formatted lines too, httplog's among them
+  const logger =
+    output.logger ??
+    (givenLog ? new Logger(opts.logging, { write: (l) => givenLog(l.replace(/\n$/, '')) }) : new Logger(opts.logging));
+  const log = givenLog ?? lineLog(logger);
+  const announce = output.announce ?? log;
   const dataDir = path.resolve(opts.dataDir);
   // the data dir holds the store (Secrets among it) and keys: owner only
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -249,6 +265,7 @@ export async function startReplica(
     render,
     goawayChance: opts.goawayChance,
     log,
+    logger,
     authenticator: wiring.authenticator(security.authenticator),
     authorizer: security.authorizer,
     auditing,
@@ -294,10 +311,10 @@ export async function startReplica(
     log,
   });
   readyz.push(...cluster.readyChecks, shutdownCheck);
-  log(
+  announce(
     `kapi ready: serving on ${url} (storage ${opts.storageBackend}); kubeconfig: ${kubeconfigPath || 'none (no admin certificate)'}`,
   );
-  if (kubeconfigPath) log(`point kubectl at it with: export KUBECONFIG=${kubeconfigPath}`);
+  if (kubeconfigPath) announce(`point kubectl at it with: export KUBECONFIG=${kubeconfigPath}`);
   let stopped = false;
   return {
     url,
@@ -317,7 +334,10 @@ export async function startReplica(
       const inFlight = lifecycle.inFlightCount;
       log(`kapi: listener closed; ended ${watches} watches; waiting for ${inFlight} requests in flight`);
       if (!(await lifecycle.waitForInFlight(IN_FLIGHT_GRACE_MS))) {
-        log(`kapi: ${lifecycle.inFlightCount} requests still in flight after ${IN_FLIGHT_GRACE_MS} ms; closing anyway`);
+        logWarning(
+          log,
+          `kapi: ${lifecycle.inFlightCount} requests still in flight after ${IN_FLIGHT_GRACE_MS} ms; closing anyway`,
+        );
       }
       await cluster.stop();
       await customResources.stop();

@@ -22,6 +22,7 @@ import { runKeyedInformer, type InformerSink } from '../controllers/informer';
 import { NodeGraphIndex } from '../authz/node-graph';
 import { loadServiceAccountKeys, type ServiceAccountKeys } from './service-account-keys';
 import type { StoreTable } from '../registry/store-table';
+import { logWarning } from '../logging/line-log';
 
 const RBAC_KINDS: ReadonlyArray<[string, RbacKind]> = [
   ['roles', 'Role'],
@@ -230,7 +231,7 @@ export function startSecurity(deps: {
       anonymous: opts.anonymousAuth,
     },
     lookups,
-    { onWarning: (w) => log(`kapi: authentication: ${w}`) },
+    { onWarning: (w) => logWarning(log, `kapi: authentication: ${w}`) },
   );
   const index = new RuleIndex();
   const nodeGraph = opts.authorizationModes.includes('Node') ? new NodeGraphIndex() : undefined;

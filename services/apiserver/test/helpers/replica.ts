@@ -13,6 +13,8 @@ export interface ReplicaProcess {
   child: ChildProcess;
   pid: number;
   output: () => string;
+  /** what it wrote to stderr alone: its log lines */
+  stderr: () => string;
   /** SIGTERM and wait for exit. */
   stop(): Promise<number | null>;
   /** SIGKILL and wait for exit. */
@@ -35,6 +37,7 @@ export async function startReplicaProcess(opts: StartReplicaOptions = {}): Promi
     cwd: REPO_ROOT,
   });
   let out = '';
+  let err = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const ready = await new Promise<{ url: string; kubeconfig: string }>((resolve, reject) => {
     const timer = setTimeout(
@@ -50,7 +53,10 @@ export async function startReplicaProcess(opts: StartReplicaOptions = {}): Promi
       }
     };
     child.stdout?.on('data', onData);
-    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => {
+      out += d.toString();
+      err += d.toString();
+    });
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`replica exited with ${code}:\n${out}`));
@@ -68,6 +74,7 @@ export async function startReplicaProcess(opts: StartReplicaOptions = {}): Promi
     child,
     pid,
     output: () => out,
+    stderr: () => err,
     stop,
     kill: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;

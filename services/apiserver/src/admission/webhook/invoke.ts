@@ -8,6 +8,7 @@ import { matchConditionsMatch } from './match-conditions';
 import { matchRules, namespaceSelectorMatches, objectSelectorMatches, type MatchedVersion } from './matching';
 import { buildReview, InvalidResponse, reviewVersion, verifyResponse, type ReviewResponse } from './review';
 import { postReview, resolveEndpoint, TransportError } from './transport';
+import { logWarning } from '../../logging/line-log';
 
 type Webhook = MutatingWebhook | ValidatingWebhook;
 
@@ -193,7 +194,7 @@ export function refusal(hookName: string, r: ReviewResponse): StatusError | unde
 export function failOpen(hook: Webhook, e: unknown, deps: InvokeDeps): true {
   if (e instanceof CallingWebhookError) {
     if (hook.failurePolicy === 'Ignore') {
-      deps.log(`Failed calling webhook, failing open ${hook.name ?? ''}: ${e.message}`);
+      logWarning(deps.log, `Failed calling webhook, failing open ${hook.name ?? ''}: ${e.message}`);
       return true;
     }
     throw internalError(e.message);

@@ -2,6 +2,7 @@ import { StatusError } from '../../api/errors';
 import { AuthenticationError, type Authenticator } from '../../authn/authenticator';
 import type { ErrorRenderer } from './errors';
 import type { Filter, RequestContext } from './types';
+import { logError } from '../../logging/line-log';
 
 export function unauthorized(): StatusError {
   return new StatusError(401, 'Unauthorized', 'Unauthorized');
@@ -31,7 +32,7 @@ export function withAuthentication(
       ctx.user = res.user;
       ctx.audiences = res.audiences;
     } catch (e) {
-      if (!(e instanceof AuthenticationError)) log(`kapi: authentication failed unexpectedly: ${String(e)}`);
+      if (!(e instanceof AuthenticationError)) logError(log, `kapi: authentication failed unexpectedly: ${String(e)}`);
       onFailure(ctx, 401);
       return render(unauthorized(), ctx.req.headers.accept);
     }

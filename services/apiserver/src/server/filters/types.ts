@@ -32,6 +32,8 @@ export interface RequestContext {
   requestURI?: string;
   /** the peer's address, for the audit event's sourceIPs */
   remoteAddress?: string;
+  /** the peer's port, for httplog's srcIP (host:port as Go's RemoteAddr) */
+  remotePort?: number;
   /** set by the audit-init filter: the Audit-ID echoed or made up, and when the request arrived (MicroTime JSON) */
   auditID?: string;
   receivedAt?: string;
