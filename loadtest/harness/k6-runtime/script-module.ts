@@ -1,0 +1,41 @@
+// Evaluates a transpiled (CommonJS) k6 script with the k6 modules and init-context globals it expects.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import k6 from './modules/k6';
+import http from './modules/http';
+import metrics from './modules/metrics';
+
+/** The k6 modules this runtime provides, by import specifier, with their exported members. */
+export const K6_MODULES: Record<string, Record<string, unknown>> = {
+  k6,
+  'k6/http': http,
+  'k6/metrics': metrics,
+  // only types are imported from k6/options; the module has no runtime members
+  'k6/options': {},
+};
+
+export type ScriptExports = Record<string, unknown>;
+
+export function evaluateScript(code: string, scriptPath: string, env: Record<string, string>): ScriptExports {
+  const dir = path.dirname(scriptPath);
+  const open = (file: string, mode?: string): string | ArrayBuffer => {
+    const full = path.resolve(dir, file);
+    const bytes = readFileSync(full);
+    if (mode === 'b') return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    return bytes.toString('utf8');
+  };
+  const g = globalThis as Record<string, unknown>;
+  g.__ENV = env;
+  g.open = open;
+  const requireK6 = (name: string): unknown => {
+    const mod = K6_MODULES[name];
+    if (!mod) throw new Error(`unknown module: ${name}`);
+    return { ...mod, default: mod, __esModule: true };
+  };
+  const module = { exports: {} as ScriptExports };
+  const run = new Function('require', 'module', 'exports', '__filename', '__dirname', code) as (
+    ...args: unknown[]
+  ) => void;
+  run(requireK6, module, module.exports, scriptPath, dir);
+  return module.exports;
+}
