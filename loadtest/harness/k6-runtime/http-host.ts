@@ -111,7 +111,12 @@ export class HttpHost {
             status: res.statusCode ?? 0,
             statusText: `${res.statusCode ?? 0} ${res.statusMessage ?? ''}`,
             headers: flatHeaders(res.headers),
-            body: spec.responseType === 'none' ? null : spec.responseType === 'binary' ? new Uint8Array(body) : body.toString('utf8'),
+            body:
+              spec.responseType === 'none'
+                ? null
+                : spec.responseType === 'binary'
+                  ? new Uint8Array(body)
+                  : body.toString('utf8'),
             error: '',
             errorCode: res.statusCode !== undefined && res.statusCode >= 400 ? 1000 + res.statusCode : 0,
             proto: `HTTP/${res.httpVersion}`,
@@ -155,20 +160,21 @@ export class HttpHost {
   }
 
   private recordHttp(spec: HttpRequestSpec, r: HttpResult, sent: number, received: number): void {
-    // k6's default expected statuses are 200-399
-    const expected = r.status >= 200 && r.status < 400;
+    const expected = spec.expected === null || spec.expected.some(([lo, hi]) => r.status >= lo && r.status <= hi);
     const tags: Tags = {
       ...spec.tags,
       method: spec.method,
       status: String(r.status),
       proto: r.proto,
-      expected_response: String(expected),
     };
+    if (spec.expected !== null) tags.expected_response = String(expected);
     if (r.error) tags.error = r.error;
     const t = (metric: string, value: number): Sample => ({ metric, type: 'trend', contains: 'time', value, tags });
     this.record([
       { metric: 'http_reqs', type: 'counter', contains: 'default', value: 1, tags },
-      { metric: 'http_req_failed', type: 'rate', contains: 'default', value: expected ? 0 : 1, tags },
+      ...(spec.expected === null
+        ? []
+        : [{ metric: 'http_req_failed', type: 'rate', contains: 'default', value: expected ? 0 : 1, tags } as Sample]),
       t('http_req_duration', r.timings.duration),
       t('http_req_blocked', r.timings.blocked),
       t('http_req_connecting', r.timings.connecting),

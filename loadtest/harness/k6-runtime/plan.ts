@@ -53,7 +53,9 @@ export function planScenarios(o: K6Options): ScenarioPlan[] {
     const vus = s.vus ?? 1;
     const iterations = s.iterations ?? 1;
     if (executor === 'shared-iterations' && iterations < vus) {
-      throw new Error(`scenario ${name}: the number of iterations (${iterations}) can't be less than the number of VUs (${vus})`);
+      throw new Error(
+        `scenario ${name}: the number of iterations (${iterations}) can't be less than the number of VUs (${vus})`,
+      );
     }
     return {
       name,
@@ -74,7 +76,8 @@ export function planScenarios(o: K6Options): ScenarioPlan[] {
 export function describePlan(p: ScenarioPlan): string {
   const grace = `(gracefulStop: ${p.gracefulStopMs / 1000}s)`;
   const exec = p.exec === 'default' ? '' : `, exec: ${p.exec}`;
-  if (p.executor === 'constant-vus') return `* ${p.name}: ${p.vus} looping VUs for ${p.durationMs / 1000}s ${grace}${exec}`;
+  if (p.executor === 'constant-vus')
+    return `* ${p.name}: ${p.vus} looping VUs for ${p.durationMs / 1000}s ${grace}${exec}`;
   if (p.executor === 'per-vu-iterations') {
     return `* ${p.name}: ${p.iterations} iterations for each of ${p.vus} VUs (maxDuration: ${p.durationMs / 1000}s, ${grace.slice(1)}${exec}`;
   }

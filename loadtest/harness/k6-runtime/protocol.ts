@@ -20,6 +20,8 @@ export interface HttpRequestSpec {
   timeoutMs: number;
   tags: Tags;
   responseType: 'text' | 'binary' | 'none';
+  /** Status ranges counted as expected (http_req_failed=0); null: no callback, no http_req_failed. */
+  expected: Array<[number, number]> | null;
 }
 
 export interface HttpResult {
@@ -30,14 +32,21 @@ export interface HttpResult {
   error: string;
   errorCode: number;
   proto: string;
-  timings: { blocked: number; connecting: number; sending: number; waiting: number; receiving: number; duration: number };
+  timings: {
+    blocked: number;
+    connecting: number;
+    sending: number;
+    waiting: number;
+    receiving: number;
+    duration: number;
+  };
   url: string;
 }
 
 /** What the main thread tells a worker to do. */
 export interface WorkerJob {
   mode: 'setup' | 'vu' | 'teardown';
-  code: string;
+  sources: Record<string, string>;
   scriptPath: string;
   env: Record<string, string>;
   vu: number;
@@ -69,7 +78,6 @@ export interface VuPlan {
 }
 
 export type WorkerEvent =
-  | { kind: 'options'; options: unknown }
   | { kind: 'samples'; samples: Sample[] }
   | { kind: 'checks'; checks: CheckTally[] }
   | { kind: 'setupData'; data: string | null }

@@ -30,12 +30,19 @@ export interface RunResult {
 export const THRESHOLDS_FAILED = 99;
 const SCRIPT_EXCEPTION = 107;
 
-export function transpile(scriptPath: string): string {
+/** Transpiles the script and, following its relative imports, the local modules it uses (k6 needs their extensions). */
+export function transpile(scriptPath: string, into: Record<string, string> = {}): Record<string, string> {
+  if (into[scriptPath] !== undefined) return into;
   const source = readFileSync(scriptPath, 'utf8');
-  return ts.transpileModule(source, {
+  const code = ts.transpileModule(source, {
     fileName: scriptPath,
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: false },
   }).outputText;
+  into[scriptPath] = code;
+  for (const m of code.matchAll(/require\("(\.{1,2}\/[^"]+)"\)/g)) {
+    transpile(path.resolve(path.dirname(scriptPath), m[1]), into);
+  }
+  return into;
 }
 
 class Runner {
@@ -50,7 +57,7 @@ class Runner {
   active = 0;
 
   constructor(
-    readonly code: string,
+    readonly sources: Record<string, string>,
     readonly scriptPath: string,
     readonly env: Record<string, string>,
     readonly log: (line: string) => void,
@@ -75,7 +82,13 @@ class Runner {
     const signal = new SharedArrayBuffer(4);
     const flag = new Int32Array(signal);
     const { port1, port2 } = new MessageChannel();
-    port1.on('message', (specs: HttpRequestSpec[]) => {
+    port1.on('message', (msg: HttpRequestSpec[] | { options: K6Options }) => {
+      if (!Array.isArray(msg)) {
+        this.options = msg.options;
+        this.host.configure(this.options);
+        return;
+      }
+      const specs = msg;
       void Promise.all(specs.map((s) => this.host.send(s))).then((results) => {
         port1.postMessage(results);
         Atomics.store(flag, 0, 1);
@@ -84,7 +97,7 @@ class Runner {
     });
     const job: WorkerJob = {
       mode,
-      code: this.code,
+      sources: this.sources,
       scriptPath: this.scriptPath,
       env: this.env,
       vu,
@@ -99,10 +112,7 @@ class Runner {
       worker.on('message', (e: WorkerEvent) => {
         if (e.kind === 'samples') this.addSamples(e.samples);
         else if (e.kind === 'checks') this.addChecks(e.checks);
-        else if (e.kind === 'options') {
-          this.options = e.options as K6Options;
-          this.host.configure(this.options);
-        } else if (e.kind === 'setupData') this.setupData = e.data;
+        else if (e.kind === 'setupData') this.setupData = e.data;
         else if (e.kind === 'error') {
           this.errors++;
           // as k6, an exception ends the iteration and is logged; repeated ones would flood the output

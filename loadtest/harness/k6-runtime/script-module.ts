@@ -16,7 +16,10 @@ export const K6_MODULES: Record<string, Record<string, unknown>> = {
 
 export type ScriptExports = Record<string, unknown>;
 
-export function evaluateScript(code: string, scriptPath: string, env: Record<string, string>): ScriptExports {
+/** The script and the local modules it imports, already transpiled to CommonJS, by absolute path. */
+export type ModuleSources = Record<string, string>;
+
+export function evaluateScript(sources: ModuleSources, scriptPath: string, env: Record<string, string>): ScriptExports {
   const dir = path.dirname(scriptPath);
   const open = (file: string, mode?: string): string | ArrayBuffer => {
     const full = path.resolve(dir, file);
@@ -27,15 +30,27 @@ export function evaluateScript(code: string, scriptPath: string, env: Record<str
   const g = globalThis as Record<string, unknown>;
   g.__ENV = env;
   g.open = open;
-  const requireK6 = (name: string): unknown => {
-    const mod = K6_MODULES[name];
-    if (!mod) throw new Error(`unknown module: ${name}`);
-    return { ...mod, default: mod, __esModule: true };
+  const cache = new Map<string, ScriptExports>();
+  const load = (file: string): ScriptExports => {
+    const done = cache.get(file);
+    if (done) return done;
+    const code = sources[file];
+    if (code === undefined) throw new Error(`module not found: ${file}`);
+    const module = { exports: {} as ScriptExports };
+    cache.set(file, module.exports);
+    const from = path.dirname(file);
+    const requireFrom = (name: string): unknown => {
+      if (name.startsWith('.') || name.startsWith('/')) return load(path.resolve(from, name));
+      const mod = K6_MODULES[name];
+      if (!mod) throw new Error(`unknown module: ${name}`);
+      return { ...mod, default: mod, __esModule: true };
+    };
+    const run = new Function('require', 'module', 'exports', '__filename', '__dirname', code) as (
+      ...args: unknown[]
+    ) => void;
+    run(requireFrom, module, module.exports, file, from);
+    cache.set(file, module.exports);
+    return module.exports;
   };
-  const module = { exports: {} as ScriptExports };
-  const run = new Function('require', 'module', 'exports', '__filename', '__dirname', code) as (
-    ...args: unknown[]
-  ) => void;
-  run(requireK6, module, module.exports, scriptPath, dir);
-  return module.exports;
+  return load(scriptPath);
 }

@@ -65,7 +65,10 @@ export function parseMetricName(full: string): SubMetric {
   for (const pair of (m[2] ?? '').split(',').filter((p) => p.trim() !== '')) {
     const at = pair.indexOf(':');
     if (at < 0) throw new Error(`invalid tag filter "${pair}" in "${full}"`);
-    filter[pair.slice(0, at).trim()] = pair.slice(at + 1).trim().replace(/^"|"$/g, '');
+    filter[pair.slice(0, at).trim()] = pair
+      .slice(at + 1)
+      .trim()
+      .replace(/^"|"$/g, '');
   }
   return { parent: m[1].trim(), name: full.trim(), filter };
 }

@@ -10,7 +10,8 @@ export interface ThresholdResult {
 
 type ThresholdSpec = string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string };
 
-const EXPR = /^\s*(avg|min|max|med|count|rate|value|p\((\d+(?:\.\d+)?)\))\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
+const EXPR =
+  /^\s*(avg|min|max|med|count|rate|value|p\((\d+(?:\.\d+)?)\))\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
 
 function aggregate(sink: Sink, name: string, pct: string | undefined): number {
   switch (name) {
@@ -60,10 +61,7 @@ export function validateThresholds(thresholds: Record<string, ThresholdSpec[]>):
   }
 }
 
-export function evaluateThresholds(
-  thresholds: Record<string, ThresholdSpec[]>,
-  registry: Registry,
-): ThresholdResult[] {
+export function evaluateThresholds(thresholds: Record<string, ThresholdSpec[]>, registry: Registry): ThresholdResult[] {
   const out: ThresholdResult[] = [];
   for (const [metric, specs] of Object.entries(thresholds)) {
     const sink = registry.get(metric);
@@ -73,7 +71,10 @@ export function evaluateThresholds(
       const m = EXPR.exec(expression);
       if (!m) throw new Error(`invalid threshold "${expression}"`);
       // a metric without samples passes, as in k6 (its sink is empty and the threshold is not evaluated)
-      const ok = !sink || sink.count === 0 ? true : compare(aggregate(sink, m[1].startsWith('p(') ? 'p' : m[1], m[2]), m[3], Number(m[4]));
+      const ok =
+        !sink || sink.count === 0
+          ? true
+          : compare(aggregate(sink, m[1].startsWith('p(') ? 'p' : m[1], m[2]), m[3], Number(m[4]));
       out.push({ metric, expression, ok, abortOnFail });
     }
   }

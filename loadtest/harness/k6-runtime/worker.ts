@@ -65,7 +65,7 @@ function main(): void {
   const env = { ...job.env };
   let exports: Record<string, unknown>;
   try {
-    exports = evaluateScript(job.code, job.scriptPath, env);
+    exports = evaluateScript(job.sources, job.scriptPath, env);
   } catch (e) {
     emit({ kind: 'error', message: describe(e) });
     emit({ kind: 'done', iterations: 0, interrupted: 0 });
@@ -77,7 +77,10 @@ function main(): void {
     runIterations(exports, job.scenario, data);
     return;
   }
-  if (job.mode === 'setup') emit({ kind: 'options', options: JSON.parse(JSON.stringify(exports.options ?? {})) });
+  // the options travel on the HTTP port, so the main thread has the TLS settings before setup's first request
+  if (job.mode === 'setup') {
+    (job.port as unknown as MessagePort).postMessage({ options: JSON.parse(JSON.stringify(exports.options ?? {})) });
+  }
   let result: unknown;
   try {
     const name = job.mode;

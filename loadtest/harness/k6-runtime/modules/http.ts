@@ -10,6 +10,23 @@ export interface Params {
   tags?: Tags;
   timeout?: string | number;
   responseType?: 'text' | 'binary' | 'none';
+  responseCallback?: ResponseCallback | null;
+}
+
+/** What http.expectedStatuses returns: k6 only accepts these as response callbacks. */
+export interface ResponseCallback {
+  readonly ranges: Array<[number, number]>;
+}
+
+export function expectedStatuses(...statuses: Array<number | { min: number; max: number }>): ResponseCallback {
+  return { ranges: statuses.map((s): [number, number] => (typeof s === 'number' ? [s, s] : [s.min, s.max])) };
+}
+
+let defaultCallback: ResponseCallback | null = expectedStatuses({ min: 200, max: 399 });
+
+/** null makes no response "expected" tracking happen: http_req_failed is then not emitted, as in k6. */
+export function setResponseCallback(cb: ResponseCallback | null): void {
+  defaultCallback = cb;
 }
 
 class Response {
@@ -84,6 +101,7 @@ function spec(method: string, url: string, body: Body, params: Params | undefine
     timeoutMs: parseDurationMs(params?.timeout, 60_000),
     tags: { ...baseTags(ctx), name: String(url), ...(params?.tags ?? {}) },
     responseType: params?.responseType ?? 'text',
+    expected: (params?.responseCallback === undefined ? defaultCallback : params.responseCallback)?.ranges ?? null,
   };
 }
 
@@ -119,9 +137,7 @@ export function del(url: string, body?: Body, params?: Params): Response {
 }
 
 type BatchItem =
-  | string
-  | [string, string, Body?, Params?]
-  | { method?: string; url: string; body?: Body; params?: Params };
+  string | [string, string, Body?, Params?] | { method?: string; url: string; body?: Body; params?: Params };
 
 function batchSpec(item: BatchItem): HttpRequestSpec {
   if (typeof item === 'string') return spec('GET', item, null, undefined);
@@ -137,4 +153,4 @@ export function batch(requests: BatchItem[] | Record<string, BatchItem>): Respon
   return Object.fromEntries(keys.map((k, i) => [k, responses[i]]));
 }
 
-export default { request, get, head, options, post, put, patch, del, batch };
+export default { request, get, head, options, post, put, patch, del, batch, expectedStatuses, setResponseCallback };

@@ -19,7 +19,13 @@ export function check(value: unknown, sets: Record<string, Checker>, tags?: Reco
     if (ok) tally.passes++;
     else tally.fails++;
     ctx.checks.set(key, tally);
-    recordSample({ metric: 'checks', type: 'rate', contains: 'default', value: ok ? 1 : 0, tags: { ...tags, check: name } });
+    recordSample({
+      metric: 'checks',
+      type: 'rate',
+      contains: 'default',
+      value: ok ? 1 : 0,
+      tags: { ...tags, check: name },
+    });
     all = all && ok;
   }
   return all;
