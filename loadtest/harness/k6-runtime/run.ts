@@ -86,6 +86,8 @@ class Runner {
       if (!Array.isArray(msg)) {
         this.options = msg.options;
         this.host.configure(this.options);
+        Atomics.store(flag, 0, 1);
+        Atomics.notify(flag, 0);
         return;
       }
       const specs = msg;

@@ -77,9 +77,13 @@ function main(): void {
     runIterations(exports, job.scenario, data);
     return;
   }
-  // the options travel on the HTTP port, so the main thread has the TLS settings before setup's first request
+  // the options travel on the HTTP port and are acknowledged, so the main thread has them (and the TLS
+  // settings) before setup's first request, and even when the worker ends right away
   if (job.mode === 'setup') {
+    const flag = new Int32Array(job.signal);
+    Atomics.store(flag, 0, 0);
     (job.port as unknown as MessagePort).postMessage({ options: JSON.parse(JSON.stringify(exports.options ?? {})) });
+    while (Atomics.load(flag, 0) === 0) Atomics.wait(flag, 0, 0, 1000);
   }
   let result: unknown;
   try {
