@@ -135,8 +135,16 @@ export class HttpHost {
           resolve(result);
         });
       });
+      // the request line and headers count as sent data too, as in k6 (which counts the bytes on the wire)
+      bytesSent = Buffer.byteLength(
+        `${spec.method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n` +
+          Object.entries(headers)
+            .map(([k, v]) => `${k}: ${v}\r\n`)
+            .join('') +
+          '\r\n',
+      );
       if (spec.body !== null) {
-        bytesSent = typeof spec.body === 'string' ? Buffer.byteLength(spec.body) : spec.body.byteLength;
+        bytesSent += typeof spec.body === 'string' ? Buffer.byteLength(spec.body) : spec.body.byteLength;
         req.end(spec.body);
       } else req.end();
     });

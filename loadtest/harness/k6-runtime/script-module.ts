@@ -14,6 +14,9 @@ export const K6_MODULES: Record<string, Record<string, unknown>> = {
   'k6/options': {},
 };
 
+/** The k6 globals this runtime defines (__VU and __ITER per VU in worker.ts, the others here). */
+export const K6_GLOBALS = ['__ENV', '__VU', '__ITER', 'open', 'console'];
+
 export type ScriptExports = Record<string, unknown>;
 
 /** The script and the local modules it imports, already transpiled to CommonJS, by absolute path. */

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
-import { K6_MODULES } from '../../../loadtest/harness/k6-runtime/script-module';
+import { K6_GLOBALS, K6_MODULES } from '../../../loadtest/harness/k6-runtime/script-module';
 import { runK6, THRESHOLDS_FAILED } from '../../../loadtest/harness/k6-runtime/run';
 import { Sink } from '../../../loadtest/harness/k6-runtime/sinks';
 import { evaluateThresholds } from '../../../loadtest/harness/k6-runtime/thresholds';
@@ -84,6 +84,23 @@ test('the runtime implements every k6 module and member the scenarios use', () =
     if (u.member === '') continue;
     assert.equal(typeof mod[u.member], 'function', `${path.basename(u.file)} uses ${u.module}.${u.member}`);
   }
+});
+
+test('the runtime defines every k6 global the scenarios use', () => {
+  const used = new Set<string>();
+  for (const f of scenarioFiles.concat(path.join(K6_DIR, 'lib/kapi.ts'))) {
+    const src = ts.createSourceFile(f, readFileSync(f, 'utf8'), ts.ScriptTarget.ES2020, true);
+    const visit = (node: ts.Node): void => {
+      if (ts.isIdentifier(node) && /^__[A-Z]+$/.test(node.text)) used.add(node.text);
+      if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'open') {
+        used.add('open');
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(src);
+  }
+  assert.deepEqual([...used].sort(), ['__ENV', '__ITER', '__VU', 'open']);
+  for (const g of used) assert.ok(K6_GLOBALS.includes(g), g);
 });
 
 test('trend percentiles interpolate between ranks and thresholds compare as k6', () => {
