@@ -47,7 +47,7 @@ export class Sink {
   }
 
   get rate(): number {
-    return this.count === 0 ? 0 : this.nonZero / this.count;
+    return this.count === 0 ? NaN : this.nonZero / this.count;
   }
 }
 

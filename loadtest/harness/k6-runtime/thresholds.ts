@@ -1,5 +1,5 @@
 // k6 threshold expressions ("p(95)<500", "rate>0.99", "count>=10") evaluated against the sinks.
-import type { Registry, Sink } from './sinks';
+import { Sink, type Registry } from './sinks';
 
 export interface ThresholdResult {
   metric: string;
@@ -70,11 +70,9 @@ export function evaluateThresholds(thresholds: Record<string, ThresholdSpec[]>, 
       const abortOnFail = typeof spec === 'string' ? false : Boolean(spec.abortOnFail);
       const m = EXPR.exec(expression);
       if (!m) throw new Error(`invalid threshold "${expression}"`);
-      // a metric without samples passes, as in k6 (its sink is empty and the threshold is not evaluated)
-      const ok =
-        !sink || sink.count === 0
-          ? true
-          : compare(aggregate(sink, m[1].startsWith('p(') ? 'p' : m[1], m[2]), m[3], Number(m[4]));
+      // as k6 (since v0.38), a metric without samples is evaluated too: zero values, and a NaN rate that fails
+      const agg = m[1].startsWith('p(') ? 'p' : m[1];
+      const ok = compare(aggregate(sink ?? new Sink('counter', 'default'), agg, m[2]), m[3], Number(m[4]));
       out.push({ metric, expression, ok, abortOnFail });
     }
   }

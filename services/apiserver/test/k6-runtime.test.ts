@@ -118,7 +118,16 @@ test('trend percentiles interpolate between ranks and thresholds compare as k6',
   }
   reg.add({ metric: 'r', type: 'rate', contains: 'default', value: 1, tags: {} });
   reg.add({ metric: 'r', type: 'rate', contains: 'default', value: 0, tags: {} });
-  const results = evaluateThresholds({ d: ['max<500'], 'd{name:a}': ['max<500'], r: ['rate>=0.5', 'rate>0.5'] }, reg);
+  const results = evaluateThresholds(
+    {
+      d: ['max<500'],
+      'd{name:a}': ['max<500'],
+      r: ['rate>=0.5', 'rate>0.5'],
+      // no samples: evaluated on zero values, and a rate of NaN fails every comparison
+      never: ['count<10', 'rate<0.1'],
+    },
+    reg,
+  );
   assert.deepEqual(
     results.map((r) => [r.metric, r.expression, r.ok]),
     [
@@ -126,6 +135,8 @@ test('trend percentiles interpolate between ranks and thresholds compare as k6',
       ['d{name:a}', 'max<500', true],
       ['r', 'rate>=0.5', true],
       ['r', 'rate>0.5', false],
+      ['never', 'count<10', true],
+      ['never', 'rate<0.1', false],
     ],
   );
 });
