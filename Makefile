@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NODE_STAMP := node_modules/.kapi-installed
 APT_PACKAGES := etcd-server haproxy python3-kubernetes
 
-.PHONY: all deps apt-deps build run test unit lint format-check typecheck-k6 bench bench-encryption clean cluster cluster-down
+.PHONY: all deps apt-deps build run test unit lint format-check typecheck-k6 bench bench-encryption bench-k6 clean cluster cluster-down
 
 all: build
 
@@ -59,6 +59,13 @@ cluster-down:
 bench: deps build
 	node dist/loadtest/harness/bench.js
 	node dist/loadtest/harness/encryption-bench.js
+	node dist/loadtest/harness/k6-bench.js
+
+# The k6 scenarios (loadtest/k6) through the k6-compatible runtime against a fresh replica, k6 summaries
+# (K6_BENCH_DURATION, default 10s; K6_BENCH_SCENARIOS; K6_BENCH_STRICT=1 fails on crossed thresholds).
+# Also the last part of `make bench`.
+bench-k6: deps build
+	node dist/loadtest/harness/k6-bench.js
 
 # Secret creates through the default admission chain, with aesgcm and KMS v2 at rest, vs. neither (ratios;
 # ENC_BENCH_CREATES, ENC_BENCH_ROUNDS, ENC_BENCH_CONCURRENCY). Also the last part of `make bench`.
