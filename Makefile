@@ -68,7 +68,7 @@ bench-k6: deps build
 	node dist/loadtest/harness/k6-bench.js
 
 # Secret creates through the default admission chain, with aesgcm and KMS v2 at rest, vs. neither (ratios;
-# ENC_BENCH_CREATES, ENC_BENCH_ROUNDS, ENC_BENCH_CONCURRENCY). Also the last part of `make bench`.
+# ENC_BENCH_CREATES, ENC_BENCH_ROUNDS, ENC_BENCH_CONCURRENCY). Also part of `make bench`.
 bench-encryption: deps build
 	node dist/loadtest/harness/encryption-bench.js
 
