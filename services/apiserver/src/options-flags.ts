@@ -253,6 +253,15 @@ export const FLAGS: readonly FlagSpec[] = [
     usage: 'Ordered list of plug-ins to do authorization on the secure port: AlwaysAllow, AlwaysDeny, Node, RBAC.',
   },
   {
+    name: 'controllers',
+    type: 'string',
+    valueLabel: 'strings',
+    multiple: true,
+    defaultText: '[*]',
+    usage:
+      "A list of controllers the elected replica runs, as kube-controller-manager's flag: '*' enables the defaults, 'foo' enables the controller named 'foo', '-foo' disables it. Known: namespace, garbage-collector, serviceaccount, root-ca-certificate-publisher, clusterrole-aggregation, resourcequota, certificatesigningrequest-signing.",
+  },
+  {
     name: 'enable-admission-plugins',
     type: 'string',
     valueLabel: 'strings',

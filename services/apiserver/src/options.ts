@@ -1,3 +1,4 @@
+import { checkControllerNames } from './controllers/selection';
 import { enabledPluginNames } from './admission/chain';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -36,6 +37,8 @@ export interface ServerOptions {
   /** --allow-privileged: privileged containers (and Windows hostProcess pods) are accepted */
   allowPrivileged: boolean;
   /** --enable-admission-plugins and --disable-admission-plugins */
+  /** --controllers: kube-controller-manager's syntax for the controllers the leader runs */
+  controllers: string[];
   enableAdmissionPlugins: string[];
   disableAdmissionPlugins: string[];
   /** --admission-control-config-file ('' for none) */
@@ -365,6 +368,10 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
       throw invalid('authorization-mode', m, `must be one of ${AUTHORIZATION_MODES.join(', ')}`);
     }
   }
+  const controllers = list('controllers', true);
+  if (controllers.length === 0) controllers.push('*');
+  const badController = checkControllerNames(controllers);
+  if (badController) throw new OptionsError(`--controllers: ${badController}`);
   const enableAdmissionPlugins = list('enable-admission-plugins', true);
   const disableAdmissionPlugins = list('disable-admission-plugins', true);
   try {
@@ -490,6 +497,7 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
     anonymousAuth: parseBool('anonymous-auth', str('anonymous-auth', 'true')),
     allowPrivileged: parseBool('allow-privileged', str('allow-privileged', 'false')),
     authorizationModes: authorizationModes as AuthorizationMode[],
+    controllers,
     enableAdmissionPlugins,
     disableAdmissionPlugins,
     admissionControlConfigFile: str('admission-control-config-file', ''),

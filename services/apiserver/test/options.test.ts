@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { controllerEnabled } from '../src/controllers/selection';
 import { firstServiceIP, formatHelp, parseGoDuration, parseOptions, type ServerOptions } from '../src/options';
 import { enabledPluginNames } from '../src/admission/chain';
 
@@ -40,6 +41,7 @@ describe('parseOptions', () => {
       allowPrivileged: false,
       anonymousAuth: true,
       authorizationModes: ['RBAC'],
+      controllers: ['*'],
       enableAdmissionPlugins: [],
       disableAdmissionPlugins: [],
       admissionControlConfigFile: '',
@@ -336,5 +338,16 @@ describe('admission plugin flags', () => {
     );
     const o = parse(['--disable-admission-plugins', 'PodSecurity,ResourceQuota']);
     assert.deepEqual(o.disableAdmissionPlugins, ['PodSecurity', 'ResourceQuota']);
+  });
+
+  test('--controllers as kube-controller-manager spells it: *, names, -names', () => {
+    assert.equal(controllerEnabled(parse([]).controllers, 'resourcequota'), true);
+    const off = parse(['--controllers=*,-resourcequota']).controllers;
+    assert.equal(controllerEnabled(off, 'resourcequota'), false);
+    assert.equal(controllerEnabled(off, 'namespace'), true);
+    const only = parse(['--controllers', 'namespace']).controllers;
+    assert.equal(controllerEnabled(only, 'namespace'), true);
+    assert.equal(controllerEnabled(only, 'garbage-collector'), false);
+    assert.throws(() => parseOptions(['--controllers=*,-nope']), /"nope" is not in the list of known controllers/);
   });
 });

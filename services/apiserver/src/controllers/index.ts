@@ -19,6 +19,7 @@ import { IdentityLease, IdentityLeaseGC, replicaIdentity } from './identity';
 import { rootCAPublisher, serviceAccountController } from './namespace-defaults';
 import { ResourceQuotaController } from './resource-quota-controller';
 import { SystemNamespacesController } from './system-namespaces';
+import { controllerEnabled, type SelectableController } from './selection';
 import type { LeaderController } from './util';
 
 export { ControllerManager, CONTROLLER_LEASE_NAME, CONTROLLER_LEASE_NAMESPACE } from './controller-manager';
@@ -101,15 +102,29 @@ export async function startClusterComponents(ctx: ClusterContext): Promise<Clust
     await reconciler.start();
   }
 
+  const on = (name: SelectableController): boolean => controllerEnabled(opts.controllers, name);
   const controllers: LeaderController[] = [
-    new NamespaceController(namespaces, () => table.all().filter((s) => s.info.namespaced && !s.virtual), log),
+    ...(on('namespace')
+      ? [new NamespaceController(namespaces, () => table.all().filter((s) => s.info.namespaced && !s.virtual), log)]
+      : []),
     new SystemNamespacesController(namespaces, log),
-    new GarbageCollector(table, { log }),
-    serviceAccountController(namespaces, () => table.store('', 'v1', 'serviceaccounts'), log),
-    rootCAPublisher(namespaces, () => table.store('', 'v1', 'configmaps'), ctx.caCertPem, log),
+    ...(on('garbage-collector') ? [new GarbageCollector(table, { log })] : []),
+    ...(on('serviceaccount')
+      ? [serviceAccountController(namespaces, () => table.store('', 'v1', 'serviceaccounts'), log)]
+      : []),
+    ...(on('root-ca-certificate-publisher')
+      ? [rootCAPublisher(namespaces, () => table.store('', 'v1', 'configmaps'), ctx.caCertPem, log)]
+      : []),
     new IdentityLeaseGC(leases, opts.identityLeaseDurationSeconds * 1000, log),
-    new ClusterRoleAggregationController(() => table.store('rbac.authorization.k8s.io', 'v1', 'clusterroles'), log),
-    new ResourceQuotaController(table, { log }),
+    ...(on('clusterrole-aggregation')
+      ? [
+          new ClusterRoleAggregationController(
+            () => table.store('rbac.authorization.k8s.io', 'v1', 'clusterroles'),
+            log,
+          ),
+        ]
+      : []),
+    ...(on('resourcequota') ? [new ResourceQuotaController(table, { log })] : []),
     new ApfConfigurationController(
       () => table.store('flowcontrol.apiserver.k8s.io', 'v1', 'prioritylevelconfigurations'),
       () => table.store('flowcontrol.apiserver.k8s.io', 'v1', 'flowschemas'),
@@ -119,7 +134,7 @@ export async function startClusterComponents(ctx: ClusterContext): Promise<Clust
   const crds = () => table.store('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
   controllers.push(new CrdNamingController(crds, log), new CrdFinalizerController(table, log));
   controllers.push(new AllocatorRepair(allocatorRepair(ctx), undefined, log));
-  if (ctx.signer) {
+  if (ctx.signer && on('certificatesigningrequest-signing')) {
     const csrs = () => table.store('certificates.k8s.io', 'v1', 'certificatesigningrequests');
     controllers.push(new CsrSigningController(csrs, ctx.signer, log));
   }
