@@ -3,7 +3,14 @@
 // version on the way in and to the served version on the way out (watch events too),
 // so every served version reads and writes the same keys.
 import type { KubeObject } from '../api/object';
-import type { ListOptions, Storage, StorageWatchEvent, Watcher, WatchOptions } from './interface';
+import {
+  mapLazyItems,
+  type ListOptions,
+  type Storage,
+  type StorageWatchEvent,
+  type Watcher,
+  type WatchOptions,
+} from './interface';
 
 /** The pair of conversions between a served version and the storage version. */
 export interface VersionConversion {
@@ -63,6 +70,11 @@ export function convertingStorage(inner: Storage, conv: VersionConversion): Stor
     async list(prefix, opts) {
       const r = await inner.list(prefix, servedPredicate(opts, conv));
       return { ...r, items: r.items.map(out) };
+    },
+    async listLazy(prefix, opts) {
+      const o = servedPredicate(opts, conv);
+      const r = inner.listLazy ? await inner.listLazy(prefix, o) : await inner.list(prefix, o);
+      return { ...r, items: mapLazyItems(r.items, out) };
     },
     async watch(key, opts) {
       return convertingWatcher(await inner.watch(key, servedPredicate(opts, conv)), conv);

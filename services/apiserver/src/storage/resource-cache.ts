@@ -9,10 +9,13 @@ import { deepFreeze } from './deep-freeze';
 import { StorageError } from './errors';
 import { EventRing, type RingEntry } from './event-ring';
 import { IndexTerms, type CacheIndexers } from './index-terms';
-import type { ListOptions, Storage, StorageWatchEvent, Watcher } from './interface';
+import type { LazyItems, ListOptions, Storage, StorageWatchEvent, Watcher } from './interface';
 import { NextCallBatcher } from './next-call-batcher';
 import { INITIAL_EVENTS_END_ANNOTATION } from './store';
 import { CacheWatchers, deliverEvent } from './watch-dispatch';
+
+/** Lists up to this many items read through the working set (hot small lists stay decoded). */
+const WORKING_SET_LIST_ITEMS = 2000;
 
 export type CacheState = 'starting' | 'ready' | 'failed' | 'stopped';
 
@@ -398,11 +401,45 @@ export class ResourceCache {
     pred: ((o: KubeObject) => boolean) | undefined,
     hint?: ListOptions['indexHint'],
   ): KubeObject[] {
+    const entries = this.listEntries(prefix, recursive, pred, hint, (e) => this.materialize(e));
+    return entries.map((e) => this.materialize(e));
+  }
+
+  /**
+   * The matching entries, each decoded only when read. A large list decodes its
+   * items outside the working set: they are garbage once written, instead of
+   * every one being alive until the whole list is (and the set being flushed).
+   */
+  listLazy(
+    prefix: string,
+    recursive: boolean,
+    pred: ((o: KubeObject) => boolean) | undefined,
+    hint?: ListOptions['indexHint'],
+  ): LazyItems {
+    const transient = (e: CacheEntry): KubeObject => e.decoded ?? deepFreeze(this.parts.codec.unpack(e));
+    const entries = this.listEntries(prefix, recursive, pred, hint, transient);
+    const read = entries.length <= WORKING_SET_LIST_ITEMS ? (e: CacheEntry) => this.materialize(e) : transient;
+    return {
+      length: entries.length,
+      at: (i) => {
+        const e = entries[i];
+        return e === undefined ? undefined : read(e);
+      },
+    };
+  }
+
+  private listEntries(
+    prefix: string,
+    recursive: boolean,
+    pred: ((o: KubeObject) => boolean) | undefined,
+    hint: ListOptions['indexHint'],
+    decode: (e: CacheEntry) => KubeObject,
+  ): CacheEntry[] {
     if (!recursive) {
-      const obj = this.get(prefix);
-      return obj && (!pred || pred(obj)) ? [obj] : [];
+      const entry = this.contents.get(prefix);
+      return entry && (!pred || pred(decode(entry))) ? [entry] : [];
     }
-    const items: KubeObject[] = [];
+    const items: CacheEntry[] = [];
     const index = hint?.keys
       ? undefined
       : this.contents.indexed(this.terms.required(hint?.labels, hint?.fields), this.contents.size);
@@ -412,8 +449,7 @@ export class ResourceCache {
       const entry = this.contents.get(k);
       if (!entry) continue;
       fetched++;
-      const obj = this.materialize(entry);
-      if (!pred || pred(obj)) items.push(obj);
+      if (!pred || pred(decode(entry))) items.push(entry);
     }
     this.counters.lists++;
     if (index?.field) this.counters.indexedLists++;
