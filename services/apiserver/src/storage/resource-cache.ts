@@ -38,10 +38,6 @@ export interface CacherStats {
   returnedObjects: number;
 }
 
-function rvOf(obj: KubeObject): string | undefined {
-  return obj.metadata?.resourceVersion;
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
 }
@@ -468,14 +464,12 @@ export class ResourceCache {
   addWatcher(
     selection: WatchSelection,
     after: number,
-    opts: { replay: boolean; initial?: KubeObject[]; initialEndBookmark?: boolean },
+    opts: { replay: boolean; initial?: LazyItems; initialEndBookmark?: boolean },
   ): CacheWatcher {
     const w = new CacheWatcher(selection, after, this.parts.settings.watcherLimits, (x) => this.watchers.delete(x));
     if (opts.initial) {
-      w.allowExtra(opts.initial.length + 1);
-      for (const obj of opts.initial) {
-        w.push({ type: 'ADDED', object: obj, revision: Number(rvOf(obj) ?? after) });
-      }
+      w.allowExtra(1);
+      w.startWith(opts.initial, after);
     }
     if (opts.initialEndBookmark) {
       w.push({

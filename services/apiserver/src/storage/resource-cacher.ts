@@ -128,7 +128,7 @@ export function createResourceCacher(
       const served = await cache.read(watchKey, modeOf(rv), (revision) =>
         cache.addWatcher(selection, revision, {
           replay: false,
-          initial: sendInitial ? cache.list(watchKey, recursive, o.predicate, o.indexHint) : undefined,
+          initial: sendInitial ? cache.listLazy(watchKey, recursive, o.predicate, o.indexHint) : undefined,
           initialEndBookmark: o.sendInitialEvents === true,
         }),
       );
