@@ -11,6 +11,8 @@ import { listJson, listProtobuf } from '../src/endpoints/object-encoder';
 import type { ChunkedResponse } from '../src/endpoints/types';
 import { loadSchemaSet } from '../src/schema/load';
 import { acceptsGzip, GZIP_THRESHOLD_BYTES, writeChunked } from '../src/server/response-writer';
+import { CacheWatcher } from '../src/storage/cacher-watcher';
+import { DEFAULT_WATCHER_LIMITS } from '../src/storage/watch-limits';
 
 const schemas = loadSchemaSet();
 const CM = 'k8s.io.api.core.v1.ConfigMap';
@@ -203,4 +205,36 @@ test('pieces are pulled as the client reads; a client that goes away stops the p
   } finally {
     await s.close();
   }
+});
+
+test('a watch-list reads its initial objects only as the consumer drains them, before live events', async () => {
+  let read = 0;
+  const items = {
+    length: 10_000,
+    at: (i: number): KubeObject => {
+      read++;
+      return configMap(`cm-${i}`, {});
+    },
+  };
+  const w = new CacheWatcher(
+    { key: '/registry/configmaps/', recursive: true, progressNotify: false },
+    5,
+    DEFAULT_WATCHER_LIMITS,
+    () => {},
+  );
+  w.startWith(items, 5);
+  w.push({ type: 'BOOKMARK', object: { metadata: { resourceVersion: '5' } }, revision: 5 });
+  w.push({ type: 'MODIFIED', object: configMap('cm-1', { x: 'y' }), revision: 6 });
+  assert.equal(read, 0, 'nothing decoded before the consumer asks');
+  assert.equal(w.backlog, 10_002);
+  const it = w[Symbol.asyncIterator]();
+  const first = await it.next();
+  assert.equal(first.value?.type, 'ADDED');
+  assert.equal(first.value?.object.metadata?.name, 'cm-0');
+  assert.equal(read, 1);
+  const types: string[] = [];
+  for (let i = 1; i < 10_002; i++) types.push((await it.next()).value?.type ?? '');
+  assert.equal(types.filter((t) => t === 'ADDED').length, 9_999);
+  assert.deepEqual(types.slice(-2), ['BOOKMARK', 'MODIFIED']);
+  w.stop();
 });
