@@ -52,10 +52,10 @@ function alive(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
 }
 
-/** Starts one kapi replica on the embedded store in a fresh temporary data dir and waits for its ready line. */
-export async function startReplica(timeoutMs = 60_000): Promise<Replica> {
+/** Starts one kapi replica on the embedded store (in a fresh temporary data dir unless given one) and waits for its ready line. */
+export async function startReplica(timeoutMs = 60_000, existingDataDir?: string): Promise<Replica> {
   const root = repoRoot();
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kapi-bench-'));
+  const dataDir = existingDataDir ?? mkdtempSync(path.join(os.tmpdir(), 'kapi-bench-'));
   const child = spawn(
     process.execPath,
     // BENCH_KAPI_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the replica under load

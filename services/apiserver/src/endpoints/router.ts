@@ -85,9 +85,12 @@ export class ApiRouter {
     let res: ApiResponse;
     try {
       res = await this.dispatch(req, info, user, recorder);
+      // upstream's SerializeObject compresses what it writes; watches are framed, not serialised
+      if (res.kind === 'buffered') res.compressible = true;
     } catch (e) {
       // a refused request still carries what admission warned of before the refusal
       res = renderError(this.schemas, e, req.headers.accept);
+      res.compressible = true;
       if (recorder.warnings.length > 0) res.headers = { ...res.headers, ...warningHeaders(recorder.warnings) };
     }
     return this.withDeprecationWarning(res, info);

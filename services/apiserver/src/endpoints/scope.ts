@@ -2,13 +2,15 @@ import type { KubeObject } from '../api/object';
 import type { UserInfo } from '../authn/user';
 import type { AdmissionRecorder } from '../admission/interface';
 import type { GenericStore } from '../registry/generic-store';
+import type { LazyList } from '../registry/store-reads';
 import type { SchemaSet } from '../schema/model';
 import { MEDIA_JSON, MEDIA_PROTOBUF, negotiate, type Negotiated } from './negotiation';
-import { listJson, listProtobuf, objectJson, objectProtobuf } from './object-encoder';
+import { listJsonChunks, listProtobufChunks } from './list-stream';
+import { objectJson, objectProtobuf } from './object-encoder';
 import type { RequestInfo } from './request-info';
 import { encodeFor } from './response';
 import { transformObject } from './transforms';
-import type { ApiRequest, BufferedResponse } from './types';
+import type { ApiRequest, ApiResponse, BufferedResponse, ChunkedResponse } from './types';
 import { warningHeaders } from './warnings';
 
 /**
@@ -79,17 +81,53 @@ export function respondObject(
   return respond(schemas, status, n, { ...obj, apiVersion: tm.apiVersion, kind: tm.kind }, headers);
 }
 
-export function respondList(scope: RequestScope, n: Negotiated, list: KubeObject): BufferedResponse {
-  const { store, schemas } = scope;
-  if (n.transform) return respond(schemas, 200, n, transformObject(store, n, list, scope.req.query, true));
-  const tm = { apiVersion: store.apiVersion, kind: store.info.listKind };
-  const items = (list.items as KubeObject[]) ?? [];
-  const meta = (list.metadata ?? {}) as Record<string, unknown>;
-  if (n.media === MEDIA_JSON) return rawResponse(200, MEDIA_JSON, listJson(items, tm, meta));
-  if (n.media === MEDIA_PROTOBUF) {
-    return rawResponse(200, MEDIA_PROTOBUF, listProtobuf(schemas, store.info.messageType, items, tm, meta));
+/** The list's items as one array, for the encodings written whole (Table, YAML, metadata-only). */
+function materialized(list: ListToWrite): KubeObject {
+  const items: KubeObject[] = [];
+  for (let i = 0; i < list.items.length; i++) {
+    const item = list.items.at(i);
+    if (item !== undefined) items.push(item);
   }
-  return respond(schemas, 200, n, list);
+  return { apiVersion: list.apiVersion, kind: list.kind, metadata: list.metadata, items };
+}
+
+export interface ListToWrite extends LazyList {
+  apiVersion: string;
+  kind: string;
+}
+
+/**
+ * A list of the store's kind. JSON and protobuf are written item by item as the
+ * connection takes them (upstream 1.33's streaming collection encoders), so a large
+ * list never exists as one body, nor as every item decoded at once.
+ */
+export function respondList(scope: RequestScope, n: Negotiated, list: ListToWrite): ApiResponse {
+  const { store, schemas } = scope;
+  if (n.transform)
+    return respond(schemas, 200, n, transformObject(store, n, materialized(list), scope.req.query, true));
+  const tm = { apiVersion: store.apiVersion, kind: store.info.listKind };
+  const meta = list.metadata;
+  const object = (): KubeObject => materialized(list);
+  if (n.media === MEDIA_JSON) {
+    return chunkedResponse(MEDIA_JSON, () => listJsonChunks(list.items, tm, meta), object);
+  }
+  if (n.media === MEDIA_PROTOBUF) {
+    const messageType = store.info.messageType;
+    return chunkedResponse(
+      MEDIA_PROTOBUF,
+      () => listProtobufChunks(schemas, messageType, list.items, tm, meta),
+      object,
+    );
+  }
+  return respond(schemas, 200, n, materialized(list));
+}
+
+function chunkedResponse(
+  contentType: string,
+  chunks: () => Iterator<Buffer>,
+  object: () => KubeObject,
+): ChunkedResponse {
+  return { kind: 'chunked', status: 200, headers: { 'content-type': contentType }, chunks, object };
 }
 
 export { warningHeaders };

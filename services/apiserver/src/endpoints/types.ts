@@ -11,6 +11,8 @@ export interface BufferedResponse {
   status: number;
   headers: Record<string, string | string[]>;
   body: Buffer;
+  /** Set on API object responses: gzip-encoded when large and the client accepts it, as upstream's SerializeObject. */
+  compressible?: boolean;
 }
 
 export interface StreamSink {
@@ -32,4 +34,17 @@ export interface StreamingResponse {
   start(sink: StreamSink): void;
 }
 
-export type ApiResponse = BufferedResponse | StreamingResponse;
+/**
+ * A finite body produced piece by piece while it is written (a list, item by
+ * item), so it is never held whole; pieces are pulled only as the connection takes them.
+ */
+export interface ChunkedResponse {
+  kind: 'chunked';
+  status: number;
+  headers: Record<string, string | string[]>;
+  chunks(): Iterator<Buffer>;
+  /** The object the body encodes, for audit at RequestResponse level (its items are read lazily there too). */
+  object?: () => unknown;
+}
+
+export type ApiResponse = BufferedResponse | StreamingResponse | ChunkedResponse;

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { ApiResponse, StreamingResponse, StreamSink } from '../endpoints/types';
+import type { ApiResponse, ChunkedResponse, StreamingResponse, StreamSink } from '../endpoints/types';
 import type { Filter } from '../server/filters/types';
 import { requestInfoOf } from '../server/filters/types';
 import type { ReplicaMetrics } from './replica-metrics';
@@ -155,8 +155,38 @@ export class RequestRecorder {
       }
       gauge?.dec();
       if (res.kind === 'stream') return this.instrumentStream(res, s, start);
+      if (res.kind === 'chunked') return this.instrumentChunked(res, s, start);
       this.record(s, res.status, (performance.now() - start) / 1000, res.body.length);
       return res;
+    };
+  }
+
+  /** A list written in chunks is counted once its last chunk is taken (or the writer stops early), with the bytes taken. */
+  private instrumentChunked(res: ChunkedResponse, s: RequestSeries, start: number): ChunkedResponse {
+    return {
+      ...res,
+      chunks: () => {
+        const inner = res.chunks();
+        let size = 0;
+        let recorded = false;
+        const finish = (): void => {
+          if (recorded) return;
+          recorded = true;
+          this.record(s, res.status, (performance.now() - start) / 1000, size);
+        };
+        return {
+          next: () => {
+            const r = inner.next();
+            if (r.done) finish();
+            else size += r.value.length;
+            return r;
+          },
+          return: (value?: unknown) => {
+            finish();
+            return inner.return ? inner.return(value) : { done: true as const, value: undefined };
+          },
+        };
+      },
     };
   }
 

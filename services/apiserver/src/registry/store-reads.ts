@@ -1,6 +1,13 @@
 import { newBadRequest, newNotFound, StatusError, type GroupResource } from '../api/errors';
 import type { KubeObject, ObjectMeta } from '../api/object';
-import type { Storage, Watcher } from '../storage/interface';
+import {
+  mapLazyItems,
+  type LazyItems,
+  type LazyListResult,
+  type ListOptions,
+  type Storage,
+  type Watcher,
+} from '../storage/interface';
 import { isStorageError } from '../storage/errors';
 import { decodeContinue, encodeContinue } from './continue-token';
 import { decoratedWatcher } from './decorated-watcher';
@@ -29,6 +36,12 @@ export function meta(obj: KubeObject): ObjectMeta {
  * kind's decorator, and get/list/watch over the storage interface. GenericStore
  * adds the writes.
  */
+/** A list's metadata and its items, each produced when read. */
+export interface LazyList {
+  metadata: Record<string, string | number>;
+  items: LazyItems;
+}
+
 export class StoreReads {
   readonly gr: GroupResource;
   /** POST handlers of subresources such as serviceaccounts/token, by subresource name. */
@@ -149,6 +162,29 @@ export class StoreReads {
   }
 
   async list(namespace: string, params: ListParams): Promise<KubeObject> {
+    const r = await this.listView(namespace, params, false);
+    const items: KubeObject[] = [];
+    for (let k = 0; k < r.items.length; k++) items.push(r.items.at(k) as KubeObject);
+    return { apiVersion: this.apiVersion, kind: this.info.listKind, metadata: r.metadata, items };
+  }
+
+  /**
+   * The list with its items produced as they are read (from the watch cache
+   * without decoding them all first), for responses written item by item.
+   */
+  async listLazy(namespace: string, params: ListParams): Promise<LazyList> {
+    // a kind that lists its own way (component statuses, reviews) is listed as it says
+    if (this.list !== StoreReads.prototype.list) {
+      const list = await this.list(namespace, params);
+      return {
+        metadata: (list.metadata ?? {}) as Record<string, string | number>,
+        items: (list.items as KubeObject[] | undefined) ?? [],
+      };
+    }
+    return this.listView(namespace, params, true);
+  }
+
+  private async listView(namespace: string, params: ListParams, lazy: boolean): Promise<LazyList> {
     const { prefix, key: onlyKey } = this.scope(namespace, params.requiredFields);
     let continueKey: string | undefined;
     let continueRevision: number | undefined;
@@ -161,7 +197,7 @@ export class StoreReads {
       continueRevision = decoded.revision;
     }
     try {
-      const result = await this.storage.list(prefix, {
+      const opts: ListOptions = {
         resourceVersion: params.resourceVersion,
         resourceVersionMatch: params.resourceVersionMatch,
         limit: params.limit && params.limit > 0 ? params.limit : undefined,
@@ -173,18 +209,17 @@ export class StoreReads {
             ? { labels: params.requiredLabels, fields: params.requiredFields, keys: onlyKey ? [onlyKey] : undefined }
             : undefined,
         recursive: true,
-      });
+      };
+      const result: LazyListResult =
+        lazy && this.storage.listLazy
+          ? await this.storage.listLazy(prefix, opts)
+          : await this.storage.list(prefix, opts);
       const listMeta: Record<string, string | number> = { resourceVersion: String(result.revision) };
       if (result.continueKey !== undefined) {
         listMeta.continue = encodeContinue(result.continueKey.slice(prefix.length), result.revision);
         if (result.remainingItemCount !== undefined) listMeta.remainingItemCount = result.remainingItemCount;
       }
-      return {
-        apiVersion: this.apiVersion,
-        kind: this.info.listKind,
-        metadata: listMeta,
-        items: result.items.map((i) => this.returned(i)),
-      };
+      return { metadata: listMeta, items: mapLazyItems(result.items, (o) => this.returned(o)) };
     } catch (e) {
       if (isStorageError(e, 'Expired') && params.continueToken) {
         throw new StatusError(

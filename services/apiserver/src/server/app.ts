@@ -8,6 +8,7 @@ import type { ApiResponse } from '../endpoints/types';
 import type { ErrorRenderer } from './filters/errors';
 import type { Handler, RequestContext, Transport } from './filters/types';
 import { ServerLifecycle } from './lifecycle';
+import { acceptsGzip, maybeCompressed, writeChunked } from './response-writer';
 
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
 /** Upstream accepts request headers up to 1 MiB (Go's http.Server MaxHeaderBytes default). */
@@ -36,6 +37,11 @@ function headerMap(req: FastifyRequest): Record<string, string | undefined> {
     out[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
   }
   return out;
+}
+
+function headerOf(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
 }
 
 function transportOf(reply: FastifyReply): Transport {
@@ -88,10 +94,23 @@ function peerCertificates(req: FastifyRequest): Buffer[] {
 const requestTracking = new WeakMap<object, () => void>();
 
 async function send(reply: FastifyReply, res: ApiResponse, head: boolean, lifecycle: ServerLifecycle): Promise<void> {
+  const gzip = acceptsGzip(headerOf(reply.request, 'accept-encoding'));
   if (res.kind === 'buffered') {
+    const out = res.compressible && !head ? await maybeCompressed(res.body, res.headers, gzip) : res;
     reply.code(res.status);
-    for (const [k, v] of Object.entries(res.headers)) reply.header(k, v);
-    await reply.send(head ? undefined : res.body);
+    for (const [k, v] of Object.entries(out.headers)) reply.header(k, v);
+    await reply.send(head ? undefined : out.body);
+    return;
+  }
+  if (res.kind === 'chunked') {
+    reply.hijack();
+    try {
+      await writeChunked(reply.raw, res, { head, gzip });
+    } catch {
+      // the body failed before anything was written: nothing sensible is left to send
+      if (!reply.raw.headersSent) reply.raw.writeHead(500);
+      reply.raw.end();
+    }
     return;
   }
   reply.hijack();

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../api/object';
-import type { StorageWatchEvent, Watcher } from './interface';
+import type { LazyItems, StorageWatchEvent, Watcher } from './interface';
 import { BacklogMeter, type WatcherLimits } from './watch-limits';
 
 /** What a cached watcher selects: one key, or every key under a prefix, optionally filtered. */
@@ -33,6 +33,11 @@ export class CacheWatcher implements Watcher {
   overflowed = false;
   /** Set when the watcher was closed because its consumer stayed full past the stall timeout. */
   stalled = false;
+  /**
+   * The state a watch starts with, read one object at a time ahead of the buffer:
+   * a watch-list of a large collection never holds every object decoded at once.
+   */
+  private initial: { items: LazyItems; next: number; revision: number } | undefined;
   private buffer: StorageWatchEvent[] = [];
   /** Byte estimate of each buffered event, parallel to buffer. */
   private sizes: number[] = [];
@@ -70,7 +75,13 @@ export class CacheWatcher implements Watcher {
 
   /** Number of events waiting for the consumer. */
   get backlog(): number {
-    return this.buffer.length - this.head;
+    const initial = this.initial ? this.initial.items.length - this.initial.next : 0;
+    return initial + this.buffer.length - this.head;
+  }
+
+  /** ADDED events for these objects come first, each produced when the consumer asks for it. */
+  startWith(items: LazyItems, revision: number): void {
+    if (items.length > 0) this.initial = { items, next: 0, revision };
   }
 
   /** Raises the bounds, for the initial events a watch starts with (bounded by the cache itself). */
@@ -140,6 +151,7 @@ export class CacheWatcher implements Watcher {
   private dropBuffer(): void {
     if (this.dropTimer) clearTimeout(this.dropTimer);
     this.dropTimer = undefined;
+    this.initial = undefined;
     this.buffer = [];
     this.sizes = [];
     this.head = 0;
@@ -159,7 +171,21 @@ export class CacheWatcher implements Watcher {
     }
   }
 
+  private nextInitial(): StorageWatchEvent | undefined {
+    const init = this.initial;
+    while (init && init.next < init.items.length) {
+      const object = init.items.at(init.next++);
+      if (object) return { type: 'ADDED', object, revision: Number(object.metadata?.resourceVersion ?? init.revision) };
+    }
+    this.initial = undefined;
+    return undefined;
+  }
+
   private shift(): StorageWatchEvent | undefined {
+    if (this.initial) {
+      const ev = this.nextInitial();
+      if (ev) return ev;
+    }
     if (this.head >= this.buffer.length) return undefined;
     const ev = this.buffer[this.head];
     this.meter.remove(this.sizes[this.head]);

@@ -91,6 +91,10 @@ export function createCacher(inner: Storage, opts: CacherOptions): Cacher {
     forResource,
     get: (key, o) => route(key).get(key, o),
     list: (keyPrefix, o?: ListOptions) => route(collection(keyPrefix, o?.recursive)).list(keyPrefix, o),
+    listLazy: (keyPrefix, o?: ListOptions) => {
+      const s = route(collection(keyPrefix, o?.recursive));
+      return s.listLazy ? s.listLazy(keyPrefix, o) : s.list(keyPrefix, o);
+    },
     watch: (key, o?: WatchOptions) => route(collection(key, o?.recursive)).watch(key, o),
     create: (key, obj, o) => inner.create(key, obj, o),
     sizeLimitError: (obj) => inner.sizeLimitError?.(obj),

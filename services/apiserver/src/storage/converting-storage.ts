@@ -4,7 +4,14 @@
 // so every served version reads and writes the same keys.
 import { StatusError } from '../api/errors';
 import type { KubeObject } from '../api/object';
-import type { ListOptions, Storage, StorageWatchEvent, Watcher, WatchOptions } from './interface';
+import {
+  mapLazyItems,
+  type ListOptions,
+  type Storage,
+  type StorageWatchEvent,
+  type Watcher,
+  type WatchOptions,
+} from './interface';
 
 /** The pair of conversions between a served version and the storage version. */
 export interface VersionConversion {
@@ -94,6 +101,17 @@ export function convertingStorage(inner: Storage, conv: VersionConversion): Stor
     async list(prefix, opts) {
       const r = await inner.list(prefix, servedPredicate(opts, conv));
       return { ...r, items: await servedMany(conv, r.items) };
+    },
+    async listLazy(prefix, opts) {
+      const o = servedPredicate(opts, conv);
+      if (conv.toServedMany) {
+        // a conversion that calls out converts the whole list in one batch, so it is not lazy
+        const r = await inner.list(prefix, o);
+        const items = await servedMany(conv, r.items);
+        return { ...r, items: { length: items.length, at: (i: number) => items[i] } };
+      }
+      const r = inner.listLazy ? await inner.listLazy(prefix, o) : await inner.list(prefix, o);
+      return { ...r, items: mapLazyItems(r.items, (x) => conv.toServed(x)) };
     },
     async watch(key, opts) {
       return convertingWatcher(await inner.watch(key, servedPredicate(opts, conv)), conv);

@@ -52,6 +52,27 @@ export interface ListResult {
   remainingItemCount?: number;
 }
 
+/** List items produced one at a time, so a large list need not hold every decoded object at once. */
+export interface LazyItems {
+  readonly length: number;
+  at(index: number): KubeObject | undefined;
+}
+
+export interface LazyListResult extends Omit<ListResult, 'items'> {
+  items: LazyItems;
+}
+
+/** An item list as a mapped view: each item converted when it is read. */
+export function mapLazyItems(items: LazyItems, f: (o: KubeObject) => KubeObject): LazyItems {
+  return {
+    length: items.length,
+    at: (i) => {
+      const o = items.at(i);
+      return o === undefined ? undefined : f(o);
+    },
+  };
+}
+
 export interface WatchOptions {
   /**
    * Revision to start after. ""/undefined/"0": the current state first, as synthetic
@@ -103,6 +124,8 @@ export type UpdateFunc = (current: KubeObject) => KubeObject | Promise<KubeObjec
 export interface Storage {
   get(key: string, opts?: { resourceVersion?: string; ignoreNotFound?: boolean }): Promise<KubeObject | null>;
   list(keyPrefix: string, opts?: ListOptions): Promise<ListResult>;
+  /** As list, with items decoded as they are read; storages without it are listed eagerly. */
+  listLazy?(keyPrefix: string, opts?: ListOptions): Promise<LazyListResult>;
   watch(key: string, opts?: WatchOptions): Promise<Watcher>;
   create(key: string, obj: KubeObject, opts?: { ttlSeconds?: number; dryRun?: boolean }): Promise<KubeObject>;
   guaranteedUpdate(

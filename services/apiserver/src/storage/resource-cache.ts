@@ -9,10 +9,13 @@ import { deepFreeze } from './deep-freeze';
 import { StorageError } from './errors';
 import { EventRing, type RingEntry } from './event-ring';
 import { IndexTerms, type CacheIndexers } from './index-terms';
-import type { ListOptions, Storage, StorageWatchEvent, Watcher } from './interface';
+import type { LazyItems, ListOptions, Storage, StorageWatchEvent, Watcher } from './interface';
 import { NextCallBatcher } from './next-call-batcher';
 import { INITIAL_EVENTS_END_ANNOTATION } from './store';
 import { CacheWatchers, deliverEvent } from './watch-dispatch';
+
+/** Lists up to this many items read through the working set (hot small lists stay decoded). */
+const WORKING_SET_LIST_ITEMS = 2000;
 
 export type CacheState = 'starting' | 'ready' | 'failed' | 'stopped';
 
@@ -36,10 +39,6 @@ export interface CacherStats {
   /** Object events the cache took in, and those it handed to its watchers (each once, however many watch). */
   eventsReceived: number;
   eventsDispatched: number;
-}
-
-function rvOf(obj: KubeObject): string | undefined {
-  return obj.metadata?.resourceVersion;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -410,11 +409,45 @@ export class ResourceCache {
     pred: ((o: KubeObject) => boolean) | undefined,
     hint?: ListOptions['indexHint'],
   ): KubeObject[] {
+    const entries = this.listEntries(prefix, recursive, pred, hint, (e) => this.materialize(e));
+    return entries.map((e) => this.materialize(e));
+  }
+
+  /**
+   * The matching entries, each decoded only when read. A large list decodes its
+   * items outside the working set: they are garbage once written, instead of
+   * every one being alive until the whole list is (and the set being flushed).
+   */
+  listLazy(
+    prefix: string,
+    recursive: boolean,
+    pred: ((o: KubeObject) => boolean) | undefined,
+    hint?: ListOptions['indexHint'],
+  ): LazyItems {
+    const transient = (e: CacheEntry): KubeObject => e.decoded ?? deepFreeze(this.parts.codec.unpack(e));
+    const entries = this.listEntries(prefix, recursive, pred, hint, transient);
+    const read = entries.length <= WORKING_SET_LIST_ITEMS ? (e: CacheEntry) => this.materialize(e) : transient;
+    return {
+      length: entries.length,
+      at: (i) => {
+        const e = entries[i];
+        return e === undefined ? undefined : read(e);
+      },
+    };
+  }
+
+  private listEntries(
+    prefix: string,
+    recursive: boolean,
+    pred: ((o: KubeObject) => boolean) | undefined,
+    hint: ListOptions['indexHint'],
+    decode: (e: CacheEntry) => KubeObject,
+  ): CacheEntry[] {
     if (!recursive) {
-      const obj = this.get(prefix);
-      return obj && (!pred || pred(obj)) ? [obj] : [];
+      const entry = this.contents.get(prefix);
+      return entry && (!pred || pred(decode(entry))) ? [entry] : [];
     }
-    const items: KubeObject[] = [];
+    const items: CacheEntry[] = [];
     const index = hint?.keys
       ? undefined
       : this.contents.indexed(this.terms.required(hint?.labels, hint?.fields), this.contents.size);
@@ -424,8 +457,7 @@ export class ResourceCache {
       const entry = this.contents.get(k);
       if (!entry) continue;
       fetched++;
-      const obj = this.materialize(entry);
-      if (!pred || pred(obj)) items.push(obj);
+      if (!pred || pred(decode(entry))) items.push(entry);
     }
     this.counters.lists++;
     if (index?.field) this.counters.indexedLists++;
@@ -444,14 +476,12 @@ export class ResourceCache {
   addWatcher(
     selection: WatchSelection,
     after: number,
-    opts: { replay: boolean; initial?: KubeObject[]; initialEndBookmark?: boolean },
+    opts: { replay: boolean; initial?: LazyItems; initialEndBookmark?: boolean },
   ): CacheWatcher {
     const w = new CacheWatcher(selection, after, this.parts.settings.watcherLimits, (x) => this.watchers.delete(x));
     if (opts.initial) {
-      w.allowExtra(opts.initial.length + 1);
-      for (const obj of opts.initial) {
-        w.push({ type: 'ADDED', object: obj, revision: Number(rvOf(obj) ?? after) });
-      }
+      w.allowExtra(1);
+      w.startWith(opts.initial, after);
     }
     if (opts.initialEndBookmark) {
       w.push({

@@ -2,7 +2,7 @@ import type { SharedCacheParts } from './cacher-settings';
 import type { WatchSelection } from './cacher-watcher';
 import type { CacheIndexers } from './index-terms';
 import { StorageError } from './errors';
-import type { ListOptions, ListResult, Storage, Watcher, WatchOptions } from './interface';
+import type { LazyListResult, ListOptions, ListResult, Storage, Watcher, WatchOptions } from './interface';
 import { ResourceCache, type CacherStats } from './resource-cache';
 
 /**
@@ -73,8 +73,8 @@ export function createResourceCacher(
     throw new StorageError('KeyNotFound', key, `key "${key}" not found`);
   }
 
-  async function list(keyPrefix: string, o: ListOptions = {}): Promise<ListResult> {
-    const recursive = o.recursive !== false;
+  /** Whether the cache serves this list, and how it reads its key; undefined means storage lists it. */
+  function cachedListKey(keyPrefix: string, o: ListOptions): { key: string; rv: number | undefined } | undefined {
     const key = collectionKey(keyPrefix, o.recursive);
     const rv = parseResourceVersion(key, o.resourceVersion);
     const limit = o.limit && o.limit > 0 ? o.limit : 0;
@@ -83,13 +83,31 @@ export function createResourceCacher(
     const exact =
       rv !== undefined && rv > 0 && (o.resourceVersionMatch === 'Exact' || (!o.resourceVersionMatch && limit > 0));
     const delegated = continuing || exact || (limit > 0 && rv !== 0);
-    if (delegated || !mine(key)) return inner.list(keyPrefix, o);
+    return delegated || !mine(key) ? undefined : { key, rv };
+  }
+
+  async function list(keyPrefix: string, o: ListOptions = {}): Promise<ListResult> {
+    const recursive = o.recursive !== false;
+    const c = cachedListKey(keyPrefix, o);
+    if (!c) return inner.list(keyPrefix, o);
     // resourceVersion "0" lists are served from the cache whole; the limit is ignored, as upstream does.
-    const served = await cache.read(key, modeOf(rv), (revision): ListResult => ({
-      items: cache.list(key, recursive, o.predicate, o.indexHint),
+    const served = await cache.read(c.key, modeOf(c.rv), (revision): ListResult => ({
+      items: cache.list(c.key, recursive, o.predicate, o.indexHint),
       revision,
     }));
     return served ? served.value : inner.list(keyPrefix, o);
+  }
+
+  async function listLazy(keyPrefix: string, o: ListOptions = {}): Promise<LazyListResult> {
+    const recursive = o.recursive !== false;
+    const c = cachedListKey(keyPrefix, o);
+    const fromStorage = (): Promise<LazyListResult> => inner.listLazy?.(keyPrefix, o) ?? inner.list(keyPrefix, o);
+    if (!c) return fromStorage();
+    const served = await cache.read(c.key, modeOf(c.rv), (revision): LazyListResult => ({
+      items: cache.listLazy(c.key, recursive, o.predicate, o.indexHint),
+      revision,
+    }));
+    return served ? served.value : fromStorage();
   }
 
   async function watch(key: string, o: WatchOptions = {}): Promise<Watcher> {
@@ -110,7 +128,7 @@ export function createResourceCacher(
       const served = await cache.read(watchKey, modeOf(rv), (revision) =>
         cache.addWatcher(selection, revision, {
           replay: false,
-          initial: sendInitial ? cache.list(watchKey, recursive, o.predicate, o.indexHint) : undefined,
+          initial: sendInitial ? cache.listLazy(watchKey, recursive, o.predicate, o.indexHint) : undefined,
           initialEndBookmark: o.sendInitialEvents === true,
         }),
       );
@@ -134,6 +152,7 @@ export function createResourceCacher(
     prefix: root,
     get,
     list,
+    listLazy,
     watch,
     create: (key, obj, o) => inner.create(key, obj, o),
     guaranteedUpdate: (key, pre, tryUpdate, o) => inner.guaranteedUpdate(key, pre, tryUpdate, o),

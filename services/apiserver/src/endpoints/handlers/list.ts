@@ -4,6 +4,7 @@ import type { ApiResponse } from '../types';
 
 export async function listResource(scope: RequestScope): Promise<ApiResponse> {
   const n = negotiateObject(scope, true);
-  const list = await scope.store.list(scope.namespace, listParams(scope.store, scope.req.query));
-  return respondList(scope, n, list);
+  const { store } = scope;
+  const list = await store.listLazy(scope.namespace, listParams(store, scope.req.query));
+  return respondList(scope, n, { apiVersion: store.apiVersion, kind: store.info.listKind, ...list });
 }

@@ -33,6 +33,7 @@ export function holdHeldNamespaces(storage: Storage): Storage {
   return {
     get: (key, opts) => storage.get(key, opts),
     list: (key, opts) => storage.list(key, opts),
+    listLazy: (key, opts) => storage.listLazy?.(key, opts) ?? storage.list(key, opts),
     watch: (key, opts) => storage.watch(key, opts),
     create: (key, obj, opts) => storage.create(key, obj, opts),
     guaranteedUpdate: (key, pre, fn, opts) => storage.guaranteedUpdate(key, pre, fn, opts),

@@ -120,7 +120,13 @@ export function withAudit(auditing: Auditing | undefined): Filter {
       throw e;
     }
     if (res.kind === 'stream') return auditedStream(ac, res, longRunning);
-    recordBufferedResponse(ac, auditing, requestInfoOf(ctx).verb, res);
+    if (res.kind === 'chunked') {
+      ac.responseStatus = statusFrom(undefined, res.status);
+      // a streamed list is read again only when the policy records it
+      if (ac.level === 'RequestResponse' && res.object) ac.logResponseObject(res.object());
+    } else {
+      recordBufferedResponse(ac, auditing, requestInfoOf(ctx).verb, res);
+    }
     if (longRunning) ac.emit('ResponseStarted');
     ac.emit('ResponseComplete');
     return res;

@@ -1,0 +1,89 @@
+import { Writer } from 'protobufjs/minimal';
+import type { KubeObject } from '../api/object';
+import { PROTOBUF_MAGIC } from '../codec/envelope';
+import { encodeMessage } from '../codec/protobuf';
+import type { SchemaSet } from '../schema/model';
+import type { LazyItems } from '../storage/interface';
+import { itemJson, itemProtobuf, type TypeMeta } from './object-encoder';
+
+const LIST_META = 'k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta';
+
+/**
+ * The bytes of listJson, produced piece by piece: the envelope, then one item at a
+ * time (each decoded and encoded only when the writer asks for it), then the tail.
+ */
+export function* listJsonChunks(items: LazyItems, tm: TypeMeta, listMeta: Record<string, unknown>): Generator<Buffer> {
+  yield Buffer.from(
+    `{"kind":${JSON.stringify(tm.kind)},"apiVersion":${JSON.stringify(tm.apiVersion)},"metadata":${JSON.stringify(listMeta)},"items":[`,
+  );
+  for (let i = 0; i < items.length; i++) {
+    const item = items.at(i);
+    if (item === undefined) continue;
+    const bytes = itemJson(item);
+    yield i > 0 ? Buffer.concat([COMMA, bytes]) : bytes;
+  }
+  yield Buffer.from(']}\n');
+}
+
+const COMMA = Buffer.from(',');
+
+function varintLength(n: number): number {
+  let len = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    len++;
+  }
+  return len;
+}
+
+function lengthDelimited(tag: number, body: Uint8Array): Buffer {
+  const w = Writer.create();
+  w.uint32(tag).uint32(body.length);
+  const head = w.finish();
+  const out = Buffer.allocUnsafe(head.length + body.length);
+  out.set(head, 0);
+  out.set(body, head.length);
+  return out;
+}
+
+/**
+ * A List in the `k8s\0` envelope written item by item: runtime.Unknown's raw field
+ * is length-prefixed, so a first pass sizes every item (encoding it and dropping the
+ * bytes), then the envelope head, ListMeta (field 1) and each item (field 2, a
+ * repeated field may be written one element at a time) follow, as upstream's
+ * streaming protobuf list encoder orders them.
+ */
+export function* listProtobufChunks(
+  schemas: SchemaSet,
+  itemMessageType: string,
+  items: LazyItems,
+  tm: TypeMeta,
+  listMeta: Record<string, unknown>,
+): Generator<Buffer> {
+  const metaField = lengthDelimited(0x0a, encodeMessage(schemas, LIST_META, listMeta as KubeObject));
+  let rawLength = metaField.length;
+  for (let i = 0; i < items.length; i++) {
+    const item = items.at(i);
+    if (item === undefined) continue;
+    const n = itemProtobuf(schemas, itemMessageType, item).length;
+    rawLength += 1 + varintLength(n) + n;
+  }
+  const head = Writer.create();
+  head.uint32(0x0a).fork();
+  head.uint32(0x0a).string(tm.apiVersion ?? '');
+  head.uint32(0x12).string(tm.kind ?? '');
+  head.ldelim();
+  head.uint32(0x12).uint32(rawLength);
+  yield Buffer.concat([PROTOBUF_MAGIC, head.finish(), metaField]);
+  let written = metaField.length;
+  for (let i = 0; i < items.length; i++) {
+    const item = items.at(i);
+    if (item === undefined) continue;
+    const field = lengthDelimited(0x12, itemProtobuf(schemas, itemMessageType, item));
+    written += field.length;
+    yield field;
+  }
+  if (written !== rawLength) throw new Error(`list changed while it was written (${written} != ${rawLength} bytes)`);
+  // contentEncoding (3) and contentType (4), empty, as the buffered envelope writes them
+  yield Buffer.from([0x1a, 0x00, 0x22, 0x00]);
+}
