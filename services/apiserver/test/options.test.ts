@@ -81,6 +81,8 @@ describe('parseOptions', () => {
         groupHeaders: [],
         extraHeadersPrefix: [],
       },
+      proxyClientCertFile: '',
+      proxyClientKeyFile: '',
     });
   });
 

@@ -12,6 +12,8 @@ import type { NamespaceStore } from '../registry/namespaces/namespace-store';
 import type { StoreTable } from '../registry/store-table';
 import { AllocatorRepair } from './allocator-repair';
 import { AutoRegisterController, type GroupVersion } from '../aggregator/autoregister';
+import { AvailabilityController } from '../aggregator/availability';
+import { loadProxyClientCert } from '../aggregator/transport';
 import { BUILTIN_RESOURCES } from '../registry/kinds';
 import { ControllerManager } from './controller-manager';
 import { LeaseEndpointReconciler } from './endpoint-reconciler';
@@ -130,6 +132,12 @@ export async function startClusterComponents(ctx: ClusterContext): Promise<Clust
       () => table.store('apiregistration.k8s.io', 'v1', 'apiservices'),
       crds,
       () => servedBuiltinGroupVersions(table),
+      log,
+    ),
+    new AvailabilityController(
+      table,
+      loadProxyClientCert(opts.proxyClientCertFile, opts.proxyClientKeyFile),
+      3000,
       log,
     ),
   );

@@ -1,3 +1,4 @@
+import type { AggregatorProxy } from '../aggregator/proxy';
 import type { Authenticator } from '../authn/authenticator';
 import type { Authorizer } from '../authz/types';
 import type { ApiRouter } from '../endpoints/router';
@@ -36,6 +37,8 @@ export interface ChainDeps {
   metrics?: Filter;
   /** undefined when no --tracing-config-file: the chain then has no tracing at all */
   tracing?: ReplicaTracing;
+  /** proxies the group/versions remote APIServices serve */
+  aggregator?: AggregatorProxy;
 }
 
 /** Upstream's DefaultBuildHandlerChain, read top to bottom: each filter wraps the ones below it. */
@@ -54,7 +57,7 @@ export function buildHandlerChain(chainDeps: ChainDeps): Handler {
     withImpersonation(deps.authorizer, deps.render),
     withAuthorization(deps.authorizer, deps.render),
   ];
-  return buildChain(filters, routeRequest(deps.api, deps.nonResource, deps.render, deps.auditing));
+  return buildChain(filters, routeRequest(deps.api, deps.nonResource, deps.render, deps.auditing, deps.aggregator));
 }
 
 /** A span around each authentication and authorization decision the chain asks for. */

@@ -39,6 +39,8 @@ import { ReplicaMetrics } from '../metrics/replica-metrics';
 import { wireReplicaMetrics } from '../metrics/wiring';
 import { readTracingConfig } from '../tracing/config';
 import { tracedAdmission, tracedBackend, tracedStorage } from '../tracing/decorators';
+import { AggregatorProxy } from '../aggregator/proxy';
+import { loadProxyClientCert } from '../aggregator/transport';
 
 /** How long a stopping replica waits for requests in flight (upstream's request timeout is 60 s). */
 export const IN_FLIGHT_GRACE_MS = 60_000;
@@ -212,6 +214,9 @@ export async function startReplica(
   admission.setObserver(wiring.admission);
 
   const api = new ApiRouter(schemas, table);
+  const proxyClientCert = loadProxyClientCert(opts.proxyClientCertFile, opts.proxyClientKeyFile);
+  const aggregator = new AggregatorProxy(table, proxyClientCert, log);
+  aggregator.start();
   const render = (e: unknown, accept: string | undefined) => renderError(schemas, e, accept);
   const storageCheck = { name: 'etcd', check: () => storage.healthCheck() };
   const ping = { name: 'ping', check: async () => undefined };
@@ -251,6 +256,7 @@ export async function startReplica(
     auditing,
     metrics: wiring.requestFilter,
     tracing,
+    aggregator,
   });
   const app: FastifyInstance = buildApp({
     tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.clientCaPem },
@@ -315,6 +321,7 @@ export async function startReplica(
         log(`kapi: ${lifecycle.inFlightCount} requests still in flight after ${IN_FLIGHT_GRACE_MS} ms; closing anyway`);
       }
       await cluster.stop();
+      await aggregator.stop();
       await customResources.stop();
       await admission.close();
       lifecycle.destroyAll();
