@@ -191,6 +191,18 @@ spec:
     assert.equal(got.seen.clientCN, 'front-proxy-client');
     assert.equal(got.seen.authorization, undefined);
 
+    // the remote group joins /apis and aggregated discovery, so kubectl knows its resources
+    await until('the remote group in /apis', async () => {
+      const groups = JSON.parse(await kubectlOk(kc, ['get', '--raw', '/apis'])) as { groups: Array<{ name: string }> };
+      return groups.groups.some((g) => g.name === GROUP) ? true : undefined;
+    });
+    const resources = await kubectlOk(kc, ['api-resources', `--api-group=${GROUP}`]);
+    assert.match(
+      resources,
+      new RegExp(`^things\\s+${GROUP.replace(/\./g, '\\.')}/v1\\s+true\\s+Thing`, 'm'),
+      resources,
+    );
+
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
     const down = await until('Available False', async () => {
@@ -198,6 +210,10 @@ spec:
       return a.startsWith('False') ? a : undefined;
     });
     assert.ok(['False FailedDiscoveryCheck', 'False ServiceAccessError'].includes(down), down);
+    await until('the remote group to leave /apis', async () => {
+      const groups = JSON.parse(await kubectlOk(kc, ['get', '--raw', '/apis'])) as { groups: Array<{ name: string }> };
+      return groups.groups.some((g) => g.name === GROUP) ? undefined : true;
+    });
     const r = await kubectl(kc, ['get', '--raw', `/apis/${GROUP}/v1/namespaces/default/things/one`]);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /ServiceUnavailable|service unavailable/i);

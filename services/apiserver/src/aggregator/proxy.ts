@@ -3,6 +3,9 @@ import { StatusError } from '../api/errors';
 import type { KubeObject } from '../api/object';
 import type { UserInfo } from '../authn/user';
 import { runInformer } from '../controllers/informer';
+import { sleep } from '../controllers/util';
+import type { ResourceInfo } from '../registry/resources';
+import { fetchRemoteResources } from './remote-discovery';
 import type { ApiRequest, ApiResponse } from '../endpoints/types';
 import type { APIService } from '../generated/k8s.io.kube_aggregator.pkg.apis.apiregistration.v1';
 import type { StoreTable } from '../registry/store-table';
@@ -95,12 +98,42 @@ export class AggregatorProxy {
   private readonly remote = new Map<string, APIService>();
   private readonly abort = new AbortController();
   private task: Promise<void> = Promise.resolve();
+  private refresher: Promise<void> = Promise.resolve();
+  /** Each available remote APIService's resources, as its server last described them. */
+  private readonly discovered = new Map<string, ResourceInfo[]>();
 
   constructor(
     private readonly table: StoreTable,
     private readonly clientCert: ProxyClientCert | undefined,
     private readonly log: (line: string) => void = () => undefined,
+    private readonly discoveryIntervalMs = 3000,
   ) {}
+
+  /** The remote group/versions' resources for merged discovery; unavailable ones are left out. */
+  remoteResources(): ResourceInfo[] {
+    return [...this.discovered.values()].flat();
+  }
+
+  private async refreshDiscovery(): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      const wanted = [...this.remote.values()].filter(isAvailable);
+      const names = new Set(wanted.map((s) => s.metadata?.name ?? ''));
+      for (const name of [...this.discovered.keys()]) if (!names.has(name)) this.discovered.delete(name);
+      await Promise.all(
+        wanted.map(async (svc) => {
+          const name = svc.metadata?.name ?? '';
+          try {
+            this.discovered.set(name, await fetchRemoteResources(this.table, svc, this.clientCert));
+          } catch {
+            // its availability check reports why; discovery just leaves it out until it answers
+            this.discovered.delete(name);
+          }
+        }),
+      );
+      await sleep(this.discoveryIntervalMs, signal);
+    }
+  }
 
   start(): void {
     const store = this.table.store('apiregistration.k8s.io', 'v1', 'apiservices');
@@ -126,11 +159,13 @@ export class AggregatorProxy {
       },
       this.log,
     );
+    this.refresher = this.refreshDiscovery();
   }
 
   async stop(): Promise<void> {
     this.abort.abort();
     await this.task;
+    await this.refresher;
   }
 
   /** The remote APIServices known now (for discovery). */

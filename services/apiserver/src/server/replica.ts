@@ -232,7 +232,8 @@ export async function startReplica(
   const kmsChecks = encryption?.healthChecks ?? [];
   const readyz = [ping, log_, storageCheck, ...kmsChecks];
   const nonResource = new NonResourceHandler({
-    resources: () => table.resources(),
+    // remote APIServices' groups join the built-in and CRD ones in both discovery forms
+    resources: () => [...table.resources(), ...aggregator.remoteResources()],
     serverAddress: `${opts.advertiseAddress}:${opts.securePort}`,
     openapi: createOpenApiProvider(schemas, () => table.resources()),
     documents: issuerDiscoveryDocuments(opts, security.keys),
