@@ -355,6 +355,20 @@ export const FLAGS: readonly FlagSpec[] = [
     usage: 'File with an AuthenticationConfiguration (apiserver.config.k8s.io) for JWT token authenticators.',
   },
   {
+    name: 'proxy-client-cert-file',
+    type: 'string',
+    defaultText: '',
+    usage:
+      "Client certificate used to prove the identity of the aggregator or kube-apiserver when it must call out during a request. This includes proxying requests to a user api-server and calling out to webhook admission plugins. It is expected that this cert includes a signature from the CA in the --requestheader-client-ca-file flag. That CA is published in the 'extension-apiserver-authentication' configmap in the kube-system namespace. Components receiving calls from kube-aggregator should use that CA to perform their half of the mutual TLS verification.",
+  },
+  {
+    name: 'proxy-client-key-file',
+    type: 'string',
+    defaultText: '',
+    usage:
+      'Private key for the client certificate used to prove the identity of the aggregator or kube-apiserver when it must call out during a request. This includes proxying requests to a user api-server and calling out to webhook admission plugins.',
+  },
+  {
     name: 'requestheader-client-ca-file',
     type: 'string',
     defaultText: '',

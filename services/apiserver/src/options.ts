@@ -56,6 +56,9 @@ export interface ServerOptions {
   serviceAccountMaxTokenExpirationSeconds: number;
   authenticationConfig: string;
   requestHeader: RequestHeaderOptions;
+  /** --proxy-client-cert-file/--proxy-client-key-file: the front-proxy client certificate for aggregated APIs. */
+  proxyClientCertFile: string;
+  proxyClientKeyFile: string;
   /** --encryption-provider-config: an EncryptionConfiguration file; '' stores values as they are encoded. */
   encryptionProviderConfig: string;
   /** --tracing-config-file: a TracingConfiguration file; '' traces nothing. */
@@ -518,6 +521,8 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
       groupHeaders: list('requestheader-group-headers', true),
       extraHeadersPrefix: list('requestheader-extra-headers-prefix', true),
     },
+    proxyClientCertFile: str('proxy-client-cert-file', ''),
+    proxyClientKeyFile: str('proxy-client-key-file', ''),
     dataDir,
     serviceNodePortRange,
     endpointReconcilerType,

@@ -88,6 +88,8 @@ describe('parseOptions', () => {
         groupHeaders: [],
         extraHeadersPrefix: [],
       },
+      proxyClientCertFile: '',
+      proxyClientKeyFile: '',
     });
   });
 

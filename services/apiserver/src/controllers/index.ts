@@ -12,6 +12,10 @@ import type { NamespaceStore } from '../registry/namespaces/namespace-store';
 import type { StoreTable } from '../registry/store-table';
 import { AllocatorRepair } from './allocator-repair';
 import { ApfConfigurationController } from './apf-configuration';
+import { AutoRegisterController, type GroupVersion } from '../aggregator/autoregister';
+import { AvailabilityController } from '../aggregator/availability';
+import { loadProxyClientCert } from '../aggregator/transport';
+import { BUILTIN_RESOURCES } from '../registry/kinds';
 import { ControllerManager } from './controller-manager';
 import { LeaseEndpointReconciler } from './endpoint-reconciler';
 import { GarbageCollector } from './garbage-collector';
@@ -49,6 +53,18 @@ export interface ClusterComponents {
   readyChecks: Array<{ name: string; check(): Promise<void> }>;
   /** Called first on SIGTERM (give up leadership, drop the identity lease). */
   stop(): Promise<void>;
+}
+
+const BUILTIN_GROUP_VERSIONS = new Set(BUILTIN_RESOURCES.map((r) => `${r.group}/${r.version}`));
+
+/** The built-in group/versions this replica serves (CRDs are registered on their own). */
+function servedBuiltinGroupVersions(table: StoreTable): GroupVersion[] {
+  const seen = new Map<string, GroupVersion>();
+  for (const s of table.all()) {
+    const key = `${s.info.group}/${s.info.version}`;
+    if (BUILTIN_GROUP_VERSIONS.has(key)) seen.set(key, { group: s.info.group, version: s.info.version });
+  }
+  return [...seen.values()];
 }
 
 /** ClusterIP and NodePort allocator repair over this replica's storage (registry/services). */
@@ -133,6 +149,20 @@ export async function startClusterComponents(ctx: ClusterContext): Promise<Clust
   ];
   const crds = () => table.store('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
   controllers.push(new CrdNamingController(crds, log), new CrdFinalizerController(table, log));
+  controllers.push(
+    new AutoRegisterController(
+      () => table.store('apiregistration.k8s.io', 'v1', 'apiservices'),
+      crds,
+      () => servedBuiltinGroupVersions(table),
+      log,
+    ),
+    new AvailabilityController(
+      table,
+      loadProxyClientCert(opts.proxyClientCertFile, opts.proxyClientKeyFile),
+      3000,
+      log,
+    ),
+  );
   controllers.push(new AllocatorRepair(allocatorRepair(ctx), undefined, log));
   if (ctx.signer && on('certificatesigningrequest-signing')) {
     const csrs = () => table.store('certificates.k8s.io', 'v1', 'certificatesigningrequests');

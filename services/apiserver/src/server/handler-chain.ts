@@ -1,3 +1,4 @@
+import type { AggregatorProxy } from '../aggregator/proxy';
 import type { Authenticator } from '../authn/authenticator';
 import type { Authorizer } from '../authz/types';
 import type { ApiRouter } from '../endpoints/router';
@@ -47,6 +48,8 @@ export interface ChainDeps {
   flowControl?: FlowControl;
   /** --max-requests-inflight and --max-mutating-requests-inflight, for when APF is off */
   maxInFlight?: { readOnly: number; mutating: number };
+  /** proxies the group/versions remote APIServices serve */
+  aggregator?: AggregatorProxy;
 }
 
 function inFlightLimit(deps: ChainDeps): Filter {
@@ -73,7 +76,7 @@ export function buildHandlerChain(chainDeps: ChainDeps): Handler {
     inFlightLimit(deps),
     withAuthorization(deps.authorizer, deps.render),
   ];
-  return buildChain(filters, routeRequest(deps.api, deps.nonResource, deps.render, deps.auditing));
+  return buildChain(filters, routeRequest(deps.api, deps.nonResource, deps.render, deps.auditing, deps.aggregator));
 }
 
 /** A span around each authentication and authorization decision the chain asks for. */

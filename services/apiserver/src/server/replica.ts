@@ -42,6 +42,8 @@ import { readTracingConfig } from '../tracing/config';
 import { tracedAdmission, tracedBackend, tracedStorage } from '../tracing/decorators';
 import { Logger } from '../logging/logger';
 import { lineLog, logWarning, type LineLog } from '../logging/line-log';
+import { AggregatorProxy } from '../aggregator/proxy';
+import { loadProxyClientCert } from '../aggregator/transport';
 
 /** How long a stopping replica waits for requests in flight (upstream's request timeout is 60 s). */
 export const IN_FLIGHT_GRACE_MS = 60_000;
@@ -229,6 +231,9 @@ export async function startReplica(
   admission.setObserver(wiring.admission);
 
   const api = new ApiRouter(schemas, table);
+  const proxyClientCert = loadProxyClientCert(opts.proxyClientCertFile, opts.proxyClientKeyFile);
+  const aggregator = new AggregatorProxy(table, proxyClientCert, log);
+  aggregator.start();
   const render = (e: unknown, accept: string | undefined) => renderError(schemas, e, accept);
   const storageCheck = { name: 'etcd', check: () => storage.healthCheck() };
   const ping = { name: 'ping', check: async () => undefined };
@@ -244,7 +249,8 @@ export async function startReplica(
   const kmsChecks = encryption?.healthChecks ?? [];
   const readyz = [ping, log_, storageCheck, ...kmsChecks];
   const nonResource = new NonResourceHandler({
-    resources: () => table.resources(),
+    // remote APIServices' groups join the built-in and CRD ones in both discovery forms
+    resources: () => [...table.resources(), ...aggregator.remoteResources()],
     serverAddress: `${opts.advertiseAddress}:${opts.securePort}`,
     openapi: createOpenApiProvider(schemas, () => table.resources()),
     documents: issuerDiscoveryDocuments(opts, security.keys),
@@ -273,6 +279,7 @@ export async function startReplica(
     tracing,
     flowControl,
     maxInFlight: { readOnly: opts.maxRequestsInflight, mutating: opts.maxMutatingRequestsInflight },
+    aggregator,
   });
   const app: FastifyInstance = buildApp({
     tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.clientCaPem },
@@ -340,6 +347,7 @@ export async function startReplica(
         );
       }
       await cluster.stop();
+      await aggregator.stop();
       await customResources.stop();
       flowControlStop.abort();
       await admission.close();

@@ -59,6 +59,7 @@ import { pods } from './core/pods';
 import { podtemplates } from './core/podtemplates';
 import { poddisruptionbudgets } from './policy/poddisruptionbudgets';
 import { customresourcedefinitions } from './apiextensions.k8s.io/customresourcedefinitions';
+import { apiservices } from './apiregistration.k8s.io/apiservices';
 
 /** Every built-in kind kapi serves; adding one is its definition file and a line here. */
 export const BUILTIN_KINDS: readonly KindDefinition[] = [
@@ -120,6 +121,7 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   podtemplates,
   poddisruptionbudgets,
   customresourcedefinitions,
+  apiservices,
 ];
 
 export const BUILTIN_RESOURCES: readonly ResourceInfo[] = BUILTIN_KINDS.map((k) => k.info);

@@ -1,5 +1,6 @@
 import { newRecorder } from '../../admission/interface';
 import type { Auditing } from '../../audit';
+import type { AggregatorProxy } from '../../aggregator/proxy';
 import type { ApiRouter } from '../../endpoints/router';
 import { auditRequestBody } from './audit';
 import { decodedPath } from '../../endpoints/request-info';
@@ -13,10 +14,20 @@ export function routeRequest(
   nonResource: NonResourceHandler,
   render: ErrorRenderer,
   auditing?: Auditing,
+  aggregator?: AggregatorProxy,
 ): Handler {
   return async (ctx) => {
     const info = requestInfoOf(ctx);
     auditRequestBody(ctx, auditing);
+    if (aggregator) {
+      // as upstream, the aggregator answers before the built-in APIs for the group/versions it proxies
+      try {
+        const proxied = await aggregator.handle(ctx.req, ctx.user);
+        if (proxied) return proxied;
+      } catch (e) {
+        return render(e, ctx.req.headers.accept);
+      }
+    }
     if (info.isResourceRequest) return api.handle(ctx.req, info, ctx.user, (ctx.recorder ??= newRecorder()));
     try {
       return await nonResource.handle({ ...ctx.req, path: decodedPath(ctx.req.path) });
