@@ -46,10 +46,13 @@ function lengthDelimited(tag: number, body: Uint8Array): Buffer {
   return out;
 }
 
+/** Encoded items the sizing pass may keep for the writing pass (a bounded copy of a small list's body). */
+const KEEP_ENCODED_BYTES = 8 * 1024 * 1024;
+
 /**
  * A List in the `k8s\0` envelope written item by item: runtime.Unknown's raw field
- * is length-prefixed, so a first pass sizes every item (encoding it and dropping the
- * bytes), then the envelope head, ListMeta (field 1) and each item (field 2, a
+ * is length-prefixed, so a first pass sizes every item (keeping the bytes only while
+ * they stay under KEEP_ENCODED_BYTES), then the envelope head, ListMeta (field 1) and each item (field 2, a
  * repeated field may be written one element at a time) follow, as upstream's
  * streaming protobuf list encoder orders them.
  */
@@ -59,14 +62,24 @@ export function* listProtobufChunks(
   items: LazyItems,
   tm: TypeMeta,
   listMeta: Record<string, unknown>,
+  keepEncodedBytes = KEEP_ENCODED_BYTES,
 ): Generator<Buffer> {
   const metaField = lengthDelimited(0x0a, encodeMessage(schemas, LIST_META, listMeta as KubeObject));
   let rawLength = metaField.length;
+  // the first pass keeps what it encoded while that stays small, so an ordinary list is encoded once
+  let kept: Array<Uint8Array | undefined> | undefined = [];
+  let keptBytes = 0;
   for (let i = 0; i < items.length; i++) {
     const item = items.at(i);
     if (item === undefined) continue;
-    const n = itemProtobuf(schemas, itemMessageType, item).length;
+    const bytes = itemProtobuf(schemas, itemMessageType, item);
+    const n = bytes.length;
     rawLength += 1 + varintLength(n) + n;
+    if (kept) {
+      keptBytes += n;
+      if (keptBytes > keepEncodedBytes) kept = undefined;
+      else kept[i] = bytes;
+    }
   }
   const head = Writer.create();
   head.uint32(0x0a).fork();
@@ -79,7 +92,7 @@ export function* listProtobufChunks(
   for (let i = 0; i < items.length; i++) {
     const item = items.at(i);
     if (item === undefined) continue;
-    const field = lengthDelimited(0x12, itemProtobuf(schemas, itemMessageType, item));
+    const field = lengthDelimited(0x12, kept?.[i] ?? itemProtobuf(schemas, itemMessageType, item));
     written += field.length;
     yield field;
   }
