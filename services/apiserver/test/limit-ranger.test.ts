@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AdmissionChain } from '../src/admission/chain';
-import { newRecorder, type AdmissionPlugin } from '../src/admission/interface';
+import { newRecorder } from '../src/admission/interface';
 import { goFixed6 } from '../src/admission/limit-ranger/constraints';
 import { podLimits, podRequests } from '../src/admission/limit-ranger/resource-lists';
 import { limitRanger } from '../src/admission/plugins/limit-ranger';
@@ -12,18 +8,12 @@ import { canonicalQuantity, formatQuantity } from '../src/api/quantity-format';
 import { StatusError } from '../src/api/errors';
 import type { KubeObject } from '../src/api/object';
 import type { UserInfo } from '../src/authn/user';
+import { admissionStores, type AdmissionStores } from './helpers/admission-stores';
 import { buildAuthorizer } from '../src/authz/modes';
-import { parseOptions, type ServerOptions } from '../src/options';
 import type { GenericStore } from '../src/registry/generic-store';
 import { limitranges } from '../src/registry/kinds/core/limitranges';
 import { persistentvolumeclaims } from '../src/registry/kinds/core/persistentvolumeclaims';
 import { pods } from '../src/registry/kinds/core/pods';
-import { newSecurityServices } from '../src/registry/security';
-import { makeStore } from '../src/registry/store-factory';
-import { StoreTable } from '../src/registry/store-table';
-import { loadSchemaSet } from '../src/schema/load';
-import { openStorage, type OpenedStorage } from '../src/storage/factory';
-import { storageCodecFor } from '../src/storage/protobuf-codec';
 
 const alice: UserInfo = { name: 'alice', groups: ['system:authenticated'] };
 
@@ -70,49 +60,24 @@ function containersOf(pod: KubeObject, field = 'containers'): ContainerOut[] {
 }
 
 describe('LimitRanger over real stores', () => {
-  let dir: string;
-  let opened: OpenedStorage;
+  let stores: AdmissionStores;
   let podStore: GenericStore;
   let ranges: GenericStore;
   let claims: GenericStore;
-  let plugin: AdmissionPlugin;
 
   before(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'kapi-lr-'));
-    opened = await openStorage(
-      { backend: 'embedded', dataDir: dir },
-      storageCodecFor('application/vnd.kubernetes.protobuf', loadSchemaSet()),
-    );
-    const admission = new AdmissionChain();
-    const deps = {
-      storage: opened.storage,
-      backend: opened.backend,
-      prefix: opened.prefix,
-      serviceClusterIPRange: '10.96.0.0/12',
-      serviceNodePortRange: '30000-32767',
-      security: newSecurityServices(),
-      admission,
-    };
-    const table = new StoreTable();
-    for (const def of [pods, limitranges, persistentvolumeclaims]) table.add(makeStore(def, deps));
-    podStore = table.store('', 'v1', 'pods')!;
-    ranges = table.store('', 'v1', 'limitranges')!;
-    claims = table.store('', 'v1', 'persistentvolumeclaims')!;
-    plugin = limitRanger({
-      table,
+    stores = await admissionStores({
+      kinds: [pods, limitranges, persistentvolumeclaims],
+      plugins: [limitRanger],
       authorizer: buildAuthorizer(['AlwaysAllow']),
-      opts: parseOptions([]) as ServerOptions,
-      storage: opened.storage,
-      backend: opened.backend,
-      prefix: opened.prefix,
-      log: () => undefined,
     });
-    admission.setPlugins([plugin]);
+    podStore = stores.store('', 'pods');
+    ranges = stores.store('', 'limitranges');
+    claims = stores.store('', 'persistentvolumeclaims');
   });
 
   after(async () => {
-    await opened?.storage.close();
-    rmSync(dir, { recursive: true, force: true });
+    await stores?.close();
   });
 
   const createPod = (ns: string, pod: KubeObject): Promise<KubeObject> =>
