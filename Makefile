@@ -2,7 +2,7 @@
 # Node 20 needs nothing but `make run` or `make test`.
 SHELL := /bin/bash
 NODE_STAMP := node_modules/.kapi-installed
-APT_PACKAGES := etcd-server haproxy python3-kubernetes
+APT_PACKAGES := etcd-server haproxy python3-kubernetes iproute2
 
 .PHONY: all deps apt-deps build run test unit lint format-check typecheck-k6 bench bench-encryption bench-k6 clean cluster cluster-down
 
@@ -13,6 +13,7 @@ apt-deps:
 	command -v etcd >/dev/null 2>&1 || missing="$$missing etcd-server"; \
 	command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing="$$missing haproxy"; \
 	/usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1 || missing="$$missing python3-kubernetes"; \
+	command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || missing="$$missing iproute2"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
