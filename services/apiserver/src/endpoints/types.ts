@@ -1,3 +1,5 @@
+import type { Duplex } from 'node:stream';
+
 export interface ApiRequest {
   method: string;
   path: string;
@@ -47,4 +49,18 @@ export interface ChunkedResponse {
   object?: () => unknown;
 }
 
-export type ApiResponse = BufferedResponse | StreamingResponse | ChunkedResponse;
+/**
+ * A backend agreed to switch protocols (WebSocket, SPDY): the client's
+ * HTTP/1.1 connection is handed over and both are joined byte for byte.
+ */
+export interface UpgradedResponse {
+  kind: 'upgrade';
+  status: number;
+  headers: Record<string, string | string[]>;
+  /** Writes the backend's response head to the client, then pipes both ways until either side closes. */
+  attach(client: Duplex, clientHead: Buffer): void;
+  /** Drops the backend connection when the client's cannot take it over. */
+  abandon(): void;
+}
+
+export type ApiResponse = BufferedResponse | StreamingResponse | ChunkedResponse | UpgradedResponse;

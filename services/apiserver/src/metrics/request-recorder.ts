@@ -156,7 +156,7 @@ export class RequestRecorder {
       gauge?.dec();
       if (res.kind === 'stream') return this.instrumentStream(res, s, start);
       if (res.kind === 'chunked') return this.instrumentChunked(res, s, start);
-      this.record(s, res.status, (performance.now() - start) / 1000, res.body.length);
+      this.record(s, res.status, (performance.now() - start) / 1000, res.kind === 'buffered' ? res.body.length : 0);
       return res;
     };
   }

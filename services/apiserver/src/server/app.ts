@@ -8,7 +8,10 @@ import type { ApiResponse } from '../endpoints/types';
 import type { ErrorRenderer } from './filters/errors';
 import type { Handler, RequestContext, Transport } from './filters/types';
 import { ServerLifecycle } from './lifecycle';
+import { peerCertificatesOf } from './peer-certificates';
 import { acceptsGzip, maybeCompressed, writeChunked } from './response-writer';
+import { queryOf } from './request-target';
+import { serveUpgrades } from './upgrade';
 
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
 /** Upstream accepts request headers up to 1 MiB (Go's http.Server MaxHeaderBytes default). */
@@ -70,24 +73,10 @@ function connectionOf(req: FastifyRequest): { key: object; socket: TLSSocket } |
   return socket && typeof socket.getPeerCertificate === 'function' ? { key: socket, socket } : undefined;
 }
 
-const chainsByConnection = new WeakMap<object, Buffer[]>();
-
 /** The client's certificate chain, leaf first, as the TLS handshake received it (read once per connection). */
 function peerCertificates(req: FastifyRequest): Buffer[] {
   const conn = connectionOf(req);
-  if (!conn) return [];
-  const known = chainsByConnection.get(conn.key);
-  if (known) return known;
-  const chain: Buffer[] = [];
-  let cert = conn.socket.getPeerCertificate(true);
-  const seen = new Set<string>();
-  while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
-    seen.add(cert.fingerprint256);
-    chain.push(cert.raw);
-    cert = cert.issuerCertificate;
-  }
-  chainsByConnection.set(conn.key, chain);
-  return chain;
+  return conn ? peerCertificatesOf(conn.key, conn.socket) : [];
 }
 
 /** Per response: stops counting it as in flight (set while the request is tracked). */
@@ -115,6 +104,13 @@ async function send(reply: FastifyReply, res: ApiResponse, head: boolean, lifecy
   }
   reply.hijack();
   const raw = reply.raw;
+  if (res.kind === 'upgrade') {
+    // only an HTTP/1.1 connection can switch protocols, and those come by the server's upgrade event
+    res.abandon();
+    raw.writeHead(500);
+    raw.end();
+    return;
+  }
   // a watch is not waited for on shutdown: it is ended instead, and the client re-watches elsewhere
   requestTracking.get(reply.raw)?.();
   const headers: Record<string, string | string[]> = { 'cache-control': 'no-cache, private' };
@@ -163,11 +159,6 @@ async function send(reply: FastifyReply, res: ApiResponse, head: boolean, lifecy
   });
 }
 
-function queryOf(url: string): { path: string; query: URLSearchParams } {
-  const q = url.indexOf('?');
-  if (q < 0) return { path: url, query: new URLSearchParams() };
-  return { path: url.slice(0, q), query: new URLSearchParams(url.slice(q + 1)) };
-}
 
 /** A request body fastify left unread: chunked or sized, but without a Content-Type it parses. */
 function readUnparsedBody(req: FastifyRequest): Promise<Buffer | undefined> {
@@ -288,5 +279,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   };
   for (const m of ['TRACE', 'CONNECT']) if (!app.supportedMethods.includes(m)) app.addHttpMethod(m, { hasBody: false });
   app.route({ method: METHODS, url: '/*', handler, exposeHeadRoute: false });
+  serveUpgrades(app.server as unknown as Server, { handler: deps.handler, render: deps.render, lifecycle });
   return app;
 }

@@ -1,4 +1,5 @@
 import type { AggregatorProxy } from '../aggregator/proxy';
+import type { ProxySubresources } from '../proxy/subresource';
 import type { Authenticator } from '../authn/authenticator';
 import type { Authorizer } from '../authz/types';
 import type { ApiRouter } from '../endpoints/router';
@@ -50,6 +51,8 @@ export interface ChainDeps {
   maxInFlight?: { readOnly: number; mutating: number };
   /** proxies the group/versions remote APIServices serve */
   aggregator?: AggregatorProxy;
+  /** services/proxy, pods/proxy and nodes/proxy */
+  proxySubresources?: ProxySubresources;
 }
 
 function inFlightLimit(deps: ChainDeps): Filter {
@@ -76,7 +79,14 @@ export function buildHandlerChain(chainDeps: ChainDeps): Handler {
     inFlightLimit(deps),
     withAuthorization(deps.authorizer, deps.render),
   ];
-  return buildChain(filters, routeRequest(deps.api, deps.nonResource, deps.render, deps.auditing, deps.aggregator));
+  return buildChain(filters, routeRequest(
+      deps.api,
+      deps.nonResource,
+      deps.render,
+      deps.auditing,
+      deps.aggregator,
+      deps.proxySubresources,
+    ));
 }
 
 /** A span around each authentication and authorization decision the chain asks for. */

@@ -120,10 +120,10 @@ export function withAudit(auditing: Auditing | undefined): Filter {
       throw e;
     }
     if (res.kind === 'stream') return auditedStream(ac, res, longRunning);
-    if (res.kind === 'chunked') {
+    if (res.kind === 'chunked' || res.kind === 'upgrade') {
       ac.responseStatus = statusFrom(undefined, res.status);
       // a streamed list is read again only when the policy records it
-      if (ac.level === 'RequestResponse' && res.object) ac.logResponseObject(res.object());
+      if (ac.level === 'RequestResponse' && res.kind === 'chunked' && res.object) ac.logResponseObject(res.object());
     } else {
       recordBufferedResponse(ac, auditing, requestInfoOf(ctx).verb, res);
     }

@@ -5,6 +5,7 @@ import type { ApiRouter } from '../../endpoints/router';
 import { auditRequestBody } from './audit';
 import { decodedPath } from '../../endpoints/request-info';
 import type { NonResourceHandler } from '../non-resource';
+import type { ProxySubresources } from '../../proxy/subresource';
 import type { ErrorRenderer } from './errors';
 import { requestInfoOf, type Handler } from './types';
 
@@ -15,6 +16,7 @@ export function routeRequest(
   render: ErrorRenderer,
   auditing?: Auditing,
   aggregator?: AggregatorProxy,
+  proxies?: ProxySubresources,
 ): Handler {
   return async (ctx) => {
     const info = requestInfoOf(ctx);
@@ -24,6 +26,13 @@ export function routeRequest(
       try {
         const proxied = await aggregator.handle(ctx.req, ctx.user);
         if (proxied) return proxied;
+      } catch (e) {
+        return render(e, ctx.req.headers.accept);
+      }
+    }
+    if (proxies?.handles(info)) {
+      try {
+        return await proxies.handle(ctx.req, info, ctx);
       } catch (e) {
         return render(e, ctx.req.headers.accept);
       }

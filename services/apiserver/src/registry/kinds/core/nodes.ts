@@ -15,7 +15,11 @@ export const nodes: KindDefinition = {
     categories: [],
     verbs: ALL_VERBS,
     messageType: 'k8s.io.api.core.v1.Node',
-    subresources: [{ name: 'status', kind: 'Node', verbs: ['get', 'patch', 'update'] }],
+    subresources: [
+      // served by proxy/subresource, before the router
+      { name: 'proxy', kind: 'NodeProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+      { name: 'status', kind: 'Node', verbs: ['get', 'patch', 'update'] },
+    ],
   },
   strategy: nodeStrategy,
   table: nodeTable,

@@ -13,9 +13,10 @@ import { poddisruptionbudgets } from '../policy/poddisruptionbudgets';
 
 /**
  * core/v1 pods with the subresources 1.32 serves without a kubelet: status,
- * binding (the scheduler's write), eviction (a budget-aware delete) and
- * ephemeralcontainers. The streaming ones (log, exec, attach, portforward,
- * proxy) need a node to talk to and are not served.
+ * binding (the scheduler's write), eviction (a budget-aware delete),
+ * ephemeralcontainers, and proxy (to the pod IP, served by proxy/subresource).
+ * The other streaming ones (log, exec, attach, portforward) need a kubelet
+ * API kapi does not speak and are not served.
  */
 export const pods: KindDefinition = {
   info: {
@@ -41,6 +42,7 @@ export const pods: KindDefinition = {
         verbs: ['create'],
         alsoAccepts: ['v1beta1'],
       },
+      { name: 'proxy', kind: 'PodProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
       { name: 'status', kind: 'Pod', verbs: ['get', 'patch', 'update'] },
     ],
   },

@@ -17,7 +17,11 @@ export const services: KindDefinition = {
     categories: ['all'],
     verbs: ALL_VERBS,
     messageType: 'k8s.io.api.core.v1.Service',
-    subresources: [{ name: 'status', kind: 'Service', verbs: ['get', 'patch', 'update'] }],
+    subresources: [
+      // served by proxy/subresource, before the router
+      { name: 'proxy', kind: 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+      { name: 'status', kind: 'Service', verbs: ['get', 'patch', 'update'] },
+    ],
   },
   strategy: serviceStrategy,
   table: serviceTable,
