@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
-import { Etcd3 } from 'etcd3';
 import { createCa, issueLeaf } from '../src/certs/issue';
-import { encodeObjectProtobuf } from '../src/codec/protobuf';
-import { loadSchemaSet } from '../src/schema/load';
-import { startEtcd, type RunningEtcd } from './helpers/etcd';
+import { ApiClient } from './helpers/client';
 import { kubectl, kubectlOk } from './helpers/kubectl';
+import { createNetns, type TestNetns } from './helpers/netns';
+import { startNetnsServer, type NetnsServer } from './helpers/netns-server';
 import { startReplicaProcess, type ReplicaProcess } from './helpers/replica';
 
 const GROUP = 'sample.example.com';
@@ -35,45 +31,6 @@ interface Seen {
   authorization?: string;
 }
 
-/** A tiny aggregated server on loopback: discovery for the group/version and one object that echoes who asked. */
-function startSampleServer(certPem: string, keyPem: string, seen: Seen[]): Promise<https.Server> {
-  const server = https.createServer(
-    { cert: certPem, key: keyPem, requestCert: true, rejectUnauthorized: false },
-    (req, res) => {
-      const peer = (req.socket as TLSSocket).getPeerCertificate();
-      const groups = req.headers['x-remote-group'];
-      const entry: Seen = {
-        user: req.headers['x-remote-user'] as string | undefined,
-        groups: groups === undefined ? [] : String(groups).split(', '),
-        clientCN: peer?.subject?.CN as string | undefined,
-        authorization: req.headers.authorization as string | undefined,
-      };
-      seen.push(entry);
-      res.setHeader('content-type', 'application/json');
-      if (req.url === `/apis/${GROUP}/v1`) {
-        res.end(
-          JSON.stringify({
-            kind: 'APIResourceList',
-            apiVersion: 'v1',
-            groupVersion: `${GROUP}/v1`,
-            resources: [
-              { name: 'things', singularName: 'thing', namespaced: true, kind: 'Thing', verbs: ['get', 'list'] },
-            ],
-          }),
-        );
-        return;
-      }
-      if (req.url?.startsWith(`/apis/${GROUP}/v1/namespaces/default/things/one`)) {
-        res.end(JSON.stringify({ apiVersion: `${GROUP}/v1`, kind: 'Thing', metadata: { name: 'one' }, seen: entry }));
-        return;
-      }
-      res.statusCode = 404;
-      res.end('{}');
-    },
-  );
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
 function available(kc: string): Promise<string> {
   return kubectlOk(kc, [
     'get',
@@ -84,15 +41,16 @@ function available(kc: string): Promise<string> {
   ]);
 }
 
-describe('remote APIServices (real kubectl, a loopback HTTPS aggregated server)', () => {
-  let etcd: RunningEtcd;
+const SAMPLE_PORT = 8443;
+
+describe('remote APIServices (real kubectl, an HTTPS aggregated server in a network namespace)', () => {
+  let ns: TestNetns;
   let replica: ReplicaProcess;
-  let kv: Etcd3;
-  let server: https.Server;
+  let server: NetnsServer;
   let kc: string;
   let dir: string;
   let caPem: string;
-  const seen: Seen[] = [];
+  const seen = (): Seen[] => server.lines.map((l) => JSON.parse(l) as Seen);
 
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'kapi-aggr-'));
@@ -106,13 +64,18 @@ describe('remote APIServices (real kubectl, a loopback HTTPS aggregated server)'
     const client = issueLeaf(ca, { subject: { commonName: 'front-proxy-client' }, usage: 'clientAuth' });
     writeFileSync(path.join(dir, 'proxy.crt'), client.certPem);
     writeFileSync(path.join(dir, 'proxy.key'), client.keyPem);
-    server = await startSampleServer(serving.certPem, serving.keyPem, seen);
-    etcd = await startEtcd();
-    kv = new Etcd3({ hosts: etcd.endpoint });
+    writeFileSync(path.join(dir, 'serving.crt'), serving.certPem);
+    writeFileSync(path.join(dir, 'serving.key'), serving.keyPem);
+    ns = createNetns();
+    server = await startNetnsServer(ns, 'netns-sample-apiserver.js', [
+      ns.address,
+      String(SAMPLE_PORT),
+      GROUP,
+      path.join(dir, 'serving.crt'),
+      path.join(dir, 'serving.key'),
+    ]);
     replica = await startReplicaProcess({
       args: [
-        '--storage-backend=etcd3',
-        `--etcd-servers=${etcd.endpoint}`,
         `--proxy-client-cert-file=${path.join(dir, 'proxy.crt')}`,
         `--proxy-client-key-file=${path.join(dir, 'proxy.key')}`,
       ],
@@ -121,10 +84,7 @@ describe('remote APIServices (real kubectl, a loopback HTTPS aggregated server)'
   });
   after(async () => {
     await replica?.cleanup();
-    kv?.close();
-    await etcd?.stop();
-    server?.closeAllConnections();
-    await new Promise((r) => server?.close(r));
+    ns?.remove();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -147,7 +107,7 @@ spec:
       new RegExp(`default/${SERVICE}\\s+False \\(ServiceNotFound\\)`),
     );
 
-    const port = (server.address() as AddressInfo).port;
+    const port = SAMPLE_PORT;
     const service = `apiVersion: v1
 kind: Service
 metadata: {name: ${SERVICE}, namespace: default}
@@ -159,27 +119,19 @@ spec:
       (await available(kc)) === 'False MissingEndpoints' ? true : undefined,
     );
 
-    // users may not publish loopback endpoints; the test writes the slice as a controller's storage would hold it
-    const schemas = loadSchemaSet();
-    const slice = {
-      apiVersion: 'discovery.k8s.io/v1',
-      kind: 'EndpointSlice',
-      metadata: {
-        name: `${SERVICE}-x1`,
-        namespace: 'default',
-        uid: 'aggr-slice-uid',
-        labels: { 'kubernetes.io/service-name': SERVICE },
-        creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-      },
-      addressType: 'IPv4',
-      endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
-      ports: [{ name: 'https', port, protocol: 'TCP' }],
-    };
-    await kv
-      .put(`/registry/endpointslices/default/${SERVICE}-x1`)
-      .value(Buffer.from(encodeObjectProtobuf(schemas, slice)));
+    const slice = `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: ${SERVICE}-x1
+  namespace: default
+  labels: {kubernetes.io/service-name: ${SERVICE}}
+addressType: IPv4
+endpoints: [{addresses: ['${ns.address}'], conditions: {ready: true}}]
+ports: [{name: https, port: ${port}, protocol: TCP}]
+`;
+    await kubectlOk(kc, ['apply', '-f', '-'], slice);
     await until('Available True', async () => ((await available(kc)) === 'True Passed' ? true : undefined));
-    const discoveryCheck = seen.find((s) => s.user !== undefined);
+    const discoveryCheck = seen().find((s) => s.user !== undefined);
     assert.equal(discoveryCheck?.clientCN, 'front-proxy-client');
 
     const got = JSON.parse(
@@ -203,8 +155,12 @@ spec:
       resources,
     );
 
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    // a backend redirect is refused, as --aggregator-reject-forwarding-redirect does by default
+    const moved = await new ApiClient(kc).request('GET', `/apis/${GROUP}/v1/namespaces/default/things/moved`);
+    assert.equal(moved.status, 502);
+    assert.equal(moved.body.toString(), 'the backend attempted to redirect this request, which is not permitted');
+
+    server.kill();
     const down = await until('Available False', async () => {
       const a = await available(kc);
       return a.startsWith('False') ? a : undefined;
@@ -216,6 +172,60 @@ spec:
     });
     const r = await kubectl(kc, ['get', '--raw', `/apis/${GROUP}/v1/namespaces/default/things/one`]);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /ServiceUnavailable|service unavailable/i);
+    // upstream's aggregator answers in plain text, which kubectl reports as the generic 503 message
+    assert.match(r.stderr, /\(ServiceUnavailable\): the server is currently unable to handle the request/);
+    const raw = await new ApiClient(kc).request('GET', `/apis/${GROUP}/v1/namespaces/default/things/one`);
+    assert.equal(raw.status, 503);
+    assert.equal(raw.body.toString(), 'service unavailable\n');
+    assert.equal(raw.headers['content-type'], 'text/plain; charset=utf-8');
+  });
+
+  it('refuses loopback and link-local endpoints for an APIService', async () => {
+    const name = 'v1.loop.example.com';
+    await kubectlOk(
+      kc,
+      ['apply', '-f', '-'],
+      `apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata: {name: ${name}}
+spec:
+  group: loop.example.com
+  version: v1
+  groupPriorityMinimum: 1000
+  versionPriority: 15
+  service: {namespace: default, name: loop, port: 443}
+  insecureSkipTLSVerify: true
+---
+apiVersion: v1
+kind: Service
+metadata: {name: loop, namespace: default}
+spec:
+  ports: [{name: https, port: 443}]
+`,
+    );
+    // a user cannot publish such an address; only a slice a controller wrote could carry one, and it is skipped
+    const r = await kubectl(
+      kc,
+      ['apply', '-f', '-'],
+      `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: loop-x1, namespace: default, labels: {kubernetes.io/service-name: loop}}
+addressType: IPv4
+endpoints: [{addresses: ['127.0.0.1'], conditions: {ready: true}}]
+ports: [{name: https, port: 443}]
+`,
+    );
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /loopback/);
+    await until('MissingEndpoints', async () => {
+      const a = await kubectlOk(kc, [
+        'get',
+        'apiservice',
+        name,
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Available")].reason}',
+      ]);
+      return a === 'MissingEndpoints' ? true : undefined;
+    });
   });
 });

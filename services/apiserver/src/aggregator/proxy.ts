@@ -1,5 +1,3 @@
-import type { IncomingMessage } from 'node:http';
-import { StatusError } from '../api/errors';
 import type { KubeObject } from '../api/object';
 import type { UserInfo } from '../authn/user';
 import { runInformer } from '../controllers/informer';
@@ -10,22 +8,9 @@ import type { ApiRequest, ApiResponse } from '../endpoints/types';
 import type { APIService } from '../generated/k8s.io.kube_aggregator.pkg.apis.apiregistration.v1';
 import type { StoreTable } from '../registry/store-table';
 import { resolveEndpoint, ResolveError } from './resolve';
-import { requestEndpoint, type ProxyClientCert } from './transport';
-
-/** Headers that describe one hop, or carry the client's own credentials, never go on to the aggregated server. */
-const DROPPED_REQUEST_HEADERS = new Set([
-  'authorization',
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-  'content-length',
-  'te',
-]);
-const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade']);
-const DRAIN_TIMEOUT_MS = 60_000;
+import { backendTls, type ProxyClientCert } from './transport';
+import { decodedPath } from '../endpoints/request-info';
+import { ProxyFailure, proxyRequest } from '../proxy/upgrade-aware';
 
 function isRemote(svc: APIService): boolean {
   return svc.spec?.service !== undefined && svc.spec.service !== null;
@@ -44,43 +29,20 @@ export function identityHeaders(user: UserInfo): Record<string, string | string[
   return h;
 }
 
-function forwardedHeaders(req: ApiRequest, user: UserInfo): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    const lower = name.toLowerCase();
-    if (value === undefined || lower.startsWith(':') || DROPPED_REQUEST_HEADERS.has(lower)) continue;
-    // the client may not assert an identity of its own
-    if (lower.startsWith('impersonate-') || lower.startsWith('x-remote-')) continue;
-    out[lower] = value;
-  }
-  return { ...out, ...identityHeaders(user) };
-}
-
-function responseHeaders(res: IncomingMessage): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(res.headers)) {
-    if (value === undefined || DROPPED_RESPONSE_HEADERS.has(name)) continue;
-    out[name] = value;
-  }
-  return out;
-}
-
-function streamed(res: IncomingMessage): ApiResponse {
+/** Upstream's aggregator answers its own failures as Go's http.Error does: plain text, not a Status. */
+function proxyError(message: string, status: number): ApiResponse {
   return {
-    kind: 'stream',
-    status: res.statusCode ?? 502,
-    headers: responseHeaders(res),
-    start(sink) {
-      sink.onClose(() => res.destroy());
-      res.on('data', (chunk: Buffer) => {
-        if (sink.write(chunk)) return;
-        res.pause();
-        void sink.drained(DRAIN_TIMEOUT_MS).then((ok) => (ok ? res.resume() : res.destroy()));
-      });
-      res.on('end', () => sink.end());
-      res.on('error', () => sink.abort());
-    },
+    kind: 'buffered',
+    status,
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' },
+    body: Buffer.from(`${message}\n`),
   };
+}
+
+/** Go's url.Values.Encode, which the aggregator forwards the query as: sorted by key. */
+function sortedQuery(query: URLSearchParams): string {
+  const sorted = new URLSearchParams([...query.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return sorted.toString();
 }
 
 /** `/apis/<group>/<version>[/...]` → the group/version's APIService name. */
@@ -174,11 +136,11 @@ export class AggregatorProxy {
   }
 
   /** The proxied response, or undefined when no remote APIService serves the path. */
-  async handle(req: ApiRequest, user: UserInfo | undefined): Promise<ApiResponse | undefined> {
+  async handle(req: ApiRequest, user: UserInfo | undefined, remoteAddress?: string): Promise<ApiResponse | undefined> {
     const name = apiServiceNameOf(req.path);
     const svc = name ? this.remote.get(name) : undefined;
     if (!svc?.spec?.service) return undefined;
-    if (!isAvailable(svc)) throw new StatusError(503, 'ServiceUnavailable', 'service unavailable');
+    if (!isAvailable(svc)) return proxyError('service unavailable', 503);
     const ref = svc.spec.service;
     let endpoint;
     try {
@@ -188,20 +150,34 @@ export class AggregatorProxy {
         port: ref.port ?? 443,
       });
     } catch (e) {
-      if (e instanceof ResolveError) throw new StatusError(503, 'ServiceUnavailable', e.message);
+      if (e instanceof ResolveError) {
+        this.log(`error resolving ${ref.namespace ?? ''}/${ref.name ?? ''}: ${e.message}`);
+        return proxyError('service unavailable', 503);
+      }
       throw e;
     }
-    const query = req.query.toString();
+    const path = decodedPath(req.path);
     try {
-      const res = await requestEndpoint(svc.spec, endpoint, this.clientCert, {
-        method: req.method,
-        path: query ? `${req.path}?${query}` : req.path,
-        headers: forwardedHeaders(req, user ?? { name: 'system:anonymous', groups: ['system:unauthenticated'] }),
-        body: req.body,
-      });
-      return streamed(res);
+      return await proxyRequest(
+        { method: req.method, headers: req.headers, path, rawQuery: '', body: req.body, remoteAddress },
+        {
+          scheme: 'https',
+          host: endpoint.host,
+          port: String(endpoint.port),
+          path,
+          rawQuery: sortedQuery(req.query),
+          tls: backendTls(svc.spec, this.clientCert),
+        },
+        {
+          pathPrepend: '',
+          identity: identityHeaders(user ?? { name: 'system:anonymous', groups: ['system:unauthenticated'] }),
+          rejectForwardingRedirects: true,
+          hostHeader: 'backend',
+        },
+      );
     } catch (e) {
-      throw new StatusError(503, 'ServiceUnavailable', `error trying to reach service: ${(e as Error).message}`);
+      if (e instanceof ProxyFailure) return proxyError(e.message, 503);
+      throw e;
     }
   }
 }

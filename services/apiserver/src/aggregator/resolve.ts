@@ -1,6 +1,7 @@
 import type { KubeObject } from '../api/object';
 import type { StoreTable } from '../registry/store-table';
 import { isStatus } from '../controllers/util';
+import { isProxyableIP } from '../proxy/addresses';
 
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
@@ -43,9 +44,9 @@ interface SliceEndpoint {
 
 /**
  * The address of one ready endpoint behind the Service port, from its
- * EndpointSlices: a Service's cluster IP is not routable from here. Unlike
- * upstream, loopback addresses are allowed (tests on this machine can only
- * serve aggregated APIs on loopback).
+ * EndpointSlices: a Service's cluster IP is not routable from here. Loopback
+ * and link-local addresses never count (upstream's endpoint validation keeps
+ * them out), so an APIService cannot point kapi at its own host.
  */
 export async function resolveEndpoint(table: StoreTable, ref: ServiceRef): Promise<Endpoint> {
   const services = table.store('', 'v1', 'services');
@@ -79,7 +80,7 @@ export async function resolveEndpoint(table: StoreTable, ref: ServiceRef): Promi
     for (const ep of (slice.endpoints as SliceEndpoint[] | undefined) ?? []) {
       if (ep.conditions?.ready === false) continue;
       const host = ep.addresses?.[0];
-      if (host) return { host, port: slicePort.port };
+      if (host && isProxyableIP(host)) return { host, port: slicePort.port };
     }
   }
   throw new ResolveError(

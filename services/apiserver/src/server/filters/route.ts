@@ -24,7 +24,7 @@ export function routeRequest(
     if (aggregator) {
       // as upstream, the aggregator answers before the built-in APIs for the group/versions it proxies
       try {
-        const proxied = await aggregator.handle(ctx.req, ctx.user);
+        const proxied = await aggregator.handle(ctx.req, ctx.user, ctx.remoteAddress);
         if (proxied) return proxied;
       } catch (e) {
         return render(e, ctx.req.headers.accept);

@@ -1,0 +1,51 @@
+/**
+ * A tiny aggregated API server for the remote APIService tests, run inside a
+ * test network namespace: `node netns-sample-apiserver.js <address> <port>
+ * <group> <cert.pem> <key.pem>`. It serves discovery for <group>/v1 and one
+ * Thing that echoes who asked; each request's identity goes to stdout as a
+ * JSON line, after `up` once listening.
+ */
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
+
+const [address, port, group, certFile, keyFile] = process.argv.slice(2);
+
+const server = https.createServer(
+  { cert: readFileSync(certFile), key: readFileSync(keyFile), requestCert: true, rejectUnauthorized: false },
+  (req, res) => {
+    const peer = (req.socket as TLSSocket).getPeerCertificate();
+    const groups = req.headers['x-remote-group'];
+    const entry = {
+      user: req.headers['x-remote-user'] as string | undefined,
+      groups: groups === undefined ? [] : String(groups).split(', '),
+      clientCN: peer?.subject?.CN as string | undefined,
+      authorization: req.headers.authorization,
+    };
+    console.log(JSON.stringify(entry));
+    res.setHeader('content-type', 'application/json');
+    if (req.url === `/apis/${group}/v1`) {
+      res.end(
+        JSON.stringify({
+          kind: 'APIResourceList',
+          apiVersion: 'v1',
+          groupVersion: `${group}/v1`,
+          resources: [{ name: 'things', singularName: 'thing', namespaced: true, kind: 'Thing', verbs: ['get', 'list'] }],
+        }),
+      );
+      return;
+    }
+    if (req.url?.startsWith(`/apis/${group}/v1/namespaces/default/things/one`)) {
+      res.end(JSON.stringify({ apiVersion: `${group}/v1`, kind: 'Thing', metadata: { name: 'one' }, seen: entry }));
+      return;
+    }
+    if (req.url?.startsWith(`/apis/${group}/v1/namespaces/default/things/moved`)) {
+      res.writeHead(307, { location: `/apis/${group}/v1/namespaces/default/things/one` });
+      res.end();
+      return;
+    }
+    res.statusCode = 404;
+    res.end('{}');
+  },
+);
+server.listen(Number(port), address, () => console.log('up'));
