@@ -369,6 +369,32 @@ export const FLAGS: readonly FlagSpec[] = [
       'Private key for the client certificate used to prove the identity of the aggregator or kube-apiserver when it must call out during a request. This includes proxying requests to a user api-server and calling out to webhook admission plugins.',
   },
   {
+    name: 'kubelet-certificate-authority',
+    type: 'string',
+    defaultText: '',
+    usage: 'Path to a cert file for the certificate authority.',
+  },
+  {
+    name: 'kubelet-client-certificate',
+    type: 'string',
+    defaultText: '',
+    usage: 'Path to a client cert file for TLS.',
+  },
+  {
+    name: 'kubelet-client-key',
+    type: 'string',
+    defaultText: '',
+    usage: 'Path to a client key file for TLS.',
+  },
+  {
+    name: 'kubelet-preferred-address-types',
+    type: 'string',
+    valueLabel: 'strings',
+    multiple: true,
+    defaultText: '[Hostname,InternalDNS,InternalIP,ExternalDNS,ExternalIP]',
+    usage: 'List of the preferred NodeAddressTypes to use for kubelet connections.',
+  },
+  {
     name: 'requestheader-client-ca-file',
     type: 'string',
     defaultText: '',

@@ -59,6 +59,8 @@ export interface ServerOptions {
   /** --proxy-client-cert-file/--proxy-client-key-file: the front-proxy client certificate for aggregated APIs. */
   proxyClientCertFile: string;
   proxyClientKeyFile: string;
+  /** --kubelet-*: how nodes/proxy reaches kubelets. */
+  kubelet: KubeletOptions;
   /** --encryption-provider-config: an EncryptionConfiguration file; '' stores values as they are encoded. */
   encryptionProviderConfig: string;
   /** --tracing-config-file: a TracingConfiguration file; '' traces nothing. */
@@ -523,6 +525,12 @@ export function parseOptions(argv: string[]): ServerOptions | { help: true } {
     },
     proxyClientCertFile: str('proxy-client-cert-file', ''),
     proxyClientKeyFile: str('proxy-client-key-file', ''),
+    kubelet: {
+      certificateAuthority: str('kubelet-certificate-authority', ''),
+      clientCertificate: str('kubelet-client-certificate', ''),
+      clientKey: str('kubelet-client-key', ''),
+      preferredAddressTypes: kubeletAddressTypes(list('kubelet-preferred-address-types', true)),
+    },
     dataDir,
     serviceNodePortRange,
     endpointReconcilerType,
@@ -567,6 +575,26 @@ function parseLogging(values: Record<string, unknown>): LoggingOptions {
     if (e instanceof LoggingFlagError) throw new OptionsError(e.message);
     throw e;
   }
+}
+
+export interface KubeletOptions {
+  certificateAuthority: string;
+  clientCertificate: string;
+  clientKey: string;
+  preferredAddressTypes: string[];
+}
+
+const NODE_ADDRESS_TYPES = ['Hostname', 'InternalDNS', 'InternalIP', 'ExternalDNS', 'ExternalIP'];
+
+/** --kubelet-preferred-address-types: upstream's default order, and only NodeAddressTypes. */
+function kubeletAddressTypes(given: string[]): string[] {
+  if (given.length === 0) return [...NODE_ADDRESS_TYPES];
+  for (const t of given) {
+    if (!NODE_ADDRESS_TYPES.includes(t)) {
+      throw new OptionsError(`--kubelet-preferred-address-types ${t} is not a valid NodeAddressType`);
+    }
+  }
+  return given;
 }
 
 function invalid(flag: string, value: string, why: string): OptionsError {

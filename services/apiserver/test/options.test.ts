@@ -90,6 +90,12 @@ describe('parseOptions', () => {
       },
       proxyClientCertFile: '',
       proxyClientKeyFile: '',
+      kubelet: {
+        certificateAuthority: '',
+        clientCertificate: '',
+        clientKey: '',
+        preferredAddressTypes: ['Hostname', 'InternalDNS', 'InternalIP', 'ExternalDNS', 'ExternalIP'],
+      },
     });
   });
 

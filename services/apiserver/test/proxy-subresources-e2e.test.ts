@@ -97,7 +97,14 @@ function websocketEcho(kc: string, rawPath: string, message: string): Promise<{ 
   const url = new URL(server);
   const wsKey = Buffer.from('kapi-proxy-e2e!!').toString('base64');
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: url.hostname, port: Number(url.port), ca, cert, key, ALPNProtocols: ['http/1.1'] });
+    const socket = tls.connect({
+      host: url.hostname,
+      port: Number(url.port),
+      ca,
+      cert,
+      key,
+      ALPNProtocols: ['http/1.1'],
+    });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error('no websocket echo'));
@@ -197,7 +204,9 @@ describe('services/proxy, pods/proxy and nodes/proxy (real kubectl, backends in 
     ) as Echo;
     assert.equal(posted.method, 'POST');
     assert.equal(posted.body, '{"a":1}');
-    const put = JSON.parse(await kubectlOk(kc, ['replace', '--raw', svc('echo:80', '/things/1'), '-f', '-'], '{}')) as Echo;
+    const put = JSON.parse(
+      await kubectlOk(kc, ['replace', '--raw', svc('echo:80', '/things/1'), '-f', '-'], '{}'),
+    ) as Echo;
     assert.equal(put.method, 'PUT');
     const deleted = JSON.parse(await kubectlOk(kc, ['delete', '--raw', svc('echo:80', '/things/1')])) as Echo;
     assert.equal(deleted.method, 'DELETE');
@@ -250,7 +259,10 @@ describe('services/proxy, pods/proxy and nodes/proxy (real kubectl, backends in 
     assert.equal(pod.scheme, 'http');
     assert.equal(pod.url, '/healthz?full=1');
     assert.equal(pod.headers['x-forwarded-uri'], `/api/v1/namespaces/${NS}/pods/backend/proxy/healthz`);
-    assert.equal((await echoOf(kc, `/api/v1/namespaces/${NS}/pods/https:backend:${HTTPS_PORT}/proxy/`)).scheme, 'https');
+    assert.equal(
+      (await echoOf(kc, `/api/v1/namespaces/${NS}/pods/https:backend:${HTTPS_PORT}/proxy/`)).scheme,
+      'https',
+    );
 
     const kubelet = await echoOf(kc, '/api/v1/nodes/worker/proxy/stats/summary');
     assert.equal(kubelet.scheme, 'https');

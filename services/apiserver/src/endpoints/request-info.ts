@@ -120,9 +120,9 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
       info.verb = '';
   }
 
-  // legacy /watch/ path prefix
-  if (segments[0] === 'watch') {
-    info.verb = 'watch';
+  // legacy /watch/ and /proxy/ path prefixes: still the verb, though 1.32 serves no /proxy/ routes
+  if (segments[0] === 'watch' || segments[0] === 'proxy') {
+    info.verb = segments[0];
     segments = segments.slice(1);
   }
 
@@ -135,7 +135,7 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
     }
   }
   info.parts = segments;
-  if (segments.length >= 3) info.subresource = segments[2];
+  if (segments.length >= 3 && info.verb !== 'proxy') info.subresource = segments[2];
   if (segments.length >= 2) info.name = segments[1];
   if (segments.length >= 1) info.resource = segments[0];
 

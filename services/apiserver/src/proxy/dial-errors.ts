@@ -24,8 +24,10 @@ export function goDialError(err: Error & { code?: string }, hostPort: string): s
   const code = err.code ?? '';
   const text = GO_TEXT[code];
   if (text) return `dial tcp ${hostPort}: ${text}`;
-  if (UNKNOWN_AUTHORITY.has(code)) return 'tls: failed to verify certificate: x509: certificate signed by unknown authority';
-  if (code === 'CERT_HAS_EXPIRED') return 'tls: failed to verify certificate: x509: certificate has expired or is not yet valid';
+  if (UNKNOWN_AUTHORITY.has(code))
+    return 'tls: failed to verify certificate: x509: certificate signed by unknown authority';
+  if (code === 'CERT_HAS_EXPIRED')
+    return 'tls: failed to verify certificate: x509: certificate has expired or is not yet valid';
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `tls: failed to verify certificate: x509: ${err.message}`;
   if (code === 'ECONNABORTED' || err.message === 'socket hang up') return 'EOF';
   return err.message;

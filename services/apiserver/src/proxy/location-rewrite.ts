@@ -33,7 +33,12 @@ const URL_PARTS = /^([a-zA-Z][a-zA-Z0-9+.-]*:)?(?:\/\/([^/?#]*))?([^?#]*)(\?[^#]
  * Transport.rewriteURL): a path on the backend (or on this server) becomes the
  * same path under the proxy prefix; other hosts and relative references stay.
  */
-export function rewriteLocation(location: string, backendHost: string, clientHost: string, pathPrepend: string): string {
+export function rewriteLocation(
+  location: string,
+  backendHost: string,
+  clientHost: string,
+  pathPrepend: string,
+): string {
   const m = URL_PARTS.exec(location);
   if (!m) return location;
   let scheme = m[1] ?? '';

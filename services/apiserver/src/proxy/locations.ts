@@ -1,4 +1,5 @@
 import { lookup } from 'node:dns/promises';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { newBadRequest, StatusError } from '../api/errors';
 import type { KubeObject } from '../api/object';
@@ -30,6 +31,23 @@ export const DEFAULT_KUBELET_CLIENT: KubeletClientConfig = {
   preferredAddressTypes: ['Hostname', 'InternalDNS', 'InternalIP', 'ExternalDNS', 'ExternalIP'],
   defaultPort: 10250,
 };
+
+/** The --kubelet-* flags' files, read once at start-up. */
+export function loadKubeletClientConfig(opts: {
+  certificateAuthority: string;
+  clientCertificate: string;
+  clientKey: string;
+  preferredAddressTypes: string[];
+}): KubeletClientConfig {
+  const read = (file: string): string | undefined => (file ? readFileSync(file, 'utf8') : undefined);
+  return {
+    ca: read(opts.certificateAuthority),
+    cert: read(opts.clientCertificate),
+    key: read(opts.clientKey),
+    preferredAddressTypes: opts.preferredAddressTypes,
+    defaultPort: DEFAULT_KUBELET_CLIENT.defaultPort,
+  };
+}
 
 /** Pods and services are reached by IP: no name to verify a certificate against (upstream's proxy transport). */
 const PROXY_TLS: BackendTls = { rejectUnauthorized: false };
@@ -154,7 +172,12 @@ export async function nodeLocation(
   const reported = node.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 0;
   const kubeletPort = String(reported > 0 ? reported : kubelet.defaultPort);
   if (parts.port === '' || parts.port === kubeletPort) {
-    const tls: BackendTls = { ca: kubelet.ca, rejectUnauthorized: kubelet.ca !== undefined, cert: kubelet.cert, key: kubelet.key };
+    const tls: BackendTls = {
+      ca: kubelet.ca,
+      rejectUnauthorized: kubelet.ca !== undefined,
+      cert: kubelet.cert,
+      key: kubelet.key,
+    };
     return { scheme: 'https', host, port: kubeletPort, tls };
   }
   return { scheme: parts.scheme || 'http', host, port: parts.port, tls: PROXY_TLS };

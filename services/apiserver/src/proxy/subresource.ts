@@ -48,7 +48,9 @@ export class ProxySubresources {
     private readonly kubelet: KubeletClientConfig = DEFAULT_KUBELET_CLIENT,
   ) {}
 
+  /** Also the legacy `/api/v1/proxy/...` paths: authorized as the verb proxy, then not found, as 1.32 has no such routes. */
   handles(info: RequestInfo): boolean {
+    if (info.isResourceRequest && info.verb === 'proxy') return true;
     return (
       info.isResourceRequest &&
       info.apiPrefix === 'api' &&
@@ -65,8 +67,10 @@ export class ProxySubresources {
   }
 
   async handle(req: ApiRequest, info: RequestInfo, client: ProxyClient): Promise<ApiResponse> {
+    if (info.verb === 'proxy') throw notFound();
     if (NAMESPACED[info.resource] !== (info.namespace !== '')) throw notFound();
-    if (!CONNECT_METHODS.has(req.method)) throw newMethodNotSupported({ group: '', resource: info.resource }, req.method);
+    if (!CONNECT_METHODS.has(req.method))
+      throw newMethodNotSupported({ group: '', resource: info.resource }, req.method);
     const loc = await this.locate(info);
     const path = decodedPath(req.path);
     const backendPath = subpath(info, path);
@@ -76,7 +80,14 @@ export class ProxySubresources {
     const pathPrepend = path.endsWith(suffix) ? path.slice(0, path.length - suffix.length) : path;
     try {
       return await proxyRequest(
-        { method: req.method, headers: req.headers, path, rawQuery, body: req.body, remoteAddress: client.remoteAddress },
+        {
+          method: req.method,
+          headers: req.headers,
+          path,
+          rawQuery,
+          body: req.body,
+          remoteAddress: client.remoteAddress,
+        },
         { ...loc, path: backendPath, rawQuery },
         { pathPrepend, hostHeader: 'client' },
       );

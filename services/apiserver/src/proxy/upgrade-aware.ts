@@ -84,9 +84,7 @@ const REDIRECT_REFUSED = 'the backend attempted to redirect this request, which 
 
 /** Upstream's httpstream.IsUpgradeRequest: a Connection header naming upgrade. */
 export function isUpgradeRequest(headers: Record<string, string | undefined>): boolean {
-  return (headers.connection ?? '')
-    .split(',')
-    .some((t) => t.trim().toLowerCase() === 'upgrade');
+  return (headers.connection ?? '').split(',').some((t) => t.trim().toLowerCase() === 'upgrade');
 }
 
 function connectionTokens(value: string | string[] | undefined): Set<string> {
@@ -149,7 +147,11 @@ function responseHeaders(res: IncomingMessage): Record<string, string | string[]
 }
 
 /** The backend's body, passed on as it arrives and at the pace the client takes it. */
-export function streamed(res: IncomingMessage, headers: Record<string, string | string[]>, head: boolean): StreamingResponse {
+export function streamed(
+  res: IncomingMessage,
+  headers: Record<string, string | string[]>,
+  head: boolean,
+): StreamingResponse {
   return {
     kind: 'stream',
     status: res.statusCode ?? 502,
@@ -262,7 +264,9 @@ export async function proxyRequest(
   const hostPort = joinHostPort(loc.host, String(defaultPort(loc)));
   const outgoing = send(loc, req.method, target, headers);
   return new Promise<ApiResponse>((resolve, reject) => {
-    outgoing.on('upgrade', (res: IncomingMessage, socket: Duplex, head: Buffer) => resolve(upgraded(res, socket, head)));
+    outgoing.on('upgrade', (res: IncomingMessage, socket: Duplex, head: Buffer) =>
+      resolve(upgraded(res, socket, head)),
+    );
     outgoing.on('response', (res: IncomingMessage) => {
       const status = res.statusCode ?? 502;
       if (upgrade && status < 400) {

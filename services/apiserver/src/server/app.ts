@@ -159,7 +159,6 @@ async function send(reply: FastifyReply, res: ApiResponse, head: boolean, lifecy
   });
 }
 
-
 /** A request body fastify left unread: chunked or sized, but without a Content-Type it parses. */
 function readUnparsedBody(req: FastifyRequest): Promise<Buffer | undefined> {
   const h = req.headers;

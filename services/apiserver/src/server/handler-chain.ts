@@ -79,14 +79,10 @@ export function buildHandlerChain(chainDeps: ChainDeps): Handler {
     inFlightLimit(deps),
     withAuthorization(deps.authorizer, deps.render),
   ];
-  return buildChain(filters, routeRequest(
-      deps.api,
-      deps.nonResource,
-      deps.render,
-      deps.auditing,
-      deps.aggregator,
-      deps.proxySubresources,
-    ));
+  return buildChain(
+    filters,
+    routeRequest(deps.api, deps.nonResource, deps.render, deps.auditing, deps.aggregator, deps.proxySubresources),
+  );
 }
 
 /** A span around each authentication and authorization decision the chain asks for. */

@@ -44,6 +44,7 @@ import { Logger } from '../logging/logger';
 import { lineLog, logWarning, type LineLog } from '../logging/line-log';
 import { AggregatorProxy } from '../aggregator/proxy';
 import { loadProxyClientCert } from '../aggregator/transport';
+import { loadKubeletClientConfig } from '../proxy/locations';
 import { ProxySubresources } from '../proxy/subresource';
 
 /** How long a stopping replica waits for requests in flight (upstream's request timeout is 60 s). */
@@ -281,7 +282,7 @@ export async function startReplica(
     flowControl,
     maxInFlight: { readOnly: opts.maxRequestsInflight, mutating: opts.maxMutatingRequestsInflight },
     aggregator,
-    proxySubresources: new ProxySubresources(table),
+    proxySubresources: new ProxySubresources(table, loadKubeletClientConfig(opts.kubelet)),
   });
   const app: FastifyInstance = buildApp({
     tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.clientCaPem },

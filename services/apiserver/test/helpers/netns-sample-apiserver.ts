@@ -30,7 +30,9 @@ const server = https.createServer(
           kind: 'APIResourceList',
           apiVersion: 'v1',
           groupVersion: `${group}/v1`,
-          resources: [{ name: 'things', singularName: 'thing', namespaced: true, kind: 'Thing', verbs: ['get', 'list'] }],
+          resources: [
+            { name: 'things', singularName: 'thing', namespaced: true, kind: 'Thing', verbs: ['get', 'list'] },
+          ],
         }),
       );
       return;
