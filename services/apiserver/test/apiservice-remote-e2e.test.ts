@@ -9,6 +9,7 @@ import { kubectl, kubectlOk } from './helpers/kubectl';
 import { createNetns, type TestNetns } from './helpers/netns';
 import { startNetnsServer, type NetnsServer } from './helpers/netns-server';
 import { startReplicaProcess, type ReplicaProcess } from './helpers/replica';
+import { websocketEcho } from './helpers/websocket';
 
 const GROUP = 'sample.example.com';
 const SERVICE = 'sample-api';
@@ -154,6 +155,11 @@ ports: [{name: https, port: ${port}, protocol: TCP}]
       new RegExp(`^things\\s+${GROUP.replace(/\./g, '\\.')}/v1\\s+true\\s+Thing`, 'm'),
       resources,
     );
+
+    // an upgrade passes through too, as the user, over the front-proxy connection
+    const ws = await websocketEcho(kc, `/apis/${GROUP}/v1/namespaces/default/things/one/stream`, 'hi');
+    assert.match(ws.head, /^HTTP\/1\.1 101 /);
+    assert.equal(ws.reply, `hi as kubernetes-admin at /apis/${GROUP}/v1/namespaces/default/things/one/stream`);
 
     // a backend redirect is refused, as --aggregator-reject-forwarding-redirect does by default
     const moved = await new ApiClient(kc).request('GET', `/apis/${GROUP}/v1/namespaces/default/things/moved`);

@@ -2,15 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { createCa, issueLeaf } from '../src/certs/issue';
-import { ApiClient, kubeconfigCredentials } from './helpers/client';
+import { ApiClient } from './helpers/client';
 import { kubectl, kubectlOk } from './helpers/kubectl';
 import { createNetns, type TestNetns } from './helpers/netns';
 import { startNetnsServer } from './helpers/netns-server';
 import { startReplicaProcess, type ReplicaProcess } from './helpers/replica';
-import { frameReader, textFrame, websocketAccept } from './helpers/websocket';
+import { websocketEcho } from './helpers/websocket';
 
 const NS = 'proxy-e2e';
 const HTTP_PORT = 8080;
@@ -89,60 +88,6 @@ async function setStatus(kc: string, kind: string, name: string, status: object,
 
 async function echoOf(kc: string, rawPath: string): Promise<Echo> {
   return JSON.parse(await kubectlOk(kc, ['get', '--raw', rawPath])) as Echo;
-}
-
-/** A WebSocket handshake and one text message through kapi, on a raw TLS connection with the admin's certificate. */
-function websocketEcho(kc: string, rawPath: string, message: string): Promise<{ head: string; reply: string }> {
-  const { server, ca, cert, key } = kubeconfigCredentials(kc);
-  const url = new URL(server);
-  const wsKey = Buffer.from('kapi-proxy-e2e!!').toString('base64');
-  return new Promise((resolve, reject) => {
-    const socket = tls.connect({
-      host: url.hostname,
-      port: Number(url.port),
-      ca,
-      cert,
-      key,
-      ALPNProtocols: ['http/1.1'],
-    });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error('no websocket echo'));
-    }, 10_000);
-    let buf = Buffer.alloc(0);
-    let head = '';
-    const read = frameReader();
-    socket.on('secureConnect', () => {
-      socket.write(
-        `GET ${rawPath} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
-          `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${wsKey}\r\n\r\n`,
-      );
-    });
-    socket.on('data', (chunk: Buffer) => {
-      if (!head) {
-        buf = Buffer.concat([buf, chunk]);
-        const end = buf.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        head = buf.subarray(0, end).toString();
-        if (!head.startsWith('HTTP/1.1 101')) {
-          clearTimeout(timer);
-          socket.destroy();
-          resolve({ head, reply: buf.subarray(end + 4).toString() });
-          return;
-        }
-        assert.match(head, new RegExp(`Sec-WebSocket-Accept: ${websocketAccept(wsKey).replace(/[+/]/g, '\\$&')}`));
-        socket.write(textFrame(message, true));
-        chunk = buf.subarray(end + 4);
-      }
-      const [reply] = read(chunk);
-      if (reply !== undefined) {
-        clearTimeout(timer);
-        socket.destroy();
-        resolve({ head, reply });
-      }
-    });
-    socket.on('error', reject);
-  });
 }
 
 describe('services/proxy, pods/proxy and nodes/proxy (real kubectl, backends in a network namespace)', () => {
@@ -231,6 +176,13 @@ describe('services/proxy, pods/proxy and nodes/proxy (real kubectl, backends in 
     assert.equal(redirect.status, 302);
     assert.equal(redirect.headers.location, `/api/v1/namespaces/${NS}/services/echo:80/proxy/landed?from=redirect`);
     assert.equal(redirect.headers['access-control-allow-origin'], undefined);
+
+    // an HTML page's absolute links stay under the proxy path; relative ones and script text are left alone
+    const page = await api.request('GET', svc('echo:80', '/page'));
+    assert.equal(
+      page.body.toString(),
+      `<html><body><a href="${svc('echo:80', '/docs/')}">docs</a> <img src='logo.png'><script>let s = "<a href=/no>";</script></body></html>`,
+    );
 
     const root = await api.request('GET', `${svc('echo:80', '')}?q=1`);
     assert.equal(root.status, 301);

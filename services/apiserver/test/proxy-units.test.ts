@@ -5,7 +5,9 @@ import { StatusError } from '../src/api/errors';
 import type { KubeObject } from '../src/api/object';
 import { buildAuthorizer } from '../src/authz/modes';
 import { parseRequestInfo } from '../src/endpoints/request-info';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { isProxyableIP, splitSchemeNamePort } from '../src/proxy/addresses';
+import { rewriteHtmlBody, rewriteHtmlLinks } from '../src/proxy/html-rewrite';
 import { escapePath, joinPreservingTrailingSlash, rewriteLocation } from '../src/proxy/location-rewrite';
 import { DEFAULT_KUBELET_CLIENT, nodeLocation, podLocation, serviceLocation } from '../src/proxy/locations';
 import { endpoints } from '../src/registry/kinds/core/endpoints';
@@ -60,6 +62,20 @@ describe('proxy targets and paths', () => {
     assert.equal(rw(`${prefix}/already`), `${prefix}/already`);
     assert.equal(rw('http://elsewhere/x'), 'http://elsewhere/x');
     assert.equal(rw('relative/path'), 'relative/path');
+  });
+
+  it('rewrites the link attributes of HTML start tags, through gzip too', () => {
+    const rw = (u: string): string => (u.startsWith('/') ? `/p${u}` : u);
+    const html =
+      '<!-- <a href="/c"> --><A HREF=/x class="a">t</A><form action=\'/f\'><img alt="/keep" src="/i.png"/>' +
+      '<style>a[href="/s"]{}</style><p data-x="/no">';
+    const want =
+      '<!-- <a href="/c"> --><A HREF=/p/x class="a">t</A><form action=\'/p/f\'><img alt="/keep" src="/p/i.png"/>' +
+      '<style>a[href="/s"]{}</style><p data-x="/no">';
+    assert.equal(rewriteHtmlLinks(html, rw), want);
+    const gz = rewriteHtmlBody(gzipSync(html), 'gzip', rw);
+    assert.equal(gunzipSync(gz ?? Buffer.alloc(0)).toString(), want);
+    assert.equal(rewriteHtmlBody(Buffer.from(html), 'br', rw), undefined);
   });
 
   it('joins and escapes paths as Go does', () => {

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { ApiResponse, StreamingResponse, UpgradedResponse } from '../endpoints/types';
 import { joinHostPort } from './addresses';
 import { goDialError } from './dial-errors';
+import { rewriteHtmlBody } from './html-rewrite';
 import { escapePath, joinPath, rewriteLocation } from './location-rewrite';
 
 export interface BackendTls {
@@ -174,6 +175,26 @@ export function streamed(
   };
 }
 
+/** An HTML page, read whole, with its links kept under the proxy path (upstream rewrites text/html only). */
+async function withLinksRewritten(
+  res: IncomingMessage,
+  headers: Record<string, string | string[]>,
+  rewrite: (url: string) => string,
+): Promise<ApiResponse> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  const body = Buffer.concat(chunks);
+  const encoding = String(res.headers['content-encoding'] ?? '');
+  let rewritten: Buffer | undefined;
+  try {
+    rewritten = rewriteHtmlBody(body, encoding, rewrite);
+  } catch {
+    rewritten = undefined;
+  }
+  const { 'content-length': _length, ...rest } = headers;
+  return { kind: 'buffered', status: res.statusCode ?? 502, headers: rest, body: rewritten ?? body };
+}
+
 function redirectRefused(): ApiResponse {
   return {
     kind: 'buffered',
@@ -214,13 +235,28 @@ function upgraded(res: IncomingMessage, backend: Duplex, backendHead: Buffer): U
   };
 }
 
-function defaultPort(loc: BackendLocation): number {
-  if (loc.port !== '') return Number(loc.port);
-  return loc.scheme === 'https' ? 443 : 80;
+/** Service names Go's dialer knows without /etc/services. */
+const NAMED_PORTS: Record<string, number> = { http: 80, https: 443 };
+
+/** The port to dial: the scheme's when none is named; a name Go could not look up fails as Go's dial does. */
+function portOf(loc: BackendLocation, upgrade: boolean): number {
+  if (loc.port === '') return loc.scheme === 'https' ? 443 : 80;
+  const n = /^\d+$/.test(loc.port) ? Number(loc.port) : NAMED_PORTS[loc.port];
+  if (n !== undefined && n <= 65535) return n;
+  const text = `dial tcp: lookup tcp/${loc.port}: unknown port`;
+  throw upgrade
+    ? new ProxyFailure('upgrade', `error dialing backend: ${text}`)
+    : new ProxyFailure('reach', `error trying to reach service: ${text}`);
 }
 
-function send(loc: BackendLocation, method: string, target: string, headers: OutgoingHttpHeaders): http.ClientRequest {
-  const common = { host: loc.host, port: defaultPort(loc), method, path: target, headers, agent: false as const };
+function send(
+  loc: BackendLocation,
+  port: number,
+  method: string,
+  target: string,
+  headers: OutgoingHttpHeaders,
+): http.ClientRequest {
+  const common = { host: loc.host, port, method, path: target, headers, agent: false as const };
   if (loc.scheme === 'http') return http.request(common);
   return https.request({
     ...common,
@@ -261,8 +297,9 @@ export async function proxyRequest(
     if (loc.path.endsWith('/') && !forwardedUri.endsWith('/')) forwardedUri += '/';
     headers['x-forwarded-uri'] = forwardedUri;
   }
-  const hostPort = joinHostPort(loc.host, String(defaultPort(loc)));
-  const outgoing = send(loc, req.method, target, headers);
+  const port = portOf(loc, upgrade);
+  const hostPort = joinHostPort(loc.host, String(port));
+  const outgoing = send(loc, port, req.method, target, headers);
   return new Promise<ApiResponse>((resolve, reject) => {
     outgoing.on('upgrade', (res: IncomingMessage, socket: Duplex, head: Buffer) =>
       resolve(upgraded(res, socket, head)),
@@ -288,6 +325,15 @@ export async function proxyRequest(
           resolve(redirectRefused());
           return;
         }
+      }
+      const mediaType = String(res.headers['content-type'] ?? '')
+        .split(';')[0]
+        .trim();
+      if (!upgrade && !redirect && mediaType === 'text/html' && req.method !== 'HEAD') {
+        const rewrite = (url: string): string =>
+          rewriteLocation(url, joinHostPort(loc.host, loc.port), clientHost(req.headers), behaviour.pathPrepend);
+        void withLinksRewritten(res, out, rewrite).then(resolve, () => resolve(streamed(res, out, false)));
+        return;
       }
       resolve(streamed(res, out, req.method === 'HEAD'));
     });

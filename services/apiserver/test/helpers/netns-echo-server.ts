@@ -21,6 +21,13 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
       res.end();
       return;
     }
+    if (req.url === '/page') {
+      res.setHeader('content-type', 'text/html; charset=utf-8');
+      res.end(
+        '<html><body><a href="/docs/">docs</a> <img src=\'logo.png\'><script>let s = "<a href=/no>";</script></body></html>',
+      );
+      return;
+    }
     res.setHeader('content-type', 'application/json');
     res.setHeader('x-backend', 'echo');
     res.end(

@@ -7,7 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import { frameReader, textFrame, websocketAccept } from './websocket';
 
 const [address, port, group, certFile, keyFile] = process.argv.slice(2);
 
@@ -50,4 +53,17 @@ const server = https.createServer(
     res.end('{}');
   },
 );
+// a WebSocket on any path: each text frame comes back with the user the front proxy asserted
+server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+  const key = String(req.headers['sec-websocket-key'] ?? '');
+  const user = String(req.headers['x-remote-user'] ?? '');
+  socket.write(
+    `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${websocketAccept(key)}\r\n\r\n`,
+  );
+  const read = frameReader();
+  socket.on('data', (chunk: Buffer) => {
+    for (const text of read(chunk)) socket.write(textFrame(`${text} as ${user} at ${req.url ?? ''}`, false));
+  });
+  socket.on('error', () => socket.destroy());
+});
 server.listen(Number(port), address, () => console.log('up'));

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import tls from 'node:tls';
+import { kubeconfigCredentials } from './client';
 
 /** RFC 6455's Sec-WebSocket-Accept for a Sec-WebSocket-Key. */
 export function websocketAccept(key: string): string {
@@ -40,4 +42,61 @@ export function frameReader(): (chunk: Buffer) => string[] {
       buf = buf.subarray(offset + maskLen + len);
     }
   };
+}
+
+/** A WebSocket handshake and one text message through kapi, on a raw TLS connection with the admin's certificate. */
+export function websocketEcho(kc: string, rawPath: string, message: string): Promise<{ head: string; reply: string }> {
+  const { server, ca, cert, key } = kubeconfigCredentials(kc);
+  const url = new URL(server);
+  const wsKey = Buffer.from('kapi-proxy-e2e!!').toString('base64');
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({
+      host: url.hostname,
+      port: Number(url.port),
+      ca,
+      cert,
+      key,
+      ALPNProtocols: ['http/1.1'],
+    });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error('no websocket echo'));
+    }, 10_000);
+    let buf = Buffer.alloc(0);
+    let head = '';
+    const read = frameReader();
+    socket.on('secureConnect', () => {
+      socket.write(
+        `GET ${rawPath} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+          `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${wsKey}\r\n\r\n`,
+      );
+    });
+    socket.on('data', (chunk: Buffer) => {
+      if (!head) {
+        buf = Buffer.concat([buf, chunk]);
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        head = buf.subarray(0, end).toString();
+        if (!head.startsWith('HTTP/1.1 101')) {
+          clearTimeout(timer);
+          socket.destroy();
+          resolve({ head, reply: buf.subarray(end + 4).toString() });
+          return;
+        }
+        if (!head.includes(`Sec-WebSocket-Accept: ${websocketAccept(wsKey)}`)) {
+          reject(new Error(`wrong Sec-WebSocket-Accept in ${head}`));
+          return;
+        }
+        socket.write(textFrame(message, true));
+        chunk = buf.subarray(end + 4);
+      }
+      const [reply] = read(chunk);
+      if (reply !== undefined) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve({ head, reply });
+      }
+    });
+    socket.on('error', reject);
+  });
 }
