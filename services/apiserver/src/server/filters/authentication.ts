@@ -31,6 +31,9 @@ export function withAuthentication(
       }
       ctx.user = res.user;
       ctx.audiences = res.audiences;
+      // spent credentials (a bearer token, a front proxy's identity headers) never reach a proxied backend
+      for (const name of res.stripHeaders ?? []) delete ctx.req.headers[name.toLowerCase()];
+      for (const [name, value] of Object.entries(res.setHeaders ?? {})) ctx.req.headers[name.toLowerCase()] = value;
     } catch (e) {
       if (!(e instanceof AuthenticationError)) logError(log, `kapi: authentication failed unexpectedly: ${String(e)}`);
       onFailure(ctx, 401);
