@@ -197,6 +197,7 @@ export function resourcePaths(r: ResourceInfo, resolve: RefResolver): Record<str
   }
 
   for (const sub of r.subresources) {
+    if (sub.connect) continue;
     const path = subresourcePath(r, sub, resolve, { gv, tag, scoped, itemPathParams });
     if (path) out[`${root}${nsPrefix}/${r.resource}/{name}/${sub.name}`] = path;
   }

@@ -105,6 +105,7 @@ export function openApiV3Document(
     if (r.verbs.includes('list') || r.verbs.includes('watch'))
       addKind(r.group, r.version, r.listKind, r.listMessageType);
     for (const s of r.subresources) {
+      if (s.connect) continue;
       // a status subresource is of the resource's own kind
       const own = !s.group && s.kind === r.kind ? r.messageType : undefined;
       addKind(s.group ?? r.group, s.version ?? r.version, s.kind, own);

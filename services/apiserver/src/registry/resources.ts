@@ -15,6 +15,12 @@ export interface SubresourceInfo {
    * fields (pods/eviction takes policy/v1beta1 Evictions too).
    */
   alsoAccepts?: string[];
+  /**
+   * A connect subresource (services/proxy and friends): its kind names the
+   * options of a connection, not an object read or written, so it has no
+   * object operations in OpenAPI.
+   */
+  connect?: boolean;
 }
 
 export interface ResourceInfo {

@@ -17,7 +17,7 @@ export const nodes: KindDefinition = {
     messageType: 'k8s.io.api.core.v1.Node',
     subresources: [
       // served by proxy/subresource, before the router
-      { name: 'proxy', kind: 'NodeProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+      { name: 'proxy', kind: 'NodeProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'], connect: true },
       { name: 'status', kind: 'Node', verbs: ['get', 'patch', 'update'] },
     ],
   },

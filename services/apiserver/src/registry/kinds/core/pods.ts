@@ -42,7 +42,7 @@ export const pods: KindDefinition = {
         verbs: ['create'],
         alsoAccepts: ['v1beta1'],
       },
-      { name: 'proxy', kind: 'PodProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+      { name: 'proxy', kind: 'PodProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'], connect: true },
       { name: 'status', kind: 'Pod', verbs: ['get', 'patch', 'update'] },
     ],
   },

@@ -19,7 +19,12 @@ export const services: KindDefinition = {
     messageType: 'k8s.io.api.core.v1.Service',
     subresources: [
       // served by proxy/subresource, before the router
-      { name: 'proxy', kind: 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+      {
+        name: 'proxy',
+        kind: 'ServiceProxyOptions',
+        verbs: ['create', 'delete', 'get', 'patch', 'update'],
+        connect: true,
+      },
       { name: 'status', kind: 'Service', verbs: ['get', 'patch', 'update'] },
     ],
   },
