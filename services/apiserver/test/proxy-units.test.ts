@@ -166,6 +166,17 @@ describe('proxy resource locations (real stores)', () => {
     });
   });
 
+  it('services: an ExternalName service has no endpoints to proxy to, as upstream', async () => {
+    await s.store('', 'services').create(NS, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'ext' },
+      spec: { type: 'ExternalName', externalName: 'example.com' },
+    });
+    await rejects(serviceLocation(s.table, NS, 'ext'), 404, 'endpoints "ext" not found');
+    await rejects(serviceLocation(s.table, NS, 'ext:443'), 503, 'no service port 443 found for service "ext"');
+  });
+
   it('pods: the first container port by default; loopback refused', async () => {
     const loc = await podLocation(s.table, NS, 'p1');
     assert.deepEqual([loc.scheme, loc.host, loc.port], ['http', '10.1.0.5', '9000']);

@@ -81,6 +81,8 @@ const CORS_HEADERS = new Set([
   'access-control-allow-origin',
 ]);
 const DRAIN_TIMEOUT_MS = 60_000;
+/** Upstream's proxy transport gives up dialing after 30 s. */
+const DIAL_TIMEOUT_MS = 30_000;
 const REDIRECT_REFUSED = 'the backend attempted to redirect this request, which is not permitted';
 
 /** Upstream's httpstream.IsUpgradeRequest: a Connection header naming upgrade. */
@@ -300,6 +302,14 @@ export async function proxyRequest(
   const port = portOf(loc, upgrade);
   const hostPort = joinHostPort(loc.host, String(port));
   const outgoing = send(loc, port, req.method, target, headers);
+  outgoing.on('socket', (socket) => {
+    const timer = setTimeout(() => {
+      const e = Object.assign(new Error('i/o timeout'), { code: 'ETIMEDOUT' });
+      outgoing.destroy(e);
+    }, DIAL_TIMEOUT_MS);
+    socket.once('connect', () => clearTimeout(timer));
+    socket.once('close', () => clearTimeout(timer));
+  });
   return new Promise<ApiResponse>((resolve, reject) => {
     outgoing.on('upgrade', (res: IncomingMessage, socket: Duplex, head: Buffer) =>
       resolve(upgraded(res, socket, head)),
