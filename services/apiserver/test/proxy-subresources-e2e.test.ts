@@ -160,6 +160,7 @@ describe('services/proxy, pods/proxy and nodes/proxy (real kubectl, backends in 
     });
     assert.equal(patched.json<Echo>().method, 'PATCH');
     assert.equal(patched.json<Echo>().headers['content-type'], 'application/merge-patch+json');
+    assert.equal((await api.request('OPTIONS', svc('echo:80', '/opt'))).json<Echo>().method, 'OPTIONS');
     const head = await api.request('HEAD', svc('echo:80', '/head'));
     assert.equal(head.status, 200);
     assert.equal(head.headers['x-backend'], 'echo');
