@@ -244,6 +244,13 @@ describe('services/proxy, pods/proxy and nodes/proxy (real kubectl, backends in 
     const { head, reply } = await websocketEcho(kc, svc('echo:80', '/ws'), 'hello');
     assert.match(head, /^HTTP\/1\.1 101 Switching Protocols/);
     assert.equal(reply, 'echo: hello (/ws)');
+    // a backend that cannot be dialed: upstream's upgrade error, a Status without a reason, on the same connection
+    const dead = await websocketEcho(kc, svc('echo:81', '/ws'), 'hello');
+    assert.match(dead.head, /^HTTP\/1\.1 500 /);
+    const status = JSON.parse(dead.reply) as { code: number; message: string; reason?: string };
+    assert.equal(status.code, 500);
+    assert.equal(status.reason, undefined);
+    assert.equal(status.message, `error dialing backend: dial tcp ${ns.address}:9999: connect: connection refused`);
   });
 
   it('is authorized as get/create on services/proxy: a user without it gets 403', async () => {

@@ -78,9 +78,14 @@ export function websocketEcho(kc: string, rawPath: string, message: string): Pro
         if (end < 0) return;
         head = buf.subarray(0, end).toString();
         if (!head.startsWith('HTTP/1.1 101')) {
-          clearTimeout(timer);
-          socket.destroy();
-          resolve({ head, reply: buf.subarray(end + 4).toString() });
+          // a refusal: an ordinary response, whose body lasts until the server closes the connection
+          let body = buf.subarray(end + 4);
+          socket.removeAllListeners('data');
+          socket.on('data', (more: Buffer) => (body = Buffer.concat([body, more])));
+          socket.on('end', () => {
+            clearTimeout(timer);
+            resolve({ head, reply: body.toString() });
+          });
           return;
         }
         if (!head.includes(`Sec-WebSocket-Accept: ${websocketAccept(wsKey)}`)) {
