@@ -54,7 +54,9 @@ function apiServiceNameOf(path: string): string | undefined {
 /**
  * Upstream's aggregator proxy: requests for a group/version an APIService points
  * at a Service go to one of its endpoints, as the authenticated user in
- * X-Remote-* headers, over TLS with the front-proxy client certificate.
+ * X-Remote-* headers, over TLS with the front-proxy client certificate,
+ * through the upgrade-aware proxy (so WebSocket and SPDY upgrades pass too).
+ * Its own failures are plain text, and backend redirects are refused.
  */
 export class AggregatorProxy {
   private readonly remote = new Map<string, APIService>();
