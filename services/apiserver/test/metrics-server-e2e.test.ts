@@ -387,6 +387,39 @@ current-context: kapi
       [`nodes.${GROUP}`, `pods.${GROUP}`],
     );
 
+    // kapi's OpenAPI documents carry the remote group's, as kube-aggregator's do
+    const v3Path = `apis/${GROUP}/v1beta1`;
+    const v3Url = await until('the group in /openapi/v3', async () => {
+      const index = JSON.parse(await kubectlOk(kc, ['get', '--raw', '/openapi/v3'])) as {
+        paths: Record<string, { serverRelativeURL: string }>;
+      };
+      return index.paths[v3Path]?.serverRelativeURL;
+    });
+    assert.ok(v3Url.startsWith(`/openapi/v3/${v3Path}?hash=`), v3Url);
+    const v3 = JSON.parse(await kubectlOk(kc, ['get', '--raw', v3Url])) as {
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, { description?: string }> };
+    };
+    assert.ok(v3.paths[`/apis/${GROUP}/v1beta1/namespaces/{namespace}/pods/{name}`]);
+    assert.match(
+      v3.components.schemas['io.k8s.metrics.pkg.apis.metrics.v1beta1.NodeMetrics'].description ?? '',
+      /resource usage metrics of a node/,
+    );
+    const v2 = JSON.parse(await kubectlOk(kc, ['get', '--raw', '/openapi/v2'])) as {
+      paths: Record<string, unknown>;
+      definitions: Record<string, unknown>;
+    };
+    assert.ok(v2.paths[`/apis/${GROUP}/v1beta1/nodes`]);
+    assert.ok(v2.paths['/api/v1/pods'], "kapi's own paths stay");
+    assert.ok(v2.definitions['io.k8s.metrics.pkg.apis.metrics.v1beta1.PodMetrics']);
+    assert.ok(!Object.keys(v2.definitions).some((d) => d.endsWith('_v2')), 'shared meta definitions are not renamed');
+    const explain = await kubectlOk(kc, ['explain', 'nodemetrics']);
+    assert.match(explain, /KIND:\s+NodeMetrics/);
+    assert.match(explain, /GROUP:\s+metrics\.k8s\.io\nKIND:\s+NodeMetrics\nVERSION:\s+v1beta1/);
+    assert.match(explain, /usage\s+<map\[string\]Quantity> -required-/);
+    const explainField = await kubectlOk(kc, ['explain', 'podmetrics.containers']);
+    assert.match(explainField, /FIELD:\s+containers <\[\]ContainerMetrics>/);
+
     const pid = sample.pid as number;
     process.kill(pid, 'SIGKILL');
     const started = Date.now();
@@ -397,6 +430,12 @@ current-context: kapi
     await until('the group to leave /apis', async () => {
       const list = JSON.parse(await kubectlOk(kc, ['get', '--raw', '/apis'])) as { groups: Array<{ name: string }> };
       return list.groups.some((g) => g.name === GROUP) ? undefined : true;
+    });
+    await until('the group to leave /openapi/v3', async () => {
+      const index = JSON.parse(await kubectlOk(kc, ['get', '--raw', '/openapi/v3'])) as {
+        paths: Record<string, unknown>;
+      };
+      return index.paths[v3Path] ? undefined : true;
     });
     // kubectl api-resources reads the aggregated form
     assert.equal((await kubectlOk(kc, ['api-resources', `--api-group=${GROUP}`, '-o', 'name'])).trim(), '');
