@@ -11,7 +11,7 @@ import { cachedTokenAuthenticator } from '../../apiserver/src/authn/token-cache'
 import { authenticatedGroupAdder, failOnErrorThenAnonymous, unionAuthenticator } from '../../apiserver/src/authn/union';
 import { x509Authenticator } from '../../apiserver/src/authn/x509';
 import type { Attributes, AuthorizerResult } from '../../apiserver/src/authz/types';
-import type { KubeClient } from './kube-client';
+import type { KubePoster } from './kube-client';
 
 /** The generic apiserver's delegated authorization defaults. */
 const ALWAYS_ALLOW_PATHS = new Set(['/healthz', '/readyz', '/livez']);
@@ -27,7 +27,7 @@ interface TokenReviewStatus {
 }
 
 /** Bearer tokens checked by a TokenReview sent to kapi (upstream's webhook token authenticator). */
-export function tokenReviewAuthenticator(kube: KubeClient): TokenAuthenticator {
+export function tokenReviewAuthenticator(kube: KubePoster): TokenAuthenticator {
   return {
     async authenticateToken(token: string, audiences?: string[]): Promise<AuthnResponse | null> {
       const spec: Record<string, unknown> = { token };
@@ -53,7 +53,7 @@ export function tokenReviewAuthenticator(kube: KubeClient): TokenAuthenticator {
 export interface DelegatedAuthnOptions {
   requestHeader?: RequestHeaderConfig;
   clientCAPem?: string;
-  kube: KubeClient;
+  kube: KubePoster;
 }
 
 /**
@@ -119,7 +119,7 @@ function reviewSpec(a: Attributes): Record<string, unknown> {
  * system:masters pass, everything else is a SubjectAccessReview sent to kapi,
  * whose answers are remembered for a few seconds.
  */
-export function delegatedAuthorizer(kube: KubeClient, now: () => number = Date.now): AsyncAuthorizer {
+export function delegatedAuthorizer(kube: KubePoster, now: () => number = Date.now): AsyncAuthorizer {
   const cache = new Map<string, { result: AuthorizerResult; until: number }>();
   return {
     async authorize(a: Attributes): Promise<AuthorizerResult> {

@@ -70,8 +70,18 @@ export class KubeApiError extends Error {
   }
 }
 
+/** The reads MetricsApi needs (a stub in tests). */
+export interface KubeReader {
+  get<T>(pathAndQuery: string): Promise<T>;
+}
+
+/** What the delegated authenticator and authorizer send (a stub in tests). */
+export interface KubePoster {
+  post<T>(pathAndQuery: string, body: unknown): Promise<T>;
+}
+
 /** A minimal JSON client of kapi: enough to list Pods and Nodes and post reviews. */
-export class KubeClient {
+export class KubeClient implements KubeReader, KubePoster {
   private readonly agent: https.Agent;
 
   constructor(private readonly conn: KubeConnection) {

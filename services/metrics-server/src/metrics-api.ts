@@ -3,7 +3,7 @@ import { formatTime } from '../../apiserver/src/api/time';
 import { matchesFields, parseFieldSelector } from '../../apiserver/src/selection/fields';
 import { matchesLabels, parseLabelSelector } from '../../apiserver/src/selection/labels';
 import { addUsage, containerUsage, nodeBaseUsage, usageList, type Usage } from './figures';
-import { KubeApiError, type KubeClient } from './kube-client';
+import { KubeApiError, type KubeReader } from './kube-client';
 
 export const GROUP = 'metrics.k8s.io';
 export const VERSION = 'v1beta1';
@@ -89,7 +89,7 @@ function isRunning(pod: PodObject): boolean {
 /** NodeMetrics and PodMetrics read from kapi's Nodes and Pods on every request (no cache to go stale). */
 export class MetricsApi {
   constructor(
-    private readonly kube: KubeClient,
+    private readonly kube: KubeReader,
     private readonly clock: Clock,
   ) {}
 
