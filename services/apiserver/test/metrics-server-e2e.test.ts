@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { createCa, issueLeaf } from '../src/certs/issue';
 import { nodeBaseUsage } from '../../metrics-server/src/figures';
+import { loadKubeconfig } from '../../metrics-server/src/kube-client';
 import { kubectl, kubectlOk } from './helpers/kubectl';
 import { createNetns, type TestNetns } from './helpers/netns';
 import { REPO_ROOT, startReplicaProcess, type ReplicaProcess } from './helpers/replica';
@@ -181,6 +182,40 @@ function direct(
   });
 }
 
+/** kapi's aggregated discovery (kubectl get --raw cannot set Accept), as the admin. */
+function aggregatedGroups(kc: string): Promise<string[]> {
+  const conn = loadKubeconfig(kc);
+  const url = new URL(conn.server);
+  return new Promise((resolve, reject) => {
+    https
+      .get(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: '/apis',
+          ca: conn.caPem,
+          cert: conn.certPem,
+          key: conn.keyPem,
+          headers: { accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => {
+            try {
+              const list = JSON.parse(body) as { kind: string; items: Array<{ metadata: { name: string } }> };
+              assert.equal(list.kind, 'APIGroupDiscoveryList');
+              resolve(list.items.map((i) => i.metadata.name));
+            } catch (e) {
+              reject(e as Error);
+            }
+          });
+        },
+      )
+      .on('error', reject);
+  });
+}
+
 function mi(bytes: bigint): string {
   return `${bytes / (1024n * 1024n)}Mi`;
 }
@@ -242,28 +277,32 @@ contexts: [{name: kapi, context: {cluster: kapi, user: metrics-server}}]
 current-context: kapi
 `,
     );
-    await kubectlOk(kc, ['apply', '-f', '-'], RBAC);
+    // one apply for the RBAC, the nodes and the pods; the pods' status next, both at once
     await kubectlOk(
       kc,
       ['apply', '-f', '-'],
-      `${node('node-a', '4', '8Gi', { pool: 'blue' })}---\n${node('node-b', '2', '4Gi', { pool: 'green' })}`,
+      [RBAC, node('node-a', '4', '8Gi', { pool: 'blue' }), node('node-b', '2', '4Gi', { pool: 'green' }), PODS].join(
+        '---\n',
+      ),
     );
-    await kubectlOk(kc, ['apply', '-f', '-'], PODS);
-    for (const [namespace, pod] of [
-      ['default', 'web'],
-      ['team', 'db'],
-    ])
-      await kubectlOk(kc, [
-        'patch',
-        'pod',
-        pod,
-        '-n',
-        namespace,
-        '--subresource=status',
-        '--type=merge',
-        '-p',
-        '{"status":{"phase":"Running"}}',
-      ]);
+    await Promise.all(
+      [
+        ['default', 'web'],
+        ['team', 'db'],
+      ].map(([namespace, pod]) =>
+        kubectlOk(kc, [
+          'patch',
+          'pod',
+          pod,
+          '-n',
+          namespace,
+          '--subresource=status',
+          '--type=merge',
+          '-p',
+          '{"status":{"phase":"Running"}}',
+        ]),
+      ),
+    );
   });
 
   after(async () => {
@@ -379,9 +418,11 @@ current-context: kapi
     const forbidden = await direct(ns, servingCaPem, `/apis/${GROUP}/v1beta1/nodes`, TOKEN);
     assert.equal(forbidden.code, 403);
 
-    // both discovery forms list the group while it is available
+    // both discovery forms list the group while it is available, last: its groupPriorityMinimum (100) is the lowest
     const groups = JSON.parse(await kubectlOk(kc, ['get', '--raw', '/apis'])) as { groups: Array<{ name: string }> };
-    assert.ok(groups.groups.some((g) => g.name === GROUP));
+    assert.equal(groups.groups[groups.groups.length - 1].name, GROUP);
+    const aggregatedNow = await aggregatedGroups(kc);
+    assert.equal(aggregatedNow[aggregatedNow.length - 1], GROUP);
     assert.deepEqual(
       (await kubectlOk(kc, ['api-resources', `--api-group=${GROUP}`, '-o', 'name'])).trim().split('\n').sort(),
       [`nodes.${GROUP}`, `pods.${GROUP}`],
@@ -437,6 +478,7 @@ current-context: kapi
       };
       return index.paths[v3Path] ? undefined : true;
     });
+    assert.ok(!(await aggregatedGroups(kc)).includes(GROUP));
     // kubectl api-resources reads the aggregated form
     assert.equal((await kubectlOk(kc, ['api-resources', `--api-group=${GROUP}`, '-o', 'name'])).trim(), '');
   });
