@@ -383,6 +383,14 @@ current-context: kapi
     assert.equal(green.trim().split(/\s+/)[0], 'node-b');
     assert.equal(green.trim().split('\n').length, 1);
 
+    // kubectl get asks for metrics-server's Table: usage summed over the containers, and the window
+    const table = (await kubectlOk(kc, ['get', `pods.${GROUP}`, '-n', 'default'])).trim().split('\n');
+    assert.match(table[0], /^NAME\s+CPU\s+MEMORY\s+WINDOW$/);
+    assert.deepEqual(
+      table.slice(1).map((l) => l.trim().split(/\s+/)),
+      [['web', '300m', '96Mi', '15s']],
+    );
+
     // the objects themselves, as metrics-server shapes them
     const pm = JSON.parse(
       await kubectlOk(kc, ['get', '--raw', `/apis/${GROUP}/v1beta1/namespaces/default/pods/web`]),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import https from 'node:https';
 import { describe, it } from 'node:test';
 import { StatusError } from '../src/api/errors';
+import type { KubeObject } from '../src/api/object';
 import { AuthenticationError } from '../src/authn/authenticator';
 import { createCa, issueLeaf } from '../src/certs/issue';
 import { containerUsage, fnv1a, nodeBaseUsage, usageList } from '../../metrics-server/src/figures';
@@ -16,6 +17,7 @@ import { goDuration, MetricsApi } from '../../metrics-server/src/metrics-api';
 import { parseGoDuration } from '../../metrics-server/src/metrics-server';
 import { buildOpenApiDocuments } from '../../metrics-server/src/openapi';
 import { listenMetricsServer } from '../../metrics-server/src/server';
+import { metricsTable } from '../../metrics-server/src/table';
 
 const MI = 1024n * 1024n;
 
@@ -165,6 +167,31 @@ describe('sample metrics server: NodeMetrics and PodMetrics', () => {
     );
     const byName = (await api.listNodes({ fieldSelector: 'metadata.name!=n1' })) as { items: unknown[] };
     assert.equal(byName.items.length, 1);
+  });
+});
+
+describe('sample metrics server: Table', () => {
+  it('has metrics-server columns, pod usage summed over containers', async () => {
+    const api = new MetricsApi(reader, clock);
+    const pods = ((await api.listPods('a', {})) as { items: KubeObject[] }).items;
+    const t = metricsTable('PodMetrics', pods, new URLSearchParams(), 'meta.k8s.io/v1') as unknown as {
+      columnDefinitions: Array<{ name: string; format: string }>;
+      rows: Array<{ cells: unknown[]; object: { kind: string } }>;
+    };
+    assert.deepEqual(
+      t.columnDefinitions.map((c) => `${c.name}/${c.format}`),
+      ['Name/name', 'cpu/quantity', 'memory/quantity', 'Window/duration'],
+    );
+    const side = containerUsage('a', 'p1', { name: 'side' });
+    assert.deepEqual(t.rows[0].cells, [
+      'p1',
+      usageList({ cpu: 100_000_000n + side.cpu, memory: 0n }).cpu,
+      usageList({ cpu: 0n, memory: 10n * MI + side.memory }).memory,
+      '15s',
+    ]);
+    assert.equal(t.rows[0].object.kind, 'PartialObjectMetadata');
+    const empty = metricsTable('NodeMetrics', [], new URLSearchParams(), 'meta.k8s.io/v1') as Record<string, unknown>;
+    assert.equal(empty.columnDefinitions, null);
   });
 });
 

@@ -6,7 +6,9 @@ import { StatusError, newMethodNotSupported } from '../../apiserver/src/api/erro
 import { AuthenticationError, type Authenticator } from '../../apiserver/src/authn/authenticator';
 import { forbiddenError } from '../../apiserver/src/authz/forbidden';
 import type { Attributes } from '../../apiserver/src/authz/types';
+import { negotiate } from '../../apiserver/src/endpoints/negotiation';
 import { parseRequestInfo } from '../../apiserver/src/endpoints/request-info';
+import type { KubeObject } from '../../apiserver/src/api/object';
 import {
   ifNoneMatchHits,
   negotiateOpenApiV2,
@@ -18,6 +20,7 @@ import { peerChain, type AsyncAuthorizer } from './delegated-auth';
 import { discoveryDocument } from './discovery';
 import { GROUP, VERSION, type MetricsApi } from './metrics-api';
 import type { OpenApiDocuments } from './openapi';
+import { metricsTable } from './table';
 
 export interface MetricsServerDeps {
   api: MetricsApi;
@@ -52,6 +55,7 @@ async function serveResource(
   a: Attributes,
   query: URLSearchParams,
   method: string,
+  accept: string | undefined,
 ): Promise<Reply> {
   const known =
     a.apiGroup === GROUP &&
@@ -62,15 +66,22 @@ async function serveResource(
   const gr = { group: GROUP, resource: a.resource };
   if (method !== 'GET' && method !== 'HEAD') throw newMethodNotSupported(gr, a.verb);
   if (a.verb === 'watch') throw newMethodNotSupported(gr, 'watch');
+  // before any read, so an unacceptable Accept is a 406 whatever the objects
+  const n = negotiate(accept, { allowProtobuf: false, transforms: ['Table'] });
   const q = {
     labelSelector: query.get('labelSelector') ?? undefined,
     fieldSelector: query.get('fieldSelector') ?? undefined,
   };
   // a field selector on metadata.name makes the request info carry the name; the path decides get or list
   const named = a.verb === 'get';
-  if (a.resource === 'nodes') return json(200, named ? await deps.api.getNode(a.name) : await deps.api.listNodes(q));
-  if (named) return json(200, await deps.api.getPod(a.namespace, a.name));
-  return json(200, await deps.api.listPods(a.namespace, q));
+  let body: Record<string, unknown>;
+  if (a.resource === 'nodes') body = named ? await deps.api.getNode(a.name) : await deps.api.listNodes(q);
+  else body = named ? await deps.api.getPod(a.namespace, a.name) : await deps.api.listPods(a.namespace, q);
+  if (n.transform !== 'Table') return json(200, body);
+  const objs = (named ? [body] : (body.items as Record<string, unknown>[])) as KubeObject[];
+  const version = n.transformVersion === 'v1beta1' ? 'meta.k8s.io/v1beta1' : 'meta.k8s.io/v1';
+  const kind = a.resource === 'nodes' ? 'NodeMetrics' : 'PodMetrics';
+  return json(200, metricsTable(kind, objs, query, version));
 }
 
 function serveOpenApi(
@@ -140,7 +151,7 @@ async function handle(deps: MetricsServerDeps, req: IncomingMessage): Promise<Re
     if (openapi) return openapi;
     throw NOT_FOUND;
   }
-  return serveResource(deps, attrs, url.searchParams, method);
+  return serveResource(deps, attrs, url.searchParams, method, headers.accept);
 }
 
 export interface RunningMetricsServer {
