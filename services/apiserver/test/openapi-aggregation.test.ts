@@ -102,6 +102,7 @@ describe('OpenAPI aggregation of remote APIServices', () => {
     assert.ok(doc.paths['/apis/sample.io/v1/things']);
     assert.ok(doc.paths['/api/v1/namespaces/{namespace}/configmaps']);
     assert.ok(doc.definitions['io.sample.Thing']);
+    assert.ok(v2.protobuf.includes(Buffer.from('/apis/sample.io/v1/things')), 'the protobuf form is the merged one');
     specs = [];
     assert.equal(provider.v2().etag, before, 'the remote part leaves with its APIService');
     assert.equal(provider.v3Document('apis/sample.io/v1'), undefined);

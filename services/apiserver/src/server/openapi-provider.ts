@@ -88,13 +88,19 @@ export function createOpenApiProvider(
       if (!v2) {
         // derived from the v3 documents served, on first request (upstream's cache is lazy too)
         const v3 = [...docs.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, d]) => d.body.toString());
-        const doc = mergeV2Specs(
-          openApiV2FromV3Documents(v3.map((text) => JSON.parse(text) as JsonObject)),
-          remoteSpecs.flatMap((s) => (s.v2 ? [s.v2] : [])),
-        );
-        const json = Buffer.from(JSON.stringify(doc));
-        // upstream serves both encodings under the JSON bytes' hash (Vary: Accept tells them apart)
-        v2 = { json, protobuf: encodeOpenApiV2Protobuf(doc), etag: openApiV3Hash(json) };
+        const own = openApiV2FromV3Documents(v3.map((text) => JSON.parse(text) as JsonObject));
+        const encode = (doc: JsonObject): NonNullable<typeof v2> => {
+          const json = Buffer.from(JSON.stringify(doc));
+          // upstream serves both encodings under the JSON bytes' hash (Vary: Accept tells them apart)
+          return { json, protobuf: encodeOpenApiV2Protobuf(doc), etag: openApiV3Hash(json) };
+        };
+        const remoteV2 = remoteSpecs.flatMap((s) => (s.v2 ? [s.v2] : []));
+        try {
+          v2 = encode(mergeV2Specs(own, remoteV2));
+        } catch {
+          // a remote document the protobuf form cannot carry must not take kapi's own down with it
+          v2 = encode(own);
+        }
       }
       return v2;
     },
