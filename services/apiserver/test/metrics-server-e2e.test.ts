@@ -487,6 +487,9 @@ current-context: kapi
       return index.paths[v3Path] ? undefined : true;
     });
     assert.ok(!(await aggregatedGroups(kc)).includes(GROUP));
+    const gone = await kubectl(kc, ['top', 'nodes']);
+    assert.notEqual(gone.code, 0);
+    assert.match(gone.stderr, /error: Metrics API not available/);
     // kubectl api-resources reads the aggregated form
     assert.equal((await kubectlOk(kc, ['api-resources', `--api-group=${GROUP}`, '-o', 'name'])).trim(), '');
   });
