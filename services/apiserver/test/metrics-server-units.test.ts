@@ -216,6 +216,12 @@ describe('sample metrics server: discovery and OpenAPI', () => {
     assert.equal(aggregated?.contentType, 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
     assert.equal((aggregated?.body as { kind: string }).kind, 'APIGroupDiscoveryList');
     assert.equal(discoveryDocument('/apis/other', undefined), undefined);
+    // a q-value below the plain JSON one loses, as the API server's negotiation has it
+    const preferJson = discoveryDocument(
+      '/apis',
+      'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList;q=0.5,application/json',
+    );
+    assert.equal((preferJson?.body as { kind: string }).kind, 'APIGroupList');
   });
 
   it('publishes v3 and v2 documents whose references all resolve', () => {
@@ -239,6 +245,7 @@ describe('sample metrics server: discovery and OpenAPI', () => {
     const v2refs = docs.v2.json.toString().match(/#\/definitions\/[^"]+/g) ?? [];
     assert.ok(v2refs.length > 0);
     for (const r of v2refs) assert.ok(v2.definitions[r.slice('#/definitions/'.length)], r);
+    assert.ok(docs.v2.protobuf.includes(Buffer.from('/apis/metrics.k8s.io/v1beta1/nodes')));
   });
 });
 

@@ -1,6 +1,7 @@
 import type { JsonObject } from '../../apiserver/src/api/object';
 import { AGGREGATED_DISCOVERY_V2_MEDIA_TYPE, aggregatedDiscovery } from '../../apiserver/src/discovery/aggregated';
 import { apiGroup, apiGroupList, apiResourceList } from '../../apiserver/src/discovery/legacy';
+import { negotiate } from '../../apiserver/src/endpoints/negotiation';
 import type { ResourceInfo } from '../../apiserver/src/registry/resources';
 import { GROUP, VERSION } from './metrics-api';
 
@@ -38,7 +39,8 @@ export function discoveryDocument(
   const json = 'application/json';
   if (path === '/apis') {
     // kubectl asks for the aggregated form first and takes the legacy one when refused
-    if (accept?.includes('as=APIGroupDiscoveryList') && accept.includes('v=v2'))
+    const n = negotiate(accept, { allowProtobuf: false, transforms: ['APIGroupDiscoveryList'] });
+    if (n.transform === 'APIGroupDiscoveryList')
       return {
         body: aggregatedDiscovery(METRICS_RESOURCES, 'apis'),
         contentType: AGGREGATED_DISCOVERY_V2_MEDIA_TYPE,

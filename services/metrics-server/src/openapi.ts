@@ -3,6 +3,7 @@ import { openApiName } from '../../apiserver/src/openapi/names';
 import { groupVersionRootPath, resourcePaths } from '../../apiserver/src/openapi/paths';
 import { ComponentBuilder } from '../../apiserver/src/openapi/schemas';
 import { openApiV2FromV3Documents } from '../../apiserver/src/openapi/v2';
+import { encodeOpenApiV2Protobuf } from '../../apiserver/src/openapi/v2-proto';
 import { OPENAPI_INFO, openApiV3Hash } from '../../apiserver/src/openapi/v3';
 import type { ResourceInfo } from '../../apiserver/src/registry/resources';
 import { loadSchemaSet } from '../../apiserver/src/schema/load';
@@ -178,7 +179,7 @@ export function metricsOpenApiV3(): JsonObject {
 }
 
 export interface OpenApiDocuments {
-  v2: { json: Buffer; etag: string };
+  v2: { json: Buffer; protobuf: Buffer; etag: string };
   /** openapi/v3 path → document bytes and their hash */
   v3: Map<string, { body: Buffer; etag: string }>;
 }
@@ -187,9 +188,10 @@ export interface OpenApiDocuments {
 export function buildOpenApiDocuments(): OpenApiDocuments {
   const v3doc = metricsOpenApiV3();
   const v3body = Buffer.from(JSON.stringify(v3doc));
-  const v2json = Buffer.from(JSON.stringify(openApiV2FromV3Documents([v3doc])));
+  const v2doc = openApiV2FromV3Documents([v3doc]);
+  const v2json = Buffer.from(JSON.stringify(v2doc));
   return {
-    v2: { json: v2json, etag: openApiV3Hash(v2json) },
+    v2: { json: v2json, protobuf: encodeOpenApiV2Protobuf(v2doc), etag: openApiV3Hash(v2json) },
     v3: new Map([[`apis/${GROUP}/${VERSION}`, { body: v3body, etag: openApiV3Hash(v3body) }]]),
   };
 }

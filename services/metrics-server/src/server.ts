@@ -13,8 +13,8 @@ import {
   ifNoneMatchHits,
   negotiateOpenApiV2,
   OPENAPI_V2_PROTOBUF_CONTENT_TYPE,
+  OPENAPI_V2_PROTOBUF_MEDIA_TYPE,
 } from '../../apiserver/src/openapi/v2-serve';
-import { encodeOpenApiV2Protobuf } from '../../apiserver/src/openapi/v2-proto';
 import type { JsonObject } from '../../apiserver/src/api/object';
 import { peerChain, type AsyncAuthorizer } from './delegated-auth';
 import { discoveryDocument } from './discovery';
@@ -91,17 +91,21 @@ function serveOpenApi(
 ): Reply | undefined {
   if (path === '/openapi/v2') {
     const format = negotiateOpenApiV2(headers.accept);
-    if (!format) throw new StatusError(406, 'NotAcceptable', 'only application/json and protobuf are accepted');
+    if (!format)
+      throw new StatusError(
+        406,
+        'NotAcceptable',
+        `only the following media types are accepted: application/json, ${OPENAPI_V2_PROTOBUF_MEDIA_TYPE}`,
+      );
     const etag = `"${deps.openapi.v2.etag}"`;
     const h: Record<string, string> = { etag, vary: 'Accept', 'cache-control': 'no-cache, private' };
     if (ifNoneMatchHits(headers['if-none-match'], etag)) return { status: 304, headers: h, body: Buffer.alloc(0) };
     if (format === 'json')
       return { status: 200, headers: { ...h, 'content-type': 'application/json' }, body: deps.openapi.v2.json };
-    const doc = JSON.parse(deps.openapi.v2.json.toString('utf8')) as JsonObject;
     return {
       status: 200,
       headers: { ...h, 'content-type': OPENAPI_V2_PROTOBUF_CONTENT_TYPE },
-      body: encodeOpenApiV2Protobuf(doc),
+      body: deps.openapi.v2.protobuf,
     };
   }
   if (path === '/openapi/v3') {
