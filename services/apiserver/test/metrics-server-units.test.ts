@@ -411,8 +411,15 @@ describe('sample metrics server: delegated authentication and authorization', ()
       const notAllowed = await get(stranger, 'alice', '/apis/metrics.k8s.io/v1beta1/nodes');
       assert.equal(notAllowed.code, 401);
       assert.equal(notAllowed.body.message, 'Unauthorized');
-      const unknown = await get(allowed, 'alice', '/apis/metrics.k8s.io/v1beta1/widgets');
-      assert.equal(unknown.code, 404);
+      for (const p of [
+        '/apis/metrics.k8s.io/v1beta1/widgets',
+        '/apis/metrics.k8s.io/v1beta1/pods/p1',
+        '/apis/metrics.k8s.io/v1beta1/namespaces/a/nodes',
+      ]) {
+        const unknown = await get(allowed, 'alice', p);
+        assert.equal(unknown.code, 404, p);
+        assert.equal(unknown.body.message, 'the server could not find the requested resource');
+      }
     } finally {
       await server.stop();
     }

@@ -61,7 +61,9 @@ async function serveResource(
     a.apiGroup === GROUP &&
     a.apiVersion === VERSION &&
     !a.subresource &&
-    ((a.resource === 'nodes' && !a.namespace) || a.resource === 'pods');
+    ((a.resource === 'nodes' && !a.namespace) || a.resource === 'pods') &&
+    // pods are read by name only inside a namespace: /pods alone is the all-namespaces list
+    !(a.resource === 'pods' && a.verb === 'get' && !a.namespace);
   if (!known) throw NOT_FOUND;
   const gr = { group: GROUP, resource: a.resource };
   if (method !== 'GET' && method !== 'HEAD') throw newMethodNotSupported(gr, a.verb);
