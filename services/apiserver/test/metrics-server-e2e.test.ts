@@ -361,7 +361,19 @@ current-context: kapi
         ['team', 'db', '1000m', '512Mi'],
       ],
     );
-    const selected = await kubectlOk(kc, ['top', 'pods', '-n', 'team', '-l', 'app=db', '--no-headers']);
+    // the rest reads only: all at once
+    const [selected, nodesOut, green, tableOut, webRaw, missing, post, denied, asReader] = await Promise.all([
+      kubectlOk(kc, ['top', 'pods', '-n', 'team', '-l', 'app=db', '--no-headers']),
+      kubectlOk(kc, ['top', 'nodes', '--no-headers']),
+      kubectlOk(kc, ['top', 'nodes', '-l', 'pool=green', '--no-headers']),
+      kubectlOk(kc, ['get', `pods.${GROUP}`, '-n', 'default']),
+      kubectlOk(kc, ['get', '--raw', `/apis/${GROUP}/v1beta1/namespaces/default/pods/web`]),
+      kubectl(kc, ['get', '--raw', `/apis/${GROUP}/v1beta1/namespaces/team/pods/pending`]),
+      kubectl(kc, ['create', '--raw', `/apis/${GROUP}/v1beta1/nodes`, '-f', '-'], '{}'),
+      // authorization is the sample server's SubjectAccessReview to kapi, for the user kapi names in X-Remote-User
+      kubectl(kc, ['get', '--raw', `/apis/${GROUP}/v1beta1/nodes`, '--as=nobody']),
+      kubectlOk(kc, ['get', '--raw', `/apis/${GROUP}/v1beta1/nodes`, '--as=reader']),
+    ]);
     assert.deepEqual(selected.trim().split(/\s+/), ['db', '1000m', '512Mi']);
 
     const a = nodeBaseUsage('node-a');
@@ -371,20 +383,21 @@ current-context: kapi
     const bCpu = b.cpu + 1_000_000_000n;
     const bMem = b.memory + 512n * 1024n * 1024n;
     const pct = (used: bigint, of: bigint): string => `${(used * 100n) / of}%`;
-    const nodes = (await kubectlOk(kc, ['top', 'nodes', '--no-headers'])).trim().split('\n');
     assert.deepEqual(
-      nodes.map((l) => l.trim().split(/\s+/)),
+      nodesOut
+        .trim()
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/)),
       [
         ['node-a', milli(aCpu), pct(aCpu, 4_000_000_000n), mi(aMem), pct(aMem, 8n << 30n)],
         ['node-b', milli(bCpu), pct(bCpu, 2_000_000_000n), mi(bMem), pct(bMem, 4n << 30n)],
       ],
     );
-    const green = await kubectlOk(kc, ['top', 'nodes', '-l', 'pool=green', '--no-headers']);
     assert.equal(green.trim().split(/\s+/)[0], 'node-b');
     assert.equal(green.trim().split('\n').length, 1);
 
     // kubectl get asks for metrics-server's Table: usage summed over the containers, and the window
-    const table = (await kubectlOk(kc, ['get', `pods.${GROUP}`, '-n', 'default'])).trim().split('\n');
+    const table = tableOut.trim().split('\n');
     assert.match(table[0], /^NAME\s+CPU\s+MEMORY\s+WINDOW$/);
     assert.deepEqual(
       table.slice(1).map((l) => l.trim().split(/\s+/)),
@@ -392,9 +405,7 @@ current-context: kapi
     );
 
     // the objects themselves, as metrics-server shapes them
-    const pm = JSON.parse(
-      await kubectlOk(kc, ['get', '--raw', `/apis/${GROUP}/v1beta1/namespaces/default/pods/web`]),
-    ) as Record<string, unknown>;
+    const pm = JSON.parse(webRaw) as Record<string, unknown>;
     assert.equal(pm.kind, 'PodMetrics');
     assert.equal(pm.window, '15s');
     assert.match(String(pm.timestamp), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -402,15 +413,11 @@ current-context: kapi
       { name: 'main', usage: { cpu: '250m', memory: '64Mi' } },
       { name: 'helper', usage: { cpu: '50m', memory: '32Mi' } },
     ]);
-    const missing = await kubectl(kc, ['get', '--raw', `/apis/${GROUP}/v1beta1/namespaces/team/pods/pending`]);
     assert.notEqual(missing.code, 0);
-    assert.match(missing.stderr, /NotFound|not found/);
-
-    // authorization is the sample server's SubjectAccessReview to kapi, for the user kapi names in X-Remote-User
-    const denied = await kubectl(kc, ['get', '--raw', `/apis/${GROUP}/v1beta1/nodes`, '--as=nobody']);
+    assert.match(missing.stderr, /\(NotFound\)/);
+    assert.match(post.stderr, /\(MethodNotAllowed\): the server does not allow this method on the requested resource/);
     assert.notEqual(denied.code, 0);
     assert.match(denied.stderr, /User "nobody" cannot list resource "nodes" in API group "metrics\.k8s\.io"/);
-    const asReader = await kubectlOk(kc, ['get', '--raw', `/apis/${GROUP}/v1beta1/nodes`, '--as=reader']);
     assert.equal((JSON.parse(asReader) as { items: unknown[] }).items.length, 2);
 
     // a direct caller's bearer token goes through TokenReview
@@ -445,7 +452,13 @@ current-context: kapi
       return index.paths[v3Path]?.serverRelativeURL;
     });
     assert.ok(v3Url.startsWith(`/openapi/v3/${v3Path}?hash=`), v3Url);
-    const v3 = JSON.parse(await kubectlOk(kc, ['get', '--raw', v3Url])) as {
+    const [v3Text, v2Text, explain, explainField] = await Promise.all([
+      kubectlOk(kc, ['get', '--raw', v3Url]),
+      kubectlOk(kc, ['get', '--raw', '/openapi/v2']),
+      kubectlOk(kc, ['explain', 'nodemetrics']),
+      kubectlOk(kc, ['explain', 'podmetrics.containers']),
+    ]);
+    const v3 = JSON.parse(v3Text) as {
       paths: Record<string, unknown>;
       components: { schemas: Record<string, { description?: string }> };
     };
@@ -454,7 +467,7 @@ current-context: kapi
       v3.components.schemas['io.k8s.metrics.pkg.apis.metrics.v1beta1.NodeMetrics'].description ?? '',
       /resource usage metrics of a node/,
     );
-    const v2 = JSON.parse(await kubectlOk(kc, ['get', '--raw', '/openapi/v2'])) as {
+    const v2 = JSON.parse(v2Text) as {
       paths: Record<string, unknown>;
       definitions: Record<string, unknown>;
     };
@@ -462,11 +475,9 @@ current-context: kapi
     assert.ok(v2.paths['/api/v1/pods'], "kapi's own paths stay");
     assert.ok(v2.definitions['io.k8s.metrics.pkg.apis.metrics.v1beta1.PodMetrics']);
     assert.ok(!Object.keys(v2.definitions).some((d) => d.endsWith('_v2')), 'shared meta definitions are not renamed');
-    const explain = await kubectlOk(kc, ['explain', 'nodemetrics']);
     assert.match(explain, /KIND:\s+NodeMetrics/);
     assert.match(explain, /GROUP:\s+metrics\.k8s\.io\nKIND:\s+NodeMetrics\nVERSION:\s+v1beta1/);
     assert.match(explain, /usage\s+<map\[string\]Quantity> -required-/);
-    const explainField = await kubectlOk(kc, ['explain', 'podmetrics.containers']);
     assert.match(explainField, /FIELD:\s+containers <\[\]ContainerMetrics>/);
 
     const pid = sample.pid as number;

@@ -66,7 +66,9 @@ async function serveResource(
     !(a.resource === 'pods' && a.verb === 'get' && !a.namespace);
   if (!known) throw NOT_FOUND;
   const gr = { group: GROUP, resource: a.resource };
-  if (method !== 'GET' && method !== 'HEAD') throw newMethodNotSupported(gr, a.verb);
+  // only get and list routes exist: other methods on them are the router's 405
+  if (method !== 'GET' && method !== 'HEAD')
+    throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
   if (a.verb === 'watch') throw newMethodNotSupported(gr, 'watch');
   // before any read, so an unacceptable Accept is a 406 whatever the objects
   const n = negotiate(accept, { allowProtobuf: false, transforms: ['Table'] });
