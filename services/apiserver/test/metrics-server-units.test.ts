@@ -363,7 +363,9 @@ describe('sample metrics server: delegated authentication and authorization', ()
         }),
         authorizer: {
           async authorize(a) {
-            seen.push(`${a.user.name}:${a.user.groups.join('+')}:${a.verb}:${a.resource}`);
+            seen.push(
+              `${a.user.name}:${a.user.groups.join('+')}:${a.verb}:${a.resource}:${JSON.stringify(a.user.extra)}`,
+            );
             return { decision: a.user.name === 'alice' ? 'allow' : 'deny', reason: 'by the test' };
           },
         },
@@ -385,7 +387,7 @@ describe('sample metrics server: delegated authentication and authorization', ()
               cert: cert.certPem,
               key: cert.keyPem,
               agent: false,
-              headers: { 'x-remote-user': user, 'x-remote-group': 'ops' },
+              headers: { 'x-remote-user': user, 'x-remote-group': 'ops', 'x-remote-extra-acme.io%2fteam': 'blue' },
             },
             (res) => {
               let b = '';
@@ -401,7 +403,7 @@ describe('sample metrics server: delegated authentication and authorization', ()
       const ok = await get(allowed, 'alice', '/apis/metrics.k8s.io/v1beta1/nodes');
       assert.equal(ok.code, 200);
       assert.equal(ok.body.kind, 'NodeMetricsList');
-      assert.deepEqual(seen, ['alice:ops+system:authenticated:list:nodes']);
+      assert.deepEqual(seen, ['alice:ops+system:authenticated:list:nodes:{"acme.io/team":["blue"]}']);
       const denied = await get(allowed, 'mallory', '/apis/metrics.k8s.io/v1beta1/namespaces/a/pods/p1');
       assert.equal(denied.code, 403);
       assert.equal(
