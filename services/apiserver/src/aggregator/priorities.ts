@@ -54,8 +54,9 @@ const BUILTIN_PRIORITIES: ReadonlyArray<[string, string, number, number]> = [
   ['flowcontrol.apiserver.k8s.io', 'v1beta1', 16100, 12],
   ['flowcontrol.apiserver.k8s.io', 'v1alpha1', 16100, 9],
   ['internal.apiserver.k8s.io', 'v1alpha1', 16000, 9],
-  ['resource.k8s.io', 'v1beta1', 15900, 13],
-  ['resource.k8s.io', 'v1alpha3', 15900, 9],
+  // kube-apiserver 1.32's own table moves resource.k8s.io up beside discovery.k8s.io (its served order shows it)
+  ['resource.k8s.io', 'v1beta1', 16200, 9],
+  ['resource.k8s.io', 'v1alpha3', 16200, 1],
   ['storagemigration.k8s.io', 'v1alpha1', 15800, 9],
 ];
 

@@ -17,7 +17,12 @@ interface RemoteResource {
 }
 
 /** An aggregated server's APIResourceList as kapi's own resource entries, so both discovery forms list them. */
-export function resourcesFromDiscovery(group: string, version: string, doc: unknown): ResourceInfo[] {
+export function resourcesFromDiscovery(
+  group: string,
+  version: string,
+  doc: unknown,
+  priority?: { group: number; version: number },
+): ResourceInfo[] {
   const list = (doc as { resources?: RemoteResource[] } | undefined)?.resources ?? [];
   const top = list.filter((r) => r.name && !r.name.includes('/'));
   return top.map((r) => {
@@ -41,6 +46,7 @@ export function resourcesFromDiscovery(group: string, version: string, doc: unkn
       // the remote server owns its storage; kapi has no hash to give
       unstored: true,
       custom: true,
+      ...(priority ? { apiServicePriority: priority } : {}),
     };
   });
 }
@@ -68,5 +74,8 @@ export async function fetchRemoteResources(
   });
   const body = await readAll(res);
   if ((res.statusCode ?? 0) !== 200) throw new Error(`bad status ${res.statusCode}`);
-  return resourcesFromDiscovery(group, version, JSON.parse(body.toString('utf8')));
+  return resourcesFromDiscovery(group, version, JSON.parse(body.toString('utf8')), {
+    group: spec.groupPriorityMinimum ?? 0,
+    version: spec.versionPriority ?? 0,
+  });
 }

@@ -1,4 +1,4 @@
 export { legacyApiVersions, apiGroupList, apiGroup, apiResourceList } from './legacy';
 export { aggregatedDiscovery, AGGREGATED_DISCOVERY_V2_MEDIA_TYPE } from './aggregated';
 export { storageVersionHash } from './storage-version-hash';
-export { compareGroups, compareVersions, servedGroups } from './ordering';
+export { compareVersions, priorityOf, servedGroups } from './ordering';

@@ -26,12 +26,12 @@ function apiGroupBody({ group, versions }: GroupVersions): JsonObject {
 
 /** GET /apis: every served group except core, in upstream priority order. */
 export function apiGroupList(resources: readonly ResourceInfo[]): JsonObject {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: servedGroups(resources).map(apiGroupBody) };
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: servedGroups(resources, 'legacy').map(apiGroupBody) };
 }
 
 /** GET /apis/<group>; undefined when no resource of the group is served (the caller answers 404). */
 export function apiGroup(group: string, resources: readonly ResourceInfo[]): JsonObject | undefined {
-  const served = servedGroups(resources).find((g) => g.group === group);
+  const served = servedGroups(resources, 'legacy').find((g) => g.group === group);
   if (!served) return undefined;
   return { kind: 'APIGroup', apiVersion: 'v1', ...apiGroupBody(served) };
 }

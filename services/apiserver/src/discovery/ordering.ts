@@ -1,43 +1,5 @@
+import { builtinPriority, CRD_PRIORITY, type ApiServicePriority } from '../aggregator/priorities';
 import type { ResourceInfo } from '../registry/resources';
-
-/**
- * kube-apiserver lists built-in groups by a fixed priority, not alphabetically; clients
- * that take "the first group with kind X" depend on it. Order as served by 1.32.
- */
-const BUILTIN_GROUP_ORDER: readonly string[] = [
-  'apiregistration.k8s.io',
-  'apps',
-  'events.k8s.io',
-  'authentication.k8s.io',
-  'authorization.k8s.io',
-  'autoscaling',
-  'batch',
-  'certificates.k8s.io',
-  'networking.k8s.io',
-  'policy',
-  'rbac.authorization.k8s.io',
-  'storage.k8s.io',
-  'admissionregistration.k8s.io',
-  'apiextensions.k8s.io',
-  'scheduling.k8s.io',
-  'coordination.k8s.io',
-  'node.k8s.io',
-  'discovery.k8s.io',
-  'resource.k8s.io',
-  'flowcontrol.apiserver.k8s.io',
-  'internal.apiserver.k8s.io',
-  'storagemigration.k8s.io',
-];
-
-function groupRank(group: string): number {
-  const i = BUILTIN_GROUP_ORDER.indexOf(group);
-  return i < 0 ? BUILTIN_GROUP_ORDER.length : i;
-}
-
-/** Built-in groups by upstream priority, then any other group (CRDs, aggregated APIs) by name. */
-export function compareGroups(a: string, b: string): number {
-  return groupRank(a) - groupRank(b) || (a < b ? -1 : a > b ? 1 : 0);
-}
 
 interface ParsedVersion {
   major: number;
@@ -74,18 +36,66 @@ export interface GroupVersions {
   versions: string[];
 }
 
-/** The groups (core excluded) of the served resources with their versions, in discovery order. */
-export function servedGroups(resources: readonly ResourceInfo[]): GroupVersions[] {
-  const byGroup = new Map<string, Set<string>>();
+/** A built-in group/version missing from the priority table sorts after everything else. */
+const UNLISTED: ApiServicePriority = { group: 0, version: 0 };
+
+/** The priorities of the APIService behind a resource's group/version: its own, a CRD's, or the built-in table's. */
+export function priorityOf(r: ResourceInfo): ApiServicePriority {
+  if (r.apiServicePriority) return r.apiServicePriority;
+  if (r.custom) return CRD_PRIORITY;
+  return builtinPriority(r.group, r.version) ?? UNLISTED;
+}
+
+interface ServedVersion {
+  group: string;
+  version: string;
+  priority: ApiServicePriority;
+}
+
+function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Within a group: higher versionPriority first, then the Kubernetes version order. */
+function compareServedVersions(a: ServedVersion, b: ServedVersion): number {
+  return b.priority.version - a.priority.version || compareVersions(a.version, b.version);
+}
+
+/**
+ * The groups (core excluded) of the served resources with their versions, in
+ * kube-aggregator's order. Legacy /apis sorts APIServices by groupPriorityMinimum
+ * (highest first), then by APIService name (`<version>.<group>`), and lists each
+ * group where its first APIService falls; aggregated discovery sorts groups by
+ * their highest groupPriorityMinimum, then by group name. Versions: higher
+ * versionPriority first, then the Kubernetes version order.
+ */
+export function servedGroups(
+  resources: readonly ResourceInfo[],
+  style: 'legacy' | 'aggregated' = 'aggregated',
+): GroupVersions[] {
+  const served = new Map<string, ServedVersion>();
   for (const r of resources) {
     if (r.group === '') continue;
-    let versions = byGroup.get(r.group);
-    if (!versions) byGroup.set(r.group, (versions = new Set()));
-    versions.add(r.version);
+    const key = `${r.version}.${r.group}`;
+    if (!served.has(key)) served.set(key, { group: r.group, version: r.version, priority: priorityOf(r) });
   }
-  return [...byGroup.entries()]
-    .sort(([a], [b]) => compareGroups(a, b))
-    .map(([group, versions]) => ({ group, versions: [...versions].sort(compareVersions) }));
+  const byGroup = new Map<string, ServedVersion[]>();
+  let order: string[];
+  if (style === 'legacy') {
+    const apiServices = [...served.entries()].sort(
+      ([an, a], [bn, b]) => b.priority.group - a.priority.group || byName(an, bn),
+    );
+    for (const [, v] of apiServices) byGroup.set(v.group, [...(byGroup.get(v.group) ?? []), v]);
+    order = [...byGroup.keys()];
+  } else {
+    for (const v of served.values()) byGroup.set(v.group, [...(byGroup.get(v.group) ?? []), v]);
+    const top = (g: string): number => Math.max(...(byGroup.get(g) ?? []).map((v) => v.priority.group));
+    order = [...byGroup.keys()].sort((a, b) => top(b) - top(a) || byName(a, b));
+  }
+  return order.map((group) => ({
+    group,
+    versions: [...(byGroup.get(group) ?? [])].sort(compareServedVersions).map((v) => v.version),
+  }));
 }
 
 export function resourcesOf(resources: readonly ResourceInfo[], group: string, version: string): ResourceInfo[] {

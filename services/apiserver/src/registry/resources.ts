@@ -52,6 +52,8 @@ export interface ResourceInfo {
   listMessageType?: string;
   /** A custom resource version's openAPIV3Schema, published in OpenAPI as its kind's schema. */
   openApiSchema?: JsonObject;
+  /** A remote APIService's groupPriorityMinimum and versionPriority, which order discovery. */
+  apiServicePriority?: { group: number; version: number };
   /** Where the scale subresource reads and writes, when not spec.replicas/status.replicas/spec.selector. */
   scalePaths?: { specReplicas: string; statusReplicas: string; selector: string };
 }

@@ -1,5 +1,7 @@
 import type { JsonObject } from '../api/object';
+import type { RemoteOpenApiSpec } from '../aggregator/remote-openapi';
 import { openApiV2FromV3Documents } from '../openapi/v2';
+import { mergeV2Specs } from '../openapi/v2-merge';
 import { encodeOpenApiV2Protobuf } from '../openapi/v2-proto';
 import { openApiV3Document, openApiV3Hash } from '../openapi/v3';
 import { publishCustomResourceSchemas } from '../openapi/custom-resources';
@@ -13,10 +15,18 @@ function gvPath(r: ResourceInfo): string {
 
 /**
  * Builds each group-version document once per resource set and keeps its bytes and
- * hash, so repeated downloads (kubectl asks on every command) cost nothing.
+ * hash, so repeated downloads (kubectl asks on every command) cost nothing. Remote
+ * APIServices' documents join as kube-aggregator joins them: their v3 group
+ * versions are listed and served as their servers published them, their v2
+ * paths and definitions are merged into the v2 document.
  */
-export function createOpenApiProvider(schemas: SchemaSet, resources: () => readonly ResourceInfo[]): OpenApiProvider {
+export function createOpenApiProvider(
+  schemas: SchemaSet,
+  resources: () => readonly ResourceInfo[],
+  remote: () => readonly RemoteOpenApiSpec[] = () => [],
+): OpenApiProvider {
   let cacheKey = '';
+  let remoteKey = '';
   let docs = new Map<string, { body: Buffer; etag: string }>();
   let v2: { json: Buffer; protobuf: Buffer; etag: string } | undefined;
   const refresh = (): void => {
@@ -39,28 +49,58 @@ export function createOpenApiProvider(schemas: SchemaSet, resources: () => reado
     v2 = undefined;
     cacheKey = key;
   };
+  const refreshRemote = (): readonly RemoteOpenApiSpec[] => {
+    const specs = remote();
+    const key = specs.map((s) => `${s.apiService}:${s.fingerprint}`).join(',');
+    if (key !== remoteKey) {
+      remoteKey = key;
+      v2 = undefined;
+    }
+    return specs;
+  };
+  /** A remote group version kapi serves itself too is kapi's: its own document wins. */
+  const remoteDocument = (p: string): { body: Buffer; etag: string } | undefined => {
+    if (docs.has(p)) return undefined;
+    for (const s of refreshRemote()) {
+      const d = s.v3Documents.get(p);
+      if (d) return d;
+    }
+    return undefined;
+  };
   return {
     v3Index(): JsonObject {
       refresh();
+      const entries = new Map<string, JsonObject>();
+      for (const [p, d] of docs) entries.set(p, { serverRelativeURL: `/openapi/v3/${p}?hash=${d.etag}` });
+      for (const s of refreshRemote())
+        for (const [p, entry] of Object.entries(s.v3Index)) if (!entries.has(p)) entries.set(p, { ...entry });
       const paths: JsonObject = {};
-      for (const [p, d] of [...docs.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-        paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${d.etag}` };
-      }
+      for (const p of [...entries.keys()].sort((a, b) => a.localeCompare(b))) paths[p] = entries.get(p) as JsonObject;
       return { paths };
     },
     v3Document(p: string) {
       refresh();
-      return docs.get(p);
+      return docs.get(p) ?? remoteDocument(p);
     },
     v2() {
       refresh();
+      const remoteSpecs = refreshRemote();
       if (!v2) {
         // derived from the v3 documents served, on first request (upstream's cache is lazy too)
         const v3 = [...docs.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, d]) => d.body.toString());
-        const doc = openApiV2FromV3Documents(v3.map((text) => JSON.parse(text) as JsonObject));
-        const json = Buffer.from(JSON.stringify(doc));
-        // upstream serves both encodings under the JSON bytes' hash (Vary: Accept tells them apart)
-        v2 = { json, protobuf: encodeOpenApiV2Protobuf(doc), etag: openApiV3Hash(json) };
+        const own = openApiV2FromV3Documents(v3.map((text) => JSON.parse(text) as JsonObject));
+        const encode = (doc: JsonObject): NonNullable<typeof v2> => {
+          const json = Buffer.from(JSON.stringify(doc));
+          // upstream serves both encodings under the JSON bytes' hash (Vary: Accept tells them apart)
+          return { json, protobuf: encodeOpenApiV2Protobuf(doc), etag: openApiV3Hash(json) };
+        };
+        const remoteV2 = remoteSpecs.flatMap((s) => (s.v2 ? [s.v2] : []));
+        try {
+          v2 = encode(mergeV2Specs(own, remoteV2));
+        } catch {
+          // a remote document the protobuf form cannot carry must not take kapi's own down with it
+          v2 = encode(own);
+        }
       }
       return v2;
     },

@@ -43,6 +43,7 @@ import { tracedAdmission, tracedBackend, tracedStorage } from '../tracing/decora
 import { Logger } from '../logging/logger';
 import { lineLog, logWarning, type LineLog } from '../logging/line-log';
 import { AggregatorProxy } from '../aggregator/proxy';
+import { RemoteOpenApi } from '../aggregator/remote-openapi';
 import { loadProxyClientCert } from '../aggregator/transport';
 import { loadKubeletClientConfig } from '../proxy/locations';
 import { ProxySubresources } from '../proxy/subresource';
@@ -236,6 +237,8 @@ export async function startReplica(
   const proxyClientCert = loadProxyClientCert(opts.proxyClientCertFile, opts.proxyClientKeyFile);
   const aggregator = new AggregatorProxy(table, proxyClientCert, log);
   aggregator.start();
+  const remoteOpenApi = new RemoteOpenApi(table, proxyClientCert, () => aggregator.remoteApiServices(), log);
+  remoteOpenApi.start();
   const render = (e: unknown, accept: string | undefined) => renderError(schemas, e, accept);
   const storageCheck = { name: 'etcd', check: () => storage.healthCheck() };
   const ping = { name: 'ping', check: async () => undefined };
@@ -254,7 +257,11 @@ export async function startReplica(
     // remote APIServices' groups join the built-in and CRD ones in both discovery forms
     resources: () => [...table.resources(), ...aggregator.remoteResources()],
     serverAddress: `${opts.advertiseAddress}:${opts.securePort}`,
-    openapi: createOpenApiProvider(schemas, () => table.resources()),
+    openapi: createOpenApiProvider(
+      schemas,
+      () => table.resources(),
+      () => remoteOpenApi.specs(),
+    ),
     documents: issuerDiscoveryDocuments(opts, security.keys),
     metrics,
     healthChecks: {
@@ -351,6 +358,7 @@ export async function startReplica(
       }
       await cluster.stop();
       await aggregator.stop();
+      await remoteOpenApi.stop();
       await customResources.stop();
       flowControlStop.abort();
       await admission.close();
