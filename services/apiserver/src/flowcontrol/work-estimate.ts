@@ -4,12 +4,18 @@ import type { RequestInfo } from '../endpoints/request-info';
 const OBJECTS_PER_SEAT = 100;
 const MIN_SEATS = 1;
 const MAX_LIST_SEATS = 10;
-/** A request may take at most this share of its level's seats. */
+/** A queuing level's widest request as a share of its nominal seats. */
 const MAX_SEATS_FRACTION = 0.15;
 
-/** The widest request a level with this concurrency limit admits. */
-export function maxSeatsFor(concurrencyLimit: number): number {
-  return Math.max(MIN_SEATS, Math.min(MAX_LIST_SEATS, Math.ceil(concurrencyLimit * MAX_SEATS_FRACTION)));
+/**
+ * The widest request a level admits, as upstream's max seats tracker: for a
+ * queuing level 15% of its nominal seats but no more than nominal/handSize,
+ * at least 1; the estimator's cap of 10 for everything else.
+ */
+export function maxSeatsFor(nominal: number, handSize?: number): number {
+  if (!handSize || handSize <= 0) return MAX_LIST_SEATS;
+  const seats = Math.max(MIN_SEATS, Math.min(Math.ceil(nominal * MAX_SEATS_FRACTION), Math.floor(nominal / handSize)));
+  return Math.min(MAX_LIST_SEATS, seats);
 }
 
 /** Whether the list is answered by etcd rather than the watch cache (upstream 1.32's rule). */

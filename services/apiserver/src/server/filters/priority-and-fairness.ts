@@ -1,16 +1,12 @@
 import type { FlowControl } from '../../flowcontrol/controller';
 import type { ObjectCounts } from '../../flowcontrol/object-counts';
-import { flowHash } from '../../flowcontrol/shuffle-shard';
 import { estimateSeats } from '../../flowcontrol/work-estimate';
 import type { ApiResponse } from '../../endpoints/types';
 import { requestInfoOf, userOf, type Filter } from './types';
 import { isLongRunningRequest } from './long-running';
 import { tooManyRequests } from './too-many-requests';
 
-export const FLOW_SCHEMA_UID_HEADER = 'x-kubernetes-pf-flowschema-uid';
-export const PRIORITY_LEVEL_UID_HEADER = 'x-kubernetes-pf-prioritylevel-uid';
-
-function withHeaders(res: ApiResponse, headers: Record<string, string>): ApiResponse {
+function withHeaders(res: ApiResponse, headers: Readonly<Record<string, string>>): ApiResponse {
   Object.assign(res.headers, headers);
   return res;
 }
@@ -18,28 +14,39 @@ function withHeaders(res: ApiResponse, headers: Record<string, string>): ApiResp
 /**
  * Upstream's WithPriorityAndFairness: classifies each request by FlowSchema,
  * names the schema and priority level in response headers, and runs it under
- * its level's seats: exempt levels at once, limited ones through their queues,
- * 429 when there is no room or the queue wait is over (Retry-After grows
- * while a level keeps refusing). A list takes seats by
- * how many objects it goes through. A watch holds its seat
- * only until its stream is set up; other long-running requests are not held.
+ * its level's seats: exempt levels at once (only counted), limited ones
+ * through their fair queues; 429 when there is no room, the queue wait is
+ * over or the client went away while waiting (Retry-After grows while a level
+ * keeps refusing). A list takes seats by how many objects it goes through. A
+ * watch holds its seats only until its stream is set up; other long-running
+ * requests are not held.
  */
 export function withPriorityAndFairness(fc: FlowControl, counts: ObjectCounts = fc.objectCounts): Filter {
   return (next) => async (ctx) => {
     const info = requestInfoOf(ctx);
     if (isLongRunningRequest(info) && info.verb !== 'watch') return next(ctx);
     const c = fc.classify(userOf(ctx), info);
-    const headers = { [FLOW_SCHEMA_UID_HEADER]: c.schemaUID, [PRIORITY_LEVEL_UID_HEADER]: c.level.uid };
-    const queues = c.level.queues;
-    if (c.level.exempt || !queues) return withHeaders(await next(ctx), headers);
-    const stored = counts.get(info.apiGroup, info.resource);
-    const seats = estimateSeats(info, ctx.req.query, stored, c.level.maxSeats);
-    const release = await queues.acquire(flowHash(c.schemaName, c.distinguisher), seats, fc.requestWaitLimitMs);
-    if (!release) return tooManyRequests(fc.dropped.recordAndGetRetryAfter(c.level.name), headers);
+    const level = c.level;
+    const seats = estimateSeats(info, ctx.req.query, counts.get(info.apiGroup, info.resource), level.maxSeats);
+    c.flow.estimatedSeats(seats);
+    const waitStart = level.exempt ? 0 : performance.now();
+    const pending = level.queues.acquire({
+      hash: c.hash,
+      seats,
+      flow: c.flow,
+      waitLimitMs: fc.requestWaitLimitMs,
+      onGone: ctx.transport.onClientGone,
+    });
+    const outcome = pending instanceof Promise ? await pending : pending;
+    if (!level.exempt) c.flow.waited((performance.now() - waitStart) / 1000, outcome.release !== undefined);
+    if (!outcome.release) return tooManyRequests(fc.dropped.recordAndGetRetryAfter(level.name), c.headers);
+    c.flow.dispatched();
+    const execStart = performance.now();
     try {
-      return withHeaders(await next(ctx), headers);
+      return withHeaders(await next(ctx), c.headers);
     } finally {
-      release();
+      c.flow.executed((performance.now() - execStart) / 1000, info.verb === 'watch');
+      outcome.release();
     }
   };
 }

@@ -1,0 +1,65 @@
+/** Why APF refused a request (upstream's reason label values). */
+export type RejectReason = 'queue-full' | 'concurrency-limit' | 'time-out' | 'cancelled';
+
+/** What happens to the requests of one (priority level, flow schema) pair, for the apiserver_flowcontrol_* metrics. */
+export interface FlowSeries {
+  enqueued(seats: number, queueLength: number): void;
+  /** left its queue: dispatched, timed out or cancelled */
+  dequeued(seats: number): void;
+  executing(delta: 1 | -1, seats: number): void;
+  dispatched(): void;
+  rejected(reason: RejectReason): void;
+  noAccommodation(): void;
+  waited(seconds: number, executed: boolean): void;
+  executed(seconds: number, watch: boolean): void;
+  estimatedSeats(seats: number): void;
+}
+
+/** The virtual clock and limits of one priority level. */
+export interface LevelSeries {
+  currentR(r: number): void;
+  dispatch(r: number, s: number, sMin: number, sMax: number, dsMin: number, dsMax: number): void;
+  epochAdvance(success: boolean): void;
+  limits(nominal: number, lower: number, upper: number): void;
+  adjustment(a: {
+    highWatermark: number;
+    average: number;
+    stdDev: number;
+    smoothed: number;
+    target: number;
+    currentLimit: number;
+  }): void;
+}
+
+export interface FlowControlObserver {
+  flow(level: string, schema: string): FlowSeries;
+  level(level: string): LevelSeries;
+  fairFrac(value: number): void;
+}
+
+const noop = (): void => undefined;
+const NOOP_FLOW: FlowSeries = {
+  enqueued: noop,
+  dequeued: noop,
+  executing: noop,
+  dispatched: noop,
+  rejected: noop,
+  noAccommodation: noop,
+  waited: noop,
+  executed: noop,
+  estimatedSeats: noop,
+};
+const NOOP_LEVEL: LevelSeries = {
+  currentR: noop,
+  dispatch: noop,
+  epochAdvance: noop,
+  limits: noop,
+  adjustment: noop,
+};
+
+/** For a FlowControl nobody scrapes (unit tests, --enable-priority-and-fairness without metrics). */
+export const NOOP_OBSERVER: FlowControlObserver = {
+  flow: () => NOOP_FLOW,
+  level: () => NOOP_LEVEL,
+  fairFrac: noop,
+};
