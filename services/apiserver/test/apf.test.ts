@@ -215,19 +215,16 @@ describe('APF shuffle sharding and concurrency', () => {
     const levels = [...MANDATORY_PRIORITY_LEVELS, ...SUGGESTED_PRIORITY_LEVELS];
     const sum = levels.reduce((s, pl) => s + nominalShares(pl), 0);
     const limits = Object.fromEntries(levels.map((pl) => [pl.metadata?.name, levelLimits(600, sum, pl)]));
-    assert.deepEqual(
-      Object.fromEntries(levels.map((pl) => [pl.metadata?.name, levelLimits(600, sum, pl).nominal])),
-      {
-        exempt: 0,
-        'catch-all': 13,
-        system: 74,
-        'node-high': 98,
-        'leader-election': 25,
-        'workload-high': 98,
-        'workload-low': 245,
-        'global-default': 49,
-      },
-    );
+    assert.deepEqual(Object.fromEntries(levels.map((pl) => [pl.metadata?.name, levelLimits(600, sum, pl).nominal])), {
+      exempt: 0,
+      'catch-all': 13,
+      system: 74,
+      'node-high': 98,
+      'leader-election': 25,
+      'workload-high': 98,
+      'workload-low': 245,
+      'global-default': 49,
+    });
     // workload-low lends 90%: round(245 * 0.9) = 221; no borrowing limit means up to the server's 600
     assert.deepEqual(limits['workload-low'], { nominal: 245, lower: 24, upper: 845, lendable: 221 });
     assert.deepEqual(limits.exempt, { nominal: 0, lower: 0, upper: 600, lendable: 0 });

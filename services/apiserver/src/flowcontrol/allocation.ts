@@ -31,25 +31,33 @@ export function allocateSeats(requiredSum: number, items: readonly AllocationIte
   const targets: number[] = [];
   const bends: number[] = [];
   items.forEach((item, i) => {
-    if (item.lowerBound < 0) throw new Error(`lower bound ${i} is ${item.lowerBound} but negative lower bounds are not allowed`);
+    if (item.lowerBound < 0)
+      throw new Error(`lower bound ${i} is ${item.lowerBound} but negative lower bounds are not allowed`);
     if (item.target < item.lowerBound)
       throw new Error(`target ${i} is ${item.target}, which is below its lower bound of ${item.lowerBound}`);
     if (item.upperBound < item.lowerBound)
-      throw new Error(`upper bound ${i} is ${item.upperBound} but should not be less than the lower bound ${item.lowerBound}`);
+      throw new Error(
+        `upper bound ${i} is ${item.upperBound} but should not be less than the lower bound ${item.lowerBound}`,
+      );
     const target = Math.max(MIN_TARGET, item.target);
     targets.push(target);
     bends.push(item.lowerBound / target, item.upperBound / target);
     lowSum += item.lowerBound;
     highSum += item.upperBound;
   });
-  if (lowSum - requiredSum > EPSILON) throw new Error(`lower bounds sum to ${lowSum}, which is higher than the required sum of ${requiredSum}`);
-  if (requiredSum - highSum > EPSILON) throw new Error(`upper bounds sum to ${highSum}, which is lower than the required sum of ${requiredSum}`);
+  if (lowSum - requiredSum > EPSILON)
+    throw new Error(`lower bounds sum to ${lowSum}, which is higher than the required sum of ${requiredSum}`);
+  if (requiredSum - highSum > EPSILON)
+    throw new Error(`upper bounds sum to ${highSum}, which is lower than the required sum of ${requiredSum}`);
   if (requiredSum === 0) return { seats: items.map(() => 0), fairFrac: 0 };
-  const sumAt = (f: number): number => items.reduce((s, item, i) => s + clamp(f * targets[i], item.lowerBound, item.upperBound), 0);
-  const seatsAt = (f: number): number[] => items.map((item, i) => clamp(f * targets[i], item.lowerBound, item.upperBound));
+  const sumAt = (f: number): number =>
+    items.reduce((s, item, i) => s + clamp(f * targets[i], item.lowerBound, item.upperBound), 0);
+  const seatsAt = (f: number): number[] =>
+    items.map((item, i) => clamp(f * targets[i], item.lowerBound, item.upperBound));
   bends.sort((a, b) => a - b);
   if (lowSum - requiredSum > -EPSILON) return { seats: items.map((i) => i.lowerBound), fairFrac: bends[0] ?? 0 };
-  if (requiredSum - highSum > -EPSILON) return { seats: items.map((i) => i.upperBound), fairFrac: bends[bends.length - 1] ?? 0 };
+  if (requiredSum - highSum > -EPSILON)
+    return { seats: items.map((i) => i.upperBound), fairFrac: bends[bends.length - 1] ?? 0 };
   let lo = bends[0];
   let sumLo = sumAt(lo);
   for (const hi of bends) {

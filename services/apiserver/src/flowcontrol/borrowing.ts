@@ -33,7 +33,6 @@ function specCommons(pl: PriorityLevelConfiguration): {
   };
 }
 
-
 export const nominalShares = (pl: PriorityLevelConfiguration): number => specCommons(pl).shares;
 
 /**

@@ -24,10 +24,11 @@ function families(m: ReplicaMetrics) {
       FS,
       'reason',
     ]),
-    dispatched: counter('dispatched_requests_total', 'Number of requests executed by API Priority and Fairness subsystem', [
-      PL,
-      FS,
-    ]),
+    dispatched: counter(
+      'dispatched_requests_total',
+      'Number of requests executed by API Priority and Fairness subsystem',
+      [PL, FS],
+    ),
     currentR: gauge('current_r', 'R(time of last change)', [PL]),
     dispatchR: gauge('dispatch_r', 'R(time of last dispatch)', [PL]),
     latestS: gauge('latest_s', 'S(most recently dispatched request)', [PL]),
@@ -132,9 +133,11 @@ function families(m: ReplicaMetrics) {
       "Fair fraction of server's concurrency to allocate to each priority level that can use it",
       [],
     ),
-    current: gauge('current_limit_seats', 'current derived number of execution seats available to each priority level', [
-      PL,
-    ]),
+    current: gauge(
+      'current_limit_seats',
+      'current derived number of execution seats available to each priority level',
+      [PL],
+    ),
   };
 }
 
