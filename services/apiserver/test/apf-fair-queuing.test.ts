@@ -192,6 +192,7 @@ const userSchema = (name: string, level: string, precedence: number): FlowSchema
       {
         subjects: [{ kind: 'Group', group: { name: name } }],
         nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+        resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], namespaces: ['*'], clusterScope: true }],
       },
     ],
   },
@@ -358,5 +359,48 @@ describe('APF filter', () => {
     assert.equal(scrape.types.get('apiserver_flowcontrol_current_limit_seats'), 'gauge');
     assert.equal(scrape.types.get('apiserver_flowcontrol_watch_count_samples'), 'histogram');
     assert.equal(scrape.types.get('apiserver_flowcontrol_epoch_advance_total'), 'counter');
+  });
+});
+
+describe('APF and watches', () => {
+  test('a watch holds its seats while its initial events are handed over, then lets go', async () => {
+    const metrics = new ReplicaMetrics();
+    const fc = new FlowControl(10, 60_000, flowControlObserver(metrics));
+    const reject: PriorityLevelConfiguration = {
+      metadata: { name: 'one', uid: 'one-uid' },
+      // nominal ceil(10 * 1 / 6) = 2 seats
+      spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, limitResponse: { type: 'Reject' } } },
+    };
+    fc.replaceAll([userSchema('watchers', 'one', 100)], [reject]);
+    let initialize: () => void = () => undefined;
+    const initialized = new Promise<void>((resolve) => (initialize = resolve));
+    const watchInfo: RequestInfo = { ...info, isResourceRequest: true, verb: 'watch', resource: 'configmaps' };
+    const handler = withPriorityAndFairness(fc)(async (ctx): Promise<ApiResponse> =>
+      ctx.info?.verb === 'watch'
+        ? { kind: 'stream', status: 200, headers: {}, start: () => undefined, initialized }
+        : ok(),
+    );
+    const ctx = (verb: RequestInfo): RequestContext => ({
+      ...ctxFor({ name: 'w', groups: ['watchers'] }),
+      info: verb,
+    });
+    const watches = [await handler(ctx(watchInfo)), await handler(ctx(watchInfo))];
+    assert.deepEqual(
+      watches.map((r) => r.status),
+      [200, 200],
+    );
+    assert.equal((await handler(ctx(info))).status, 429, 'both seats are held by initializing watches');
+    initialize();
+    await flush();
+    assert.equal((await handler(ctx(info))).status, 200, 'initialized watches hold nothing');
+    const text = await metrics.render();
+    assert.match(
+      text,
+      /apiserver_flowcontrol_request_execution_seconds_count\{priority_level="one",flow_schema="watchers",type="watch"\} 2/,
+    );
+    assert.match(
+      text,
+      /apiserver_flowcontrol_current_executing_requests\{priority_level="one",flow_schema="watchers"\} 0/,
+    );
   });
 });

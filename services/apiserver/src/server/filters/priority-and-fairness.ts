@@ -6,6 +6,9 @@ import { requestInfoOf, userOf, type Filter } from './types';
 import { isLongRunningRequest } from './long-running';
 import { tooManyRequests } from './too-many-requests';
 
+/** The longest a watch's initialization may hold its seats. */
+const WATCH_INITIALIZATION_CAP_MS = 60_000;
+
 function withHeaders(res: ApiResponse, headers: Readonly<Record<string, string>>): ApiResponse {
   Object.assign(res.headers, headers);
   return res;
@@ -18,8 +21,8 @@ function withHeaders(res: ApiResponse, headers: Readonly<Record<string, string>>
  * through their fair queues; 429 when there is no room, the queue wait is
  * over or the client went away while waiting (Retry-After grows while a level
  * keeps refusing). A list takes seats by how many objects it goes through. A
- * watch holds its seats only until its stream is set up; other long-running
- * requests are not held.
+ * watch holds its seats only until its initial events are handed over; other
+ * long-running requests are not held.
  */
 export function withPriorityAndFairness(fc: FlowControl, counts: ObjectCounts = fc.objectCounts): Filter {
   return (next) => async (ctx) => {
@@ -42,11 +45,33 @@ export function withPriorityAndFairness(fc: FlowControl, counts: ObjectCounts = 
     if (!outcome.release) return tooManyRequests(fc.dropped.recordAndGetRetryAfter(level.name), c.headers);
     c.flow.dispatched();
     const execStart = performance.now();
-    try {
-      return withHeaders(await next(ctx), c.headers);
-    } finally {
+    const done = (): void => {
       c.flow.executed((performance.now() - execStart) / 1000, info.verb === 'watch');
       outcome.release();
+    };
+    let res: ApiResponse | undefined;
+    try {
+      res = await next(ctx);
+    } finally {
+      if (res?.kind !== 'stream' || !res.initialized) done();
     }
+    if (res.kind === 'stream' && res.initialized) void initializedOrCap(res.initialized).then(done);
+    return withHeaders(res, c.headers);
   };
+}
+
+/**
+ * A watch keeps its seats while its initial events are handed over, as
+ * upstream's watch initialization signal; the cap only guards against a
+ * stream that is never started holding seats for good.
+ */
+function initializedOrCap(initialized: Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, WATCH_INITIALIZATION_CAP_MS);
+    timer.unref();
+    void initialized.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
