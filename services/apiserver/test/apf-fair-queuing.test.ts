@@ -404,3 +404,52 @@ describe('APF and watches', () => {
     );
   });
 });
+
+describe('APF mutating work estimate', () => {
+  test('a write watched by many keeps seats after it finishes; watch counts go to watch_count_samples', async () => {
+    const clock = new FakeClock();
+    const metrics = new ReplicaMetrics();
+    const fc = new FlowControl(10, 60_000, flowControlObserver(metrics), clock);
+    fc.replaceAll([userSchema('writers', 'one', 100)], [limited('one', 1, 0, 1, 0)]);
+    const level = fc.level('one');
+    assert.ok(level);
+    const resource = (verb: string, name = ''): RequestInfo => ({
+      ...info,
+      isResourceRequest: true,
+      verb,
+      resource: 'configmaps',
+      namespace: 'ns',
+      name,
+    });
+    const forget = Array.from({ length: 25 }, (_, i) => fc.watches.register(resource('watch', i < 5 ? 'a' : '')));
+    fc.watches.register({ ...resource('watch'), namespace: 'other' });
+    assert.equal(
+      fc.watches.interested(resource('update', 'a')),
+      25,
+      'the namespace and the name, not other namespaces',
+    );
+    assert.equal(fc.watches.interested(resource('update', 'b')), 20);
+    const handler = withPriorityAndFairness(fc)(async () => ok());
+    const ctx: RequestContext = { ...ctxFor({ name: 'w', groups: ['writers'] }), info: resource('update', 'a') };
+    assert.equal((await handler(ctx)).status, 200);
+    // ceil(25 / 10) = 3 seats wanted, but the level's widest is 1 (15% of its 2 nominal seats, rounded up),
+    // so 1 seat is kept for 3 × 5 ms
+    assert.equal(level.maxSeats, 1);
+    assert.equal(level.queues.seatsInUse, level.maxSeats, 'the final seats outlive the request');
+    await clock.advance(14);
+    assert.equal(level.queues.seatsInUse, 1);
+    await clock.advance(1);
+    assert.equal(level.queues.seatsInUse, 0);
+    for (const f of forget) f();
+    assert.equal(fc.watches.interested(resource('update', 'a')), 0);
+    const text = await metrics.render();
+    assert.match(
+      text,
+      /apiserver_flowcontrol_watch_count_samples_bucket\{priority_level="one",flow_schema="writers",le="100"\} 1/,
+    );
+    assert.match(
+      text,
+      /apiserver_flowcontrol_watch_count_samples_bucket\{priority_level="one",flow_schema="writers",le="10"\} 0/,
+    );
+  });
+});

@@ -12,6 +12,7 @@ import { ObjectCounts } from './object-counts';
 import { NOOP_OBSERVER, type FlowControlObserver, type FlowSeries, type LevelSeries } from './observer';
 import { QueueSet, type QueuingConfig } from './queueset';
 import { flowHash } from './shuffle-shard';
+import { WatchTracker } from './watch-tracker';
 import { maxSeatsFor } from './work-estimate';
 
 export interface LevelState {
@@ -80,6 +81,8 @@ export class FlowControl {
   readonly objectCounts = new ObjectCounts();
   /** rejections per level, for Retry-After */
   readonly dropped = new DroppedRequests();
+  /** watches being served, for the cost of writes */
+  readonly watches = new WatchTracker();
 
   constructor(
     private readonly serverConcurrencyLimit: number,

@@ -6,13 +6,17 @@ export interface FlowSeries {
   enqueued(seats: number, queueLength: number): void;
   /** left its queue: dispatched, timed out or cancelled */
   dequeued(seats: number): void;
-  executing(delta: 1 | -1, seats: number): void;
+  /** a request starts (1) or finishes (-1) executing */
+  executing(delta: 1 | -1): void;
+  /** seats taken or given back (a write's seats outlast it while its watch events go out) */
+  seatsInUse(delta: number): void;
   dispatched(): void;
   rejected(reason: RejectReason): void;
   noAccommodation(): void;
   waited(seconds: number, executed: boolean): void;
   executed(seconds: number, watch: boolean): void;
   estimatedSeats(seats: number): void;
+  watchCount(count: number): void;
 }
 
 /** The virtual clock and limits of one priority level. */
@@ -42,12 +46,14 @@ const NOOP_FLOW: FlowSeries = {
   enqueued: noop,
   dequeued: noop,
   executing: noop,
+  seatsInUse: noop,
   dispatched: noop,
   rejected: noop,
   noAccommodation: noop,
   waited: noop,
   executed: noop,
   estimatedSeats: noop,
+  watchCount: noop,
 };
 const NOOP_LEVEL: LevelSeries = {
   currentR: noop,

@@ -19,7 +19,11 @@ export type Outcome = { release: Release; rejected?: undefined } | { release?: u
 export interface RequestSpec {
   /** the flow's hash, for shuffle sharding */
   hash: bigint;
+  /** seats while it runs */
   seats: number;
+  /** seats kept after it finished, for additionalLatencyMs (a write's watch events) */
+  finalSeats?: number;
+  additionalLatencyMs?: number;
   flow: FlowSeries;
   /** how long it may wait in its queue before it is refused */
   waitLimitMs: number;
@@ -39,6 +43,8 @@ const MAX_REMEMBERED_HANDS = 10_000;
 class Queue {
   readonly waiting: Waiter[] = [];
   waitingSeats = 0;
+  /** seat-seconds the waiting requests are estimated to take */
+  waitingWork = 0;
   seatsInUse = 0;
   executing = 0;
   /** the virtual time (seat-seconds of R) at which its next request is due */
@@ -53,7 +59,12 @@ class Queue {
 
 interface Waiter {
   queue: Queue;
+  /** the most it holds at once: max(initial, final) */
   seats: number;
+  initialSeats: number;
+  lingerMs: number;
+  /** seat-seconds: initial seats for G, final seats for the linger */
+  work: number;
   flow: FlowSeries;
   arrivalR: number;
   outcome?: Outcome;
@@ -137,21 +148,26 @@ export class QueueSet {
    * the client goes away first.
    */
   acquire(spec: RequestSpec): Outcome | Promise<Outcome> {
-    const seats = Math.max(1, spec.seats);
-    if (this.config.queues <= 0 || this.queues.length === 0) return this.withoutQueues(seats, spec.flow);
+    const initialSeats = Math.max(1, spec.seats);
+    const finalSeats = spec.finalSeats ?? 0;
+    const lingerMs = finalSeats > 0 ? (spec.additionalLatencyMs ?? 0) : 0;
+    const seats = Math.max(initialSeats, finalSeats);
+    if (this.config.queues <= 0 || this.queues.length === 0) return this.withoutQueues(seats, lingerMs, spec.flow);
     this.syncTime();
     const queue = this.queues[this.shuffleShard(spec.hash)];
     if (this.totSeatsInUse >= this.limit && queue.waiting.length >= this.config.queueLengthLimit) {
       spec.flow.rejected('queue-full');
       return { rejected: 'queue-full' };
     }
-    const waiter: Waiter = { queue, seats, flow: spec.flow, arrivalR: this.currentR };
+    const work = initialSeats * ESTIMATED_SERVICE_SECONDS + (finalSeats * lingerMs) / 1000;
+    const waiter: Waiter = { queue, seats, initialSeats, lingerMs, work, flow: spec.flow, arrivalR: this.currentR };
     if (!queue.active) {
       queue.nextDispatchR = this.currentR;
       this.activeQueues++;
     }
     queue.waiting.push(waiter);
     queue.waitingSeats += seats;
+    queue.waitingWork += work;
     this.totWaiting++;
     this.totSeatsWaiting += seats;
     spec.flow.enqueued(seats, queue.waiting.length);
@@ -172,7 +188,7 @@ export class QueueSet {
   }
 
   /** Exempt levels run everything; Reject levels what fits. Both are still counted, for borrowing and metrics. */
-  private withoutQueues(seats: number, flow: FlowSeries): Outcome {
+  private withoutQueues(seats: number, lingerMs: number, flow: FlowSeries): Outcome {
     if (this.config.queues === 0 && !this.canAccommodate(seats)) {
       flow.rejected('concurrency-limit');
       return { rejected: 'concurrency-limit' };
@@ -180,21 +196,32 @@ export class QueueSet {
     this.totExecuting++;
     this.totSeatsInUse += seats;
     this.queuelessSeats += seats;
-    flow.executing(1, seats);
+    flow.executing(1);
+    flow.seatsInUse(seats);
     this.demandChanged();
+    const freeSeats = (): void => {
+      this.totSeatsInUse -= seats;
+      this.queuelessSeats -= seats;
+      flow.seatsInUse(-seats);
+      this.demandChanged();
+      this.dispatchAsMuchAsPossible();
+    };
     let done = false;
     return {
       release: () => {
         if (done) return;
         done = true;
         this.totExecuting--;
-        this.totSeatsInUse -= seats;
-        this.queuelessSeats -= seats;
-        flow.executing(-1, seats);
-        this.demandChanged();
-        this.dispatchAsMuchAsPossible();
+        flow.executing(-1);
+        this.lingerThen(lingerMs, freeSeats);
       },
     };
+  }
+
+  /** A write's final seats stay taken while its watch events go out. */
+  private lingerThen(lingerMs: number, freeSeats: () => void): void {
+    if (lingerMs > 0) this.clock.after(lingerMs, freeSeats);
+    else freeSeats();
   }
 
   private addQueues(wanted: number): void {
@@ -218,13 +245,13 @@ export class QueueSet {
     // starting the look at a rotating card keeps flows with overlapping hands from favouring the first
     const offset = this.enqueues++ % hand.length;
     let best = hand[offset];
-    let bestSeats = Number.POSITIVE_INFINITY;
+    let bestWork = Number.POSITIVE_INFINITY;
     for (let i = 0; i < hand.length; i++) {
       const index = hand[(offset + i) % hand.length];
-      const seats = this.queues[index].waitingSeats;
-      if (seats < bestSeats) {
+      const work = this.queues[index].waitingWork;
+      if (work < bestWork) {
         best = index;
-        bestSeats = seats;
+        bestWork = work;
       }
     }
     return best;
@@ -298,7 +325,7 @@ export class QueueSet {
       sMax = Math.max(sMax, s);
       dsMin = Math.min(dsMin, discounted);
       dsMax = Math.max(dsMax, discounted);
-      const finish = s + head.seats * ESTIMATED_SERVICE_SECONDS;
+      const finish = s + head.work;
       if (finish < bestFinish) {
         bestFinish = finish;
         best = q;
@@ -317,6 +344,7 @@ export class QueueSet {
     }
     best.waiting.shift();
     best.waitingSeats -= head.seats;
+    best.waitingWork -= head.work;
     this.totWaiting--;
     this.totSeatsWaiting -= head.seats;
     head.flow.dequeued(head.seats);
@@ -327,34 +355,40 @@ export class QueueSet {
     best.seatsInUse += head.seats;
     this.totExecuting++;
     this.totSeatsInUse += head.seats;
-    best.nextDispatchR += head.seats * ESTIMATED_SERVICE_SECONDS;
-    head.flow.executing(1, head.seats);
+    best.nextDispatchR += head.work;
+    head.flow.executing(1);
+    head.flow.seatsInUse(head.seats);
     this.boundNextDispatch(best);
     this.demandChanged();
-    this.settle(head, { release: this.releaseFor(best, head.seats, head.flow) });
+    this.settle(head, { release: this.releaseFor(best, head) });
     return true;
   }
 
-  private releaseFor(queue: Queue, seats: number, flow: FlowSeries): Release {
+  private releaseFor(queue: Queue, w: Waiter): Release {
     const startedMs = this.clock.now();
+    const freeSeats = (): void => {
+      this.syncTime();
+      queue.seatsInUse -= w.seats;
+      this.totSeatsInUse -= w.seats;
+      w.flow.seatsInUse(-w.seats);
+      this.demandChanged();
+      this.trimQueues();
+      this.dispatchAsMuchAsPossible();
+    };
     let done = false;
     return () => {
       if (done) return;
       done = true;
       this.syncTime();
       queue.executing--;
-      queue.seatsInUse -= seats;
       this.totExecuting--;
-      this.totSeatsInUse -= seats;
       // the queue is charged for the time the request really took instead of the estimate
       const served = (this.clock.now() - startedMs) / 1000;
-      queue.nextDispatchR -= seats * (ESTIMATED_SERVICE_SECONDS - served);
+      queue.nextDispatchR -= w.initialSeats * (ESTIMATED_SERVICE_SECONDS - served);
       this.boundNextDispatch(queue);
       if (!queue.active) this.activeQueues--;
-      flow.executing(-1, seats);
-      this.demandChanged();
-      this.trimQueues();
-      this.dispatchAsMuchAsPossible();
+      w.flow.executing(-1);
+      this.lingerThen(w.lingerMs, freeSeats);
     };
   }
 
@@ -367,6 +401,7 @@ export class QueueSet {
     this.syncTime();
     queue.waiting.splice(i, 1);
     queue.waitingSeats -= w.seats;
+    queue.waitingWork -= w.work;
     this.totWaiting--;
     this.totSeatsWaiting -= w.seats;
     if (!queue.active) this.activeQueues--;

@@ -51,3 +51,35 @@ export function estimateSeats(
   const seats = Math.ceil(objects / OBJECTS_PER_SEAT);
   return Math.min(maxSeats, Math.max(MIN_SEATS, seats));
 }
+
+/** What a request will cost: seats while it runs, and seats kept a while after for the watch events it causes. */
+export interface WorkEstimate {
+  initialSeats: number;
+  finalSeats: number;
+  additionalLatencyMs: number;
+}
+
+/** Upstream's mutating estimator defaults: one seat per 10 watchers, each event costing 5 ms. */
+const WATCHES_PER_SEAT = 10;
+const EVENT_ADDITIONAL_MS = 5;
+const MUTATING_VERBS = new Set(['create', 'update', 'patch', 'delete']);
+
+/** Whether upstream's mutating work estimator looks at this request. */
+export function isMutatingEstimate(info: RequestInfo): boolean {
+  return info.isResourceRequest && MUTATING_VERBS.has(info.verb);
+}
+
+/**
+ * Upstream's mutating work estimator: a write seen by at least 10 watches
+ * keeps ceil(watches / 10) seats (at most the level's maximum) after it
+ * finishes, for as long as their events take (5 ms per seat-event, reshaped
+ * over those seats). A service account token request causes no event.
+ */
+export function estimateMutating(info: RequestInfo, watchCount: number, maxSeats: number): WorkEstimate {
+  const none = { initialSeats: MIN_SEATS, finalSeats: 0, additionalLatencyMs: 0 };
+  if (info.resource === 'serviceaccounts' && info.subresource === 'token') return none;
+  if (watchCount < WATCHES_PER_SEAT) return none;
+  const wanted = Math.ceil(watchCount / WATCHES_PER_SEAT);
+  const finalSeats = Math.min(wanted, Math.min(maxSeats, MAX_LIST_SEATS));
+  return { initialSeats: MIN_SEATS, finalSeats, additionalLatencyMs: (wanted * EVENT_ADDITIONAL_MS) / finalSeats };
+}

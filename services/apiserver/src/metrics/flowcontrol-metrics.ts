@@ -157,6 +157,7 @@ function flowSeries(f: Families, pl: string, fs: string): FlowSeries {
   let waitedFalse: ReturnType<typeof f.waitSeconds.with> | undefined;
   let regular: ReturnType<typeof f.executionSeconds.with> | undefined;
   let watch: ReturnType<typeof f.executionSeconds.with> | undefined;
+  let watchCounts: ReturnType<typeof f.watchCounts.with> | undefined;
   return {
     enqueued(seats, length) {
       inqueue.value++;
@@ -167,9 +168,11 @@ function flowSeries(f: Families, pl: string, fs: string): FlowSeries {
       inqueue.value--;
       inqueueSeats.value -= seats;
     },
-    executing(delta, seats) {
+    executing(delta) {
       executing.value += delta;
-      executingSeats.value += delta * seats;
+    },
+    seatsInUse(delta) {
+      executingSeats.value += delta;
     },
     dispatched() {
       dispatched.value++;
@@ -196,6 +199,9 @@ function flowSeries(f: Families, pl: string, fs: string): FlowSeries {
     },
     estimatedSeats(seats) {
       workSeats.observe(seats);
+    },
+    watchCount(count) {
+      (watchCounts ??= f.watchCounts.with(pl, fs)).observe(count);
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { FlowControl } from '../../flowcontrol/controller';
 import type { ObjectCounts } from '../../flowcontrol/object-counts';
-import { estimateSeats } from '../../flowcontrol/work-estimate';
-import type { ApiResponse } from '../../endpoints/types';
+import { estimateMutating, estimateSeats, isMutatingEstimate } from '../../flowcontrol/work-estimate';
+import type { ApiResponse, StreamingResponse } from '../../endpoints/types';
 import { requestInfoOf, userOf, type Filter } from './types';
 import { isLongRunningRequest } from './long-running';
 import { tooManyRequests } from './too-many-requests';
@@ -30,12 +30,21 @@ export function withPriorityAndFairness(fc: FlowControl, counts: ObjectCounts = 
     if (isLongRunningRequest(info) && info.verb !== 'watch') return next(ctx);
     const c = fc.classify(userOf(ctx), info);
     const level = c.level;
-    const seats = estimateSeats(info, ctx.req.query, counts.get(info.apiGroup, info.resource), level.maxSeats);
-    c.flow.estimatedSeats(seats);
+    let seats = 1;
+    let finalSeats = 0;
+    let additionalLatencyMs = 0;
+    if (isMutatingEstimate(info)) {
+      const watchers = fc.watches.interested(info);
+      c.flow.watchCount(watchers);
+      ({ initialSeats: seats, finalSeats, additionalLatencyMs } = estimateMutating(info, watchers, level.maxSeats));
+    } else seats = estimateSeats(info, ctx.req.query, counts.get(info.apiGroup, info.resource), level.maxSeats);
+    c.flow.estimatedSeats(Math.max(seats, finalSeats));
     const waitStart = level.exempt ? 0 : performance.now();
     const pending = level.queues.acquire({
       hash: c.hash,
       seats,
+      finalSeats,
+      additionalLatencyMs,
       flow: c.flow,
       waitLimitMs: fc.requestWaitLimitMs,
       onGone: ctx.transport.onClientGone,
@@ -44,6 +53,7 @@ export function withPriorityAndFairness(fc: FlowControl, counts: ObjectCounts = 
     if (!level.exempt) c.flow.waited((performance.now() - waitStart) / 1000, outcome.release !== undefined);
     if (!outcome.release) return tooManyRequests(fc.dropped.recordAndGetRetryAfter(level.name), c.headers);
     c.flow.dispatched();
+    const forgetWatch = info.verb === 'watch' ? fc.watches.register(info) : undefined;
     const execStart = performance.now();
     const done = (): void => {
       c.flow.executed((performance.now() - execStart) / 1000, info.verb === 'watch');
@@ -54,9 +64,23 @@ export function withPriorityAndFairness(fc: FlowControl, counts: ObjectCounts = 
       res = await next(ctx);
     } finally {
       if (res?.kind !== 'stream' || !res.initialized) done();
+      // a watch that did not become a stream (refused, failed) is over already
+      if (res?.kind !== 'stream') forgetWatch?.();
     }
-    if (res.kind === 'stream' && res.initialized) void initializedOrCap(res.initialized).then(done);
+    if (res.kind === 'stream') {
+      if (res.initialized) void initializedOrCap(res.initialized).then(done);
+      if (forgetWatch) watchUntilClosed(res, forgetWatch);
+    }
     return withHeaders(res, c.headers);
+  };
+}
+
+/** The watch counts for the cost of writes for as long as its stream is open. */
+function watchUntilClosed(res: StreamingResponse, forget: () => void): void {
+  const start = res.start;
+  res.start = (sink) => {
+    sink.onClose(forget);
+    start(sink);
   };
 }
 
