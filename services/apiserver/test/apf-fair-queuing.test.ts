@@ -12,6 +12,7 @@ import { dealHand, flowHash } from '../src/flowcontrol/shuffle-shard';
 import type { FlowSchema, PriorityLevelConfiguration } from '../src/generated/k8s.io.api.flowcontrol.v1';
 import { flowControlObserver } from '../src/metrics/flowcontrol-metrics';
 import { ReplicaMetrics } from '../src/metrics/replica-metrics';
+import { TimingRatioHistogramFamily } from '../src/metrics/series';
 import { withPriorityAndFairness } from '../src/server/filters/priority-and-fairness';
 import type { RequestContext } from '../src/server/filters/types';
 import { parsePrometheusText } from './helpers/prometheus-text';
@@ -359,6 +360,31 @@ describe('APF filter', () => {
     assert.equal(scrape.types.get('apiserver_flowcontrol_current_limit_seats'), 'gauge');
     assert.equal(scrape.types.get('apiserver_flowcontrol_watch_count_samples'), 'histogram');
     assert.equal(scrape.types.get('apiserver_flowcontrol_epoch_advance_total'), 'counter');
+    for (const [name, labels] of [
+      ['apiserver_flowcontrol_demand_seats_count', { priority_level: 'tiny' }],
+      ['apiserver_flowcontrol_priority_level_seat_utilization_count', { phase: 'executing', priority_level: 'tiny' }],
+      ['apiserver_flowcontrol_priority_level_request_utilization_count', { phase: 'waiting', priority_level: 'tiny' }],
+    ] as const) {
+      assert.ok((value(name, labels) ?? 0) > 0, `${name} observed some time`);
+    }
+  });
+
+  test('a timing ratio histogram books seconds under the ratio that held them', async () => {
+    let now = 0;
+    const h = new TimingRatioHistogramFamily('t', 'help', ['pl'], [0, 0.5, 1], () => now);
+    const s = h.with('a');
+    s.setDenominator(4);
+    s.set(2);
+    now = 3000;
+    s.set(0);
+    now = 4000;
+    const { values } = await h.get();
+    const byLe = Object.fromEntries(
+      values.filter((v) => v.metricName === 't_bucket').map((v) => [v.labels.le, v.value]),
+    );
+    assert.deepEqual(byLe, { '0': 1, '0.5': 4, '1': 4, '+Inf': 4 });
+    assert.equal(values.find((v) => v.metricName === 't_sum')?.value, 1.5);
+    assert.equal(values.find((v) => v.metricName === 't_count')?.value, 4);
   });
 });
 

@@ -196,6 +196,10 @@ export class FlowControl {
     levels.forEach((l, i) => {
       l.currentLimit = Math.round(seats[i]);
       if (!l.exempt) l.queues.setConcurrencyLimit(l.currentLimit);
+      l.series.denominators(
+        l.currentLimit > 0 ? l.currentLimit : Math.max(1, Math.round(this.serverConcurrencyLimit / 10)),
+        Math.max(1, l.config.queueLengthLimit) * Math.max(1, l.config.queues),
+      );
       l.series.adjustment({
         highWatermark: l.stats.highWatermark,
         average: l.stats.average,

@@ -24,6 +24,10 @@ export interface LevelSeries {
   currentR(r: number): void;
   dispatch(r: number, s: number, sMin: number, sMax: number, dsMin: number, dsMax: number): void;
   epochAdvance(success: boolean): void;
+  /** what runs and waits now, for the utilization and demand histograms */
+  occupancy(seatsInUse: number, seatsWaiting: number, executing: number, waiting: number): void;
+  /** what occupancy is measured against: the current seat limit (or a tenth of the server's), the queues' room */
+  denominators(seats: number, waitingRoom: number): void;
   limits(nominal: number, lower: number, upper: number): void;
   adjustment(a: {
     highWatermark: number;
@@ -59,6 +63,8 @@ const NOOP_LEVEL: LevelSeries = {
   currentR: noop,
   dispatch: noop,
   epochAdvance: noop,
+  occupancy: noop,
+  denominators: noop,
   limits: noop,
   adjustment: noop,
 };

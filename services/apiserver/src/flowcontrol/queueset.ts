@@ -213,6 +213,7 @@ export class QueueSet {
         done = true;
         this.totExecuting--;
         flow.executing(-1);
+        this.demandChanged();
         this.lingerThen(lingerMs, freeSeats);
       },
     };
@@ -299,8 +300,10 @@ export class QueueSet {
     if (head && queue.nextDispatchR < head.arrivalR) queue.nextDispatchR = head.arrivalR;
   }
 
+  /** After any change of what runs or waits: the seat demand integrator and the utilization metrics. */
   private demandChanged(): void {
     this.demand.set(this.totSeatsInUse + this.totSeatsWaiting);
+    this.series.occupancy(this.totSeatsInUse, this.totSeatsWaiting, this.totExecuting, this.totWaiting);
   }
 
   private dispatchAsMuchAsPossible(): void {
@@ -388,6 +391,7 @@ export class QueueSet {
       this.boundNextDispatch(queue);
       if (!queue.active) this.activeQueues--;
       w.flow.executing(-1);
+      this.demandChanged();
       this.lingerThen(w.lingerMs, freeSeats);
     };
   }

@@ -1,6 +1,6 @@
 import type { FlowControlObserver, FlowSeries, LevelSeries, RejectReason } from '../flowcontrol/observer';
 import type { ReplicaMetrics } from './replica-metrics';
-import { CounterFamily, GaugeFamily, HistogramFamily } from './series';
+import { CounterFamily, GaugeFamily, HistogramFamily, TimingRatioHistogramFamily } from './series';
 
 const PL = 'priority_level';
 const FS = 'flow_schema';
@@ -11,6 +11,9 @@ const QUEUE_LENGTH_BUCKETS = [0, 10, 25, 50, 100, 250, 500, 1000];
 const REQUEST_DURATION_BUCKETS = [0, 0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30];
 const WATCH_COUNT_BUCKETS = [0, 1, 10, 100, 1000, 10000];
 const WORK_SEATS_BUCKETS = [1, 2, 4, 10];
+const SEAT_UTILIZATION_BUCKETS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1];
+const REQUEST_UTILIZATION_BUCKETS = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.25, 0.5, 0.75, 1];
+const DEMAND_BUCKETS = [0.2, 0.4, 0.6, 0.8, 1, 1.2, 1.4, 1.7, 2, 2.8, 4, 6];
 
 function families(m: ReplicaMetrics) {
   const counter = (name: string, help: string, labels: string[]) =>
@@ -18,7 +21,27 @@ function families(m: ReplicaMetrics) {
   const gauge = (name: string, help: string, labels: string[]) => m.add(new GaugeFamily(PREFIX + name, help, labels));
   const histogram = (name: string, help: string, labels: string[], buckets: number[]) =>
     m.add(new HistogramFamily(PREFIX + name, help, labels, buckets));
+  const timing = (name: string, help: string, labels: string[], buckets: number[]) =>
+    m.add(new TimingRatioHistogramFamily(PREFIX + name, help, labels, buckets));
   return {
+    seatUtilization: timing(
+      'priority_level_seat_utilization',
+      'Observations, at the end of every nanosecond, of utilization of seats for any stage of execution (but only initial stage for WATCHes); denominator is current seat limit or max(1, round(server seat limit/10))',
+      ['phase', PL],
+      SEAT_UTILIZATION_BUCKETS,
+    ),
+    requestUtilization: timing(
+      'priority_level_request_utilization',
+      'Observations, at the end of every nanosecond, of number of requests waiting or in any stage of execution (but only initial stage for WATCHes); denominator for waiting is max(1, QueueLengthLimit) X max(1, DesiredNumQueues), for executing is current seat limit if that is not zero otherwise max(1, round(server seat limit/10))',
+      ['phase', PL],
+      REQUEST_UTILIZATION_BUCKETS,
+    ),
+    demand: timing(
+      'demand_seats',
+      'Observations, at the end of every nanosecond, of (the number of seats each priority level could use) / (current seat limit for that level if that is not zero otherwise max(1, round(server seat limit/10.0)))',
+      [PL],
+      DEMAND_BUCKETS,
+    ),
     rejected: counter('rejected_requests_total', 'Number of requests rejected by API Priority and Fairness subsystem', [
       PL,
       FS,
@@ -208,7 +231,23 @@ function flowSeries(f: Families, pl: string, fs: string): FlowSeries {
 
 function levelSeries(f: Families, pl: string): LevelSeries {
   const currentR = f.currentR.with(pl);
+  const seats = f.seatUtilization.with('executing', pl);
+  const executing = f.requestUtilization.with('executing', pl);
+  const waiting = f.requestUtilization.with('waiting', pl);
+  const demand = f.demand.with(pl);
   return {
+    occupancy(seatsInUse, seatsWaiting, executingRequests, waitingRequests) {
+      seats.set(seatsInUse);
+      executing.set(executingRequests);
+      waiting.set(waitingRequests);
+      demand.set(seatsInUse + seatsWaiting);
+    },
+    denominators(concurrency, waitingRoom) {
+      seats.setDenominator(concurrency);
+      executing.setDenominator(concurrency);
+      demand.setDenominator(concurrency);
+      waiting.setDenominator(waitingRoom);
+    },
     currentR(r) {
       currentR.value = r;
     },
