@@ -139,7 +139,7 @@ describe('APF queue set: fair queuing by virtual time', () => {
     await clock.advance(49);
     assert.equal(qs.waiting, 1);
     await clock.advance(2);
-    assert.deepEqual(await queued, { rejected: 'time-out' });
+    assert.deepEqual(await queued, { rejected: 'cancelled' }, 'the wait limit ends the wait as a cancellation does');
     running.release();
     const reject = new QueueSet({ queues: 0, handSize: 0, queueLengthLimit: 0 }, 1, clock);
     const held = await settled(reject.acquire(spec(1n)));

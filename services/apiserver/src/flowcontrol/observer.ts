@@ -1,5 +1,9 @@
-/** Why APF refused a request (upstream's reason label values). */
-export type RejectReason = 'queue-full' | 'concurrency-limit' | 'time-out' | 'cancelled';
+/**
+ * Why APF refused a request (upstream 1.32's reason label values): no queue
+ * room, no seat at a Reject level, or its wait ended (the wait limit, derived
+ * from the request's deadline, passed or the client went away).
+ */
+export type RejectReason = 'queue-full' | 'concurrency-limit' | 'cancelled';
 
 /** What happens to the requests of one (priority level, flow schema) pair, for the apiserver_flowcontrol_* metrics. */
 export interface FlowSeries {

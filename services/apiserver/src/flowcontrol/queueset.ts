@@ -182,7 +182,8 @@ export class QueueSet {
     if (waiter.outcome) return waiter.outcome;
     return new Promise<Outcome>((resolve) => {
       waiter.settle = resolve;
-      waiter.cancelTimer = this.clock.after(spec.waitLimitMs, () => this.eject(waiter, 'time-out'));
+      // as upstream's wait context: its deadline and the client's going away end the wait alike
+      waiter.cancelTimer = this.clock.after(spec.waitLimitMs, () => this.eject(waiter, 'cancelled'));
       waiter.unsubscribe = spec.onGone?.(() => this.eject(waiter, 'cancelled'));
     });
   }

@@ -10,6 +10,8 @@ import type { ReplicaMetrics } from '../metrics/replica-metrics';
 
 const GROUP = 'flowcontrol.apiserver.k8s.io';
 const COUNT_INTERVAL_MS = 60_000;
+/** Upstream's wait limit: a quarter of the request timeout, never more than a minute. */
+const MAX_QUEUE_WAIT_MS = 60_000;
 /** Upstream's borrowingAdjustmentPeriod. */
 const BORROWING_INTERVAL_MS = 10_000;
 
@@ -27,7 +29,7 @@ export function startFlowControl(
   if (!opts.enablePriorityAndFairness) return undefined;
   const fc = new FlowControl(
     opts.maxRequestsInflight + opts.maxMutatingRequestsInflight,
-    opts.requestTimeoutMs / 4,
+    Math.min(opts.requestTimeoutMs / 4, MAX_QUEUE_WAIT_MS),
     metrics ? flowControlObserver(metrics) : undefined,
   );
   const schemas = table.store(GROUP, 'v1', 'flowschemas');
