@@ -25,7 +25,7 @@ export interface LevelState {
   currentLimit: number;
   /** the widest a single request may be */
   maxSeats: number;
-  /** exempt levels' run everything and are only counted */
+  /** its queues; an exempt level's run everything and only count */
   queues: QueueSet;
   readonly stats: SeatDemandStats;
   readonly series: LevelSeries;
@@ -125,10 +125,6 @@ export class FlowControl {
 
   level(name: string): LevelState | undefined {
     return this.levels.get(name);
-  }
-
-  allLevels(): IterableIterator<LevelState> {
-    return this.levels.values();
   }
 
   /** The first matching schema in evaluation order; the mandatory catch-all when none does. */

@@ -121,9 +121,6 @@ export class QueueSet {
   get waiting(): number {
     return this.totWaiting;
   }
-  get seatsWaiting(): number {
-    return this.totSeatsWaiting;
-  }
 
   /** A new queuing configuration: queues are added at once, surplus ones removed as they empty. */
   reconfigure(config: QueuingConfig): void {
