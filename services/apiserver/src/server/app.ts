@@ -49,7 +49,7 @@ function transportOf(reply: FastifyReply): Transport {
   // 'close' before the response finished is the client resetting the stream or dropping the connection
   const onClientGone = (cb: () => void): (() => void) => {
     const listener = (): void => {
-      if (!reply.raw.writableFinished) cb();
+      if (!reply.raw.writableEnded) cb();
     };
     reply.raw.once('close', listener);
     return () => reply.raw.off('close', listener);
