@@ -118,7 +118,7 @@ describe('APF queue set: fair queuing by virtual time', () => {
     void queued.then((o) => (ran = o.release !== undefined));
     assert.equal(qs.waiting, 1);
     gone?.();
-    assert.deepEqual(await queued, { rejected: 'cancelled' });
+    assert.deepEqual(await queued, { rejected: 'cancelled', waitedMs: 0 });
     assert.equal(qs.waiting, 0, 'removed from its queue at once');
     assert.ok(unsubscribed);
     running.release();
@@ -135,15 +135,19 @@ describe('APF queue set: fair queuing by virtual time', () => {
     const running = await settled(qs.acquire(spec(1n)));
     assert.ok(running.release);
     const queued = qs.acquire(spec(2n, { waitLimitMs: 50 }));
-    assert.deepEqual(await settled(qs.acquire(spec(3n))), { rejected: 'queue-full' });
+    assert.deepEqual(await settled(qs.acquire(spec(3n))), { rejected: 'queue-full', waitedMs: 0 });
     await clock.advance(49);
     assert.equal(qs.waiting, 1);
     await clock.advance(2);
-    assert.deepEqual(await queued, { rejected: 'cancelled' }, 'the wait limit ends the wait as a cancellation does');
+    assert.deepEqual(
+      await queued,
+      { rejected: 'cancelled', waitedMs: 50 },
+      'the wait limit ends the wait as a cancellation does',
+    );
     running.release();
     const reject = new QueueSet({ queues: 0, handSize: 0, queueLengthLimit: 0 }, 1, clock);
     const held = await settled(reject.acquire(spec(1n)));
-    assert.deepEqual(await settled(reject.acquire(spec(2n))), { rejected: 'concurrency-limit' });
+    assert.deepEqual(await settled(reject.acquire(spec(2n))), { rejected: 'concurrency-limit', waitedMs: 0 });
     held.release?.();
     assert.ok((await settled(reject.acquire(spec(2n)))).release);
   });

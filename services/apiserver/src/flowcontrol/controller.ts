@@ -129,11 +129,10 @@ export class FlowControl {
 
   /** The first matching schema in evaluation order; the mandatory catch-all when none does. */
   classify(user: UserInfo, info: RequestInfo): Classification {
-    const key = ClassificationCache.keyOf(user, info);
-    const known = this.cache.get(key);
+    const known = this.cache.get(user, info);
     if (known) return known;
     const c = this.classifyUncached(user, info);
-    this.cache.set(key, c);
+    this.cache.set(user, info, c);
     return c;
   }
 

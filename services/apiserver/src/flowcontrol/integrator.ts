@@ -27,15 +27,16 @@ export class SeatDemandIntegrator {
     this.since = this.start = clock.now();
   }
 
-  set(value: number): void {
-    this.accumulate();
+  /** `now` saves a clock read when the caller has one. */
+  set(value: number, now = this.clock.now()): void {
+    this.accumulate(now);
     this.value = value;
     if (value > this.max) this.max = value;
   }
 
   /** The period's results; the next period starts now, at the current value. */
   reset(): IntegratorResults {
-    this.accumulate();
+    this.accumulate(this.clock.now());
     const duration = (this.since - this.start) / 1000;
     const average = duration > 0 ? this.integral / duration : 0;
     const variance = duration > 0 ? this.squares / duration - average * average : 0;
@@ -46,8 +47,7 @@ export class SeatDemandIntegrator {
     return results;
   }
 
-  private accumulate(): void {
-    const now = this.clock.now();
+  private accumulate(now: number): void {
     const dt = (now - this.since) / 1000;
     if (dt > 0) {
       this.integral += this.value * dt;

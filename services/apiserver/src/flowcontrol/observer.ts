@@ -29,7 +29,7 @@ export interface LevelSeries {
   dispatch(r: number, s: number, sMin: number, sMax: number, dsMin: number, dsMax: number): void;
   epochAdvance(success: boolean): void;
   /** what runs and waits now, for the utilization and demand histograms */
-  occupancy(seatsInUse: number, seatsWaiting: number, executing: number, waiting: number): void;
+  occupancy(seatsInUse: number, seatsWaiting: number, executing: number, waiting: number, nowMs: number): void;
   /** what occupancy is measured against: the current seat limit (or a tenth of the server's), the queues' room */
   denominators(seats: number, waitingRoom: number): void;
   limits(nominal: number, lower: number, upper: number): void;

@@ -11,10 +11,13 @@ export interface QueuingConfig {
   queueLengthLimit: number;
 }
 
-/** What a dispatched request gives back when it is done. */
-export type Release = () => void;
+/** What a dispatched request gives back when it is done; returns how long it ran (ms). */
+export type Release = () => number;
 
-export type Outcome = { release: Release; rejected?: undefined } | { release?: undefined; rejected: RejectReason };
+/** Run (release when done) or refused; either way after waitedMs in a queue. */
+export type Outcome =
+  | { release: Release; rejected?: undefined; waitedMs: number }
+  | { release?: undefined; rejected: RejectReason; waitedMs: number };
 
 export interface RequestSpec {
   /** the flow's hash, for shuffle sharding */
@@ -67,6 +70,7 @@ interface Waiter {
   work: number;
   flow: FlowSeries;
   arrivalR: number;
+  arrivedMs: number;
   outcome?: Outcome;
   settle?: (o: Outcome) => void;
   cancelTimer?: () => void;
@@ -94,6 +98,12 @@ export class QueueSet {
   private totSeatsInUse = 0;
   private activeQueues = 0;
   private queuelessSeats = 0;
+  /**
+   * The clock read once per operation (a request's arrival, release or
+   * ejection, a reconfiguration) and shared by everything it updates: clock
+   * reads are not free, and a request should not pay for several.
+   */
+  private now: number;
   private hands = new Map<bigint, number[]>();
   /** seats in use plus seats waiting over time, for borrowing */
   readonly demand: SeatDemandIntegrator;
@@ -104,7 +114,7 @@ export class QueueSet {
     private readonly clock: Clock = realClock,
     private readonly series: LevelSeries = NOOP_OBSERVER.level(''),
   ) {
-    this.lastSyncMs = clock.now();
+    this.now = this.lastSyncMs = clock.now();
     this.demand = new SeatDemandIntegrator(clock);
     this.addQueues(config.queues);
   }
@@ -124,7 +134,7 @@ export class QueueSet {
 
   /** A new queuing configuration: queues are added at once, surplus ones removed as they empty. */
   reconfigure(config: QueuingConfig): void {
-    this.syncTime();
+    this.tick();
     this.config = config;
     this.hands.clear();
     this.addQueues(config.queues);
@@ -134,7 +144,7 @@ export class QueueSet {
 
   /** The seats the level may use now (borrowing moves it between the nominal's bounds). */
   setConcurrencyLimit(limit: number): void {
-    this.syncTime();
+    this.tick();
     this.limit = limit;
     this.dispatchAsMuchAsPossible();
   }
@@ -149,15 +159,25 @@ export class QueueSet {
     const finalSeats = spec.finalSeats ?? 0;
     const lingerMs = finalSeats > 0 ? (spec.additionalLatencyMs ?? 0) : 0;
     const seats = Math.max(initialSeats, finalSeats);
+    this.now = this.clock.now();
     if (this.config.queues <= 0 || this.queues.length === 0) return this.withoutQueues(seats, lingerMs, spec.flow);
     this.syncTime();
     const queue = this.queues[this.shuffleShard(spec.hash)];
     if (this.totSeatsInUse >= this.limit && queue.waiting.length >= this.config.queueLengthLimit) {
       spec.flow.rejected('queue-full');
-      return { rejected: 'queue-full' };
+      return { rejected: 'queue-full', waitedMs: 0 };
     }
     const work = initialSeats * ESTIMATED_SERVICE_SECONDS + (finalSeats * lingerMs) / 1000;
-    const waiter: Waiter = { queue, seats, initialSeats, lingerMs, work, flow: spec.flow, arrivalR: this.currentR };
+    const waiter: Waiter = {
+      queue,
+      seats,
+      initialSeats,
+      lingerMs,
+      work,
+      flow: spec.flow,
+      arrivalR: this.currentR,
+      arrivedMs: this.now,
+    };
     if (!queue.active) {
       queue.nextDispatchR = this.currentR;
       this.activeQueues++;
@@ -189,7 +209,7 @@ export class QueueSet {
   private withoutQueues(seats: number, lingerMs: number, flow: FlowSeries): Outcome {
     if (this.config.queues === 0 && !this.canAccommodate(seats)) {
       flow.rejected('concurrency-limit');
-      return { rejected: 'concurrency-limit' };
+      return { rejected: 'concurrency-limit', waitedMs: 0 };
     }
     this.totExecuting++;
     this.totSeatsInUse += seats;
@@ -204,23 +224,35 @@ export class QueueSet {
       this.demandChanged();
       this.dispatchAsMuchAsPossible();
     };
+    const startedMs = this.now;
     let done = false;
     return {
+      waitedMs: 0,
       release: () => {
-        if (done) return;
+        if (done) return 0;
         done = true;
+        this.now = this.clock.now();
         this.totExecuting--;
         flow.executing(-1);
-        this.demandChanged();
         this.lingerThen(lingerMs, freeSeats);
+        return this.now - startedMs;
       },
     };
   }
 
-  /** A write's final seats stay taken while its watch events go out. */
+  private tick(): void {
+    this.now = this.clock.now();
+    this.syncTime();
+  }
+
+  /** A write's final seats stay taken while its watch events go out; freeSeats reports the change either way. */
   private lingerThen(lingerMs: number, freeSeats: () => void): void {
-    if (lingerMs > 0) this.clock.after(lingerMs, freeSeats);
-    else freeSeats();
+    if (lingerMs <= 0) return freeSeats();
+    this.demandChanged();
+    this.clock.after(lingerMs, () => {
+      this.now = this.clock.now();
+      freeSeats();
+    });
   }
 
   private addQueues(wanted: number): void {
@@ -258,9 +290,8 @@ export class QueueSet {
 
   /** Advances R as if the present state had held since the last change. */
   private syncTime(): void {
-    const now = this.clock.now();
-    const elapsed = (now - this.lastSyncMs) / 1000;
-    this.lastSyncMs = now;
+    const elapsed = (this.now - this.lastSyncMs) / 1000;
+    this.lastSyncMs = this.now;
     if (elapsed <= 0 || this.activeQueues === 0) return;
     const demand = this.queueSeatDemand();
     this.currentR += (Math.min(demand, this.limit) / this.activeQueues) * elapsed;
@@ -300,8 +331,8 @@ export class QueueSet {
 
   /** After any change of what runs or waits: the seat demand integrator and the utilization metrics. */
   private demandChanged(): void {
-    this.demand.set(this.totSeatsInUse + this.totSeatsWaiting);
-    this.series.occupancy(this.totSeatsInUse, this.totSeatsWaiting, this.totExecuting, this.totWaiting);
+    this.demand.set(this.totSeatsInUse + this.totSeatsWaiting, this.now);
+    this.series.occupancy(this.totSeatsInUse, this.totSeatsWaiting, this.totExecuting, this.totWaiting, this.now);
   }
 
   private dispatchAsMuchAsPossible(): void {
@@ -361,12 +392,12 @@ export class QueueSet {
     head.flow.seatsInUse(head.seats);
     this.boundNextDispatch(best);
     this.demandChanged();
-    this.settle(head, { release: this.releaseFor(best, head) });
+    this.settle(head, { release: this.releaseFor(best, head), waitedMs: this.now - head.arrivedMs });
     return true;
   }
 
   private releaseFor(queue: Queue, w: Waiter): Release {
-    const startedMs = this.clock.now();
+    const startedMs = this.now;
     const freeSeats = (): void => {
       this.syncTime();
       queue.seatsInUse -= w.seats;
@@ -378,19 +409,19 @@ export class QueueSet {
     };
     let done = false;
     return () => {
-      if (done) return;
+      if (done) return 0;
       done = true;
-      this.syncTime();
+      this.tick();
       queue.executing--;
       this.totExecuting--;
       // the queue is charged for the time the request really took instead of the estimate
-      const served = (this.clock.now() - startedMs) / 1000;
+      const served = (this.now - startedMs) / 1000;
       queue.nextDispatchR -= w.initialSeats * (ESTIMATED_SERVICE_SECONDS - served);
       this.boundNextDispatch(queue);
       if (!queue.active) this.activeQueues--;
       w.flow.executing(-1);
-      this.demandChanged();
       this.lingerThen(w.lingerMs, freeSeats);
+      return served * 1000;
     };
   }
 
@@ -400,7 +431,7 @@ export class QueueSet {
     const queue = w.queue;
     const i = queue.waiting.indexOf(w);
     if (i < 0) return;
-    this.syncTime();
+    this.tick();
     queue.waiting.splice(i, 1);
     queue.waitingSeats -= w.seats;
     queue.waitingWork -= w.work;
@@ -411,7 +442,7 @@ export class QueueSet {
     w.flow.rejected(reason);
     this.boundNextDispatch(queue);
     this.demandChanged();
-    this.settle(w, { rejected: reason });
+    this.settle(w, { rejected: reason, waitedMs: this.now - w.arrivedMs });
     this.trimQueues();
     // a wide request that left the head may have been what held the others back
     this.dispatchAsMuchAsPossible();

@@ -236,11 +236,11 @@ function levelSeries(f: Families, pl: string): LevelSeries {
   const waiting = f.requestUtilization.with('waiting', pl);
   const demand = f.demand.with(pl);
   return {
-    occupancy(seatsInUse, seatsWaiting, executingRequests, waitingRequests) {
-      seats.set(seatsInUse);
-      executing.set(executingRequests);
-      waiting.set(waitingRequests);
-      demand.set(seatsInUse + seatsWaiting);
+    occupancy(seatsInUse, seatsWaiting, executingRequests, waitingRequests, nowMs) {
+      seats.set(seatsInUse, nowMs);
+      executing.set(executingRequests, nowMs);
+      waiting.set(waitingRequests, nowMs);
+      demand.set(seatsInUse + seatsWaiting, nowMs);
     },
     denominators(concurrency, waitingRoom) {
       seats.setDenominator(concurrency);

@@ -39,7 +39,6 @@ export function withPriorityAndFairness(fc: FlowControl, counts: ObjectCounts = 
       ({ initialSeats: seats, finalSeats, additionalLatencyMs } = estimateMutating(info, watchers, level.maxSeats));
     } else seats = estimateSeats(info, ctx.req.query, counts.get(info.apiGroup, info.resource), level.maxSeats);
     c.flow.estimatedSeats(Math.max(seats, finalSeats));
-    const waitStart = level.exempt ? 0 : performance.now();
     const pending = level.queues.acquire({
       hash: c.hash,
       seats,
@@ -50,15 +49,11 @@ export function withPriorityAndFairness(fc: FlowControl, counts: ObjectCounts = 
       onGone: ctx.transport.onClientGone,
     });
     const outcome = pending instanceof Promise ? await pending : pending;
-    if (!level.exempt) c.flow.waited((performance.now() - waitStart) / 1000, outcome.release !== undefined);
+    if (!level.exempt) c.flow.waited(outcome.waitedMs / 1000, outcome.release !== undefined);
     if (!outcome.release) return tooManyRequests(fc.dropped.recordAndGetRetryAfter(level.name), c.headers);
     c.flow.dispatched();
     const forgetWatch = info.verb === 'watch' ? fc.watches.register(info) : undefined;
-    const execStart = performance.now();
-    const done = (): void => {
-      c.flow.executed((performance.now() - execStart) / 1000, info.verb === 'watch');
-      outcome.release();
-    };
+    const done = (): void => c.flow.executed(outcome.release() / 1000, info.verb === 'watch');
     let res: ApiResponse | undefined;
     try {
       res = await next(ctx);
