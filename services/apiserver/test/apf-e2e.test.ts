@@ -218,7 +218,7 @@ describe('API Priority and Fairness (real kubectl, real replica)', () => {
     assert.equal(probe.status, 401);
   });
 
-  it('a flood from one low-priority user gets 429s while admin requests keep succeeding', async () => {
+  it('a flood from one low-priority user gets 429s while kubectl at workload-high and exempt keeps succeeding', async () => {
     await kubectlOk(
       kc,
       ['apply', '-f', '-'],
