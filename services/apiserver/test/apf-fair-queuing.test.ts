@@ -368,8 +368,21 @@ describe('APF filter', () => {
       ['apiserver_flowcontrol_demand_seats_count', { priority_level: 'tiny' }],
       ['apiserver_flowcontrol_priority_level_seat_utilization_count', { phase: 'executing', priority_level: 'tiny' }],
       ['apiserver_flowcontrol_priority_level_request_utilization_count', { phase: 'waiting', priority_level: 'tiny' }],
+      ['apiserver_flowcontrol_read_vs_write_current_requests_count', { phase: 'waiting', request_kind: 'readOnly' }],
+      ['apiserver_flowcontrol_read_vs_write_current_requests_count', { phase: 'executing', request_kind: 'readOnly' }],
     ] as const) {
       assert.ok((value(name, labels) ?? 0) > 0, `${name} observed some time`);
+    }
+    for (const phase of ['waiting', 'executing']) {
+      const sum = value('apiserver_flowcontrol_read_vs_write_current_requests_sum', {
+        phase,
+        request_kind: 'readOnly',
+      });
+      assert.ok((sum ?? 0) > 0, `read-only requests were seen ${phase}`);
+      assert.equal(
+        value('apiserver_flowcontrol_read_vs_write_current_requests_sum', { phase, request_kind: 'mutating' }),
+        0,
+      );
     }
   });
 

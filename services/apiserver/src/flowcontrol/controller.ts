@@ -9,7 +9,13 @@ import { realClock, type Clock } from './clock';
 import { DroppedRequests } from './dropped-requests';
 import { compareFlowSchemas, flowDistinguisher, matchesFlowSchema } from './match';
 import { ObjectCounts } from './object-counts';
-import { NOOP_OBSERVER, type FlowControlObserver, type FlowSeries, type LevelSeries } from './observer';
+import {
+  NOOP_OBSERVER,
+  type FlowControlObserver,
+  type FlowSeries,
+  type KindSeries,
+  type LevelSeries,
+} from './observer';
 import { QueueSet, type QueuingConfig } from './queueset';
 import { flowHash } from './shuffle-shard';
 import { WatchTracker } from './watch-tracker';
@@ -41,6 +47,8 @@ export interface Classification {
   hash: bigint;
   /** the (level, schema) pair's metric series */
   flow: FlowSeries;
+  /** the request kind's (read or write) series */
+  kind: KindSeries;
   /** X-Kubernetes-PF-FlowSchema-UID and X-Kubernetes-PF-PriorityLevel-UID */
   headers: Readonly<Record<string, string>>;
 }
@@ -58,6 +66,8 @@ function queuingOf(pl: PriorityLevelConfiguration): QueuingConfig {
   const queues = q.queues ?? 64;
   return { queues, handSize: Math.min(q.handSize ?? 8, queues), queueLengthLimit: q.queueLengthLimit ?? 50 };
 }
+
+const READ_ONLY_VERBS = new Set(['get', 'list', 'watch']);
 
 const nameOf = (o: { metadata?: { name?: string } }): string => o.metadata?.name ?? '';
 
@@ -140,12 +150,13 @@ export class FlowControl {
     for (const fs of this.schemas) {
       if (!matchesFlowSchema(fs, user, info)) continue;
       const level = this.levels.get(fs.spec?.priorityLevelConfiguration?.name ?? '');
-      if (level) return this.classification(fs, level, flowDistinguisher(fs, user, info));
+      if (level) return this.classification(fs, level, flowDistinguisher(fs, user, info), info.verb);
     }
-    return this.classification(MANDATORY_FLOW_SCHEMAS[1], this.levels.get('catch-all') as LevelState, user.name);
+    const catchAll = this.levels.get('catch-all') as LevelState;
+    return this.classification(MANDATORY_FLOW_SCHEMAS[1], catchAll, user.name, info.verb);
   }
 
-  private classification(fs: FlowSchema, level: LevelState, distinguisher: string): Classification {
+  private classification(fs: FlowSchema, level: LevelState, distinguisher: string, verb: string): Classification {
     const schemaName = nameOf(fs);
     const schemaUID = fs.metadata?.uid ?? '';
     // as upstream, only a level with queues to deal among hashes its flows
@@ -157,6 +168,7 @@ export class FlowControl {
       distinguisher,
       hash: dealt ? flowHash(schemaName, distinguisher) : 0n,
       flow: this.observer.flow(level.name, schemaName),
+      kind: this.observer.kind(READ_ONLY_VERBS.has(verb) ? 'readOnly' : 'mutating'),
       headers: { [FLOW_SCHEMA_UID_HEADER]: schemaUID, [PRIORITY_LEVEL_UID_HEADER]: level.uid },
     };
   }
@@ -214,11 +226,13 @@ export class FlowControl {
     const shareSum = levels.reduce((s, pl) => s + nominalShares(pl), 0);
     const next = new Map<string, LevelState>();
     let nominalSum = 0;
+    let waitingRoom = 0;
     for (const pl of levels) {
       const name = nameOf(pl);
       const config = queuingOf(pl);
       const limits = levelLimits(this.serverConcurrencyLimit, shareSum, pl);
       nominalSum += limits.nominal;
+      if (config.queues > 0) waitingRoom += config.queues * config.queueLengthLimit;
       const old = this.levels.get(name);
       const maxSeats = maxSeatsFor(limits.nominal, config.queues > 0 ? config.handSize : undefined);
       const series = old?.series ?? this.observer.level(name);
@@ -249,6 +263,8 @@ export class FlowControl {
     for (const [name, old] of this.levels) if (!next.has(name)) old.queues.reconfigure(EXEMPT);
     this.levels = next;
     this.nominalSum = nominalSum;
+    // with no queuing level at all (before the configuration is read) there is no room: 1 keeps the ratio finite
+    this.observer.capacity(Math.max(1, waitingRoom), Math.max(1, nominalSum));
     const schemaObjects = new Map(this.schemaObjects);
     for (const m of MANDATORY_FLOW_SCHEMAS) if (!schemaObjects.has(nameOf(m))) schemaObjects.set(nameOf(m), m);
     this.schemas = [...schemaObjects.values()]

@@ -43,9 +43,21 @@ export interface LevelSeries {
   }): void;
 }
 
+/** Upstream's request kinds: get, list and watch read; everything else writes. */
+export type RequestKind = 'readOnly' | 'mutating';
+
+/** Requests of one kind waiting and executing over all levels. */
+export interface KindSeries {
+  waiting(delta: 1 | -1, nowMs: number): void;
+  executing(delta: 1 | -1, nowMs: number): void;
+}
+
 export interface FlowControlObserver {
   flow(level: string, schema: string): FlowSeries;
   level(level: string): LevelSeries;
+  kind(kind: RequestKind): KindSeries;
+  /** what the kinds' counts are measured against: all queues' room, all levels' nominal seats */
+  capacity(waitingRoom: number, seats: number): void;
   fairFrac(value: number): void;
 }
 
@@ -73,9 +85,13 @@ const NOOP_LEVEL: LevelSeries = {
   adjustment: noop,
 };
 
+const NOOP_KIND: KindSeries = { waiting: noop, executing: noop };
+
 /** For a FlowControl nobody scrapes (unit tests, --enable-priority-and-fairness without metrics). */
 export const NOOP_OBSERVER: FlowControlObserver = {
   flow: () => NOOP_FLOW,
   level: () => NOOP_LEVEL,
+  kind: () => NOOP_KIND,
+  capacity: noop,
   fairFrac: noop,
 };

@@ -119,6 +119,11 @@ export class QueueSet {
     this.addQueues(config.queues);
   }
 
+  /** The clock as last read (at the latest arrival, dispatch or release), for callers timing along with it. */
+  get clockReading(): number {
+    return this.now;
+  }
+
   get concurrencyLimit(): number {
     return this.limit;
   }

@@ -1,4 +1,11 @@
-import type { FlowControlObserver, FlowSeries, LevelSeries, RejectReason } from '../flowcontrol/observer';
+import type {
+  FlowControlObserver,
+  FlowSeries,
+  KindSeries,
+  LevelSeries,
+  RejectReason,
+  RequestKind,
+} from '../flowcontrol/observer';
 import type { ReplicaMetrics } from './replica-metrics';
 import { CounterFamily, GaugeFamily, HistogramFamily, TimingRatioHistogramFamily } from './series';
 
@@ -14,6 +21,7 @@ const WORK_SEATS_BUCKETS = [1, 2, 4, 10];
 const SEAT_UTILIZATION_BUCKETS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1];
 const REQUEST_UTILIZATION_BUCKETS = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.25, 0.5, 0.75, 1];
 const DEMAND_BUCKETS = [0.2, 0.4, 0.6, 0.8, 1, 1.2, 1.4, 1.7, 2, 2.8, 4, 6];
+const READ_WRITE_BUCKETS = [0, 0.001, 0.01, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1];
 
 function families(m: ReplicaMetrics) {
   const counter = (name: string, help: string, labels: string[]) =>
@@ -35,6 +43,12 @@ function families(m: ReplicaMetrics) {
       'Observations, at the end of every nanosecond, of number of requests waiting or in any stage of execution (but only initial stage for WATCHes); denominator for waiting is max(1, QueueLengthLimit) X max(1, DesiredNumQueues), for executing is current seat limit if that is not zero otherwise max(1, round(server seat limit/10))',
       ['phase', PL],
       REQUEST_UTILIZATION_BUCKETS,
+    ),
+    readWrite: timing(
+      'read_vs_write_current_requests',
+      'Observations, at the end of every nanosecond, of the number of requests (as a fraction of the relevant limit) waiting or in regular stage of execution',
+      ['phase', 'request_kind'],
+      READ_WRITE_BUCKETS,
     ),
     demand: timing(
       'demand_seats',
@@ -278,6 +292,21 @@ function levelSeries(f: Families, pl: string): LevelSeries {
   };
 }
 
+function kindSeries(f: Families, kind: RequestKind): KindSeries {
+  const waitingSeries = f.readWrite.with('waiting', kind);
+  const executingSeries = f.readWrite.with('executing', kind);
+  let waiting = 0;
+  let executing = 0;
+  return {
+    waiting(delta, nowMs) {
+      waitingSeries.set((waiting += delta), nowMs);
+    },
+    executing(delta, nowMs) {
+      executingSeries.set((executing += delta), nowMs);
+    },
+  };
+}
+
 /**
  * The apiserver_flowcontrol_* metrics with upstream 1.32's names, labels and
  * buckets (its deprecated, hidden request_concurrency_limit and
@@ -289,7 +318,15 @@ export function flowControlObserver(metrics: ReplicaMetrics): FlowControlObserve
   const f = families(metrics);
   const flows = new Map<string, FlowSeries>();
   const levels = new Map<string, LevelSeries>();
+  const kinds = { readOnly: kindSeries(f, 'readOnly'), mutating: kindSeries(f, 'mutating') };
   return {
+    kind: (kind) => kinds[kind],
+    capacity(waitingRoom, seats) {
+      for (const kind of ['readOnly', 'mutating'] as const) {
+        f.readWrite.with('waiting', kind).setDenominator(waitingRoom);
+        f.readWrite.with('executing', kind).setDenominator(seats);
+      }
+    },
     flow(pl, fs) {
       const key = `${pl}\u0000${fs}`;
       let s = flows.get(key);

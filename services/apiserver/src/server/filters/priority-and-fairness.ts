@@ -1,4 +1,5 @@
 import type { FlowControl } from '../../flowcontrol/controller';
+import type { Outcome } from '../../flowcontrol/queueset';
 import type { ObjectCounts } from '../../flowcontrol/object-counts';
 import { estimateMutating, estimateSeats, isMutatingEstimate } from '../../flowcontrol/work-estimate';
 import type { ApiResponse, StreamingResponse } from '../../endpoints/types';
@@ -48,12 +49,22 @@ export function withPriorityAndFairness(fc: FlowControl, counts: ObjectCounts = 
       waitLimitMs: fc.requestWaitLimitMs,
       onGone: ctx.transport.onClientGone,
     });
-    const outcome = pending instanceof Promise ? await pending : pending;
+    let outcome: Outcome;
+    if (pending instanceof Promise) {
+      c.kind.waiting(1, level.queues.clockReading);
+      outcome = await pending;
+      c.kind.waiting(-1, level.queues.clockReading);
+    } else outcome = pending;
     if (!level.exempt) c.flow.waited(outcome.waitedMs / 1000, outcome.release !== undefined);
     if (!outcome.release) return tooManyRequests(fc.dropped.recordAndGetRetryAfter(level.name), c.headers);
     c.flow.dispatched();
+    c.kind.executing(1, level.queues.clockReading);
     const forgetWatch = info.verb === 'watch' ? fc.watches.register(info) : undefined;
-    const done = (): void => c.flow.executed(outcome.release() / 1000, info.verb === 'watch');
+    const release = outcome.release;
+    const done = (): void => {
+      c.flow.executed(release() / 1000, info.verb === 'watch');
+      c.kind.executing(-1, level.queues.clockReading);
+    };
     let res: ApiResponse | undefined;
     try {
       res = await next(ctx);
