@@ -4,6 +4,7 @@
  * configuration with a handler that answers at once, for an exempt admin, a
  * service account (workload-low) and an ordinary user (global-default),
  * interleaved in rounds, and prints nanoseconds per request for each.
+ * APF_BENCH_METRICS=1 also feeds the apiserver_flowcontrol_* metrics.
  */
 import type { UserInfo } from '../../services/apiserver/src/authn/user';
 import type { RequestInfo } from '../../services/apiserver/src/endpoints/request-info';
@@ -15,6 +16,8 @@ import {
   SUGGESTED_PRIORITY_LEVELS,
 } from '../../services/apiserver/src/flowcontrol/bootstrap';
 import { FlowControl } from '../../services/apiserver/src/flowcontrol/controller';
+import { flowControlObserver } from '../../services/apiserver/src/metrics/flowcontrol-metrics';
+import { ReplicaMetrics } from '../../services/apiserver/src/metrics/replica-metrics';
 import { withPriorityAndFairness } from '../../services/apiserver/src/server/filters/priority-and-fairness';
 import type { RequestContext } from '../../services/apiserver/src/server/filters/types';
 
@@ -43,7 +46,8 @@ const callers: Record<string, UserInfo> = {
 
 async function main(): Promise<void> {
   const requests = Number(process.argv[2] ?? 200_000);
-  const fc = new FlowControl(600, 15_000);
+  const observer = process.env.APF_BENCH_METRICS === '1' ? flowControlObserver(new ReplicaMetrics()) : undefined;
+  const fc = new FlowControl(600, 15_000, observer);
   fc.replaceAll(
     [...MANDATORY_FLOW_SCHEMAS, ...SUGGESTED_FLOW_SCHEMAS],
     [...MANDATORY_PRIORITY_LEVELS, ...SUGGESTED_PRIORITY_LEVELS],
@@ -69,7 +73,7 @@ async function main(): Promise<void> {
     }
   }
   const perRequest = Object.fromEntries(Object.entries(totals).map(([n, t]) => [n, Math.round(t / requests)]));
-  console.log(JSON.stringify({ requests, nsPerRequest: perRequest }));
+  console.log(JSON.stringify({ requests, metrics: observer !== undefined, nsPerRequest: perRequest }));
 }
 
 void main();
