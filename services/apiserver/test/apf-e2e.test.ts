@@ -8,6 +8,7 @@ import { ApiClient, kubeconfigCredentials, type ClientResponse } from './helpers
 import { kubectl, kubectlOk } from './helpers/kubectl';
 import { startEtcd, type RunningEtcd } from './helpers/etcd';
 import { startReplicaProcess, type ReplicaProcess } from './helpers/replica';
+import { parsePrometheusText } from './helpers/prometheus-text';
 
 const FS_HEADER = 'x-kubernetes-pf-flowschema-uid';
 const PL_HEADER = 'x-kubernetes-pf-prioritylevel-uid';
@@ -217,7 +218,7 @@ describe('API Priority and Fairness (real kubectl, real replica)', () => {
     assert.equal(probe.status, 401);
   });
 
-  it('a flood from one low-priority user gets 429s while admin requests keep succeeding', async () => {
+  it('a flood from one low-priority user gets 429s while kubectl at workload-high and exempt keeps succeeding', async () => {
     await kubectlOk(
       kc,
       ['apply', '-f', '-'],
@@ -265,8 +266,18 @@ describe('API Priority and Fairness (real kubectl, real replica)', () => {
       if (r.headers[FS_HEADER] === flooderFS) break;
       await sleep(100);
     }
+    // a kube-system service account is classified kube-system-service-accounts, at workload-high
+    const robot = 'system:serviceaccount:kube-system:apf-robot';
+    await kubectlOk(kc, ['create', 'clusterrolebinding', 'apf-robot-view', '--clusterrole=view', `--user=${robot}`]);
+    const workloadHigh = await uidOf(kc, 'prioritylevelconfiguration', 'workload-high');
+    const exemptPL = await uidOf(kc, 'prioritylevelconfiguration', 'exempt');
+    const kubectlAt = async (extra: string[]) => {
+      const r = await kubectl(kc, ['get', 'configmaps', '-n', 'default', '-o', 'name', '-v=8', ...extra]);
+      return { code: r.code, level: /X-Kubernetes-Pf-Prioritylevel-Uid: (\S+)/i.exec(r.stderr)?.[1] };
+    };
     await warm(flood, 60);
     const floodDone = Promise.all(Array.from({ length: 60 }, () => flood(CONFIGMAPS, newConfigMap)));
+    const kubectlDuringFlood = Promise.all([kubectlAt([`--as=${robot}`]), kubectlAt([])]);
     const adminResults = await Promise.all(
       Array.from({ length: 10 }, async () => {
         const t0 = Date.now();
@@ -290,6 +301,29 @@ describe('API Priority and Fairness (real kubectl, real replica)', () => {
       Array(10).fill(200),
     );
     assert.ok(Math.max(...adminResults.map((r) => r.ms)) < 10_000);
+    assert.deepEqual(await kubectlDuringFlood, [
+      { code: 0, level: workloadHigh },
+      { code: 0, level: exemptPL },
+    ]);
+    const scrape = parsePrometheusText(await kubectlOk(kc, ['get', '--raw', '/metrics']));
+    const sample = (name: string, labels: Record<string, string>) =>
+      scrape.samples.find((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v));
+    const tiny = { priority_level: 'tiny', flow_schema: 'flooder' };
+    // the warm-up's bursts were refused too
+    assert.ok(
+      (sample('apiserver_flowcontrol_rejected_requests_total', { ...tiny, reason: 'queue-full' })?.value ?? 0) >=
+        rejected.length,
+    );
+    assert.ok(
+      (sample('apiserver_flowcontrol_dispatched_requests_total', tiny)?.value ?? 0) >= flooded.length - rejected.length,
+    );
+    assert.ok((sample('apiserver_flowcontrol_nominal_limit_seats', { priority_level: 'tiny' })?.value ?? 0) > 0);
+    assert.ok(
+      (sample('apiserver_flowcontrol_dispatched_requests_total', {
+        priority_level: 'workload-high',
+        flow_schema: 'kube-system-service-accounts',
+      })?.value ?? 0) >= 1,
+    );
   });
 
   it('shares one level fairly between two flows', async () => {

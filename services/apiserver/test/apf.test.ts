@@ -14,13 +14,12 @@ import {
   SUGGESTED_FLOW_SCHEMAS,
   SUGGESTED_PRIORITY_LEVELS,
 } from '../src/flowcontrol/bootstrap';
-import { nominalConcurrencyLimits } from '../src/flowcontrol/concurrency';
+import { levelLimits, nominalShares } from '../src/flowcontrol/borrowing';
 import { FlowControl } from '../src/flowcontrol/controller';
 import { updateDanglingConditions } from '../src/flowcontrol/dangling';
 import { DroppedRequests } from '../src/flowcontrol/dropped-requests';
 import { ensureApfConfiguration } from '../src/flowcontrol/ensurer';
 import { matchesNonResourceRule, matchesResourceRule, matchesSubject } from '../src/flowcontrol/match';
-import { QueueSet } from '../src/flowcontrol/queueset';
 import { dealHand, flowHash } from '../src/flowcontrol/shuffle-shard';
 import { estimateSeats, maxSeatsFor } from '../src/flowcontrol/work-estimate';
 import type { FlowSchema } from '../src/generated/k8s.io.api.flowcontrol.v1';
@@ -212,9 +211,11 @@ describe('APF shuffle sharding and concurrency', () => {
     assert.throws(() => dealHand(1n, 4, 5));
   });
 
-  test('nominal limits split the server limit by shares, rounding up', () => {
-    const limits = nominalConcurrencyLimits(600, [...MANDATORY_PRIORITY_LEVELS, ...SUGGESTED_PRIORITY_LEVELS]);
-    assert.deepEqual(Object.fromEntries(limits), {
+  test('nominal limits split the server limit by shares, rounding up; lendable and borrowable bounds', () => {
+    const levels = [...MANDATORY_PRIORITY_LEVELS, ...SUGGESTED_PRIORITY_LEVELS];
+    const sum = levels.reduce((s, pl) => s + nominalShares(pl), 0);
+    const limits = Object.fromEntries(levels.map((pl) => [pl.metadata?.name, levelLimits(600, sum, pl)]));
+    assert.deepEqual(Object.fromEntries(levels.map((pl) => [pl.metadata?.name, levelLimits(600, sum, pl).nominal])), {
       exempt: 0,
       'catch-all': 13,
       system: 74,
@@ -224,6 +225,9 @@ describe('APF shuffle sharding and concurrency', () => {
       'workload-low': 245,
       'global-default': 49,
     });
+    // workload-low lends 90%: round(245 * 0.9) = 221; no borrowing limit means up to the server's 600
+    assert.deepEqual(limits['workload-low'], { nominal: 245, lower: 24, upper: 845, lendable: 221 });
+    assert.deepEqual(limits.exempt, { nominal: 0, lower: 0, upper: 600, lendable: 0 });
   });
 });
 
@@ -246,8 +250,20 @@ describe('APF list work estimate', () => {
     assert.equal(estimateSeats(watch, q('sendInitialEvents=true'), 500, 10), 5);
   });
 
-  test('a request takes at most 15% of its level, 1 to 10 seats', () => {
-    assert.deepEqual([0, 1, 13, 25, 49, 98, 245].map(maxSeatsFor), [1, 1, 2, 4, 8, 10, 10]);
+  test('a queuing level admits 15% of its nominal seats but at most nominal/handSize, 1 to 10; others 10', () => {
+    const pairs: Array<[number, number]> = [
+      [1, 6],
+      [13, 6],
+      [25, 4],
+      [49, 6],
+      [74, 6],
+      [245, 6],
+    ];
+    assert.deepEqual(
+      pairs.map(([n, h]) => maxSeatsFor(n, h)),
+      [1, 2, 4, 8, 10, 10],
+    );
+    assert.equal(maxSeatsFor(13), 10, 'a Reject level: the estimator cap');
   });
 });
 
@@ -270,43 +286,6 @@ describe('APF Retry-After', () => {
     assert.equal(d.recordAndGetRetryAfter('other'), 1, 'levels are apart');
     now += 10;
     assert.equal(burst(1), 3, 'a quiet period lowers it by one');
-  });
-});
-
-describe('APF queue set', () => {
-  test('free seats go round-robin to the queues, so a small flow is not stuck behind a big one', async () => {
-    const qs = new QueueSet({ concurrencyLimit: 1, queues: 8, handSize: 1, queueLengthLimit: 100 });
-    const done: string[] = [];
-    const first = await qs.acquire(flowHash('s', 'warm'), 1, 10_000);
-    assert.ok(first);
-    const run = async (flow: string): Promise<void> => {
-      const release = await qs.acquire(flowHash('s', flow), 1, 10_000);
-      assert.ok(release);
-      done.push(flow);
-      release();
-    };
-    // alice and bob must land in different queues for the test to mean anything
-    assert.notDeepEqual(dealHand(flowHash('s', 'alice'), 8, 1), dealHand(flowHash('s', 'bob'), 8, 1));
-    const all = [...Array.from({ length: 10 }, () => run('alice')), run('bob'), run('bob')];
-    first();
-    await Promise.all(all);
-    assert.ok(done.lastIndexOf('bob') <= 4, done.join(','));
-  });
-
-  test('a full queue, a Reject level and the wait limit refuse', async () => {
-    const qs = new QueueSet({ concurrencyLimit: 1, queues: 1, handSize: 1, queueLengthLimit: 1 });
-    const running = await qs.acquire(1n, 1, 1000);
-    assert.ok(running);
-    const queued = qs.acquire(2n, 1, 50);
-    assert.equal(await qs.acquire(3n, 1, 1000), undefined, 'queue full');
-    assert.equal(await queued, undefined, 'waited too long');
-    running();
-    const reject = new QueueSet({ concurrencyLimit: 1, queues: 0, handSize: 0, queueLengthLimit: 0 });
-    const held = await reject.acquire(1n, 1, 1000);
-    assert.ok(held);
-    assert.equal(await reject.acquire(2n, 1, 1000), undefined);
-    held();
-    assert.ok(await reject.acquire(2n, 1, 1000));
   });
 });
 
@@ -343,7 +322,7 @@ describe('APF and max-in-flight filters', () => {
       },
     };
     fc.replaceAll([fs], [tiny]);
-    const limit = fc.level('tiny')?.concurrencyLimit ?? 0;
+    const limit = fc.level('tiny')?.currentLimit ?? 0;
     assert.equal(limit, Math.ceil((600 * 1) / 6));
     const gates: Array<() => void> = [];
     const handler = withPriorityAndFairness(fc)(

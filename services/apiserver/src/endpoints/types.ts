@@ -34,6 +34,8 @@ export interface StreamingResponse {
   status: number;
   headers: Record<string, string | string[]>;
   start(sink: StreamSink): void;
+  /** A watch: resolves once its initial events were handed over (APF holds its seats until then). */
+  initialized?: Promise<void>;
 }
 
 /**

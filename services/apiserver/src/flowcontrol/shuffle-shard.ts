@@ -1,17 +1,10 @@
+import { createHash } from 'node:crypto';
+
 const MASK64 = (1n << 64n) - 1n;
-const FNV_OFFSET = 0xcbf29ce484222325n;
-const FNV_PRIME = 0x100000001b3n;
 
-/** FNV-1a, 64 bits, over the UTF-8 bytes. */
-export function fnv1a64(bytes: Uint8Array): bigint {
-  let h = FNV_OFFSET;
-  for (const b of bytes) h = ((h ^ BigInt(b)) * FNV_PRIME) & MASK64;
-  return h;
-}
-
-/** A flow's identity for shuffle sharding: the schema's name and the distinguisher, kept apart by a NUL. */
+/** A flow's identity for shuffle sharding, as upstream's hashFlowID: SHA-256 of schema, NUL, distinguisher; the first 8 bytes little-endian. */
 export function flowHash(schemaName: string, distinguisher: string): bigint {
-  return fnv1a64(Buffer.from(`${schemaName}\0${distinguisher}`, 'utf8'));
+  return createHash('sha256').update(schemaName).update('\0').update(distinguisher).digest().readBigUInt64LE(0);
 }
 
 /**

@@ -187,13 +187,102 @@ export class HistogramFamily extends Family<HistogramSeries> {
   }
 
   protected values(labels: Record<string, string>, s: HistogramSeries, out: MetricValue[]): void {
-    let cumulative = 0;
-    for (let i = 0; i < this.leLabels.length; i++) {
-      cumulative += s.counts[i];
-      out.push({ metricName: `${this.name}_bucket`, labels: { ...labels, le: this.leLabels[i] }, value: cumulative });
-    }
-    out.push({ metricName: `${this.name}_sum`, labels, value: s.sum });
-    out.push({ metricName: `${this.name}_count`, labels, value: s.count });
+    histogramValues(this.name, this.leLabels, labels, s, out);
+  }
+}
+
+/** A histogram's samples: cumulative buckets, then _sum and _count. */
+function histogramValues(
+  name: string,
+  leLabels: readonly string[],
+  labels: Record<string, string>,
+  s: { counts: readonly number[]; sum: number; count: number },
+  out: MetricValue[],
+): void {
+  let cumulative = 0;
+  for (let i = 0; i < leLabels.length; i++) {
+    cumulative += s.counts[i];
+    out.push({ metricName: `${name}_bucket`, labels: { ...labels, le: leLabels[i] }, value: cumulative });
+  }
+  out.push({ metricName: `${name}_sum`, labels, value: s.sum });
+  out.push({ metricName: `${name}_count`, labels, value: s.count });
+}
+
+export interface TimingRatioSeries {
+  /** The numerator changed (the ratio is numerator / denominator); nowMs saves a clock read. */
+  set(numerator: number, nowMs?: number): void;
+  setDenominator(denominator: number): void;
+}
+
+interface TimingState extends TimingRatioSeries {
+  readonly counts: number[];
+  sum: number;
+  count: number;
+  /** books the time since the last change under the present value */
+  catchUp(nowMs?: number): void;
+}
+
+/**
+ * component-base's TimingRatioHistogram: a histogram of how long (seconds) a
+ * ratio spent at each value, so _count is the time observed and each bucket
+ * the time at or below its bound; _sum is the ratio's time integral.
+ */
+export class TimingRatioHistogramFamily extends Family<TimingState> {
+  readonly type = 'histogram' as const;
+  private readonly leLabels: string[];
+
+  constructor(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    readonly buckets: readonly number[],
+    private readonly nowMs: () => number = () => performance.now(),
+  ) {
+    super(name, help, labelNames);
+    this.leLabels = [...buckets.map(goFloat), '+Inf'];
+  }
+
+  protected fresh(): TimingState {
+    const bounds = this.buckets;
+    const now = this.nowMs;
+    let numerator = 0;
+    let denominator = 1;
+    let since = now();
+    const s: TimingState = {
+      counts: new Array<number>(bounds.length + 1).fill(0),
+      sum: 0,
+      count: 0,
+      catchUp(t = now()) {
+        const dt = (t - since) / 1000;
+        since = t;
+        if (dt <= 0) return;
+        const ratio = numerator / denominator;
+        let i = 0;
+        while (i < bounds.length && ratio > bounds[i]) i++;
+        s.counts[i] += dt;
+        s.sum += ratio * dt;
+        s.count += dt;
+      },
+      set(n: number, nowMs?: number) {
+        if (n === numerator) return;
+        s.catchUp(nowMs);
+        numerator = n;
+      },
+      setDenominator(d: number) {
+        if (d === denominator) return;
+        s.catchUp();
+        denominator = d;
+      },
+    };
+    return s;
+  }
+
+  protected override refresh(): void {
+    for (const { s } of this.series.values()) s.catchUp();
+  }
+
+  protected values(labels: Record<string, string>, s: TimingState, out: MetricValue[]): void {
+    histogramValues(this.name, this.leLabels, labels, s, out);
   }
 }
 

@@ -18,5 +18,6 @@ export function decoratedWatcher(w: Watcher, decorate: (obj: KubeObject) => Kube
     },
     stop: () => w.stop(),
     closedByStorage: w.closedByStorage,
+    initialized: w.initialized,
   };
 }

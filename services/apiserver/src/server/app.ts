@@ -49,6 +49,14 @@ function headerOf(req: FastifyRequest, name: string): string | undefined {
 
 function transportOf(reply: FastifyReply): Transport {
   const raw: unknown = reply.raw;
+  // 'close' before the response finished is the client resetting the stream or dropping the connection
+  const onClientGone = (cb: () => void): (() => void) => {
+    const listener = (): void => {
+      if (!reply.raw.writableEnded) cb();
+    };
+    reply.raw.once('close', listener);
+    return () => reply.raw.off('close', listener);
+  };
   if (raw instanceof Http2ServerResponse) {
     return {
       http2: true,
@@ -56,9 +64,10 @@ function transportOf(reply: FastifyReply): Transport {
         const session = raw.stream.session;
         if (session && !session.closed) session.close();
       },
+      onClientGone,
     };
   }
-  return { http2: false, goaway: () => reply.header('connection', 'close') };
+  return { http2: false, goaway: () => reply.header('connection', 'close'), onClientGone };
 }
 
 /** The TLS connection (or, for HTTP/2, its session) a request came on, to read and cache the peer chain. */

@@ -5,9 +5,15 @@ import { FlowControl } from '../flowcontrol/controller';
 import type { FlowSchema, PriorityLevelConfiguration } from '../generated/k8s.io.api.flowcontrol.v1';
 import type { ServerOptions } from '../options';
 import type { StoreTable } from '../registry/store-table';
+import { flowControlObserver } from '../metrics/flowcontrol-metrics';
+import type { ReplicaMetrics } from '../metrics/replica-metrics';
 
 const GROUP = 'flowcontrol.apiserver.k8s.io';
 const COUNT_INTERVAL_MS = 60_000;
+/** Upstream's wait limit: a quarter of the request timeout, never more than a minute. */
+const MAX_QUEUE_WAIT_MS = 60_000;
+/** Upstream's borrowingAdjustmentPeriod. */
+const BORROWING_INTERVAL_MS = 10_000;
 
 /**
  * The APF configuration every replica enforces, fed by watches of both kinds
@@ -18,9 +24,14 @@ export function startFlowControl(
   table: StoreTable,
   signal: AbortSignal,
   log: (line: string) => void,
+  metrics?: ReplicaMetrics,
 ): FlowControl | undefined {
   if (!opts.enablePriorityAndFairness) return undefined;
-  const fc = new FlowControl(opts.maxRequestsInflight + opts.maxMutatingRequestsInflight, opts.requestTimeoutMs / 4);
+  const fc = new FlowControl(
+    opts.maxRequestsInflight + opts.maxMutatingRequestsInflight,
+    Math.min(opts.requestTimeoutMs / 4, MAX_QUEUE_WAIT_MS),
+    metrics ? flowControlObserver(metrics) : undefined,
+  );
   const schemas = table.store(GROUP, 'v1', 'flowschemas');
   const levels = table.store(GROUP, 'v1', 'prioritylevelconfigurations');
   if (schemas) {
@@ -50,6 +61,9 @@ export function startFlowControl(
     );
   }
   void countObjects(fc, table, signal);
+  const borrowing = setInterval(() => fc.adjustBorrowing(), BORROWING_INTERVAL_MS);
+  borrowing.unref();
+  signal.addEventListener('abort', () => clearInterval(borrowing), { once: true });
   return fc;
 }
 

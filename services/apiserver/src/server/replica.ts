@@ -272,7 +272,7 @@ export async function startReplica(
   });
   const lifecycle = new ServerLifecycle();
   const flowControlStop = new AbortController();
-  const flowControl = startFlowControl(opts, table, flowControlStop.signal, log);
+  const flowControl = startFlowControl(opts, table, flowControlStop.signal, log, metrics);
   const handler = buildHandlerChain({
     api,
     nonResource,

@@ -46,6 +46,8 @@ export class CacheWatcher implements Watcher {
   private readonly abort = new AbortController();
   private dropTimer: NodeJS.Timeout | undefined;
   private waiter?: (r: IteratorResult<StorageWatchEvent>) => void;
+  private initialDone?: Promise<void>;
+  private markInitialized?: () => void;
   private ended = false;
   private stopped = false;
 
@@ -80,6 +82,17 @@ export class CacheWatcher implements Watcher {
   }
 
   /** ADDED events for these objects come first, each produced when the consumer asks for it. */
+  /** Resolves when the last initial event has been taken (or the watcher ends first). */
+  get initialized(): Promise<void> {
+    if (!this.initial) return Promise.resolve();
+    return (this.initialDone ??= new Promise((resolve) => (this.markInitialized = resolve)));
+  }
+
+  private initialOver(): void {
+    this.initial = undefined;
+    this.markInitialized?.();
+  }
+
   startWith(items: LazyItems, revision: number): void {
     if (items.length > 0) this.initial = { items, next: 0, revision };
   }
@@ -151,7 +164,7 @@ export class CacheWatcher implements Watcher {
   private dropBuffer(): void {
     if (this.dropTimer) clearTimeout(this.dropTimer);
     this.dropTimer = undefined;
-    this.initial = undefined;
+    this.initialOver();
     this.buffer = [];
     this.sizes = [];
     this.head = 0;
@@ -177,7 +190,7 @@ export class CacheWatcher implements Watcher {
       const object = init.items.at(init.next++);
       if (object) return { type: 'ADDED', object, revision: Number(object.metadata?.resourceVersion ?? init.revision) };
     }
-    this.initial = undefined;
+    this.initialOver();
     return undefined;
   }
 

@@ -75,6 +75,7 @@ function convertingWatcher(inner: Watcher, conv: VersionConversion): Watcher {
     },
     stop: () => inner.stop(),
     closedByStorage: inner.closedByStorage,
+    initialized: inner.initialized,
   };
 }
 

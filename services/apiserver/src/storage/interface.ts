@@ -109,6 +109,12 @@ export interface Watcher {
    * revision it received, which is safe because nothing after a gap is ever sent.
    */
   readonly closedByStorage?: AbortSignal;
+  /**
+   * Resolves once the events the watch starts with (its initial state) have
+   * been handed to the consumer: until then the watch holds its APF seats, as
+   * upstream's watch initialization signal. Absent: initialized at once.
+   */
+  readonly initialized?: Promise<void>;
 }
 
 /**

@@ -79,6 +79,7 @@ export async function watchResource(
     kind: 'stream',
     status: 200,
     headers: { 'content-type': WATCH_CONTENT_TYPES[n.media] },
+    initialized: watcher.initialized,
     start: (sink: StreamSink) => {
       let lastRV = params.resourceVersion ?? '0';
       let closed = false;

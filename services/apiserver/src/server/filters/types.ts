@@ -9,6 +9,8 @@ export interface Transport {
   http2: boolean;
   /** Asks the client to reconnect once this response is done (HTTP/2 GOAWAY, HTTP/1.1 Connection: close). */
   goaway(): void;
+  /** Registers a callback for the client going away before its response is sent; returns its removal. */
+  onClientGone?: (cb: () => void) => () => void;
 }
 
 /** One request as it passes the chain; filters fill in what they establish. */
