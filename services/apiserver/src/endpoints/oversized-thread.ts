@@ -57,7 +57,9 @@ function storeFor(group: string, resource: string): GenericStore | undefined {
 async function verdictFor(req: VerdictRequest): Promise<SizeLimitVerdict | undefined> {
   const store = storeFor(req.group, req.resource);
   if (!store) return undefined;
-  const { object } = decodeBody(schemas, req.media, Buffer.from(req.body), req.expected, req.validation);
+  // the decoded object is only checked and dropped, so its big maps can be frozen with their keys
+  const body = Buffer.from(req.body);
+  const { object } = decodeBody(schemas, req.media, body, req.expected, req.validation, { freezeLargeMaps: true });
   return store.sizeLimitVerdict(req.namespace, object as KubeObject, {
     manager: req.manager,
     bodyBytes: req.body.byteLength,
