@@ -20,12 +20,19 @@ function varintSize(n: number): number {
 /**
  * An entry of a map<string, string> takes at least: its field tag and length (a byte each), the
  * key's and value's tags, lengths and UTF-8 bytes, which are at least as many as UTF-16 units.
+ * The keys alone are counted first: a map of many keys is over the limit without its values
+ * being looked up.
  */
 function stringMapBound(map: Obj, limit: number, total: number): number {
-  for (const k of ownKeys(map)) {
+  const keys = ownKeys(map);
+  for (const k of keys) {
+    total += 5 + varintSize(k.length) + k.length;
+    if (total > limit) return total;
+  }
+  for (const k of keys) {
     const item = map[k];
     const vl = typeof item === 'string' ? item.length : 0;
-    total += 4 + varintSize(k.length) + k.length + varintSize(vl) + vl;
+    total += varintSize(vl) - 1 + vl;
     if (total > limit) break;
   }
   return total;
