@@ -1,10 +1,11 @@
 /**
  * In-process stage timer for the 200,000-key ConfigMap create of issue 9: the CPU time (this
  * process's user + system time, so other processes on the machine count less than in wall time)
- * of decoding the body and of the configmaps store's create, which ends in the storage limit's 413.
- * The create is timed twice, interleaved: as the API handler calls it (with the body's size, so
- * the early storage-limit check can answer) and without the size (every create stage runs, as
- * before the early check existed).
+ * of the stages, interleaved round by round:
+ *   - as served: what the oversized-create worker thread does (decode with the large maps frozen
+ *     with their key lists, then the store's early storage-limit verdict);
+ *   - the ordinary path, as before the early check existed: the ordinary decode, then the full
+ *     create (managedFields, prepare, validate, encode), which ends in the storage limit's 413.
  * Run: `node dist/loadtest/harness/hostile-stages.js` after the build; STAGE_ROUNDS sets the rounds.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -53,33 +54,46 @@ async function main(): Promise<void> {
       JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'huge', namespace: 'default' }, data }),
     );
     const target = { group: '', version: 'v1', kind: 'ConfigMap', messageType: def.info.messageType };
-    const decodeMs = new Samples();
-    const arms = { early: new Samples(), full: new Samples() };
+    const stages = {
+      workerDecode: new Samples(),
+      verdict: new Samples(),
+      served: new Samples(),
+      ordinaryDecode: new Samples(),
+      full: new Samples(),
+    };
     for (let round = 0; round < ROUNDS + 2; round++) {
-      for (const arm of ['early', 'full'] as const) {
-        let t = process.cpuUsage();
-        const { object } = decodeBody(schemas, 'json', body, target, 'Warn');
-        const decoded = cpuMs(t);
-        t = process.cpuUsage();
-        try {
-          await store.create('default', object, {
-            manager: 'bench',
-            bodyBytes: arm === 'early' ? body.length : undefined,
-          });
-          throw new Error('created: expected the storage limit to refuse it');
-        } catch (e) {
-          if (!(e instanceof StatusError) || e.code !== 413) throw e;
-        }
-        if (round < 2) continue; // warm-up
-        decodeMs.add(decoded);
-        arms[arm].add(cpuMs(t));
+      const warm = round < 2;
+      let t = process.cpuUsage();
+      const frozen = decodeBody(schemas, 'json', body, target, 'Warn', { freezeLargeMaps: true }).object;
+      const workerDecoded = cpuMs(t);
+      t = process.cpuUsage();
+      const verdict = await store.sizeLimitVerdict('default', frozen, { manager: 'bench', bodyBytes: body.length });
+      const verdictMs = cpuMs(t);
+      if (!verdict) throw new Error('no early verdict: expected the storage limit to refuse it');
+      t = process.cpuUsage();
+      const { object } = decodeBody(schemas, 'json', body, target, 'Warn');
+      const decoded = cpuMs(t);
+      t = process.cpuUsage();
+      try {
+        await store.create('default', object, { manager: 'bench' });
+        throw new Error('created: expected the storage limit to refuse it');
+      } catch (e) {
+        if (!(e instanceof StatusError) || e.code !== 413) throw e;
       }
+      if (warm) continue;
+      stages.workerDecode.add(workerDecoded);
+      stages.verdict.add(verdictMs);
+      stages.served.add(workerDecoded + verdictMs);
+      stages.ordinaryDecode.add(decoded);
+      stages.full.add(cpuMs(t));
     }
     const row = (what: string, s: Samples): string =>
       `${what}: p50 ${fmt(s.percentile(50))} ms, mean ${fmt(s.mean())} ms CPU (n=${s.count})`;
-    console.log(row('decode (JSON.parse, duplicate scan, schema decode)', decodeMs));
-    console.log(row('create with the early size check (as served)', arms.early));
-    console.log(row('create without it (managedFields, prepare, validate, encode)', arms.full));
+    console.log(row('worker decode (JSON.parse, member count, large maps frozen, schema decode)', stages.workerDecode));
+    console.log(row('worker early size verdict (prepare, validate, size bound)', stages.verdict));
+    console.log(row('as served by the worker (decode + verdict)', stages.served));
+    console.log(row('ordinary decode (JSON.parse, duplicate scan, schema decode)', stages.ordinaryDecode));
+    console.log(row('ordinary create (managedFields, prepare, validate, encode)', stages.full));
   } finally {
     await opened.storage.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -203,6 +203,30 @@ test('bodies over the storage limit: the worker-thread check answers as the ordi
   assert.equal((await client.request('GET', '/healthz')).status, 200);
 });
 
+test('the worker-thread check near the limit: a fitting object in a big body is stored, hostile keys refused', async () => {
+  // whitespace takes the body past the storage limit (so the worker checks it) while the object fits
+  const fits = { ...keys(20_000), pad: 'v'.repeat(400_000) };
+  const padded = JSON.stringify(configMap('fits-w', fits)) + ' '.repeat(1_600_000);
+  const stored = await client.request('POST', NS, padded, JSON_CT);
+  assert.equal(stored.status, 201, stored.body.toString().slice(0, 300));
+  const back = ok(await client.request('GET', `${NS}/fits-w`), 'get');
+  assert.deepEqual(back.data, fits);
+  // repeated keys and Object.prototype names in a 200,000-key body: the same 413, nothing stored
+  const huge = JSON.stringify(keys(HOSTILE_KEYS)).slice(0, -1);
+  const hostile = `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"huge-d"},"data":${huge},"k0":"x","__proto__":"p","constructor":"c"}}`;
+  const refused = await client.request('POST', NS, hostile, JSON_CT);
+  assert.equal(refused.status, 413, refused.body.toString().slice(0, 300));
+  assert.equal(
+    refused.json().message,
+    'Request entity too large: the encoded object is larger than the storage limit of 1572864 bytes',
+  );
+  assert.equal((await client.request('GET', `${NS}/huge-d`)).status, 404);
+  // strict field validation names the repeated key: 400
+  const strict = await client.request('POST', `${NS}?fieldValidation=Strict`, hostile, JSON_CT);
+  assert.equal(strict.status, 400);
+  assert.match(strict.json().message as string, /duplicate field "data.k0"/);
+});
+
 const PROTO_KEYS = ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__'];
 const LABEL_KEYS = PROTO_KEYS.filter((k) => k !== '__proto__'); // a label key must start alphanumeric
 

@@ -11,9 +11,21 @@ export interface DepthExcess {
   offset: number;
 }
 
-/** Where text first nests deeper than max, or undefined. Strings are skipped, escapes honoured. */
-export function findExcessNesting(text: string, max = MAX_JSON_NESTING_DEPTH): DepthExcess | undefined {
+/** What one scan of a JSON text finds besides its depth limit, for the member count check. */
+export interface JsonTextShape {
+  /** Where the text first nests deeper than max (the scan stops there); undefined when it does not. */
+  excess: DepthExcess | undefined;
+  /** Object members in the text, repeated names included: the colons outside strings. */
+  members: number;
+  /** The deepest nesting of arrays and objects (the root container is 1). */
+  depth: number;
+}
+
+/** Scans text for its nesting and member count. Strings are skipped, escapes honoured. */
+export function scanJsonText(text: string, max = MAX_JSON_NESTING_DEPTH): JsonTextShape {
   let depth = 0;
+  let deepest = 0;
+  let members = 0;
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
@@ -24,14 +36,22 @@ export function findExcessNesting(text: string, max = MAX_JSON_NESTING_DEPTH): D
         if (d === 92) i++;
         else if (d === 34) break;
       }
+    } else if (c === 58) {
+      members++;
     } else if (c === 123 || c === 91) {
       depth++;
-      if (depth > max) return { char: c === 123 ? '{' : '[', offset: i };
+      if (depth > max) return { excess: { char: c === 123 ? '{' : '[', offset: i }, members, depth: deepest };
+      if (depth > deepest) deepest = depth;
     } else if (c === 125 || c === 93) {
       depth--;
     }
   }
-  return undefined;
+  return { excess: undefined, members, depth: deepest };
+}
+
+/** Where text first nests deeper than max, or undefined. */
+export function findExcessNesting(text: string, max = MAX_JSON_NESTING_DEPTH): DepthExcess | undefined {
+  return scanJsonText(text, max).excess;
 }
 
 /** Go's scanner message for it. */

@@ -95,3 +95,44 @@ export function findDuplicateFields(text: string, maxReports = 100): string[] {
   }
   return out;
 }
+
+/** The parts of a JSON text's shape (json-depth.ts scanJsonText) the member count check needs. */
+export interface MemberCount {
+  /** object members in the text, repeated names included */
+  members: number;
+  /** the deepest nesting of arrays and objects (the root container is 1) */
+  depth: number;
+}
+
+/**
+ * Whether no object of a JSON text repeats a member name, told from the value JSON.parse made of
+ * it and the text's member count, without reading the text again: JSON.parse keeps one member per
+ * name, and a replaced value takes its own members with it, so the value has fewer members than
+ * the text exactly when some name repeats. Containers at the text's deepest level hold no others,
+ * so their values are not looked at. `keysOf` enumerates each object (Object.keys by default).
+ */
+export function hasNoRepeatedMembers(
+  value: unknown,
+  text: MemberCount,
+  keysOf: (obj: Record<string, unknown>) => readonly string[] = Object.keys,
+): boolean {
+  let count = 0;
+  const stack: Array<[unknown, number]> = typeof value === 'object' && value !== null ? [[value, 1]] : [];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    const inner = depth < text.depth;
+    if (Array.isArray(v)) {
+      if (inner) for (const item of v) if (typeof item === 'object' && item !== null) stack.push([item, depth + 1]);
+      continue;
+    }
+    const obj = v as Record<string, unknown>;
+    const keys = keysOf(obj);
+    count += keys.length;
+    if (!inner) continue;
+    for (const k of keys) {
+      const member = obj[k];
+      if (typeof member === 'object' && member !== null) stack.push([member, depth + 1]);
+    }
+  }
+  return count === text.members;
+}

@@ -5,6 +5,7 @@
  */
 import { StatusError } from '../api/errors';
 import type { KubeObject } from '../api/object';
+import { ownKeys } from '../api/key-snapshots';
 import type { FieldSchema, MessageSchema, SchemaSet } from '../schema/model';
 import {
   formatGoDuration,
@@ -275,7 +276,7 @@ function decodeFieldValue(ctx: DecodeContext, field: FieldSchema, value: Json, w
       // caller owns it (a copy of a map of 200,000 keys costs more than the rest of a decode)
       const map = value as Record<string, Json>;
       const valueType = String(field.valueType);
-      for (const k of Object.keys(map)) {
+      for (const k of ownKeys(map)) {
         const v = map[k];
         // the common string value is checked inline: a position is only built for an error
         if (valueType === 'string' && typeof v === 'string') continue;
@@ -283,8 +284,7 @@ function decodeFieldValue(ctx: DecodeContext, field: FieldSchema, value: Json, w
       }
       if (ctx.reuseInput) return value;
       const copy: Record<string, unknown> = {};
-      for (const k of Object.keys(value as Record<string, Json>))
-        setMember(copy, k, (value as Record<string, Json>)[k]);
+      for (const k of ownKeys(map)) setMember(copy, k, map[k]);
       return copy;
     }
     const out: Record<string, unknown> = {};

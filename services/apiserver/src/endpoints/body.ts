@@ -1,12 +1,15 @@
 import { isMap, isScalar, isSeq, parse as parseYaml, parseDocument } from 'yaml';
-import { findDuplicateFields } from '../codec/json-duplicates';
+import { findDuplicateFields, hasNoRepeatedMembers } from '../codec/json-duplicates';
 import {
   excessNestingMessage,
   findExcessNesting,
   MAX_JSON_NESTING_DEPTH,
+  scanJsonText,
   valueDepthExceeds,
+  type JsonTextShape,
 } from '../codec/json-depth';
 import { newBadRequest, StatusError } from '../api/errors';
+import { keysFreezingLarge } from '../api/key-snapshots';
 import { isPlainObject, type KubeObject } from '../api/object';
 import { decodeObject, MAX_STRICT_ERRORS } from '../codec/json';
 import { decodeUnknown } from '../codec/envelope';
@@ -36,12 +39,16 @@ export function parseFieldValidation(value: string | null): FieldValidation {
 }
 
 export function parseJsonBody(buf: Buffer): unknown {
-  const text = buf.toString('utf8');
+  return parseJsonText(buf.toString('utf8')).value;
+}
+
+/** The parsed text, and what its depth scan found on the way. */
+function parseJsonText(text: string): { value: unknown; shape: JsonTextShape } {
   // refused before parsing, as Go's scanner does, so nothing downstream walks a deeper value
-  const excess = findExcessNesting(text);
-  if (excess) throw newBadRequest(`error decoding JSON body: ${excessNestingMessage(excess)}`);
+  const shape = scanJsonText(text);
+  if (shape.excess) throw newBadRequest(`error decoding JSON body: ${excessNestingMessage(shape.excess)}`);
   try {
-    return JSON.parse(text);
+    return { value: JSON.parse(text) as unknown, shape };
   } catch (e) {
     throw newBadRequest(`error decoding JSON body: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -137,6 +144,34 @@ function checkTypeMeta(apiVersion: string, kind: string, expected: ExpectedType)
   }
 }
 
+export interface DecodeBodyOptions {
+  /**
+   * Freeze the body's large maps with their key lists (api/key-snapshots.ts), so that the decode
+   * and what follows enumerate each once. Only for a body that is checked and thrown away: nothing
+   * may change those maps afterwards.
+   */
+  freezeLargeMaps?: boolean;
+}
+
+/** Objects with at least this many keys are frozen with their key lists when a decode asks for it. */
+const LARGE_MAP_KEYS = 1024;
+
+/**
+ * The repeated members of a JSON body, for fieldValidation. When large maps are to be frozen, the
+ * member count check enumerates every object anyway: it freezes them on the way, and the text is
+ * read again only when the counts say some name repeats, to name it.
+ */
+function jsonDuplicates(
+  parsed: ReturnType<typeof parseJsonText>,
+  text: string,
+  validation: FieldValidation,
+  freeze: boolean,
+): string[] {
+  if (!freeze) return validation === 'Ignore' ? [] : findDuplicateFields(text);
+  const unique = hasNoRepeatedMembers(parsed.value, parsed.shape, (obj) => keysFreezingLarge(obj, LARGE_MAP_KEYS));
+  return validation === 'Ignore' || unique ? [] : findDuplicateFields(text);
+}
+
 /**
  * Decodes a create/update body into the resource's JSON shape, checking its
  * type meta and reporting unknown fields as fieldValidation asks.
@@ -147,6 +182,7 @@ export function decodeBody(
   buf: Buffer,
   expected: ExpectedType,
   validation: FieldValidation,
+  opts: DecodeBodyOptions = {},
 ): DecodedBody {
   if (media === 'protobuf') {
     const unknown = decodeUnknown(buf);
@@ -154,10 +190,14 @@ export function decodeBody(
     const object = decodeMessage(schemas, expected.messageType, unknown.raw);
     return { object: { apiVersion: unknown.apiVersion, kind: unknown.kind, ...object }, warnings: [] };
   }
-  const value = media === 'yaml' ? parseYamlBody(buf) : parseJsonBody(buf);
-  const duplicates =
-    validation === 'Ignore' ? [] : media === 'yaml' ? yamlDuplicates(buf) : findDuplicateFields(buf.toString('utf8'));
-  return decodeValue(schemas, value, expected, validation, duplicates);
+  if (media === 'yaml') {
+    const value = parseYamlBody(buf);
+    return decodeValue(schemas, value, expected, validation, validation === 'Ignore' ? [] : yamlDuplicates(buf));
+  }
+  const text = buf.toString('utf8');
+  const parsed = parseJsonText(text);
+  const duplicates = jsonDuplicates(parsed, text, validation, opts.freezeLargeMaps === true);
+  return decodeValue(schemas, parsed.value, expected, validation, duplicates);
 }
 
 /**

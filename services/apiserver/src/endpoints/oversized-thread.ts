@@ -1,8 +1,11 @@
 /**
  * The worker thread behind oversized-worker.ts: decodes a big create body and runs a store's early
  * storage-limit check (GenericStore.sizeLimitVerdict) away from the replica's event loop, so that
- * a body of 200,000 keys does not hold up other clients' requests for the half second it costs.
+ * a body of 200,000 keys does not hold up other clients' requests for the time it costs.
  * It answers a verdict only; the replica makes the namespace checks and sends the 413.
+ * The decoded object is the worker's alone, so its large maps are frozen with their key lists
+ * (decode, validation and the storage size bound then enumerate each map once), and the size is
+ * refused on a lower bound of the protobuf encoding when that is already over the limit.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { KubeObject } from '../api/object';
@@ -57,7 +60,9 @@ function storeFor(group: string, resource: string): GenericStore | undefined {
 async function verdictFor(req: VerdictRequest): Promise<SizeLimitVerdict | undefined> {
   const store = storeFor(req.group, req.resource);
   if (!store) return undefined;
-  const { object } = decodeBody(schemas, req.media, Buffer.from(req.body), req.expected, req.validation);
+  // the decoded object is only checked and dropped, so its big maps can be frozen with their keys
+  const body = Buffer.from(req.body);
+  const { object } = decodeBody(schemas, req.media, body, req.expected, req.validation, { freezeLargeMaps: true });
   return store.sizeLimitVerdict(req.namespace, object as KubeObject, {
     manager: req.manager,
     bodyBytes: req.body.byteLength,

@@ -10,6 +10,7 @@
  * check cannot decide identically is left to the ordinary path.
  */
 import type { GroupResource } from '../api/errors';
+import { ownKeys } from '../api/key-snapshots';
 import type { KubeObject } from '../api/object';
 import { timeNow } from '../api/time';
 import type { StorageError } from '../storage/errors';
@@ -67,7 +68,7 @@ export function copyJsonValue(v: unknown): unknown {
   if (typeof v !== 'object' || v === null) return v;
   if (Array.isArray(v)) return v.map(copyJsonValue);
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) {
+  for (const k of ownKeys(v)) {
     const value = copyJsonValue((v as Record<string, unknown>)[k]);
     if (k === '__proto__')
       Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });

@@ -7,6 +7,11 @@ import { StorageError } from './errors';
 export interface StorageCodec {
   encode(obj: KubeObject): Buffer;
   decode(bytes: Buffer): KubeObject;
+  /**
+   * True when encode(obj) is certainly longer than `limit` bytes, found without encoding; false
+   * when it may not be (then only encoding tells).
+   */
+  sizeExceeds?(obj: KubeObject, limit: number): boolean;
 }
 
 /** kube-apiserver's prefix for protobuf-encoded values (runtime.Unknown envelope follows). */

@@ -1,5 +1,6 @@
 import type { KubeObject } from '../api/object';
 import { decodeObjectProtobuf, encodeObjectProtobuf } from '../codec/protobuf';
+import { protobufSizeExceeds } from '../codec/protobuf-size';
 import type { SchemaSet } from '../schema/model';
 import { messageForApiVersionKind } from '../schema/kinds';
 import { createJsonStorageCodec, type StorageCodec } from './codec';
@@ -20,6 +21,7 @@ export function createProtobufStorageCodec(schemas: SchemaSet): StorageCodec {
       if (!messageForApiVersionKind(schemas, apiVersion, kind)) return json.encode(obj);
       return Buffer.from(encodeObjectProtobuf(schemas, obj));
     },
+    sizeExceeds: (obj, limit) => protobufSizeExceeds(schemas, obj, limit),
     decode: json.decode,
   };
 }

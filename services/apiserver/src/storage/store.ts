@@ -102,8 +102,11 @@ export function sizeLimitCheck(
   codec: StorageCodec,
   maxValueBytes = DEFAULT_MAX_VALUE_BYTES,
 ): (obj: KubeObject) => StorageError | undefined {
-  return (obj) =>
-    codec.encode(withoutResourceVersion(obj)).length > maxValueBytes ? storageLimitError(maxValueBytes) : undefined;
+  return (obj) => {
+    const stored = withoutResourceVersion(obj);
+    const over = codec.sizeExceeds?.(stored, maxValueBytes) || codec.encode(stored).length > maxValueBytes;
+    return over ? storageLimitError(maxValueBytes) : undefined;
+  };
 }
 
 /**

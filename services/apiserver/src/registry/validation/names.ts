@@ -118,8 +118,13 @@ const CONFIG_MAP_KEY_FMT = '[-._a-zA-Z0-9]+';
 const CONFIG_MAP_KEY_ERR = "a valid config key must consist of alphanumeric characters, '-', '_' or '.'";
 const CONFIG_MAP_KEY_RE = anchored(CONFIG_MAP_KEY_FMT);
 
+const NO_ERRORS: readonly string[] = Object.freeze([]);
+
 /** Keys of ConfigMap/Secret data become file names in volumes, hence the dot rules. */
-export function isConfigMapKey(value: string): string[] {
+export function isConfigMapKey(value: string): readonly string[] {
+  // the common key, decided by one regex test without building a list (maps have 200,000 keys)
+  const dotted = value.charCodeAt(0) === 46;
+  if (!dotted && value.length <= DNS1123_SUBDOMAIN_MAX_LENGTH && CONFIG_MAP_KEY_RE.test(value)) return NO_ERRORS;
   const errs: string[] = [];
   if (value.length > DNS1123_SUBDOMAIN_MAX_LENGTH) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
   if (!CONFIG_MAP_KEY_RE.test(value)) {
