@@ -34,7 +34,6 @@ import { issuerDiscoveryDocuments } from './issuer-discovery';
 import { ensureBootstrapPolicy } from './rbac-bootstrap';
 import { ensureSystemPriorityClasses } from './system-priority-classes';
 import { startSecurity } from './security';
-import { startEncryptionAtRest } from './encryption-at-rest';
 import { setAllowPrivileged } from '../registry/strategies/pod-security-context-validation';
 import { ReplicaMetrics } from '../metrics/replica-metrics';
 import { wireReplicaMetrics } from '../metrics/wiring';
@@ -135,8 +134,11 @@ export async function startReplica(
     log,
   });
   const wiring = wireReplicaMetrics(metrics);
+  // the providers (gRPC for KMS among them) are loaded only by a replica that encrypts
   const encryption = opts.encryptionProviderConfig
-    ? await startEncryptionAtRest(opts.encryptionProviderConfig, opts.etcdPrefix || '/registry')
+    ? await (
+        await import('./encryption-at-rest')
+      ).startEncryptionAtRest(opts.encryptionProviderConfig, opts.etcdPrefix || '/registry')
     : undefined;
   const opened = await openStorage(
     {
