@@ -1,6 +1,5 @@
 import type { JsonObject } from '../api/object';
 import { openApiV2FromV3Documents } from '../openapi/v2';
-import { encodeOpenApiV2Protobuf } from '../openapi/v2-proto';
 import { openApiV3Document, openApiV3Hash } from '../openapi/v3';
 import { publishCustomResourceSchemas } from '../openapi/custom-resources';
 import type { ResourceInfo } from '../registry/resources';
@@ -59,6 +58,9 @@ export function createOpenApiProvider(schemas: SchemaSet, resources: () => reado
         const v3 = [...docs.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, d]) => d.body.toString());
         const doc = openApiV2FromV3Documents(v3.map((text) => JSON.parse(text) as JsonObject));
         const json = Buffer.from(JSON.stringify(doc));
+        // the gnostic encoder (protobufjs with its .proto parser) is loaded by the first /openapi/v2 only
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { encodeOpenApiV2Protobuf } = require('../openapi/v2-proto') as typeof import('../openapi/v2-proto');
         // upstream serves both encodings under the JSON bytes' hash (Vary: Accept tells them apart)
         v2 = { json, protobuf: encodeOpenApiV2Protobuf(doc), etag: openApiV3Hash(json) };
       }
