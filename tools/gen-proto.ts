@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { generateSchemaSetFile } from './gen-schema-set';
 
 type MarkerValue = string | boolean | string[];
 
@@ -152,7 +153,9 @@ function main(): void {
   const wireDir = process.argv[2] ?? path.join(repo, '..', 'shared', 'fixtures', 'wire');
   const outDir = process.argv[3] ?? path.join(repo, 'proto');
   const written = generate(wireDir, outDir);
-  process.stdout.write(`wrote ${written.length} proto files under ${outDir}\n`);
+  // the replica starts from the schema model derived from these files
+  const schemaSet = generateSchemaSetFile(outDir);
+  process.stdout.write(`wrote ${written.length} proto files under ${outDir}, and ${schemaSet}\n`);
 }
 
 if (require.main === module) main();

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadSchemaSet } from '../services/apiserver/src/schema/load';
+import { parseSchemaSet } from '../services/apiserver/src/schema/load';
 import type { FieldSchema, MessageSchema, SchemaSet } from '../services/apiserver/src/schema/model';
 
 const OBJECT_META = 'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta';
@@ -135,7 +135,8 @@ function moduleFile(pkg: string): string {
 }
 
 export function generateTypes(protoDir: string | undefined, outDir: string): string[] {
-  const schemas = loadSchemaSet(protoDir);
+  // from the .proto text, the source of truth, not from proto/schema-set.json derived from it
+  const schemas = parseSchemaSet(protoDir);
   const byPackage = new Map<string, MessageSchema[]>();
   for (const m of schemas.all()) {
     const pkg = packageOf(m.fullName);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ClusterRole, PolicyRule } from '../src/generated/k8s.io.api.rbac.v1';
 import { buildAuthorizer } from '../src/authz/modes';
-import { compactRules, compactString, covers } from '../src/authz/rbac/covers';
+import { breakdownRule, compactRules, compactString, covers } from '../src/authz/rbac/covers';
 import { EscalationGuard, confirmNoEscalation } from '../src/authz/rbac/escalation';
 import { RuleIndex } from '../src/authz/rbac/rule-index';
 import type { UserInfo } from '../src/authz/types';
@@ -60,6 +60,23 @@ describe('covers', () => {
       { verbs: ['*'], nonResourceURLs: ['*'] },
     ];
     assert.equal(covers(all, [...owner, { verbs: ['*'], apiGroups: ['*'], resources: ['*/status'] }]).covered, true);
+  });
+
+  test('a rule held as it is covers itself, piece by piece alike', () => {
+    const rules: PolicyRule[] = [
+      { verbs: ['get', 'list'], apiGroups: ['', 'apps'], resources: ['pods', 'deployments/scale'] },
+      { verbs: ['get'], apiGroups: [''], resources: ['configmaps'], resourceNames: ['a', 'b'] },
+      { verbs: ['get'], nonResourceURLs: ['/healthz', '/api/*'] },
+      { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+      { verbs: [], apiGroups: [''], resources: ['pods'] },
+      // its URL pieces carry no names, and a rule limited to names covers no request for every name
+      { verbs: ['get'], apiGroups: [''], resources: ['pods'], resourceNames: ['p'], nonResourceURLs: ['/metrics'] },
+    ];
+    for (const rule of rules) {
+      const piecewise = breakdownRule(rule).filter((piece) => !covers([rule], [piece]).covered);
+      assert.deepEqual(covers([rule], [rule]).missing, piecewise, JSON.stringify(rule));
+    }
+    assert.deepEqual(covers([rules[5]], [rules[5]]).missing, [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }]);
   });
 
   test('missing rules are the broken-down pieces, compacted per resource as upstream', () => {

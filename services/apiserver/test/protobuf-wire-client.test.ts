@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Type } from 'protobufjs';
 import { Etcd3 } from 'etcd3';
 import { parse as parseYaml } from 'yaml';
-import { loadProtoRoot } from '../src/schema/load';
+import { loadProtoRoot } from '../src/schema/proto-parse';
 import { sharedFixturesDir } from '../src/schema/paths';
 import { ApiClient } from './helpers/client';
 import { startEtcd, type RunningEtcd } from './helpers/etcd';

@@ -86,6 +86,9 @@ test('embedded: start-up writes skip the per-write flush, are durable afterwards
     );
     // synchronous is FULL (2) again, even after a failed batch
     assert.equal(backend.pragmaValue('synchronous'), 2);
+    // a restart's batch that finds everything in place writes nothing (and needs no flush)
+    assert.equal(await backend.startupWrites(async () => backend.count('/registry/x/')), 20);
+    assert.equal(backend.pragmaValue('synchronous'), 2);
     await backend.close();
     const reopened = await EmbeddedBackend.open({ dataDir, compactionIntervalMs: 0 });
     assert.equal(await reopened.count('/registry/x/'), 20);

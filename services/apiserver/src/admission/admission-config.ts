@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
+import { yamlLib } from '../codec/yaml-lib';
 
 /**
  * --admission-control-config-file: an apiserver.config.k8s.io/v1 AdmissionConfiguration
@@ -30,7 +30,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function parseDocument(text: string, source: string): unknown {
   try {
-    return YAML.parse(text);
+    return yamlLib().parse(text);
   } catch (e) {
     throw new Error(`unable to read admission control configuration from "${source}" [${(e as Error).message}]`);
   }

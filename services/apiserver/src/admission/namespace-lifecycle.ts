@@ -46,9 +46,21 @@ export function terminatingNamespace(ns: string, gr?: GroupResource, name?: stri
   });
 }
 
+async function exists(store: GenericStore, name: string): Promise<boolean> {
+  try {
+    await store.get('', name);
+    return true;
+  } catch (e) {
+    if (e instanceof StatusError && e.code === 404) return false;
+    throw e;
+  }
+}
+
 /** Creates the namespaces every cluster has, ignoring the ones that exist. */
 export async function ensureSystemNamespaces(store: GenericStore): Promise<void> {
   for (const name of SYSTEM_NAMESPACES) {
+    // a read from the watch cache: a restart makes no create attempt at all (upstream's controller also reads first)
+    if (await exists(store, name)) continue;
     try {
       await store.create(
         '',

@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml';
+import { yamlLib } from '../codec/yaml-lib';
 import { decodeObjectProtobuf } from '../codec/protobuf-decode';
 import type { SchemaSet } from '../schema/model';
 
@@ -12,7 +12,7 @@ export function bodyAsJson(schemas: SchemaSet, body: Buffer | undefined, content
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   try {
     if (type === 'application/vnd.kubernetes.protobuf') return decodeObjectProtobuf(schemas, body);
-    if (type.endsWith('yaml')) return parseYaml(body.toString('utf8')) as unknown;
+    if (type.endsWith('yaml')) return yamlLib().parse(body.toString('utf8')) as unknown;
     if (type === '' || type.endsWith('json')) return JSON.parse(body.toString('utf8')) as unknown;
   } catch {
     return undefined;

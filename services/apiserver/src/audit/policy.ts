@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { yamlLib } from '../codec/yaml-lib';
 import type { UserInfo } from '../authn/user';
 import {
   AUDIT_LEVELS,
@@ -159,7 +159,7 @@ function validRule(raw: unknown, path: string, errs: string[]): PolicyRule {
 export function parsePolicy(text: string): AuditPolicy {
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = yamlLib().parse(text);
   } catch (e) {
     throw new PolicyError(`failed decoding: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { yamlLib } from '../codec/yaml-lib';
 
 /** Where and how to reach an audit webhook, from the kubeconfig --audit-webhook-config-file names. */
 export interface WebhookTarget {
@@ -36,7 +36,7 @@ export function loadWebhookKubeconfig(file: string): WebhookTarget {
   const base = path.dirname(path.resolve(file));
   let doc: unknown;
   try {
-    doc = parseYaml(readFileSync(file, 'utf8'));
+    doc = yamlLib().parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new Error(`invalid audit webhook kubeconfig ${file}: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import YAML from 'yaml';
+import { yamlLib } from '../codec/yaml-lib';
 import { compileCel, celErrorMessage } from './cel';
 import { goQuote, goQuoteList } from './go-format';
 
@@ -108,7 +108,7 @@ export class AuthenticationConfigError extends Error {
 export function parseAuthenticationConfig(text: string, disallowedIssuers: string[] = []): AuthenticationConfiguration {
   let doc: unknown;
   try {
-    doc = YAML.parse(text);
+    doc = yamlLib().parse(text);
   } catch (err) {
     throw new Error(`failed to parse authentication configuration: ${celErrorMessage(err)}`);
   }

@@ -1,21 +1,29 @@
-import { Environment } from '@marcbachmann/cel-js';
+import type { Environment } from '@marcbachmann/cel-js';
 
 /** A compiled CEL expression over one variable (`claims` or `user`). */
 export type CompiledExpression = (variable: unknown) => unknown;
 
-function environmentFor(variable: 'claims' | 'user'): Environment {
-  // Optional syntax (claims.?email.orValue("")) is enabled upstream and used in its examples.
-  return new Environment({ enableOptionalTypes: true }).registerVariable(variable, 'map<string, dyn>');
-}
+let environments: Record<'claims' | 'user', Environment> | undefined;
 
-const environments = { claims: environmentFor('claims'), user: environmentFor('user') };
+/** Made at the first compile: cel-js is loaded only by a replica whose authentication config has expressions. */
+function environmentFor(variable: 'claims' | 'user'): Environment {
+  if (!environments) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const cel = require('@marcbachmann/cel-js') as typeof import('@marcbachmann/cel-js');
+    // Optional syntax (claims.?email.orValue("")) is enabled upstream and used in its examples.
+    const make = (name: string): Environment =>
+      new cel.Environment({ enableOptionalTypes: true }).registerVariable(name, 'map<string, dyn>');
+    environments = { claims: make('claims'), user: make('user') };
+  }
+  return environments[variable];
+}
 
 /**
  * Parses and type-checks `expression`; throws with the library's message when it does not
  * compile (syntax error, unknown variable), which config validation reports.
  */
 export function compileCel(expression: string, variable: 'claims' | 'user'): CompiledExpression {
-  const env = environments[variable];
+  const env = environmentFor(variable);
   const parsed = env.parse(expression);
   const checked = parsed.check();
   if (!checked.valid) throw new Error(firstLine(checked.error?.message ?? 'invalid expression'));

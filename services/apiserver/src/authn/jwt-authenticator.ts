@@ -1,4 +1,4 @@
-import { compactVerify, createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet } from 'jose';
+import type { createLocalJWKSet, JSONWebKeySet } from 'jose';
 import {
   AuthenticationError,
   asAuthenticationError,
@@ -8,6 +8,7 @@ import {
 import type { ClaimValidationRule, ExtraMapping, JWTAuthenticatorConfig } from './authentication-config';
 import { celErrorMessage, compileCel, type CompiledExpression } from './cel';
 import { goQuote, goQuoteList } from './go-format';
+import { loadJose } from './jose';
 import { fetchJson } from './oidc-fetch';
 import { audienceClaim, isRecord, unverifiedClaims } from './service-account';
 import type { UserInfo } from './user';
@@ -140,7 +141,7 @@ export function jwtAuthenticator(
     lastKeyFetch = Date.now();
     const jwks = await get(jwksUri, ca);
     if (!isRecord(jwks) || !Array.isArray(jwks['keys'])) throw new Error('oidc: failed to decode keys');
-    keySet = createLocalJWKSet(jwks as unknown as JSONWebKeySet);
+    keySet = (await loadJose()).createLocalJWKSet(jwks as unknown as JSONWebKeySet);
     knownKids = new Set(
       (jwks['keys'] as unknown[]).flatMap((k) => (isRecord(k) && typeof k['kid'] === 'string' ? [k['kid']] : [])),
     );
@@ -159,6 +160,7 @@ export function jwtAuthenticator(
   }
 
   async function verifySignature(token: string): Promise<void> {
+    const { compactVerify, decodeProtectedHeader } = await loadJose();
     let kid: string | undefined;
     try {
       const header = decodeProtectedHeader(token);

@@ -1,5 +1,5 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
-import { CompactSign } from 'jose';
+import { loadJose } from './jose';
 import { keyIdForPublicKey, parseSigningKey, signingAlgorithmFor } from './sa-keys';
 import { serviceAccountUsername } from './service-account';
 
@@ -78,6 +78,7 @@ export async function mintServiceAccountToken(opts: MintServiceAccountTokenOptio
     nbf: nowSeconds,
     sub: serviceAccountUsername(opts.namespace, opts.serviceAccount.name),
   });
+  const { CompactSign } = await loadJose();
   const token = await new CompactSign(Buffer.from(JSON.stringify(claims)))
     .setProtectedHeader({ alg, kid: keyIdForPublicKey(key) })
     .sign(key);
@@ -187,6 +188,7 @@ export async function mintLegacyServiceAccountToken(opts: {
     'kubernetes.io/serviceaccount/service-account.uid': opts.serviceAccount.uid,
     sub: serviceAccountUsername(opts.namespace, opts.serviceAccount.name),
   });
+  const { CompactSign } = await loadJose();
   return new CompactSign(Buffer.from(JSON.stringify(claims)))
     .setProtectedHeader({ alg: signingAlgorithmFor(key), kid: keyIdForPublicKey(key) })
     .sign(key);

@@ -1,4 +1,3 @@
-import { compactVerify, decodeProtectedHeader } from 'jose';
 import {
   AuthenticationError,
   aggregateError,
@@ -8,6 +7,7 @@ import {
   type TokenAuthenticator,
 } from './authenticator';
 import { goQuote, goQuoteList } from './go-format';
+import { loadJose } from './jose';
 import type { ServiceAccountPublicKey } from './sa-keys';
 import { CREDENTIAL_ID_EXTRA_KEY, type UserInfo } from './user';
 
@@ -186,6 +186,7 @@ export function serviceAccountTokenAuthenticator(opts: ServiceAccountAuthenticat
       const unverifiedIssuer = stringClaim(unverified, 'iss');
       if (unverifiedIssuer === undefined || !issuers.has(unverifiedIssuer)) return null;
 
+      const { compactVerify, decodeProtectedHeader } = await loadJose();
       let kid = '';
       try {
         const header = decodeProtectedHeader(token);

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import forge from 'node-forge';
+import type forge from 'node-forge';
+import { nodeForge } from '../certs/forge';
 import { AuthenticationError } from './authenticator';
 
 const OID_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
@@ -131,15 +132,15 @@ export interface SubjectNames {
  */
 export function subjectNames(cert: X509Certificate): SubjectNames {
   const names: SubjectNames = { commonName: '', organizations: [] };
-  const root = forge.asn1.fromDer(forge.util.createBuffer(cert.raw.toString('binary')));
+  const root = nodeForge().asn1.fromDer(nodeForge().util.createBuffer(cert.raw.toString('binary')));
   const tbs = (root.value as forge.asn1.Asn1[])[0].value as forge.asn1.Asn1[];
   // An explicit version is a context-specific [0] element before the serial number.
-  const offset = tbs[0].tagClass === forge.asn1.Class.CONTEXT_SPECIFIC ? 1 : 0;
+  const offset = tbs[0].tagClass === nodeForge().asn1.Class.CONTEXT_SPECIFIC ? 1 : 0;
   const subject = tbs[offset + 4];
   for (const rdn of subject.value as forge.asn1.Asn1[]) {
     for (const attribute of rdn.value as forge.asn1.Asn1[]) {
       const [oidNode, valueNode] = attribute.value as forge.asn1.Asn1[];
-      const oid = forge.asn1.derToOid(oidNode.value as string);
+      const oid = nodeForge().asn1.derToOid(oidNode.value as string);
       const value = decodeDirectoryString(valueNode);
       if (oid === OID_COMMON_NAME) names.commonName = value;
       else if (oid === OID_ORGANIZATION) names.organizations.push(value);
@@ -151,9 +152,9 @@ export function subjectNames(cert: X509Certificate): SubjectNames {
 function decodeDirectoryString(node: forge.asn1.Asn1): string {
   const bytes = Buffer.from(node.value as string, 'binary');
   switch (node.type) {
-    case forge.asn1.Type.UTF8:
+    case nodeForge().asn1.Type.UTF8:
       return bytes.toString('utf8');
-    case forge.asn1.Type.BMPSTRING: {
+    case nodeForge().asn1.Type.BMPSTRING: {
       // UTF-16 big-endian: swap to the little-endian order Node decodes.
       const swapped = Buffer.from(bytes.subarray(0, bytes.length - (bytes.length % 2)));
       swapped.swap16();

@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, randomBytes, sign, verify, X509Certificate } from 'node:crypto';
-import forge from 'node-forge';
+import type forge from 'node-forge';
+import { nodeForge } from './forge';
 
 /**
  * PKCS#10 certificate requests: parsing (with the signature check upstream's
@@ -22,7 +23,7 @@ export interface ParsedCsr {
   publicKeyDer: Buffer;
 }
 
-const { asn1 } = forge;
+const asn1 = (): typeof forge.asn1 => nodeForge().asn1;
 const OID_CN = '2.5.4.3';
 const OID_O = '2.5.4.10';
 const OID_EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
@@ -61,7 +62,7 @@ function bytesOf(node: forge.asn1.Asn1 | undefined): string {
 }
 
 function oidOf(node: forge.asn1.Asn1 | undefined): string {
-  return asn1.derToOid(bytesOf(node));
+  return asn1().derToOid(bytesOf(node));
 }
 
 function attributeValues(name: forge.asn1.Asn1, oid: string): string[] {
@@ -69,7 +70,7 @@ function attributeValues(name: forge.asn1.Asn1, oid: string): string[] {
   for (const rdn of children(name)) {
     for (const atv of children(rdn)) {
       const [type, value] = children(atv);
-      if (oidOf(type) === oid) out.push(forge.util.decodeUtf8(bytesOf(value)));
+      if (oidOf(type) === oid) out.push(nodeForge().util.decodeUtf8(bytesOf(value)));
     }
   }
   return out;
@@ -90,7 +91,7 @@ function readSans(attributes: forge.asn1.Asn1 | undefined, out: ParsedCsr): void
     for (const ext of children(children(values)[0])) {
       const parts = children(ext);
       if (oidOf(parts[0]) !== OID_SAN) continue;
-      const names = asn1.fromDer(bytesOf(parts[parts.length - 1]));
+      const names = asn1().fromDer(bytesOf(parts[parts.length - 1]));
       for (const general of children(names)) {
         const v = bytesOf(general);
         if (general.type === 1) out.emailAddresses.push(v);
@@ -105,8 +106,8 @@ function readSans(attributes: forge.asn1.Asn1 | undefined, out: ParsedCsr): void
 /** forge parses BIT STRINGs that look like ASN.1 by default, which changes them when re-encoded. */
 function fromDer(der: Buffer): forge.asn1.Asn1 {
   // forge takes an options object here; its type declarations know only the older boolean
-  const parse = asn1.fromDer as unknown as (bytes: forge.util.ByteStringBuffer, options: object) => forge.asn1.Asn1;
-  return parse(forge.util.createBuffer(der.toString('binary')), { decodeBitStrings: false });
+  const parse = asn1().fromDer as unknown as (bytes: forge.util.ByteStringBuffer, options: object) => forge.asn1.Asn1;
+  return parse(nodeForge().util.createBuffer(der.toString('binary')), { decodeBitStrings: false });
 }
 
 /** The bytes of the first element inside the outer SEQUENCE, exactly as received: what the signature covers. */
@@ -148,7 +149,7 @@ export function parseCsrDer(der: Buffer): ParsedCsr {
     emailAddresses: [],
     uris: [],
     subject,
-    publicKeyDer: Buffer.from(asn1.toDer(spki).getBytes(), 'binary'),
+    publicKeyDer: Buffer.from(asn1().toDer(spki).getBytes(), 'binary'),
   };
   readSans(attributes, out);
   const algOid = oidOf(children(algorithm)[0]);
@@ -225,6 +226,7 @@ export const KNOWN_KEY_USAGES: readonly string[] = [
 ].sort();
 
 function keyUsageExtension(usages: readonly string[]): forge.asn1.Asn1 | undefined {
+  const a = asn1();
   const bits = usages.map((u) => KEY_USAGE_BITS[u]).filter((b): b is number => b !== undefined);
   if (bits.length === 0) return undefined;
   const highest = Math.max(...bits);
@@ -232,22 +234,25 @@ function keyUsageExtension(usages: readonly string[]): forge.asn1.Asn1 | undefin
   for (const b of bits) bytes[Math.floor(b / 8)] |= 0x80 >> (b % 8);
   const unused = 7 - (highest % 8);
   const value = String.fromCharCode(unused) + bytes.toString('binary');
-  return extension('2.5.29.15', true, asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, value));
+  return extension('2.5.29.15', true, a.create(a.Class.UNIVERSAL, a.Type.BITSTRING, false, value));
 }
 
 function extension(oid: string, critical: boolean, value: forge.asn1.Asn1): forge.asn1.Asn1 {
-  const parts = [asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(oid).getBytes())];
-  if (critical) parts.push(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BOOLEAN, false, String.fromCharCode(0xff)));
-  parts.push(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, asn1.toDer(value).getBytes()));
-  return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, parts);
+  const a = asn1();
+  const parts = [a.create(a.Class.UNIVERSAL, a.Type.OID, false, a.oidToDer(oid).getBytes())];
+  if (critical) parts.push(a.create(a.Class.UNIVERSAL, a.Type.BOOLEAN, false, String.fromCharCode(0xff)));
+  parts.push(a.create(a.Class.UNIVERSAL, a.Type.OCTETSTRING, false, a.toDer(value).getBytes()));
+  return a.create(a.Class.UNIVERSAL, a.Type.SEQUENCE, true, parts);
 }
 
 function oidNode(oid: string): forge.asn1.Asn1 {
-  return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(oid).getBytes());
+  const a = asn1();
+  return a.create(a.Class.UNIVERSAL, a.Type.OID, false, a.oidToDer(oid).getBytes());
 }
 
 function seq(values: forge.asn1.Asn1[]): forge.asn1.Asn1 {
-  return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, values);
+  const a = asn1();
+  return a.create(a.Class.UNIVERSAL, a.Type.SEQUENCE, true, values);
 }
 
 function ipBytes(ip: string): string {
@@ -262,29 +267,32 @@ function ipBytes(ip: string): string {
 }
 
 function sanExtension(csr: ParsedCsr): forge.asn1.Asn1 | undefined {
+  const a = asn1();
   const names = [
-    ...csr.emailAddresses.map((v) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, 1, false, v)),
-    ...csr.dnsNames.map((v) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, 2, false, v)),
-    ...csr.uris.map((v) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, 6, false, v)),
-    ...csr.ipAddresses.map((v) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, 7, false, ipBytes(v))),
+    ...csr.emailAddresses.map((v) => a.create(a.Class.CONTEXT_SPECIFIC, 1, false, v)),
+    ...csr.dnsNames.map((v) => a.create(a.Class.CONTEXT_SPECIFIC, 2, false, v)),
+    ...csr.uris.map((v) => a.create(a.Class.CONTEXT_SPECIFIC, 6, false, v)),
+    ...csr.ipAddresses.map((v) => a.create(a.Class.CONTEXT_SPECIFIC, 7, false, ipBytes(v))),
   ];
   return names.length > 0 ? extension(OID_SAN, false, seq(names)) : undefined;
 }
 
 /** The CA's signature algorithm: its identifier and the digest node:crypto signs with. */
 function caSignatureAlgorithm(caKeyPem: string): { algorithm: forge.asn1.Asn1; digest: string | null } {
+  const a = asn1();
   const type = createPrivateKey(caKeyPem).asymmetricKeyType;
   if (type === 'ec') return { algorithm: seq([oidNode('1.2.840.10045.4.3.2')]), digest: 'sha256' };
   if (type === 'ed25519') return { algorithm: seq([oidNode('1.3.101.112')]), digest: null };
-  const nullParams = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, '');
+  const nullParams = a.create(a.Class.UNIVERSAL, a.Type.NULL, false, '');
   return { algorithm: seq([oidNode('1.2.840.113549.1.1.11'), nullParams]), digest: 'sha256' };
 }
 
 function utcOrGeneralized(d: Date): forge.asn1.Asn1 {
+  const a = asn1();
   // RFC 5280: UTCTime through 2049, GeneralizedTime after
   return d.getUTCFullYear() < 2050
-    ? asn1.create(asn1.Class.UNIVERSAL, asn1.Type.UTCTIME, false, asn1.dateToUtcTime(d))
-    : asn1.create(asn1.Class.UNIVERSAL, asn1.Type.GENERALIZEDTIME, false, asn1.dateToGeneralizedTime(d));
+    ? a.create(a.Class.UNIVERSAL, a.Type.UTCTIME, false, a.dateToUtcTime(d))
+    : a.create(a.Class.UNIVERSAL, a.Type.GENERALIZEDTIME, false, a.dateToGeneralizedTime(d));
 }
 
 export interface SigningCa {
@@ -303,12 +311,13 @@ export interface SignOptions {
  * alternative names, the usages the CSR object asks for, signed by the CA.
  */
 export function signCsr(ca: SigningCa, csr: ParsedCsr, opts: SignOptions): string {
+  const a = asn1();
   const caX509 = new X509Certificate(ca.certPem);
   const caRoot = fromDer(caX509.raw);
   const caTbs = children(caRoot)[0];
   // the issuer is the CA's subject exactly as encoded: version? serial sigAlg issuer validity subject
   const caFields = children(caTbs);
-  const caSubject = caFields[caFields[0]?.tagClass === asn1.Class.CONTEXT_SPECIFIC ? 5 : 4];
+  const caSubject = caFields[caFields[0]?.tagClass === a.Class.CONTEXT_SPECIFIC ? 5 : 4];
   const { algorithm, digest } = caSignatureAlgorithm(ca.keyPem);
   const serial = randomBytes(16);
   serial[0] = (serial[0] & 0x7f) | 0x01;
@@ -325,34 +334,35 @@ export function signCsr(ca: SigningCa, csr: ParsedCsr, opts: SignOptions): strin
   ].filter((e): e is forge.asn1.Asn1 => e !== undefined);
 
   const tbs = seq([
-    asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, [
-      asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, String.fromCharCode(2)),
+    a.create(a.Class.CONTEXT_SPECIFIC, 0, true, [
+      a.create(a.Class.UNIVERSAL, a.Type.INTEGER, false, String.fromCharCode(2)),
     ]),
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, serial.toString('binary')),
+    a.create(a.Class.UNIVERSAL, a.Type.INTEGER, false, serial.toString('binary')),
     algorithm,
     caSubject,
     seq([utcOrGeneralized(opts.notBefore), utcOrGeneralized(opts.notAfter)]),
     csr.subject,
     fromDer(csr.publicKeyDer),
-    asn1.create(asn1.Class.CONTEXT_SPECIFIC, 3, true, [seq(extensions)]),
+    a.create(a.Class.CONTEXT_SPECIFIC, 3, true, [seq(extensions)]),
   ]);
-  const tbsDer = Buffer.from(asn1.toDer(tbs).getBytes(), 'binary');
+  const tbsDer = Buffer.from(a.toDer(tbs).getBytes(), 'binary');
   const signature = sign(digest, tbsDer, ca.keyPem);
   const cert = seq([
     tbs,
     algorithm,
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, '\u0000' + signature.toString('binary')),
+    a.create(a.Class.UNIVERSAL, a.Type.BITSTRING, false, '\u0000' + signature.toString('binary')),
   ]);
-  const der = Buffer.from(asn1.toDer(cert).getBytes(), 'binary');
+  const der = Buffer.from(a.toDer(cert).getBytes(), 'binary');
   const b64 = der.toString('base64').replace(/.{64}/g, '$&\n');
   return `-----BEGIN CERTIFICATE-----\n${b64}${b64.endsWith('\n') ? '' : '\n'}-----END CERTIFICATE-----\n`;
 }
 
 /** The authorityKeyIdentifier naming the CA's subjectKeyIdentifier, when it has one. */
 function caKeyIdentifier(caX509: X509Certificate): forge.asn1.Asn1 | undefined {
+  const a = asn1();
   const caCert = (() => {
     try {
-      return forge.pki.certificateFromPem(caX509.toString());
+      return nodeForge().pki.certificateFromPem(caX509.toString());
     } catch {
       // not an RSA CA: forge cannot read it, and the extension is optional
       return undefined;
@@ -360,6 +370,6 @@ function caKeyIdentifier(caX509: X509Certificate): forge.asn1.Asn1 | undefined {
   })();
   const ski = caCert?.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier?: string } | undefined;
   if (!ski?.subjectKeyIdentifier) return undefined;
-  const id = forge.util.hexToBytes(ski.subjectKeyIdentifier);
-  return extension('2.5.29.35', false, seq([asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, false, id)]));
+  const id = nodeForge().util.hexToBytes(ski.subjectKeyIdentifier);
+  return extension('2.5.29.35', false, seq([a.create(a.Class.CONTEXT_SPECIFIC, 0, false, id)]));
 }

@@ -1,5 +1,6 @@
 import { randomBytes, sign } from 'node:crypto';
-import forge from 'node-forge';
+import type forge from 'node-forge';
+import { nodeForge } from './forge';
 import type { SanEntry } from './addresses';
 import { newRsaKeyPem } from './rsa-key-pool';
 
@@ -40,14 +41,14 @@ function newSerialHex(): string {
  * pure-JS RSA private-key operation took most of a fresh data dir's start-up.
  */
 function signSha256WithRsa(cert: forge.pki.Certificate, keyPem: string): void {
-  const oid = forge.pki.oids.sha256WithRSAEncryption;
+  const oid = nodeForge().pki.oids.sha256WithRSAEncryption;
   cert.signatureOid = oid;
   cert.siginfo.algorithmOid = oid;
   // present in forge, missing from its type definitions
-  const pki = forge.pki as typeof forge.pki & { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 };
+  const pki = nodeForge().pki as typeof forge.pki & { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 };
   const tbs = pki.getTBSCertificate(cert);
   (cert as forge.pki.Certificate & { tbsCertificate: forge.asn1.Asn1 }).tbsCertificate = tbs;
-  const der = Buffer.from(forge.asn1.toDer(tbs).getBytes(), 'binary');
+  const der = Buffer.from(nodeForge().asn1.toDer(tbs).getBytes(), 'binary');
   cert.signature = sign('sha256', der, keyPem).toString('binary');
 }
 
@@ -61,9 +62,9 @@ function subjectAttributes(subject: Subject): forge.pki.CertificateField[] {
 }
 
 function baseCertificate(keyPem: string, subject: Subject, lifetimeMs: number, notAfterCap?: Date) {
-  const privateKey = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.setRsaPublicKey(privateKey.n, privateKey.e);
+  const privateKey = nodeForge().pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
+  const cert = nodeForge().pki.createCertificate();
+  cert.publicKey = nodeForge().pki.setRsaPublicKey(privateKey.n, privateKey.e);
   cert.serialNumber = newSerialHex();
   const now = Date.now();
   cert.validity.notBefore = new Date(now - BACKDATE_MS);
@@ -91,7 +92,7 @@ export function createCa(commonName: string): KeyAndCert {
     { name: 'subjectKeyIdentifier' },
   ]);
   signSha256WithRsa(cert, keyPem);
-  return { certPem: forge.pki.certificateToPem(cert), keyPem };
+  return { certPem: nodeForge().pki.certificateToPem(cert), keyPem };
 }
 
 export interface LeafRequest {
@@ -101,7 +102,7 @@ export interface LeafRequest {
 }
 
 export function issueLeaf(ca: KeyAndCert, request: LeafRequest): KeyAndCert {
-  const caCert = forge.pki.certificateFromPem(ca.certPem);
+  const caCert = nodeForge().pki.certificateFromPem(ca.certPem);
   const keyPem = newRsaKeyPem();
   const cert = baseCertificate(keyPem, request.subject, LEAF_LIFETIME_MS, caCert.validity.notAfter);
   cert.setIssuer(caCert.subject.attributes);
@@ -121,5 +122,5 @@ export function issueLeaf(ca: KeyAndCert, request: LeafRequest): KeyAndCert {
   }
   cert.setExtensions(extensions);
   signSha256WithRsa(cert, ca.keyPem);
-  return { certPem: forge.pki.certificateToPem(cert), keyPem };
+  return { certPem: nodeForge().pki.certificateToPem(cert), keyPem };
 }

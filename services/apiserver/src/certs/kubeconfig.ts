@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { stringify } from 'yaml';
+import { yamlLib } from '../codec/yaml-lib';
+import { plainYaml, type PlainMap } from './plain-yaml';
 
 export interface KubeconfigInput {
   server: string;
@@ -16,11 +17,11 @@ export interface KubeconfigInput {
 const b64 = (pem: string) => Buffer.from(pem, 'utf8').toString('base64');
 
 /** The kubeconfig document (credentials embedded, so the file is self-contained). */
-export function renderKubeconfig(input: KubeconfigInput): string {
+export function kubeconfigDocument(input: KubeconfigInput): PlainMap {
   const clusterName = input.clusterName ?? 'kapi';
   const userName = input.userName ?? 'kapi-admin';
   const contextName = input.contextName ?? 'kapi';
-  return stringify({
+  return {
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [
@@ -41,7 +42,14 @@ export function renderKubeconfig(input: KubeconfigInput): string {
     contexts: [{ name: contextName, context: { cluster: clusterName, user: userName } }],
     'current-context': contextName,
     preferences: {},
-  });
+  };
+}
+
+/** The kubeconfig as YAML text. */
+export function renderKubeconfig(input: KubeconfigInput): string {
+  const doc = kubeconfigDocument(input);
+  // names and addresses that need quoting are rare; the yaml package writes those
+  return plainYaml(doc) ?? yamlLib().stringify(doc);
 }
 
 /** Writes the kubeconfig with mode 0600: it carries a cluster-admin private key. */

@@ -2,7 +2,8 @@
 // map keys sorted, sequences not indented under their key, YAML 1.1 scalar resolution
 // (so strings that look like timestamps, numbers or yes/no are quoted), no line folding,
 // and never anchors: kapi's decoded objects may share one instance in two places.
-import { stringify, type Pair } from 'yaml';
+import { yamlLib } from './yaml-lib';
+import type { Pair } from 'yaml';
 
 const isLetter = (ch: string): boolean => /\p{L}/u.test(ch);
 const isDigit = (ch: string): boolean => ch >= '0' && ch <= '9';
@@ -58,7 +59,7 @@ function compareKeys(x: Pair, y: Pair): number {
 
 /** The YAML kube-apiserver sends for an object it would send as this JSON value. */
 export function encodeYaml(value: unknown): string {
-  return stringify(value, {
+  return yamlLib().stringify(value, {
     lineWidth: 0,
     sortMapEntries: compareKeys,
     indentSeq: false,

@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, parse as parseYaml, parseDocument } from 'yaml';
+import { yamlLib } from '../codec/yaml-lib';
 import { findDuplicateFields, hasNoRepeatedMembers } from '../codec/json-duplicates';
 import {
   excessNestingMessage,
@@ -59,6 +59,7 @@ export function yamlDuplicates(buf: Buffer): string[] {
   if (jsonYamlBodies.has(buf) || (startsLikeJsonObject(buf.toString('utf8')) && parseJsonYaml(buf))) {
     return findDuplicateFields(buf.toString('utf8'));
   }
+  const { isMap, isScalar, isSeq, parseDocument } = yamlLib();
   const out: string[] = [];
   const walk = (node: unknown, path: string): void => {
     if (isMap(node)) {
@@ -114,7 +115,7 @@ export function parseYamlBody(buf: Buffer): unknown {
   if (json) return json.value;
   let value: unknown;
   try {
-    value = parseYaml(buf.toString('utf8'), { uniqueKeys: false, maxAliasCount: 100, merge: false });
+    value = yamlLib().parse(buf.toString('utf8'), { uniqueKeys: false, maxAliasCount: 100, merge: false });
   } catch (e) {
     // the YAML parser recurses per flow level: a deep enough `[[[...` ends its stack, not the process
     // (the parser reports its own overflow as a parse error at the position it reached)

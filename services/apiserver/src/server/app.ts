@@ -205,6 +205,15 @@ function withAuditId(req: FastifyRequest, res: ApiResponse): ApiResponse {
   return res;
 }
 
+/**
+ * kapi's one route declares no JSON schema, so fastify never builds a validator or a
+ * serializer; these factories stand in for its defaults, which would load Ajv and
+ * fast-json-stringify (some 110 modules) at every start for nothing.
+ */
+function noSchemaCompilers(): never {
+  throw new Error('kapi routes declare no JSON schemas');
+}
+
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'];
 
 /** HTTP/2 with HTTP/1.1 fallback over TLS; every request goes through the one handler chain. */
@@ -225,6 +234,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logger: false,
     return503OnClosing: true,
     forceCloseConnections: true,
+    schemaController: { compilersFactory: { buildValidator: noSchemaCompilers, buildSerializer: noSchemaCompilers } },
   }) as unknown as FastifyInstance;
   lifecycle.attach(app.server as unknown as Server);
   // the HTTP/1.1 fallback parser reads its limit from the server object (Node's default is 16 KiB)

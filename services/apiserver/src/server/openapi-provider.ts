@@ -1,13 +1,33 @@
 import type { JsonObject } from '../api/object';
 import type { RemoteOpenApiSpec } from '../aggregator/remote-openapi';
-import { openApiV2FromV3Documents } from '../openapi/v2';
-import { mergeV2Specs } from '../openapi/v2-merge';
-import { encodeOpenApiV2Protobuf } from '../openapi/v2-proto';
-import { openApiV3Document, openApiV3Hash } from '../openapi/v3';
-import { publishCustomResourceSchemas } from '../openapi/custom-resources';
 import type { ResourceInfo } from '../registry/resources';
 import type { SchemaSet } from '../schema/model';
 import type { OpenApiProvider } from './non-resource';
+
+interface Builders {
+  openapiV2: typeof import('../openapi/v2');
+  openapiV3: typeof import('../openapi/v3');
+  v2Merge: typeof import('../openapi/v2-merge');
+  customResources: typeof import('../openapi/custom-resources');
+  gnostic: typeof import('../openapi/v2-proto');
+}
+
+let builders: Builders | undefined;
+
+/** The document builders, loaded by the first OpenAPI request: start-up builds no document. */
+function openApiBuilders(): Builders {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  builders ??= {
+    openapiV2: require('../openapi/v2') as Builders['openapiV2'],
+    openapiV3: require('../openapi/v3') as Builders['openapiV3'],
+    v2Merge: require('../openapi/v2-merge') as Builders['v2Merge'],
+    customResources: require('../openapi/custom-resources') as Builders['customResources'],
+    // the gnostic encoder brings protobufjs with its .proto parser
+    gnostic: require('../openapi/v2-proto') as Builders['gnostic'],
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return builders;
+}
 
 function gvPath(r: ResourceInfo): string {
   return r.group ? `apis/${r.group}/${r.version}` : `api/${r.version}`;
@@ -33,6 +53,7 @@ export function createOpenApiProvider(
     const rs = resources();
     const key = rs.map((r) => `${r.group}/${r.version}/${r.resource}/${r.messageType}`).join(',');
     if (key === cacheKey) return;
+    const { openapiV3, customResources } = openApiBuilders();
     const byGv = new Map<string, ResourceInfo[]>();
     for (const r of rs) {
       const p = gvPath(r);
@@ -41,9 +62,11 @@ export function createOpenApiProvider(
     const next = new Map<string, { body: Buffer; etag: string }>();
     for (const [p, list] of byGv) {
       const body = Buffer.from(
-        JSON.stringify(publishCustomResourceSchemas(openApiV3Document(schemas, list, rs), list)),
+        JSON.stringify(
+          customResources.publishCustomResourceSchemas(openapiV3.openApiV3Document(schemas, list, rs), list),
+        ),
       );
-      next.set(p, { body, etag: openApiV3Hash(body) });
+      next.set(p, { body, etag: openapiV3.openApiV3Hash(body) });
     }
     docs = next;
     v2 = undefined;
@@ -88,15 +111,16 @@ export function createOpenApiProvider(
       if (!v2) {
         // derived from the v3 documents served, on first request (upstream's cache is lazy too)
         const v3 = [...docs.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, d]) => d.body.toString());
-        const own = openApiV2FromV3Documents(v3.map((text) => JSON.parse(text) as JsonObject));
+        const { openapiV2, openapiV3, gnostic, v2Merge } = openApiBuilders();
+        const own = openapiV2.openApiV2FromV3Documents(v3.map((text) => JSON.parse(text) as JsonObject));
         const encode = (doc: JsonObject): NonNullable<typeof v2> => {
           const json = Buffer.from(JSON.stringify(doc));
           // upstream serves both encodings under the JSON bytes' hash (Vary: Accept tells them apart)
-          return { json, protobuf: encodeOpenApiV2Protobuf(doc), etag: openApiV3Hash(json) };
+          return { json, protobuf: gnostic.encodeOpenApiV2Protobuf(doc), etag: openapiV3.openApiV3Hash(json) };
         };
         const remoteV2 = remoteSpecs.flatMap((s) => (s.v2 ? [s.v2] : []));
         try {
-          v2 = encode(mergeV2Specs(own, remoteV2));
+          v2 = encode(v2Merge.mergeV2Specs(own, remoteV2));
         } catch {
           // a remote document the protobuf form cannot carry must not take kapi's own down with it
           v2 = encode(own);

@@ -34,7 +34,6 @@ import { issuerDiscoveryDocuments } from './issuer-discovery';
 import { ensureBootstrapPolicy } from './rbac-bootstrap';
 import { ensureSystemPriorityClasses } from './system-priority-classes';
 import { startSecurity } from './security';
-import { startEncryptionAtRest } from './encryption-at-rest';
 import { setAllowPrivileged } from '../registry/strategies/pod-security-context-validation';
 import { ReplicaMetrics } from '../metrics/replica-metrics';
 import { wireReplicaMetrics } from '../metrics/wiring';
@@ -121,25 +120,35 @@ export async function startReplica(
   );
   const certDirPath = path.resolve(opts.certDir || path.join(dataDir, 'pki'));
   // keys a fresh data dir needs are made on the thread pool while the schemas load here
-  const keysMade = prewarmRsaKeys(missingKeyCount(opts, certDirPath));
+  const keysToMake = missingKeyCount(opts, certDirPath);
+  const keysMade = prewarmRsaKeys(keysToMake);
   // custom resource versions add their messages at run time
   const schemas = new ExtensibleSchemaSet(loadSchemaSet());
   const metrics = new ReplicaMetrics();
   // an audit policy that does not load stops the start before anything is opened
   const auditing = buildAuditing(opts.audit, schemas, log, (level) => metrics.observeAuditEvent(level));
   const tracingConfig = opts.tracingConfigFile ? readTracingConfig(opts.tracingConfigFile) : undefined;
-  await keysMade;
-  const pki = await resolveServingPki({
-    certDir: path.resolve(opts.certDir || path.join(dataDir, 'pki')),
-    tlsCertFile: opts.tlsCertFile,
-    tlsPrivateKeyFile: opts.tlsPrivateKeyFile,
-    clientCaFile: opts.clientCaFile,
-    hosts,
-    log,
-  });
+  const resolvePki = () =>
+    resolveServingPki({
+      certDir: certDirPath,
+      tlsCertFile: opts.tlsCertFile,
+      tlsPrivateKeyFile: opts.tlsPrivateKeyFile,
+      clientCaFile: opts.clientCaFile,
+      hosts,
+      log,
+    });
+  // A PKI to generate: storage and the stores start while the thread pool makes its keys (the
+  // PKI is first needed by authentication). Otherwise files are checked before storage opens.
+  const pkiMade = keysToMake > 0 && !opts.tlsCertFile ? keysMade.then(resolvePki) : Promise.resolve(await resolvePki());
+  // both awaited below; a failure meanwhile must not count as an unhandled rejection
+  keysMade.catch(() => undefined);
+  pkiMade.catch(() => undefined);
   const wiring = wireReplicaMetrics(metrics);
+  // the providers (gRPC for KMS among them) are loaded only by a replica that encrypts
   const encryption = opts.encryptionProviderConfig
-    ? await startEncryptionAtRest(opts.encryptionProviderConfig, opts.etcdPrefix || '/registry')
+    ? await (
+        await import('./encryption-at-rest')
+      ).startEncryptionAtRest(opts.encryptionProviderConfig, opts.etcdPrefix || '/registry')
     : undefined;
   const opened = await openStorage(
     {
@@ -207,12 +216,14 @@ export async function startReplica(
     await ensureSystemPriorityClasses(table);
   };
   await (backend.startupWrites ? backend.startupWrites(bootstrap) : bootstrap());
-  const certDir = path.resolve(opts.certDir || path.join(dataDir, 'pki'));
+  const pki = await pkiMade;
+  // the service-account key, when one is made, comes from the same pool
+  await keysMade;
   const security = startSecurity({
     opts,
     table,
     clientCaPem: pki.clientCaPem,
-    certDir,
+    certDir: certDirPath,
     services,
     log,
     observeDecision: wiring.observeDecision,

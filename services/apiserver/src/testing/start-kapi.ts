@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { yamlLib } from '../codec/yaml-lib';
 import { parseOptions } from '../options';
 import { startReplica } from '../server/replica';
 import { keepPkiSeed, plantPkiSeed } from './pki-seed';
@@ -173,7 +173,9 @@ export async function startKapi(options: StartKapiOptions = {}): Promise<KapiTes
   }
   if (seeded) keepPkiSeed(dataDir);
   const kubeconfigText = readFileSync(started.kubeconfig, 'utf8');
-  const kc = parseYaml(kubeconfigText) as { clusters: Array<{ cluster: { 'certificate-authority-data': string } }> };
+  const kc = yamlLib().parse(kubeconfigText) as {
+    clusters: Array<{ cluster: { 'certificate-authority-data': string } }>;
+  };
   const ca = Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64').toString('utf8');
   let stopping: Promise<void> | undefined;
   return {

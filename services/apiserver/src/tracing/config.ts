@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import YAML from 'yaml';
+import { yamlLib } from '../codec/yaml-lib';
 
 /** What a TracingConfiguration file says, defaults applied as upstream's tracing.NewProvider does. */
 export interface TracingConfig {
@@ -65,7 +65,7 @@ function aggregate(errs: string[]): string {
 function decode(text: string): TracingConfig {
   let doc: unknown;
   try {
-    doc = YAML.parse(text);
+    doc = yamlLib().parse(text);
   } catch (e) {
     throw new TracingConfigError(`unable to decode tracing configuration data: ${(e as Error).message}`);
   }

@@ -1,6 +1,5 @@
-import { EvaluationError } from '@marcbachmann/cel-js';
 import { CostBudget, CostMeter, PER_CALL_LIMIT, withMeter } from './cost';
-import { type CelVariables, environmentFor, matchesCall } from './environment';
+import type { CelVariables } from './environment';
 import { CelCompileError, CelCostLimitError, CelEvaluationError, firstLine } from './errors';
 
 export { CelCompileError, CelCostLimitError, CelEvaluationError } from './errors';
@@ -39,6 +38,24 @@ export interface CompiledExpression {
   evaluate(activation: Activation, opts?: EvaluateOptions): unknown;
 }
 
+interface CelRuntime {
+  cel: typeof import('@marcbachmann/cel-js');
+  environment: typeof import('./environment');
+}
+
+let runtime: CelRuntime | undefined;
+
+/** cel-js and kapi's CEL libraries, loaded at the first compile: a replica without policies, webhook match conditions or CRD rules never needs them. */
+function celRuntime(): CelRuntime {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  runtime ??= {
+    cel: require('@marcbachmann/cel-js') as CelRuntime['cel'],
+    environment: require('./environment') as CelRuntime['environment'],
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return runtime;
+}
+
 function cleanMessage(err: unknown): string {
   const text = firstLine(err instanceof Error ? err.message : String(err));
   // cel-go spells these lowercase; keep the texts policies match on the same.
@@ -57,7 +74,8 @@ function typeName(t: string): string {
  * "compilation failed: " (the text differs from cel-go's, the cases are the same).
  */
 export function compileExpression(source: string, opts: CompileOptions): CompiledExpression {
-  const env = environmentFor(opts.variables);
+  const { cel, environment } = celRuntime();
+  const env = environment.environmentFor(opts.variables);
   let parsed: ReturnType<typeof env.parse>;
   try {
     parsed = env.parse(source);
@@ -66,7 +84,7 @@ export function compileExpression(source: string, opts: CompileOptions): Compile
   }
   let checked = parsed.check();
   if (!checked.valid) throw new CelCompileError(cleanMessage(checked.error));
-  if (matchesCall(parsed.ast)) {
+  if (environment.matchesCall(parsed.ast)) {
     // the root node is evaluated past the evaluator's run, where RE2 answers `matches`: one level down it is not the root
     parsed = env.parse(`(${source}\n) == true`);
     checked = parsed.check();
@@ -103,7 +121,7 @@ export function compileExpression(source: string, opts: CompileOptions): Compile
       } catch (err) {
         if (meter.exceeded) throw meter.exceeded;
         if (err instanceof CelEvaluationError) throw err;
-        if (err instanceof EvaluationError || err instanceof Error) throw new CelEvaluationError(cleanMessage(err));
+        if (err instanceof cel.EvaluationError || err instanceof Error) throw new CelEvaluationError(cleanMessage(err));
         throw new CelEvaluationError(String(err));
       } finally {
         if (budget) budget.remaining -= meter.used;

@@ -1,7 +1,6 @@
 import type { MutatingWebhook } from '../../generated/k8s.io.api.admissionregistration.v1';
 import type { AdmissionPlugin } from '../interface';
 import { isExemptResource } from '../webhook/matching';
-import { runMutatingWebhooks } from '../webhook/mutate';
 import { WebhookSource } from '../webhook/source';
 import type { AdmissionPluginFactory } from './deps';
 
@@ -18,6 +17,8 @@ export const mutatingAdmissionWebhook: AdmissionPluginFactory = (deps): Admissio
     async admit(a) {
       const hooks = source.webhooks();
       if (hooks.length === 0 || isExemptResource(a)) return;
+      // the calling machinery (HTTP transport, JSON patch, CEL match conditions) loads with the first webhook
+      const { runMutatingWebhooks } = await import('../webhook/mutate');
       await runMutatingWebhooks(hooks, a, invokeDeps);
     },
     close: () => stop.abort(),

@@ -2,7 +2,6 @@ import type { ValidatingWebhook } from '../../generated/k8s.io.api.admissionregi
 import type { AdmissionPlugin } from '../interface';
 import { isExemptResource } from '../webhook/matching';
 import { WebhookSource } from '../webhook/source';
-import { runValidatingWebhooks } from '../webhook/validate';
 import type { AdmissionPluginFactory } from './deps';
 
 /** ValidatingAdmissionWebhook: the ValidatingWebhookConfigurations' webhooks, called in parallel. */
@@ -18,6 +17,8 @@ export const validatingAdmissionWebhook: AdmissionPluginFactory = (deps): Admiss
     async validate(a) {
       const hooks = source.webhooks();
       if (hooks.length === 0 || isExemptResource(a)) return;
+      // the calling machinery loads with the first webhook (see mutating-webhook.ts)
+      const { runValidatingWebhooks } = await import('../webhook/validate');
       await runValidatingWebhooks(hooks, a, invokeDeps);
     },
     close: () => stop.abort(),

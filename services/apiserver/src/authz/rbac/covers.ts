@@ -11,11 +11,35 @@ export function covers(
 ): { covered: boolean; missing: PolicyRule[] } {
   const missing: PolicyRule[] = [];
   for (const servant of servantRules) {
+    // the common case (a bootstrap role reconciled at every start): the owner holds the rule as it is
+    if (ownerRules.some((owner) => coversAsWhole(owner, servant))) continue;
     for (const sub of breakdownRule(servant)) {
       if (!ownerRules.some((owner) => ruleCovers(owner, sub))) missing.push(sub);
     }
   }
   return { covered: missing.length === 0, missing };
+}
+
+function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  const x = a ?? [];
+  const y = b ?? [];
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+/**
+ * Whether owner equals servant field by field, so that every piece breakdownRule makes of
+ * servant is covered by owner. Not so for a rule naming both resourceNames and
+ * nonResourceURLs: its URL pieces have no names, which a rule limited to names never covers.
+ */
+function coversAsWhole(owner: PolicyRule, servant: PolicyRule): boolean {
+  if ((servant.resourceNames ?? []).length > 0 && (servant.nonResourceURLs ?? []).length > 0) return false;
+  return (
+    sameList(owner.verbs, servant.verbs) &&
+    sameList(owner.apiGroups, servant.apiGroups) &&
+    sameList(owner.resources, servant.resources) &&
+    sameList(owner.resourceNames, servant.resourceNames) &&
+    sameList(owner.nonResourceURLs, servant.nonResourceURLs)
+  );
 }
 
 export function breakdownRule(rule: PolicyRule): PolicyRule[] {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import YAML from 'yaml';
+import { yamlLib } from '../../codec/yaml-lib';
 import { secretboxTransformer } from './secretbox';
 import { aesCbcTransformer, aesGcmTransformer } from './aes';
 import { grpcKmsService, type KmsService } from './kms-client';
@@ -131,7 +131,7 @@ function parseProvider(path: string, v: unknown, errs: string[]): ProviderConfig
 export function parseEncryptionConfiguration(text: string, file: string): EncryptionConfiguration {
   let doc: unknown;
   try {
-    doc = YAML.parse(text);
+    doc = yamlLib().parse(text);
   } catch (e) {
     throw new EncryptionConfigError(
       `error decoding encryption provider configuration file "${file}": ${(e as Error).message}`,
