@@ -1,3 +1,4 @@
+import { Fifo } from './fifo';
 import type { StorageWatchEvent, Watcher } from './interface';
 import { BacklogMeter, DEFAULT_WATCHER_LIMITS, type WatcherLimits } from './watch-limits';
 
@@ -14,7 +15,7 @@ import { BacklogMeter, DEFAULT_WATCHER_LIMITS, type WatcherLimits } from './watc
 export class EventQueue implements Watcher {
   /** Set when the queue was closed because its consumer stopped reading. */
   stalled = false;
-  private buffer: StorageWatchEvent[] = [];
+  private readonly buffer = new Fifo<StorageWatchEvent>();
   private waiter?: (r: IteratorResult<StorageWatchEvent>) => void;
   private ended = false;
   private stopped = false;
@@ -69,7 +70,7 @@ export class EventQueue implements Watcher {
     if (this.stopped) return;
     const wasEnded = this.ended;
     this.stopped = true;
-    this.buffer = [];
+    this.buffer.clear();
     this.meter.reset();
     if (!wasEnded) this.onStop();
     if (this.waiter) {
