@@ -142,7 +142,10 @@ describe('decoded working set', () => {
           [...model].sort((x, y) => x.revision - y.revision).map((x) => x.revision),
           `step ${step}`,
         );
-        assert.equal(set.usedBytes, model.reduce((n, x) => n + x.bytes.length, 0));
+        assert.equal(
+          set.usedBytes,
+          model.reduce((n, x) => n + x.bytes.length, 0),
+        );
       }
     }
   });
