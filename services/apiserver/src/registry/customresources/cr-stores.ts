@@ -79,7 +79,7 @@ export function customResourceInfo(
  * conversion only apiVersion changes; with a webhook the objects not yet at the wanted
  * version go to it (the retagging pair then only serves selectors).
  */
-function versionConversion(
+export function versionConversion(
   group: string,
   served: string,
   stored: string,
