@@ -72,7 +72,7 @@ export function respondObject(
   headers: Headers = {},
 ): BufferedResponse {
   const { store, schemas } = scope;
-  if (n.transform) return respond(schemas, status, n, transformObject(store, n, obj, scope.req.query, false), headers);
+  if (n.transform) return respond(schemas, status, n, transformObject(store, n, obj, scope.req.query), headers);
   const tm = { apiVersion: store.apiVersion, kind: store.info.kind };
   if (n.media === MEDIA_JSON) return rawResponse(status, MEDIA_JSON, objectJson(obj, tm), headers);
   if (n.media === MEDIA_PROTOBUF) {

@@ -37,19 +37,8 @@ function tableOptions(n: Negotiated, q: URLSearchParams, listMeta: Record<string
   };
 }
 
-/** The server-side conversions a client asks for with `as=`: Table and PartialObjectMetadata(List). */
-export function transformObject(
-  store: GenericStore,
-  n: Negotiated,
-  obj: KubeObject,
-  q: URLSearchParams,
-  isList: boolean,
-): KubeObject {
-  if (isList) {
-    const items = (obj.items as KubeObject[] | undefined) ?? [];
-    const doc = transformList(store, n, { metadata: (obj.metadata ?? {}) as Record<string, unknown>, items }, q);
-    return doc ? wholeDocument(doc) : obj;
-  }
+/** The server-side conversions of one object a client asks for with `as=`: Table and PartialObjectMetadata. */
+export function transformObject(store: GenericStore, n: Negotiated, obj: KubeObject, q: URLSearchParams): KubeObject {
   if (n.transform === 'Table') {
     // a single object's Table carries its resourceVersion, and no paging
     const opts = {
