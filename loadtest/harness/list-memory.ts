@@ -115,7 +115,8 @@ async function measure(r: Replica, name: string, lists: number, accept: string):
   const t0 = performance.now();
   const sizes = await Promise.all(Array.from({ length: lists }, () => listOnce(r, accept)));
   const ms = performance.now() - t0;
-  const peak = statusBytes(r.pid, 'VmHWM') - before;
+  const peakRss = statusBytes(r.pid, 'VmHWM');
+  const peak = peakRss - before;
   const settled = (await settledRss(r.pid, SETTLE_MS)) - before;
   const m: Measured = {
     name,
@@ -126,7 +127,7 @@ async function measure(r: Replica, name: string, lists: number, accept: string):
     pass: lists > 1 ? true : peak <= PEAK_TARGET && settled <= SETTLED_TARGET,
   };
   log(
-    `${name}: ${m.bodyMiB.toFixed(1)} MiB body in ${ms.toFixed(0)} ms; peak RSS +${m.peakGrowthMiB.toFixed(1)} MiB, settled +${m.settledGrowthMiB.toFixed(1)} MiB`,
+    `${name}: ${m.bodyMiB.toFixed(1)} MiB body in ${ms.toFixed(0)} ms; peak RSS +${m.peakGrowthMiB.toFixed(1)} MiB, settled +${m.settledGrowthMiB.toFixed(1)} MiB (RSS ${(before / MiB).toFixed(0)} MiB before, ${(peakRss / MiB).toFixed(0)} MiB at the peak)`,
   );
   return m;
 }
