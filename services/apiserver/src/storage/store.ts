@@ -4,6 +4,7 @@ import type { Backend, BackendEvent, KV } from './backend';
 import type { StorageCodec } from './codec';
 import { StorageError, isStorageError } from './errors';
 import type {
+  LazyListResult,
   ListOptions,
   ListResult,
   Preconditions,
@@ -148,6 +149,26 @@ export function createStore(backend: Backend, codec: StorageCodec, opts: StoreOp
       const obj = decodeKV(kv);
       return !pred || pred(obj) ? obj : undefined;
     });
+  }
+
+  /**
+   * list with each item decoded only when it is read, so a large list holds its
+   * values rather than every object decoded (e.g. while a watch cache is still
+   * filling and lists come here). A selection decodes to match, and keeps what matched.
+   */
+  async function listLazy(keyPrefix: string, o: ListOptions = {}): Promise<LazyListResult> {
+    if (o.predicate) return list(keyPrefix, o);
+    const { keys: _keys, items: kvs, ...res } = await listSelected(keyPrefix, o, (kv) => kv);
+    return {
+      ...res,
+      items: {
+        length: kvs.length,
+        at: (i) => {
+          const kv = kvs[i];
+          return kv === undefined ? undefined : decodeKV(kv);
+        },
+      },
+    };
   }
 
   /**
@@ -362,6 +383,7 @@ export function createStore(backend: Backend, codec: StorageCodec, opts: StoreOp
   }
 
   return {
+    listLazy,
     async get(key, o = {}) {
       const minRevision = parseResourceVersion(key, o.resourceVersion);
       const res = await backend.get(key);
