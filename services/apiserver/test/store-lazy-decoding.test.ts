@@ -104,3 +104,41 @@ test("a store watch's initial state is decoded as it is read; a value that does 
     await rm(dataDir, { recursive: true, force: true });
   }
 });
+
+test('a store list without a selection decodes each item when it is read; with one, as list does', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'kapi-lazylist-'));
+  const backend = await EmbeddedBackend.open({ dataDir, compactionIntervalMs: 0 });
+  try {
+    for (const n of ['a', 'b', 'c']) {
+      await backend.create(`/registry/things/ns/${n}`, Buffer.from(JSON.stringify({ metadata: { name: n } })));
+    }
+    let decoded = 0;
+    const store = createStore(backend, {
+      encode: (o) => jsonStorageCodec.encode(o),
+      decode: (bytes) => {
+        decoded++;
+        return jsonStorageCodec.decode(bytes);
+      },
+    });
+    const eager = await store.list('/registry/things');
+    decoded = 0;
+    const lazy = await store.listLazy?.('/registry/things');
+    assert.ok(lazy, 'the store lists lazily');
+    assert.equal(decoded, 0);
+    assert.equal(lazy.items.length, 3);
+    assert.equal(lazy.revision, eager.revision);
+    assert.deepEqual(lazy.items.at(1), eager.items[1]);
+    assert.equal(decoded, 1, 'only the item read was decoded');
+    assert.equal(lazy.items.at(3), undefined);
+
+    const selected = await store.listLazy?.('/registry/things', { predicate: (o) => o.metadata?.name !== 'b' });
+    assert.deepEqual(
+      [0, 1].map((i) => selected?.items.at(i)?.metadata?.name),
+      ['a', 'c'],
+    );
+    assert.equal(selected?.items.length, 2);
+  } finally {
+    await backend.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
