@@ -2,7 +2,8 @@
  * `make bench`: kapi (one replica, embedded store) against a bare fastify HTTPS handler serving the
  * same bytes, measured in the same run, in JSON and protobuf. HTTP/2 over mutual TLS, as kubectl and
  * client-go talk to the API server. Also: a list of 10,000 configmaps with resourceVersion=0, watch
- * fan-out to 1,000 watchers, and the replica's memory per stored configmap (on a fresh replica).
+ * fan-out to 1,000 watchers, the replica's memory per stored configmap (on a fresh replica), and
+ * get/list/watch of a custom resource next to a ConfigMap of the same size (bench-cr.ts).
  * Prints tables with PASS/FAIL per target and always exits 0 (it is a benchmark) unless the harness
  * itself cannot run or its deadline is reached.
  */
@@ -26,6 +27,7 @@ import {
   type Stream,
 } from './h2';
 import type { CacheBytes } from './cache-bytes';
+import { crScenario } from './bench-cr';
 import { listItems, unwrap, watchEvent as pbWatchEvent } from './pb';
 import { startReplica, type Replica } from './replica';
 import { emptyResult, fmt, merge, Samples, table, throughput, type RunResult } from './stats';
@@ -35,7 +37,7 @@ const num = (name: string, dflt: number): number => {
   return Number.isFinite(v) && v > 0 ? v : dflt;
 };
 
-const ALL_SCENARIOS = ['get', 'list', 'create', 'watch', 'list10k', 'watch1k', 'mem'] as const;
+const ALL_SCENARIOS = ['get', 'list', 'create', 'watch', 'list10k', 'watch1k', 'mem', 'cr'] as const;
 type Scenario = (typeof ALL_SCENARIOS)[number];
 
 function scenarios(): Set<Scenario> {
@@ -75,8 +77,8 @@ const CONFIG = {
   memSeedMs: num('BENCH_MEM_SEED_MS', 60_000),
   memSettleMs: num('BENCH_MEM_SETTLE_MS', 10_000),
   watchTimeoutMs: 5000,
-  /** Hard stop for the whole run. */
-  deadlineMs: num('BENCH_DEADLINE_MS', 300_000),
+  /** Hard stop for the whole run (the cr scenario adds about a minute to the rest). */
+  deadlineMs: num('BENCH_DEADLINE_MS', 420_000),
 };
 
 const NS = 'bench';
@@ -115,8 +117,9 @@ function configMap(name: string): Buffer {
 const log = (msg: string): void => console.log(`[bench ${(performance.now() / 1000).toFixed(1)}s] ${msg}`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-interface Target {
-  name: 'bare' | 'kapi';
+export interface Target {
+  /** 'bare' and 'kapi' against each other; other names for arms on one server (e.g. the CR scenario's). */
+  name: string;
   url: string;
   sessions: ClientHttp2Session[];
   /** Sent with every request (a bearer token for the ServiceAccount arms). */
@@ -180,7 +183,7 @@ async function ensureNamespace(session: ClientHttp2Session, ns: string): Promise
 }
 
 /** One arm of an interleaved measurement: a target driven with one kind of request. */
-interface Arm {
+export interface Arm {
   key: string;
   target: Target;
   next: (i: number) => Request;
@@ -288,7 +291,7 @@ async function serviceAccountTarget(
   return { name: 'kapi', url, sessions, headers };
 }
 
-interface WatchResult {
+export interface WatchResult {
   /** Delivery delay from sending the create until each watcher has the event. */
   fromSend: Samples;
   /** Delivery delay from the create's response (negative: the event arrived first). */
@@ -314,8 +317,10 @@ function decodeEvent(enc: Encoding, ev: Buffer): { type: string; name: string } 
   }
 }
 
-interface FanOut {
+export interface FanOut {
   path: string;
+  /** Per target name: where it watches and creates, and what it creates (default: path and a configmap). */
+  perTarget?: Record<string, { path: string; body: (name: string) => Buffer }>;
   encoding: Encoding;
   watchers: number;
   /** Connections per target; the watchers' streams are spread over them round-robin. */
@@ -351,7 +356,7 @@ async function watchFanOut(
         result: { fromSend: new Samples(), fromResponse: new Samples(), createLatency: new Samples(), missed: 0 },
       };
       sets.push(set);
-      const p = `${opts.path}?watch=true&resourceVersion=${await opts.rvFor(t)}`;
+      const p = `${opts.perTarget?.[t.name]?.path ?? opts.path}?watch=true&resourceVersion=${await opts.rvFor(t)}`;
       for (let idx = 0; idx < opts.watchers; idx++) {
         set.streams.push(
           openEventStream(sessions[idx % sessions.length], p, opts.encoding, (raw, at) => {
@@ -372,7 +377,8 @@ async function watchFanOut(
       const t = set.target;
       current = t.name;
       const name = `cm-w-${opts.encoding}-${t.name}-${i}`;
-      expected = t.name === 'kapi' ? name : opts.bareEventName;
+      const own = opts.perTarget?.[t.name];
+      expected = t.name === 'kapi' || own ? name : opts.bareEventName;
       pendingAt = new Array<number>(opts.watchers).fill(-1);
       pendingCount = opts.watchers;
       const delivered = new Promise<boolean>((resolve) => {
@@ -383,7 +389,8 @@ async function watchFanOut(
         };
       });
       const t0 = performance.now();
-      await mustRequest(t.sessions[0], { method: 'POST', path: opts.path, body: configMap(name) }, [201]);
+      const create = { method: 'POST', path: own?.path ?? opts.path, body: (own?.body ?? configMap)(name) };
+      await mustRequest(t.sessions[0], create, [201]);
       const t1 = performance.now();
       await delivered;
       onAllDelivered = undefined;
@@ -872,7 +879,7 @@ async function main(): Promise<void> {
   }
 }
 
-/** Everything measured on one replica next to the bare server: get, list, create, watch, list10k, watch1k. */
+/** Everything measured on one replica next to the bare server: get, list, create, watch, list10k, watch1k; and cr. */
 async function mainScenarios(
   replicas: Set<Replica>,
   setBare: (b: BareServer) => void,
@@ -1134,6 +1141,35 @@ async function mainScenarios(
         ),
       );
     }
+  }
+  if (sel.has('cr')) {
+    const kapi = targets[1];
+    await crScenario({
+      kapi,
+      tls,
+      rounds: CONFIG.rounds,
+      getConcurrency: CONFIG.getConcurrency,
+      objects: CONFIG.objects,
+      watchers: CONFIG.watchers,
+      watchEvents: CONFIG.watchEvents,
+      request: (req, ok) => mustRequest(admin, req, ok),
+      createAll: (count, next) =>
+        runCount(kapiSessions, count, CONFIG.seedConcurrency, next, [201]).then(() => undefined),
+      interleaved: (arms, concurrency) => interleaved(arms, concurrency, 200),
+      fanOut: (arms, perTarget) =>
+        watchFanOut(arms, tls, {
+          path: '',
+          perTarget,
+          encoding: 'json',
+          watchers: CONFIG.watchers,
+          sessions: CONFIG.watchers,
+          events: CONFIG.watchEvents,
+          rvFor: (t) => listRv(admin, perTarget[t.name].path),
+          bareEventName: '',
+        }),
+      rows: report.rows,
+      lines: report.lines,
+    });
   }
 }
 

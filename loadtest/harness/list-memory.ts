@@ -5,7 +5,10 @@
  * cache, then for JSON and protobuf lists every object once and reports how far the
  * replica's RSS peaked above where it was (VmHWM, restarted before each list) and
  * where it settled afterwards; then LISTMEM_CONCURRENT (default 16) JSON lists at
- * once. Targets (issue 13): peak growth ≤ 64 MiB, settled within 32 MiB.
+ * once. The replica runs with a V8 heap of LISTMEM_HEAP_MIB (default 1024, through
+ * NODE_OPTIONS), so the concurrent lists prove they fit in a 1 GiB heap. How long the
+ * watch cache takes to fill (until its /metrics gauge appears) is reported. Targets (issue 13):
+ * peak growth ≤ 64 MiB, settled within 32 MiB; the concurrent lists complete.
  *
  *   npx tsc -p tsconfig.json && node dist/loadtest/harness/list-memory.js
  */
@@ -23,6 +26,7 @@ const num = (name: string, dflt: number): number => {
 const OBJECTS = num('LISTMEM_OBJECTS', 100_000);
 const CONCURRENT = num('LISTMEM_CONCURRENT', 16);
 const SETTLE_MS = num('LISTMEM_SETTLE_MS', 10_000);
+const HEAP_MIB = num('LISTMEM_HEAP_MIB', 1024);
 const NS = 'listmem';
 const MiB = 1024 * 1024;
 const PEAK_TARGET = 64 * MiB;
@@ -35,6 +39,13 @@ function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!m) throw new Error(`/proc/${pid}/status has no ${field}`);
   return Number(m[1]) * 1024;
+}
+
+/** CPU seconds (user + system) the process has used: unlike wall time, not stretched by other load on the machine. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux)
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** The lowest RSS over ms of idling: an upper bound of what the process keeps (no forced GC). */
@@ -74,6 +85,26 @@ function benchConfigMap(name: string): Record<string, unknown> {
   };
 }
 
+/** The replica's /metrics text. */
+function metricsText(r: Replica): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(new URL('/metrics', r.url), { ...r.client, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve(text));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
+
+/** Waits until the configmaps watch cache is ready: its resource version gauge appears once it is. */
+async function cacheReady(r: Replica): Promise<void> {
+  const series = /^apiserver_watch_cache_resource_version\{resource="configmaps"\} /m;
+  while (!series.test(await metricsText(r))) await sleep(100);
+}
+
 /** One full list, its body read and dropped as it arrives; resolves with the bytes received. */
 function listOnce(r: Replica, accept: string): Promise<number> {
   const url = new URL(`/api/v1/namespaces/${NS}/configmaps`, r.url);
@@ -104,7 +135,8 @@ async function measure(r: Replica, name: string, lists: number, accept: string):
   const t0 = performance.now();
   const sizes = await Promise.all(Array.from({ length: lists }, () => listOnce(r, accept)));
   const ms = performance.now() - t0;
-  const peak = statusBytes(r.pid, 'VmHWM') - before;
+  const peakRss = statusBytes(r.pid, 'VmHWM');
+  const peak = peakRss - before;
   const settled = (await settledRss(r.pid, SETTLE_MS)) - before;
   const m: Measured = {
     name,
@@ -115,7 +147,7 @@ async function measure(r: Replica, name: string, lists: number, accept: string):
     pass: lists > 1 ? true : peak <= PEAK_TARGET && settled <= SETTLED_TARGET,
   };
   log(
-    `${name}: ${m.bodyMiB.toFixed(1)} MiB body in ${ms.toFixed(0)} ms; peak RSS +${m.peakGrowthMiB.toFixed(1)} MiB, settled +${m.settledGrowthMiB.toFixed(1)} MiB`,
+    `${name}: ${m.bodyMiB.toFixed(1)} MiB body in ${ms.toFixed(0)} ms; peak RSS +${m.peakGrowthMiB.toFixed(1)} MiB, settled +${m.settledGrowthMiB.toFixed(1)} MiB (RSS ${(before / MiB).toFixed(0)} MiB before, ${(peakRss / MiB).toFixed(0)} MiB at the peak)`,
   );
   return m;
 }
@@ -126,15 +158,33 @@ async function main(): Promise<void> {
   try {
     log(`seeding ${OBJECTS} configmaps into ${dataDir}`);
     await seedConfigMaps(dataDir, NS, OBJECTS, benchConfigMap);
-    replica = await startReplica(120_000, dataDir);
-    log(`replica pid ${replica.pid}; filling the watch cache`);
+    const spawned = performance.now();
+    replica = await startReplica(120_000, dataDir, { NODE_OPTIONS: `--max-old-space-size=${HEAP_MIB}` });
+    log(`replica pid ${replica.pid} (heap limit ${HEAP_MIB} MiB); filling the watch cache`);
+    // the fill starts with the replica: this is from its ready line, a lower bound
+    const fillStart = performance.now();
+    const fillCpuStart = cpuSeconds(replica.pid);
+    await cacheReady(replica);
+    const fillMs = performance.now() - fillStart;
+    const totalCpu = cpuSeconds(replica.pid);
+    const fillCpu = totalCpu - fillCpuStart;
+    const sinceSpawn = `${((performance.now() - spawned) / 1000).toFixed(1)} s and ${totalCpu.toFixed(1)} s of CPU after the replica was started`;
+    log(
+      `watch cache ready ${fillMs.toFixed(0)} ms after the replica was, ${fillCpu.toFixed(1)} s of its CPU (${sinceSpawn})`,
+    );
+    const firstStart = performance.now();
     await listOnce(replica, 'application/json');
+    log(`first list took ${(performance.now() - firstStart).toFixed(0)} ms`);
     const results = [
       await measure(replica, 'JSON list', 1, 'application/json'),
       await measure(replica, 'protobuf list', 1, 'application/vnd.kubernetes.protobuf'),
       await measure(replica, `${CONCURRENT} concurrent JSON lists`, CONCURRENT, 'application/json'),
     ];
     console.log('');
+    console.log(
+      `watch cache fill of ${OBJECTS} objects (replica ready to cache ready): ${fillMs.toFixed(0)} ms, replica CPU ${fillCpu.toFixed(1)} s; ready ${sinceSpawn}`,
+    );
+    console.log(`replica heap limit: --max-old-space-size=${HEAP_MIB}`);
     console.log(
       `| list of ${OBJECTS.toLocaleString('en-US')} configmaps | body MiB | time ms | peak RSS growth MiB | settled growth MiB | target | result |`,
     );
@@ -146,6 +196,10 @@ async function main(): Promise<void> {
       );
     }
     if (results.some((m) => !m.pass)) process.exitCode = 1;
+  } catch (e) {
+    // e.g. the replica ran out of heap: its last words say so
+    if (replica) console.error(`replica output (tail):\n${replica.output().slice(-4000)}`);
+    throw e;
   } finally {
     await replica?.stop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -52,8 +52,15 @@ function alive(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
 }
 
-/** Starts one kapi replica on the embedded store (in a fresh temporary data dir unless given one) and waits for its ready line. */
-export async function startReplica(timeoutMs = 60_000, existingDataDir?: string): Promise<Replica> {
+/**
+ * Starts one kapi replica on the embedded store (in a fresh temporary data dir unless given one) and waits for its ready line.
+ * env is added to this process's environment for the replica (e.g. NODE_OPTIONS to bound its heap).
+ */
+export async function startReplica(
+  timeoutMs = 60_000,
+  existingDataDir?: string,
+  env: Record<string, string> = {},
+): Promise<Replica> {
   const root = repoRoot();
   const dataDir = existingDataDir ?? mkdtempSync(path.join(os.tmpdir(), 'kapi-bench-'));
   const child = spawn(
@@ -65,7 +72,7 @@ export async function startReplica(timeoutMs = 60_000, existingDataDir?: string)
       '--secure-port=0',
       `--data-dir=${dataDir}`,
     ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not start kapi');

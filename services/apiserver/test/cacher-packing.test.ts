@@ -113,6 +113,43 @@ describe('decoded working set', () => {
     assert.equal(none.size, 0);
   });
 
+  test('long runs of reads, hits, drops and emptying evict in least recently read order', () => {
+    const set = new DecodedWorkingSet(1000);
+    const entries = Array.from({ length: 300 }, (_, i) => entry(i, 10 + (i % 7) * 10));
+    // the reference: an array of the kept entries, least recently read first
+    let model: CacheEntry[] = [];
+    const decode = decodeOf({ n: 0 });
+    let seed = 7;
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n) as number;
+    for (let step = 0; step < 20_000; step++) {
+      const e = entries[rnd(entries.length)];
+      if (step % 97 === 0) {
+        set.drop(e);
+        model = model.filter((x) => x !== e);
+      } else if (step % 1999 === 0) {
+        // everything dropped: eviction must start over on what comes next
+        for (const x of model) set.drop(x);
+        model = [];
+      } else {
+        set.obtain(e, decode);
+        model = [...model.filter((x) => x !== e), e];
+        let used = model.reduce((n, x) => n + x.bytes.length, 0);
+        while (used > 1000) used -= model.shift()?.bytes.length ?? 0;
+      }
+      if (step % 50 === 0) {
+        assert.deepEqual(
+          entries.filter((x) => x.decoded !== undefined).map((x) => x.revision),
+          [...model].sort((x, y) => x.revision - y.revision).map((x) => x.revision),
+          `step ${step}`,
+        );
+        assert.equal(
+          set.usedBytes,
+          model.reduce((n, x) => n + x.bytes.length, 0),
+        );
+      }
+    }
+  });
+
   test('an object larger than the whole budget is served but not kept', () => {
     const set = new DecodedWorkingSet(50);
     const e = entry(1, 100);

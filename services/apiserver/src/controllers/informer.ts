@@ -1,6 +1,7 @@
 import type { KubeObject } from '../api/object';
 import type { GenericStore } from '../registry/generic-store';
 import type { Watcher } from '../storage/interface';
+import { Fifo } from '../storage/fifo';
 import { errorText, sleep } from './util';
 import { logError } from '../logging/line-log';
 
@@ -58,7 +59,7 @@ export async function runInformer(
  * failed keys are retried after a delay.
  */
 export class WorkQueue {
-  private readonly queue: string[] = [];
+  private readonly queue = new Fifo<string>();
   private readonly queued = new Set<string>();
   private readonly active = new Set<string>();
   private readonly dirty = new Set<string>();

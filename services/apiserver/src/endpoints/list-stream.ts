@@ -2,9 +2,11 @@ import { Writer } from 'protobufjs/minimal';
 import type { KubeObject } from '../api/object';
 import { PROTOBUF_MAGIC } from '../codec/envelope';
 import { encodeMessage } from '../codec/protobuf';
+import { encodeYaml, goYamlKeyLess } from '../codec/yaml';
 import type { SchemaSet } from '../schema/model';
 import type { LazyItems } from '../storage/interface';
 import { itemJson, itemProtobuf, type TypeMeta } from './object-encoder';
+import type { ArrayDocument } from './transforms';
 
 const LIST_META = 'k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta';
 
@@ -26,6 +28,54 @@ export function* listJsonChunks(items: LazyItems, tm: TypeMeta, listMeta: Record
 }
 
 const COMMA = Buffer.from(',');
+
+/**
+ * `JSON.stringify(wholeDocument(doc)) + "\n"`, one element at a time: the array
+ * field is the head's last member, as the document objects are built.
+ */
+export function* documentJsonChunks(doc: ArrayDocument): Generator<Buffer> {
+  const head = JSON.stringify(doc.head);
+  yield Buffer.from(`${head === '{}' ? '{' : `${head.slice(0, -1)},`}${JSON.stringify(doc.field)}:[`);
+  let first = true;
+  for (const el of doc.elements()) {
+    yield Buffer.from(first ? JSON.stringify(el) : `,${JSON.stringify(el)}`);
+    first = false;
+  }
+  yield Buffer.from(']}\n');
+}
+
+/**
+ * `encodeYaml(wholeDocument(doc))`, one element at a time. Keys are sorted
+ * (go-yaml's order), so the head's members go before or after the array by
+ * name; a sequence is not indented under its key, so each element is written
+ * as the one-element sequence it would be at the top level.
+ */
+export function* documentYamlChunks(doc: ArrayDocument): Generator<Buffer> {
+  const before: Record<string, unknown> = {};
+  const after: Record<string, unknown> = {};
+  let hasBefore = false;
+  let hasAfter = false;
+  for (const [k, v] of Object.entries(doc.head)) {
+    // undefined members are left out of a document, as the whole encoding drops them
+    if (v === undefined) continue;
+    if (goYamlKeyLess(k, doc.field)) {
+      before[k] = v;
+      hasBefore = true;
+    } else {
+      after[k] = v;
+      hasAfter = true;
+    }
+  }
+  if (hasBefore) yield Buffer.from(encodeYaml(before));
+  let empty = true;
+  for (const el of doc.elements()) {
+    if (empty) yield Buffer.from(`${encodeYaml({ [doc.field]: [] }).replace(/ \[\]\n$/, '\n')}`);
+    empty = false;
+    yield Buffer.from(encodeYaml([el]));
+  }
+  if (empty) yield Buffer.from(encodeYaml({ [doc.field]: [] }));
+  if (hasAfter) yield Buffer.from(encodeYaml(after));
+}
 
 function varintLength(n: number): number {
   let len = 1;

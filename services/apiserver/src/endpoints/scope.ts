@@ -4,12 +4,12 @@ import type { AdmissionRecorder } from '../admission/interface';
 import type { GenericStore } from '../registry/generic-store';
 import type { LazyList } from '../registry/store-reads';
 import type { SchemaSet } from '../schema/model';
-import { MEDIA_JSON, MEDIA_PROTOBUF, negotiate, type Negotiated } from './negotiation';
-import { listJsonChunks, listProtobufChunks } from './list-stream';
+import { MEDIA_JSON, MEDIA_PROTOBUF, MEDIA_YAML, negotiate, type Negotiated } from './negotiation';
+import { documentJsonChunks, documentYamlChunks, listJsonChunks, listProtobufChunks } from './list-stream';
 import { objectJson, objectProtobuf } from './object-encoder';
 import type { RequestInfo } from './request-info';
 import { encodeFor } from './response';
-import { transformObject } from './transforms';
+import { presentItems, transformList, transformObject, wholeDocument, type ArrayDocument } from './transforms';
 import type { ApiRequest, ApiResponse, BufferedResponse, ChunkedResponse } from './types';
 import { warningHeaders } from './warnings';
 
@@ -72,7 +72,7 @@ export function respondObject(
   headers: Headers = {},
 ): BufferedResponse {
   const { store, schemas } = scope;
-  if (n.transform) return respond(schemas, status, n, transformObject(store, n, obj, scope.req.query, false), headers);
+  if (n.transform) return respond(schemas, status, n, transformObject(store, n, obj, scope.req.query), headers);
   const tm = { apiVersion: store.apiVersion, kind: store.info.kind };
   if (n.media === MEDIA_JSON) return rawResponse(status, MEDIA_JSON, objectJson(obj, tm), headers);
   if (n.media === MEDIA_PROTOBUF) {
@@ -81,14 +81,14 @@ export function respondObject(
   return respond(schemas, status, n, { ...obj, apiVersion: tm.apiVersion, kind: tm.kind }, headers);
 }
 
-/** The list's items as one array, for the encodings written whole (Table, YAML, metadata-only). */
+/** The list's items as one array, for the encodings written whole (protobuf Tables, audit). */
 function materialized(list: ListToWrite): KubeObject {
-  const items: KubeObject[] = [];
-  for (let i = 0; i < list.items.length; i++) {
-    const item = list.items.at(i);
-    if (item !== undefined) items.push(item);
-  }
-  return { apiVersion: list.apiVersion, kind: list.kind, metadata: list.metadata, items };
+  return {
+    apiVersion: list.apiVersion,
+    kind: list.kind,
+    metadata: list.metadata,
+    items: [...presentItems(list.items)],
+  };
 }
 
 export interface ListToWrite extends LazyList {
@@ -97,14 +97,18 @@ export interface ListToWrite extends LazyList {
 }
 
 /**
- * A list of the store's kind. JSON and protobuf are written item by item as the
- * connection takes them (upstream 1.33's streaming collection encoders), so a large
- * list never exists as one body, nor as every item decoded at once.
+ * A list of the store's kind. JSON, YAML and protobuf, and the Table and
+ * PartialObjectMetadataList of it in JSON and YAML, are written item by item as
+ * the connection takes them (upstream 1.33's streaming collection encoders), so a
+ * large list never exists as one body, nor as every item decoded at once.
  */
 export function respondList(scope: RequestScope, n: Negotiated, list: ListToWrite): ApiResponse {
   const { store, schemas } = scope;
-  if (n.transform)
-    return respond(schemas, 200, n, transformObject(store, n, materialized(list), scope.req.query, true));
+  if (n.transform) {
+    const doc = transformList(store, n, list, scope.req.query);
+    if (!doc) return respond(schemas, 200, n, materialized(list));
+    return respondDocument(schemas, n, doc);
+  }
   const tm = { apiVersion: store.apiVersion, kind: store.info.listKind };
   const meta = list.metadata;
   const object = (): KubeObject => materialized(list);
@@ -119,7 +123,20 @@ export function respondList(scope: RequestScope, n: Negotiated, list: ListToWrit
       object,
     );
   }
-  return respond(schemas, 200, n, materialized(list));
+  const doc: ArrayDocument = {
+    head: { apiVersion: tm.apiVersion, kind: tm.kind, metadata: meta },
+    field: 'items',
+    elements: () => presentItems(list.items),
+  };
+  return respondDocument(schemas, n, doc);
+}
+
+/** A list-shaped document: streamed in JSON and YAML, written whole in protobuf (Tables only, and rare). */
+function respondDocument(schemas: SchemaSet, n: Negotiated, doc: ArrayDocument): ApiResponse {
+  const object = (): KubeObject => wholeDocument(doc);
+  if (n.media === MEDIA_JSON) return chunkedResponse(MEDIA_JSON, () => documentJsonChunks(doc), object);
+  if (n.media === MEDIA_YAML) return chunkedResponse(MEDIA_YAML, () => documentYamlChunks(doc), object);
+  return respond(schemas, 200, n, object());
 }
 
 function chunkedResponse(

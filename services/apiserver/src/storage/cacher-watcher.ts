@@ -1,5 +1,6 @@
 import type { KubeObject } from '../api/object';
 import type { LazyItems, StorageWatchEvent, Watcher } from './interface';
+import { Fifo } from './fifo';
 import { BacklogMeter, type WatcherLimits } from './watch-limits';
 
 /** What a cached watcher selects: one key, or every key under a prefix, optionally filtered. */
@@ -38,10 +39,9 @@ export class CacheWatcher implements Watcher {
    * a watch-list of a large collection never holds every object decoded at once.
    */
   private initial: { items: LazyItems; next: number; revision: number } | undefined;
-  private buffer: StorageWatchEvent[] = [];
+  private readonly buffer = new Fifo<StorageWatchEvent>();
   /** Byte estimate of each buffered event, parallel to buffer. */
-  private sizes: number[] = [];
-  private head = 0;
+  private readonly sizes = new Fifo<number>();
   private readonly meter: BacklogMeter;
   private readonly abort = new AbortController();
   private dropTimer: NodeJS.Timeout | undefined;
@@ -78,10 +78,9 @@ export class CacheWatcher implements Watcher {
   /** Number of events waiting for the consumer. */
   get backlog(): number {
     const initial = this.initial ? this.initial.items.length - this.initial.next : 0;
-    return initial + this.buffer.length - this.head;
+    return initial + this.buffer.length;
   }
 
-  /** ADDED events for these objects come first, each produced when the consumer asks for it. */
   /** Resolves when the last initial event has been taken (or the watcher ends first). */
   get initialized(): Promise<void> {
     if (!this.initial) return Promise.resolve();
@@ -93,6 +92,7 @@ export class CacheWatcher implements Watcher {
     this.markInitialized?.();
   }
 
+  /** ADDED events for these objects come first, each produced when the consumer asks for it. */
   startWith(items: LazyItems, revision: number): void {
     if (items.length > 0) this.initial = { items, next: 0, revision };
   }
@@ -165,9 +165,8 @@ export class CacheWatcher implements Watcher {
     if (this.dropTimer) clearTimeout(this.dropTimer);
     this.dropTimer = undefined;
     this.initialOver();
-    this.buffer = [];
-    this.sizes = [];
-    this.head = 0;
+    this.buffer.clear();
+    this.sizes.clear();
     this.meter.reset();
   }
 
@@ -199,20 +198,11 @@ export class CacheWatcher implements Watcher {
       const ev = this.nextInitial();
       if (ev) return ev;
     }
-    if (this.head >= this.buffer.length) return undefined;
-    const ev = this.buffer[this.head];
-    this.meter.remove(this.sizes[this.head]);
-    this.head++;
-    // Compact now and then instead of shifting the arrays on every read.
-    if (this.head >= 1024 && this.head * 2 >= this.buffer.length) {
-      this.buffer = this.buffer.slice(this.head);
-      this.sizes = this.sizes.slice(this.head);
-      this.head = 0;
-    } else if (this.head === this.buffer.length) {
-      this.buffer = [];
-      this.sizes = [];
-      this.head = 0;
-      if (this.dropTimer) clearTimeout(this.dropTimer);
+    const ev = this.buffer.shift();
+    if (ev === undefined) return undefined;
+    this.meter.remove(this.sizes.shift() ?? 0);
+    if (this.buffer.length === 0 && this.dropTimer) {
+      clearTimeout(this.dropTimer);
       this.dropTimer = undefined;
     }
     return ev;

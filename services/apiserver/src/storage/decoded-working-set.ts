@@ -27,6 +27,11 @@ export class CacheEntry implements PackedObject {
  */
 export class DecodedWorkingSet {
   private readonly lru = new Map<CacheEntry, number>();
+  /**
+   * Eviction resumes where it stopped: a Map keeps deleted entries as holes until
+   * it is rehashed, and a fresh iterator walks every hole at the front each time.
+   */
+  private oldest: Iterator<[CacheEntry, number]> = this.lru.entries();
   private used = 0;
 
   constructor(private readonly budgetBytes: number) {}
@@ -76,8 +81,15 @@ export class DecodedWorkingSet {
   }
 
   private evict(): void {
-    for (const [entry, cost] of this.lru) {
-      if (this.used <= this.budgetBytes) break;
+    while (this.used > this.budgetBytes) {
+      let next = this.oldest.next();
+      if (next.done) {
+        // a finished iterator stays finished: start over (entries came after it ended)
+        this.oldest = this.lru.entries();
+        next = this.oldest.next();
+        if (next.done) return;
+      }
+      const [entry, cost] = next.value;
       this.lru.delete(entry);
       this.used -= cost;
       entry.decoded = undefined;

@@ -4,6 +4,7 @@ import type { Backend, BackendEvent, KV } from './backend';
 import type { StorageCodec } from './codec';
 import { StorageError, isStorageError } from './errors';
 import type {
+  LazyListResult,
   ListOptions,
   ListResult,
   Preconditions,
@@ -146,6 +147,42 @@ export function createStore(backend: Backend, codec: StorageCodec, opts: StoreOp
 
   /** list, also giving each item's storage key (keys[i] is the key of items[i]). */
   async function listKeyed(keyPrefix: string, o: ListOptions = {}): Promise<ListResult & { keys: string[] }> {
+    const pred = o.predicate;
+    return listSelected(keyPrefix, o, (kv) => {
+      const obj = decodeKV(kv);
+      return !pred || pred(obj) ? obj : undefined;
+    });
+  }
+
+  /**
+   * list with each item decoded only when it is read, so a large list holds its
+   * values rather than every object decoded (e.g. while a watch cache is still
+   * filling and lists come here). A selection decodes to match, and keeps what matched.
+   */
+  async function listLazy(keyPrefix: string, o: ListOptions = {}): Promise<LazyListResult> {
+    if (o.predicate) return list(keyPrefix, o);
+    const { keys: _keys, items: kvs, ...res } = await listSelected(keyPrefix, o, (kv) => kv);
+    return {
+      ...res,
+      items: {
+        length: kvs.length,
+        at: (i) => {
+          const kv = kvs[i];
+          return kv === undefined ? undefined : decodeKV(kv);
+        },
+      },
+    };
+  }
+
+  /**
+   * The list machinery over raw values: `select` turns each value read into an
+   * item, or undefined to leave it out (a predicate that filters must decode).
+   */
+  async function listSelected<T>(
+    keyPrefix: string,
+    o: ListOptions,
+    select: (kv: KV) => T | undefined,
+  ): Promise<Omit<ListResult, 'items'> & { items: T[]; keys: string[] }> {
     const recursive = o.recursive !== false;
     const prefix = collectionKey(keyPrefix, o.recursive);
     const rv = parseResourceVersion(prefix, o.resourceVersion);
@@ -171,7 +208,7 @@ export function createStore(backend: Backend, codec: StorageCodec, opts: StoreOp
       }
     }
 
-    const items: KubeObject[] = [];
+    const items: T[] = [];
     const keys: string[] = [];
     let served = readRevision;
     let continueKey: string | undefined;
@@ -191,9 +228,9 @@ export function createStore(backend: Backend, codec: StorageCodec, opts: StoreOp
           consumed++;
           if (!recursive && kv.key !== keyPrefix) continue;
           lastKey = kv.key;
-          const obj = decodeKV(kv);
-          if (!pred || pred(obj)) {
-            items.push(obj);
+          const item = select(kv);
+          if (item !== undefined) {
+            items.push(item);
             keys.push(kv.key);
           }
           if (limit > 0 && items.length >= limit) break;
@@ -264,17 +301,40 @@ export function createStore(backend: Backend, codec: StorageCodec, opts: StoreOp
 
     let after: number;
     if (sendInitial) {
-      const initial = await listKeyed(watchKey, {
+      const initialOpts: ListOptions = {
         recursive,
         predicate: pred,
         resourceVersion: rv && rv > 0 ? String(rv) : undefined,
         resourceVersionMatch: rv && rv > 0 ? 'NotOlderThan' : undefined,
-      });
-      initial.items.forEach((obj, i) => {
-        const revision = Number(obj.metadata?.resourceVersion ?? initial.revision);
-        queue.push({ type: 'ADDED', object: obj, revision, key: initial.keys[i] });
-      });
-      after = initial.revision;
+      };
+      if (pred) {
+        const initial = await listKeyed(watchKey, initialOpts);
+        initial.items.forEach((obj, i) => {
+          const revision = Number(obj.metadata?.resourceVersion ?? initial.revision);
+          queue.push({ type: 'ADDED', object: obj, revision, key: initial.keys[i] });
+        });
+        after = initial.revision;
+      } else {
+        // Without a predicate nothing needs decoding up front: the values are decoded as the
+        // consumer reads them, so a large initial state is never every object decoded at once.
+        const initial = await listSelected(watchKey, initialOpts, (kv) => kv);
+        const kvs = initial.items;
+        const revision = initial.revision;
+        queue.startWith({
+          length: kvs.length,
+          at: (i) => {
+            const kv = kvs[i];
+            try {
+              return { type: 'ADDED', object: decodeKV(kv), revision: kv.modRevision, key: kv.key };
+            } catch (e) {
+              // as a value that fails to decode mid-watch does: the error, and nothing after it
+              queue.stop();
+              return errorEvent(e, revision);
+            }
+          },
+        });
+        after = revision;
+      }
       if (o.sendInitialEvents === true) {
         queue.push({
           type: 'BOOKMARK',
@@ -326,6 +386,7 @@ export function createStore(backend: Backend, codec: StorageCodec, opts: StoreOp
   }
 
   return {
+    listLazy,
     async get(key, o = {}) {
       const minRevision = parseResourceVersion(key, o.resourceVersion);
       const res = await backend.get(key);

@@ -1,3 +1,4 @@
+import { Fifo } from './fifo';
 import type { StorageWatchEvent, Watcher } from './interface';
 import { BacklogMeter, DEFAULT_WATCHER_LIMITS, type WatcherLimits } from './watch-limits';
 
@@ -11,10 +12,18 @@ import { BacklogMeter, DEFAULT_WATCHER_LIMITS, type WatcherLimits } from './watc
  * i.e. whose consumer is not reading, is closed and its buffer released. Its
  * consumer sees the stream end after a prefix of the events, never a gap.
  */
+/** A sequence of events produced on demand. */
+export interface InitialEvents {
+  readonly length: number;
+  at(index: number): StorageWatchEvent;
+}
+
 export class EventQueue implements Watcher {
   /** Set when the queue was closed because its consumer stopped reading. */
   stalled = false;
-  private buffer: StorageWatchEvent[] = [];
+  private readonly buffer = new Fifo<StorageWatchEvent>();
+  /** Events produced one at a time ahead of the buffer (see startWith). */
+  private initial: { events: InitialEvents; next: number } | undefined;
   private waiter?: (r: IteratorResult<StorageWatchEvent>) => void;
   private ended = false;
   private stopped = false;
@@ -37,7 +46,18 @@ export class EventQueue implements Watcher {
 
   /** Number of events waiting for the consumer. */
   get backlog(): number {
-    return this.buffer.length;
+    return this.buffer.length + (this.initial ? this.initial.events.length - this.initial.next : 0);
+  }
+
+  /**
+   * Events the consumer reads first, each produced only when it is read (a watch's
+   * initial state, decoded as it goes). They are the store's state, bounded by it, so
+   * they do not count as a backlog of a consumer that stopped reading: a large initial
+   * state that takes a while to read does not close the queue as stalled.
+   */
+  startWith(events: InitialEvents): void {
+    if (this.isClosed || events.length === 0) return;
+    this.initial = { events, next: 0 };
   }
 
   push(event: StorageWatchEvent): void {
@@ -58,7 +78,7 @@ export class EventQueue implements Watcher {
     this.ended = true;
     this.meter.clearTimer();
     this.onStop();
-    if (this.waiter && this.buffer.length === 0) {
+    if (this.waiter && this.backlog === 0) {
       const w = this.waiter;
       this.waiter = undefined;
       w({ value: undefined, done: true });
@@ -69,7 +89,8 @@ export class EventQueue implements Watcher {
     if (this.stopped) return;
     const wasEnded = this.ended;
     this.stopped = true;
-    this.buffer = [];
+    this.initial = undefined;
+    this.buffer.clear();
     this.meter.reset();
     if (!wasEnded) this.onStop();
     if (this.waiter) {
@@ -89,6 +110,12 @@ export class EventQueue implements Watcher {
   [Symbol.asyncIterator](): AsyncIterator<StorageWatchEvent> {
     return {
       next: () => {
+        const init = this.initial;
+        if (init) {
+          const event = init.events.at(init.next++);
+          if (init.next >= init.events.length) this.initial = undefined;
+          return Promise.resolve({ value: event, done: false });
+        }
         const head = this.buffer.shift();
         if (head) {
           this.meter.remove(0);

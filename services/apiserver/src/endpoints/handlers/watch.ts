@@ -63,7 +63,7 @@ export async function watchResource(
   });
   const tm = { apiVersion: store.apiVersion, kind: store.info.kind };
   const frameObjectEvent = (type: string, obj: KubeObject): Buffer => {
-    if (n.transform) return frame(type, transformObject(store, n, obj, q, false));
+    if (n.transform) return frame(type, transformObject(store, n, obj, q));
     if (n.media === MEDIA_PROTOBUF) {
       return frameProtobufBytes(type, objectProtobuf(schemas, store.info.messageType, obj, tm));
     }

@@ -5,6 +5,7 @@ import type {
   JSONSchemaProps,
 } from '../../generated/k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1';
 import type { ExtensibleSchemaSet } from '../../schema/extensible';
+import { deepFreeze } from '../../storage/deep-freeze';
 import { convertingStorage, type VersionConversion } from '../../storage/converting-storage';
 import { GenericStore } from '../generic-store';
 import { ALL_VERBS, type StoreDeps } from '../kind';
@@ -78,14 +79,18 @@ export function customResourceInfo(
  * conversion only apiVersion changes; with a webhook the objects not yet at the wanted
  * version go to it (the retagging pair then only serves selectors).
  */
-function versionConversion(
+export function versionConversion(
   group: string,
   served: string,
   stored: string,
   schema: JSONSchemaProps | undefined,
   webhook: ObjectsConverter | undefined,
 ): VersionConversion {
-  const retag = (obj: KubeObject, version: string): KubeObject => ({ ...obj, apiVersion: `${group}/${version}` });
+  // an object already at the version is served as it is: its cached encodings stay with it
+  const retag = (obj: KubeObject, version: string): KubeObject => {
+    const apiVersion = `${group}/${version}`;
+    return obj.apiVersion === apiVersion ? obj : { ...obj, apiVersion };
+  };
   // upstream defaults what it reads from storage too: objects stored before a default was added get it
   const withDefaults = schemaHasDefaults(schema)
     ? (obj: KubeObject): KubeObject => {
@@ -94,9 +99,21 @@ function versionConversion(
         return copy;
       }
     : (obj: KubeObject): KubeObject => obj;
+  const convert = (o: KubeObject): KubeObject => retag(withDefaults(o), served);
+  // A frozen object is the watch cache's shared instance: every list, get and watcher of
+  // this version then shares one converted copy, and with it that copy's encodings.
+  const converted = new WeakMap<KubeObject, KubeObject>();
   const conv: VersionConversion = {
-    toStored: (o: KubeObject) => retag(o, stored),
-    toServed: (o: KubeObject) => retag(withDefaults(o), served),
+    toStored: (o: KubeObject) => ({ ...o, apiVersion: `${group}/${stored}` }),
+    toServed: (o: KubeObject) => {
+      if (!Object.isFrozen(o)) return convert(o);
+      let out = converted.get(o);
+      if (!out) {
+        out = convert(o);
+        if (out !== o) converted.set(o, deepFreeze(out));
+      }
+      return out;
+    },
   };
   if (webhook) {
     conv.toStoredMany = (objs) => webhook(objs, `${group}/${stored}`);

@@ -29,13 +29,17 @@ export interface TableRow {
   object: KubeObject | PartialObjectMetadata | null;
 }
 
-export interface Table {
+/** A Table without its rows. */
+export interface TableHead {
   kind: 'Table';
   apiVersion: TableApiVersion;
   metadata: { resourceVersion?: string; continue?: string; remainingItemCount?: number };
   columnDefinitions: TableColumn[] | null;
-  rows: TableRow[];
   [key: string]: unknown;
+}
+
+export interface Table extends TableHead {
+  rows: TableRow[];
 }
 
 /**
@@ -48,8 +52,13 @@ export function parseIncludeObject(value: string | null | undefined): IncludeObj
   throw new StatusError(400, 'BadRequest', `unrecognized includeObject value: "${value}"`);
 }
 
-/** Builds the meta.k8s.io Table kubectl asks for with `Accept: application/json;as=Table;...`. */
-export function buildTable(converter: TableConverter, objs: KubeObject[], opts: BuildTableOptions): Table {
+/** A Table without its rows, and how to make each row, for writing the rows one at a time. */
+export interface TableShape {
+  head: TableHead;
+  row(obj: KubeObject): TableRow;
+}
+
+export function tableShape(converter: TableConverter, opts: BuildTableOptions): TableShape {
   const now = opts.now ?? Date.now();
   const apiVersion = opts.apiVersion ?? 'meta.k8s.io/v1';
   const metadata: Table['metadata'] = {};
@@ -59,16 +68,21 @@ export function buildTable(converter: TableConverter, objs: KubeObject[], opts: 
     metadata.remainingItemCount = opts.remainingItemCount;
   }
   return {
-    kind: 'Table',
-    apiVersion,
-    metadata,
-    // Go leaves the slice nil when headers are suppressed, which encodes as null.
-    columnDefinitions: opts.noHeaders ? null : converter.columns.map((c) => ({ ...c })),
-    rows: objs.map((obj) => ({
-      cells: converter.cells(obj, now),
-      object: rowObject(obj, opts.includeObject, apiVersion),
-    })),
+    head: {
+      kind: 'Table',
+      apiVersion,
+      metadata,
+      // Go leaves the slice nil when headers are suppressed, which encodes as null.
+      columnDefinitions: opts.noHeaders ? null : converter.columns.map((c) => ({ ...c })),
+    },
+    row: (obj) => ({ cells: converter.cells(obj, now), object: rowObject(obj, opts.includeObject, apiVersion) }),
   };
+}
+
+/** Builds the meta.k8s.io Table kubectl asks for with `Accept: application/json;as=Table;...`. */
+export function buildTable(converter: TableConverter, objs: KubeObject[], opts: BuildTableOptions): Table {
+  const { head, row } = tableShape(converter, opts);
+  return { ...head, rows: objs.map(row) };
 }
 
 function rowObject(obj: KubeObject, include: IncludeObject, apiVersion: TableApiVersion): TableRow['object'] {

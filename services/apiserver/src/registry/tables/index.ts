@@ -25,7 +25,7 @@ export function tableConverterFor(group: string, kind: string): TableConverter {
   return CONVERTERS.get(`${group}/${kind}`) ?? defaultTable;
 }
 
-export { buildTable, parseIncludeObject } from './build-table';
+export { buildTable, parseIncludeObject, tableShape } from './build-table';
 export type {
   BuildTableOptions,
   IncludeObject,
@@ -33,6 +33,7 @@ export type {
   Table,
   TableApiVersion,
   TableRow,
+  TableShape,
 } from './build-table';
 export type { TableColumn, TableConverter } from './types';
 export { humanDuration, timestampSince } from './human-duration';
