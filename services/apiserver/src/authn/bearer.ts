@@ -46,7 +46,7 @@ export function bearerTokenAuthenticator(tokens: TokenAuthenticator): Authentica
     async authenticate(req: AuthnRequest): Promise<AuthnResponse | null> {
       const token = extractBearerToken(req.headers['authorization']);
       if (token === null) return null;
-      const resp = await tokens.authenticateToken(token, req.audiences);
+      const resp = await tokens.authenticateToken(token, req.audiences, req.connection);
       // A presented token that no authenticator recognises must fail the request, never fall
       // through to anonymous.
       if (resp === null) throw new AuthenticationError(INVALID_BEARER_TOKEN);
@@ -105,7 +105,7 @@ export function webSocketProtocolAuthenticator(tokens: TokenAuthenticator): Auth
       // The server must echo one subprotocol back, and it may not be the one holding the token.
       if (token !== '' && others.length === 0) throw new AuthenticationError('missing additional subprotocol');
       if (token === '') return null;
-      const resp = await tokens.authenticateToken(token, req.audiences);
+      const resp = await tokens.authenticateToken(token, req.audiences, req.connection);
       if (resp === null) throw new AuthenticationError('invalid token');
       return { ...resp, setHeaders: { 'sec-websocket-protocol': others.join(',') } };
     },

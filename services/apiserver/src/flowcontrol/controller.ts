@@ -5,6 +5,7 @@ import { MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS } from './bootstrap';
 import { nominalConcurrencyLimits } from './concurrency';
 import { compareFlowSchemas, flowDistinguisher, matchesFlowSchema } from './match';
 import { QueueSet, type QueuingConfig } from './queueset';
+import { flowHash } from './shuffle-shard';
 import { DroppedRequests } from './dropped-requests';
 import { ObjectCounts } from './object-counts';
 import { maxSeatsFor } from './work-estimate';
@@ -26,6 +27,18 @@ export interface Classification {
   level: LevelState;
   /** with the schema's name, the flow (hashed only where a level queues) */
   distinguisher: string;
+  /** flowHash(schemaName, distinguisher): the flow's shuffle-sharding hash */
+  flowHash: bigint;
+}
+
+const MAX_CACHED_CLASSIFICATIONS = 10_000;
+
+/** Everything of a request the schemas match on: the user's name and groups, and the request's attributes. */
+function classificationKey(user: UserInfo, info: RequestInfo): string {
+  const request = info.isResourceRequest
+    ? `r\0${info.verb}\0${info.apiGroup}\0${info.resource}\0${info.subresource}\0${info.namespace}`
+    : `n\0${info.verb}\0${info.path}`;
+  return `${user.name}\0${user.groups.join('\u0001')}\0${request}`;
 }
 
 const UNLIMITED: QueuingConfig = {
@@ -48,6 +61,10 @@ function queuingOf(pl: PriorityLevelConfiguration, limit: number): QueuingConfig
   };
 }
 
+function classification(schemaName: string, schemaUID: string, level: LevelState, distinguisher: string): Classification {
+  return { schemaName, schemaUID, level, distinguisher, flowHash: flowHash(schemaName, distinguisher) };
+}
+
 /**
  * Upstream's APF configuration controller as the filter sees it: the current
  * FlowSchemas (sorted, dangling ones left out) and one state per priority level
@@ -63,6 +80,12 @@ export class FlowControl {
   readonly objectCounts = new ObjectCounts();
   /** rejections per level, for Retry-After */
   readonly dropped = new DroppedRequests();
+  /**
+   * Classifications depend only on the schemas and levels and on the key's attributes, so a
+   * client's repeated requests skip the schema walk and the flow hash until the configuration
+   * changes (every change rebuilds and empties this).
+   */
+  private readonly classified = new Map<string, Classification>();
 
   constructor(
     private readonly serverConcurrencyLimit: number,
@@ -105,27 +128,31 @@ export class FlowControl {
     return this.levels.get(name);
   }
 
-  /** The first matching schema in evaluation order; the mandatory catch-all when none does. */
+  /** The first matching schema in evaluation order; the mandatory catch-all when none does. Shared: do not mutate. */
   classify(user: UserInfo, info: RequestInfo): Classification {
+    const key = classificationKey(user, info);
+    const cached = this.classified.get(key);
+    if (cached) return cached;
+    if (this.classified.size >= MAX_CACHED_CLASSIFICATIONS) this.classified.clear();
+    const c = this.evaluate(user, info);
+    this.classified.set(key, c);
+    return c;
+  }
+
+  private evaluate(user: UserInfo, info: RequestInfo): Classification {
     for (const fs of this.schemas) {
       if (!matchesFlowSchema(fs, user, info)) continue;
       const level = this.levels.get(fs.spec?.priorityLevelConfiguration?.name ?? '');
       if (!level) continue;
-      const name = fs.metadata?.name ?? '';
-      return {
-        schemaName: name,
-        schemaUID: fs.metadata?.uid ?? '',
-        level,
-        distinguisher: flowDistinguisher(fs, user, info),
-      };
+      return classification(fs.metadata?.name ?? '', fs.metadata?.uid ?? '', level, flowDistinguisher(fs, user, info));
     }
     const catchAll = MANDATORY_FLOW_SCHEMAS[1];
     const level = this.levels.get('catch-all') as LevelState;
-    const name = catchAll.metadata?.name ?? '';
-    return { schemaName: name, schemaUID: '', level, distinguisher: user.name };
+    return classification(catchAll.metadata?.name ?? '', '', level, user.name);
   }
 
   private rebuild(): void {
+    this.classified.clear();
     const levelObjects = new Map(this.levelObjects);
     for (const m of MANDATORY_PRIORITY_LEVELS)
       if (!levelObjects.has(m.metadata?.name ?? '')) levelObjects.set(m.metadata?.name ?? '', m);

@@ -30,6 +30,8 @@ export class QueueSet {
   private queues: Waiter[][] = [];
   private executingSeats = 0;
   private next = 0;
+  /** requests in the queues, so the uncontended path never walks every queue */
+  private queued = 0;
 
   constructor(private config: QueuingConfig) {
     this.queues = Array.from({ length: config.queues }, () => []);
@@ -40,7 +42,7 @@ export class QueueSet {
   }
 
   get waiting(): number {
-    return this.queues.reduce((n, q) => n + q.length, 0);
+    return this.queued;
   }
 
   /** A new configuration: waiting requests are dealt again onto the new queues. */
@@ -49,9 +51,10 @@ export class QueueSet {
     this.config = config;
     this.queues = Array.from({ length: config.queues }, () => []);
     this.next = 0;
+    this.queued = 0;
     for (const w of waiting) {
       if (config.queues === 0) this.drop(w);
-      else this.queues[this.shortestOf(w.hash)].push(w);
+      else this.enqueue(this.queues[this.shortestOf(w.hash)], w);
     }
     this.dispatch();
   }
@@ -70,7 +73,7 @@ export class QueueSet {
     return new Promise((resolve) => {
       const waiter: Waiter = { hash, seats: width, grant: resolve };
       waiter.timer = setTimeout(() => this.drop(waiter), waitLimitMs);
-      queue.push(waiter);
+      this.enqueue(queue, waiter);
       this.dispatch();
     });
   }
@@ -107,10 +110,17 @@ export class QueueSet {
     return best;
   }
 
+  private enqueue(queue: Waiter[], w: Waiter): void {
+    queue.push(w);
+    this.queued++;
+  }
+
   private drop(w: Waiter): void {
     for (const q of this.queues) {
       const i = q.indexOf(w);
-      if (i >= 0) q.splice(i, 1);
+      if (i < 0) continue;
+      q.splice(i, 1);
+      this.queued--;
     }
     if (w.timer) clearTimeout(w.timer);
     w.grant(undefined);
@@ -118,7 +128,7 @@ export class QueueSet {
 
   private dispatch(): void {
     const n = this.queues.length;
-    for (let scanned = 0; scanned < n;) {
+    for (let scanned = 0; scanned < n && this.queued > 0;) {
       const queue = this.queues[this.next];
       this.next = (this.next + 1) % n;
       const head = queue[0];
@@ -127,6 +137,7 @@ export class QueueSet {
         continue;
       }
       queue.shift();
+      this.queued--;
       if (head.timer) clearTimeout(head.timer);
       head.grant(this.start(head.seats));
       scanned = 0;

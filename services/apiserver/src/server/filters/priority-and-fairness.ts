@@ -1,6 +1,5 @@
 import type { FlowControl } from '../../flowcontrol/controller';
 import type { ObjectCounts } from '../../flowcontrol/object-counts';
-import { flowHash } from '../../flowcontrol/shuffle-shard';
 import { estimateSeats } from '../../flowcontrol/work-estimate';
 import type { ApiResponse } from '../../endpoints/types';
 import { requestInfoOf, userOf, type Filter } from './types';
@@ -34,7 +33,7 @@ export function withPriorityAndFairness(fc: FlowControl, counts: ObjectCounts = 
     if (c.level.exempt || !queues) return withHeaders(await next(ctx), headers);
     const stored = counts.get(info.apiGroup, info.resource);
     const seats = estimateSeats(info, ctx.req.query, stored, c.level.maxSeats);
-    const release = await queues.acquire(flowHash(c.schemaName, c.distinguisher), seats, fc.requestWaitLimitMs);
+    const release = await queues.acquire(c.flowHash, seats, fc.requestWaitLimitMs);
     if (!release) return tooManyRequests(fc.dropped.recordAndGetRetryAfter(c.level.name), headers);
     try {
       return withHeaders(await next(ctx), headers);
