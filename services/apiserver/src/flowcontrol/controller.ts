@@ -1,4 +1,5 @@
 import type { UserInfo } from '../authn/user';
+import { nameAndGroupsKey } from '../api/user-key';
 import type { RequestInfo } from '../endpoints/request-info';
 import type { FlowSchema, PriorityLevelConfiguration } from '../generated/k8s.io.api.flowcontrol.v1';
 import { MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS } from './bootstrap';
@@ -38,7 +39,7 @@ function classificationKey(user: UserInfo, info: RequestInfo): string {
   const request = info.isResourceRequest
     ? `r\0${info.verb}\0${info.apiGroup}\0${info.resource}\0${info.subresource}\0${info.namespace}`
     : `n\0${info.verb}\0${info.path}`;
-  return `${user.name}\0${user.groups.join('\u0001')}\0${request}`;
+  return `${nameAndGroupsKey(user)}\0${request}`;
 }
 
 const UNLIMITED: QueuingConfig = {

@@ -64,8 +64,9 @@ export class QueueSet {
    * rejected: no queue room, Reject type, or waitLimitMs passed while queued.
    */
   acquire(hash: bigint, seats: number, waitLimitMs: number): Promise<Release | undefined> {
-    const width = Math.max(1, Math.min(seats, this.config.concurrencyLimit || 1));
-    if (this.waiting === 0 && this.fits(width)) return Promise.resolve(this.start(width));
+    const now = this.tryStart(seats);
+    if (now) return Promise.resolve(now);
+    const width = this.width(seats);
     if (this.config.queues === 0) return Promise.resolve(undefined);
     const index = this.shortestOf(hash);
     const queue = this.queues[index];
@@ -76,6 +77,16 @@ export class QueueSet {
       this.enqueue(queue, waiter);
       this.dispatch();
     });
+  }
+
+  /** The release of a request that may run at once (nothing queued and room for it), else undefined. */
+  tryStart(seats: number): Release | undefined {
+    const width = this.width(seats);
+    return this.queued === 0 && this.fits(width) ? this.start(width) : undefined;
+  }
+
+  private width(seats: number): number {
+    return Math.max(1, Math.min(seats, this.config.concurrencyLimit || 1));
   }
 
   private fits(seats: number): boolean {

@@ -33,7 +33,8 @@ export function withPriorityAndFairness(fc: FlowControl, counts: ObjectCounts = 
     if (c.level.exempt || !queues) return withHeaders(await next(ctx), headers);
     const stored = counts.get(info.apiGroup, info.resource);
     const seats = estimateSeats(info, ctx.req.query, stored, c.level.maxSeats);
-    const release = await queues.acquire(c.flowHash, seats, fc.requestWaitLimitMs);
+    // the uncontended case is settled without a promise
+    const release = queues.tryStart(seats) ?? (await queues.acquire(c.flowHash, seats, fc.requestWaitLimitMs));
     if (!release) return tooManyRequests(fc.dropped.recordAndGetRetryAfter(c.level.name), headers);
     try {
       return withHeaders(await next(ctx), headers);
