@@ -21,7 +21,7 @@ import { DroppedRequests } from '../src/flowcontrol/dropped-requests';
 import { ensureApfConfiguration } from '../src/flowcontrol/ensurer';
 import { matchesNonResourceRule, matchesResourceRule, matchesSubject } from '../src/flowcontrol/match';
 import { QueueSet } from '../src/flowcontrol/queueset';
-import { dealHand, flowHash } from '../src/flowcontrol/shuffle-shard';
+import { dealHand, flowHash, fnv1a64 } from '../src/flowcontrol/shuffle-shard';
 import { estimateSeats, maxSeatsFor } from '../src/flowcontrol/work-estimate';
 import type { FlowSchema } from '../src/generated/k8s.io.api.flowcontrol.v1';
 import type { GenericStore } from '../src/registry/generic-store';
@@ -196,6 +196,40 @@ describe('APF matching', () => {
       'catch-all',
     );
   });
+
+  test('a remembered classification gives way as soon as the schemas change', () => {
+    const fc = new FlowControl(600, 15_000);
+    const alice = user('alice', 'system:authenticated');
+    const get = resourceInfo('get', '', 'pods', 'a');
+    const before = fc.classify(alice, get);
+    // only the mandatory configuration: everything ordinary is catch-all, by user
+    assert.equal(before.schemaName, 'catch-all');
+    assert.equal(before.flowHash, flowHash('catch-all', 'alice'));
+    assert.equal(fc.classify(alice, get), before, 'the same request is answered from memory');
+    // another request of the same user, or the same request of another, is classified on its own
+    assert.equal(fc.classify(alice, resourceInfo('get', '', 'pods', 'b')).distinguisher, 'alice');
+    assert.equal(fc.classify(user('bob', 'system:authenticated'), get).distinguisher, 'bob');
+    const mine: FlowSchema = {
+      metadata: { name: 'alice-first', uid: 'uid-alice' },
+      spec: {
+        priorityLevelConfiguration: { name: 'exempt' },
+        matchingPrecedence: 10,
+        distinguisherMethod: { type: 'ByNamespace' },
+        rules: [
+          {
+            subjects: [{ kind: 'User', user: { name: 'alice' } }],
+            resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], namespaces: ['*'] }],
+          },
+        ],
+      },
+    };
+    fc.upsertFlowSchema(mine);
+    const after = fc.classify(alice, get);
+    assert.deepEqual([after.schemaName, after.level.name, after.distinguisher], ['alice-first', 'exempt', 'a']);
+    assert.equal(after.flowHash, flowHash('alice-first', 'a'));
+    fc.removeFlowSchema('alice-first');
+    assert.equal(fc.classify(alice, get).schemaName, 'catch-all');
+  });
 });
 
 describe('APF shuffle sharding and concurrency', () => {
@@ -210,6 +244,25 @@ describe('APF shuffle sharding and concurrency', () => {
     assert.notDeepEqual(dealHand(flowHash('fs', 'alice'), 128, 6), dealHand(flowHash('fs', 'bob'), 128, 6));
     assert.deepEqual(dealHand(0n, 10, 3), [0, 1, 2]);
     assert.throws(() => dealHand(1n, 4, 5));
+  });
+
+  test('the flow hash is 64-bit FNV-1a', () => {
+    // published FNV-1a 64 test vectors
+    assert.equal(fnv1a64(Buffer.from('')), 0xcbf29ce484222325n);
+    assert.equal(fnv1a64(Buffer.from('a')), 0xaf63dc4c8601ec8cn);
+    assert.equal(fnv1a64(Buffer.from('foobar')), 0x85944171f73967e8n);
+    // against the definition, over every byte value and the carries of long inputs
+    const reference = (bytes: Uint8Array): bigint => {
+      let h = 0xcbf29ce484222325n;
+      for (const b of bytes) h = ((h ^ BigInt(b)) * 0x100000001b3n) & ((1n << 64n) - 1n);
+      return h;
+    };
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    assert.equal(fnv1a64(all), reference(all));
+    for (let n = 0; n < 200; n += 7) {
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 97 + n * 31) & 0xff);
+      assert.equal(fnv1a64(bytes), reference(bytes), `length ${n}`);
+    }
   });
 
   test('nominal limits split the server limit by shares, rounding up', () => {
@@ -307,6 +360,33 @@ describe('APF queue set', () => {
     assert.equal(await reject.acquire(2n, 1, 1000), undefined);
     held();
     assert.ok(await reject.acquire(2n, 1, 1000));
+  });
+
+  test('waiters are counted as they queue, run and time out; a free seat is taken at once only with nobody waiting', async () => {
+    const qs = new QueueSet({ concurrencyLimit: 1, queues: 4, handSize: 2, queueLengthLimit: 10 });
+    const running = qs.tryStart(1);
+    assert.ok(running);
+    assert.equal(qs.tryStart(1), undefined, 'no seat left');
+    const next = qs.acquire(1n, 1, 10_000);
+    const late = qs.acquire(2n, 1, 20);
+    assert.equal(qs.waiting, 2);
+    assert.equal(await late, undefined, 'timed out');
+    assert.equal(qs.waiting, 1);
+    running();
+    const release = await next;
+    assert.ok(release);
+    assert.equal(qs.waiting, 0);
+    assert.equal(qs.seatsInUse, 1);
+    release();
+    assert.equal(qs.seatsInUse, 0);
+    const again = qs.tryStart(1);
+    assert.ok(again, 'a free seat with nobody queued');
+    const queued = qs.acquire(3n, 1, 10_000);
+    qs.reconfigure({ concurrencyLimit: 1, queues: 8, handSize: 2, queueLengthLimit: 10 });
+    assert.equal(qs.waiting, 1, 'a waiter is dealt onto the new queues');
+    again();
+    assert.ok(await queued);
+    assert.equal(qs.waiting, 0);
   });
 });
 

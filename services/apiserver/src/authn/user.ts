@@ -16,4 +16,3 @@ export const CREDENTIAL_ID_EXTRA_KEY = 'authentication.kubernetes.io/credential-
 export function anonymousUser(): UserInfo {
   return { name: ANONYMOUS_USER, groups: [ALL_UNAUTHENTICATED] };
 }
-

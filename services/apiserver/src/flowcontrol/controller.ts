@@ -62,7 +62,12 @@ function queuingOf(pl: PriorityLevelConfiguration, limit: number): QueuingConfig
   };
 }
 
-function classification(schemaName: string, schemaUID: string, level: LevelState, distinguisher: string): Classification {
+function classification(
+  schemaName: string,
+  schemaUID: string,
+  level: LevelState,
+  distinguisher: string,
+): Classification {
   return { schemaName, schemaUID, level, distinguisher, flowHash: flowHash(schemaName, distinguisher) };
 }
 
