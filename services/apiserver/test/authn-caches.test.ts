@@ -34,6 +34,40 @@ test('token cache: successes are remembered for the TTL, failures never', async 
   assert.equal(await cached.authenticateToken('good'), null);
 });
 
+test('token cache: a connection repeating its token is answered from the same entry, expiry and revocation unchanged', async () => {
+  const verified: string[] = [];
+  const valid = new Set(['tok-a', 'tok-b']);
+  const inner: TokenAuthenticator = {
+    authenticateToken: async (token) => {
+      verified.push(token);
+      return valid.has(token) ? ({ user: { name: token, groups: [] } } satisfies AuthnResponse) : null;
+    },
+  };
+  let now = 1_000;
+  const cached = cachedTokenAuthenticator(inner, { ttlMs: 10_000, now: () => now });
+  const conn = {};
+  const other = {};
+  const first = await cached.authenticateToken('tok-a', undefined, conn);
+  assert.equal(first?.user.name, 'tok-a');
+  assert.equal(await cached.authenticateToken('tok-a', undefined, conn), first);
+  // the entry is the token's, whichever connection (or none) presents it
+  assert.equal(await cached.authenticateToken('tok-a', undefined, other), first);
+  assert.equal(await cached.authenticateToken('tok-a'), first);
+  assert.deepEqual(verified, ['tok-a']);
+  // another token on the same connection is its own entry, never the remembered one
+  assert.equal((await cached.authenticateToken('tok-b', undefined, conn))?.user.name, 'tok-b');
+  assert.equal(await cached.authenticateToken('tok-x', undefined, conn), null);
+  assert.equal((await cached.authenticateToken('tok-a', ['aud'], conn))?.user.name, 'tok-a');
+  assert.deepEqual(verified, ['tok-a', 'tok-b', 'tok-x', 'tok-a']);
+  // revoked: still refused once the entry expires, on the connection that kept presenting it
+  valid.delete('tok-a');
+  assert.ok(await cached.authenticateToken('tok-a', undefined, conn));
+  now += 10_001;
+  assert.equal(await cached.authenticateToken('tok-a', undefined, conn), null);
+  assert.equal(await cached.authenticateToken('tok-a', undefined, conn), null, 'failures are never remembered');
+  assert.equal(verified.filter((t) => t === 'tok-a').length, 4);
+});
+
 test('x509: a connection chain is verified once, and again once a certificate in it has expired', async () => {
   const ca = makeCert({ cn: 'ca', ca: true });
   const leaf = makeCert({ cn: 'alice', orgs: ['devs'], issuer: ca, notAfter: new Date(Date.now() + 60_000) });

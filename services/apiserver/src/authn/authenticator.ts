@@ -19,6 +19,11 @@ export interface AuthnRequest {
   audiences?: string[];
   /** URL path, only consulted by anonymous `conditions` of the authentication config. */
   path?: string;
+  /**
+   * The same object on every request of one client connection (the HTTP/2 session or the
+   * TLS socket), for memos that must not outlive or cross connections; absent for TokenReview.
+   */
+  connection?: object;
 }
 
 export interface AuthnResponse {
@@ -47,8 +52,10 @@ export interface TokenAuthenticator {
   /**
    * @param audiences the target audiences (request's or TokenReview's); undefined = the
    *   server's api audiences.
+   * @param connection AuthnRequest.connection, when the token came on one (only the token
+   *   cache reads it).
    */
-  authenticateToken(token: string, audiences?: string[]): Promise<AuthnResponse | null>;
+  authenticateToken(token: string, audiences?: string[], connection?: object): Promise<AuthnResponse | null>;
 }
 
 export class AuthenticationError extends Error {

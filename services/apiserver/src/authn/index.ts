@@ -168,6 +168,18 @@ export function buildAuthenticator(
   const chain =
     requestAuthenticators.length > 0 ? authenticatedGroupAdder(unionAuthenticator(requestAuthenticators)) : null;
   const withAnonymous = anonymousEnabled ? failOnErrorThenAnonymous(chain) : chain;
+  // a cached token answers with the same response each time: whether its audiences meet the
+  // api audiences is worked out once
+  const meetsApiAudiences = new WeakMap<AuthnResponse, boolean>();
+  const audiencesMeet = (target: string[], resp: AuthnResponse, audiences: string[]): boolean => {
+    if (target !== apiAudiences) return intersectAudiences(target, audiences).length > 0;
+    let meets = meetsApiAudiences.get(resp);
+    if (meets === undefined) {
+      meets = intersectAudiences(target, audiences).length > 0;
+      meetsApiAudiences.set(resp, meets);
+    }
+    return meets;
+  };
 
   return {
     async authenticate(req: AuthnRequest): Promise<AuthnResponse | null> {
@@ -186,7 +198,7 @@ export function buildAuthenticator(
         target.length > 0 &&
         resp.audiences &&
         resp.audiences.length > 0 &&
-        intersectAudiences(target, resp.audiences).length === 0
+        !audiencesMeet(target, resp, resp.audiences)
       ) {
         throw new AuthenticationError('token audiences do not match the api audiences');
       }

@@ -83,8 +83,7 @@ function connectionOf(req: FastifyRequest): { key: object; socket: TLSSocket } |
 }
 
 /** The client's certificate chain, leaf first, as the TLS handshake received it (read once per connection). */
-function peerCertificates(req: FastifyRequest): Buffer[] {
-  const conn = connectionOf(req);
+function peerCertificates(conn: ReturnType<typeof connectionOf>): Buffer[] {
   return conn ? peerCertificatesOf(conn.key, conn.socket) : [];
 }
 
@@ -283,10 +282,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const { path, query } = queryOf(req.url);
     const method = req.method.toUpperCase();
     const body = Buffer.isBuffer(req.body) ? req.body : await readUnparsedBody(req);
+    const conn = connectionOf(req);
     const ctx: RequestContext = {
       req: { method, path, query, headers: headerMap(req), body },
       rawHeaders: req.raw.rawHeaders,
-      peerCertificates: peerCertificates(req),
+      peerCertificates: peerCertificates(conn),
+      connection: conn?.key,
       transport: transportOf(reply),
       requestURI: req.url,
       remoteAddress: req.socket.remoteAddress,

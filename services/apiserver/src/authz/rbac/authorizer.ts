@@ -1,3 +1,4 @@
+import { nameAndGroupsKey } from '../../api/user-key';
 import type { Attributes, Authorizer, AuthorizerResult } from '../types';
 import { describeSource, type RuleIndex } from './rule-index';
 import { ruleAllows } from './rules';
@@ -13,18 +14,8 @@ const MAX_CACHED_DECISIONS = 10_000;
 
 /** Everything of a request RBAC reads (not uid or extra: rules never name them). */
 function decisionKey(a: Attributes): string {
-  return [
-    a.user.name,
-    a.user.groups.join('\u0001'),
-    a.verb,
-    a.isResourceRequest ? 'r' : 'n',
-    a.path,
-    a.apiGroup,
-    a.resource,
-    a.subresource,
-    a.namespace,
-    a.name,
-  ].join('\u0000');
+  const kind = a.isResourceRequest ? 'r' : 'n';
+  return `${nameAndGroupsKey(a.user)}\u0000${a.verb}\u0000${kind}\u0000${a.path}\u0000${a.apiGroup}\u0000${a.resource}\u0000${a.subresource}\u0000${a.namespace}\u0000${a.name}`;
 }
 
 /**

@@ -24,6 +24,7 @@ export function withAuthentication(
       const res = await authenticator.authenticate({
         headers: ctx.req.headers,
         peerCertificates: ctx.peerCertificates,
+        connection: ctx.connection,
       });
       if (!res) {
         onFailure(ctx, 401);

@@ -27,6 +27,8 @@ export interface RequestContext {
   rawHeaders?: string[];
   /** The client certificate chain the TLS peer presented, leaf first, DER; [] when none. */
   peerCertificates: Buffer[];
+  /** The same object for every request of one connection (HTTP/2 session or TLS socket). */
+  connection?: object;
   transport: Transport;
   /** admission's warnings and audit annotations; made by the audit filter when it runs, else by the router */
   recorder?: AdmissionRecorder;
