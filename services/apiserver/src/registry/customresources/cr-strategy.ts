@@ -29,7 +29,7 @@ function selectableValue(path: string, obj: KubeObject): string {
 
 /** The schema's errors, then (when the object fits the schema) its x-kubernetes-validations rules'. */
 function schemaErrors(obj: KubeObject, old: KubeObject | undefined, schema: JSONSchemaProps | undefined): FieldError[] {
-  const errs = validateCustomResource(obj, schema);
+  const errs = validateCustomResource(obj, schema, old);
   return errs.length > 0 ? errs : validateCelRules(obj, old, schema);
 }
 
