@@ -35,7 +35,8 @@ function compileError(e: unknown): string {
 }
 
 function compileUncached(r: ValidationRule): Compiled {
-  const variables = { self: 'dyn', oldSelf: 'dyn' } as const;
+  // an optional oldSelf is typed so: value() on a dyn receiver would leave its result's type unbound
+  const variables = { self: 'dyn', oldSelf: r.optionalOldSelf === true ? 'optional<dyn>' : 'dyn' } as const;
   let rule: CompiledExpression;
   try {
     rule = compileExpression(r.rule ?? '', { variables });
