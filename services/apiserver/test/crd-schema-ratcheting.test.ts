@@ -101,6 +101,7 @@ describe('validation ratcheting (CRDValidationRatcheting)', () => {
             },
           },
           tags: { type: 'array', items: { type: 'string', maxLength: 2 } },
+          atomic: { type: 'array', 'x-kubernetes-list-type': 'atomic', items: { type: 'string', maxLength: 2 } },
           mode: {
             type: 'string',
             'x-kubernetes-validations': [{ rule: "self != 'bad'" }, { rule: 'self == oldSelf', message: 'immutable' }],
@@ -126,6 +127,7 @@ describe('validation ratcheting (CRDValidationRatcheting)', () => {
       { name: 'b', port: 5000 },
     ],
     tags: ['abc'],
+    atomic: ['abc'],
     mode: 'bad',
   };
 
@@ -134,6 +136,7 @@ describe('validation ratcheting (CRDValidationRatcheting)', () => {
       'spec.name: Too long: may not be more than 3 bytes',
       'spec.ports[0].port: Invalid value: 0: spec.ports[0].port in body should be greater than or equal to 1',
       'spec.tags[0]: Too long: may not be more than 2 bytes',
+      'spec.atomic[0]: Too long: may not be more than 2 bytes',
     ]);
   });
 
@@ -160,9 +163,17 @@ describe('validation ratcheting (CRDValidationRatcheting)', () => {
     ]);
   });
 
+  it('correlates items of a list without a list type by index', () => {
+    assert.deepEqual(update({ ...invalidOld, tags: ['abc', 'x'] }, invalidOld), []);
+    assert.deepEqual(update({ ...invalidOld, tags: ['x', 'abc'] }, invalidOld), [
+      'spec.tags[1]: Too long: may not be more than 2 bytes',
+    ]);
+  });
+
   it('does not correlate atomic list items: a changed atomic list is checked whole', () => {
-    const spec = { ...invalidOld, tags: ['abc', 'x'] };
-    assert.deepEqual(update(spec, invalidOld), ['spec.tags[0]: Too long: may not be more than 2 bytes']);
+    assert.deepEqual(update({ ...invalidOld, atomic: ['abc', 'x'] }, invalidOld), [
+      'spec.atomic[0]: Too long: may not be more than 2 bytes',
+    ]);
   });
 
   it('still runs transition rules on unchanged values', () => {

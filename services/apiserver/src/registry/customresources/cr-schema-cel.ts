@@ -10,7 +10,7 @@ import {
   type CompiledExpression,
 } from '../../admission/cel/compile';
 import { OUT_OF_BUDGET } from '../../admission/cel/errors';
-import { correlatedItem, unchanged } from './cr-correlate';
+import { correlatedItem, ratchetItem, unchanged } from './cr-correlate';
 import type {
   JSONSchemaProps,
   ValidationRule,
@@ -142,14 +142,21 @@ function activationFor(c: CompiledRule, value: unknown, old: unknown): Activatio
   return { self, oldSelf: old === undefined ? null : toCelValue(old) };
 }
 
-function evaluateRules(path: string, s: JSONSchemaProps, value: unknown, old: unknown, ctx: WalkContext): void {
+function evaluateRules(
+  path: string,
+  s: JSONSchemaProps,
+  value: unknown,
+  old: unknown,
+  prior: unknown,
+  ctx: WalkContext,
+): void {
   const rules = s['x-kubernetes-validations'] ?? [];
   if (rules.length === 0) return;
   const { budget, errs } = ctx;
   const type = s.type ?? '';
   if (budget.remaining <= 0) throw new StopWith(invalid(path, type, OUT_OF_BUDGET));
   // unchanged values keep passing (validation ratcheting) unless a rule compares with the old value
-  const ratcheted = ctx.ratchet && unchanged(value, old);
+  const ratcheted = ctx.ratchet && unchanged(value, prior);
   for (const r of rules) {
     if (!(r.rule ?? '').trim()) continue;
     const c = compileRule(r);
@@ -192,19 +199,36 @@ interface WalkContext {
   ratchet: boolean;
 }
 
-function walk(path: string, s: JSONSchemaProps | undefined, value: unknown, old: unknown, ctx: WalkContext): void {
+/**
+ * The rules of every node the object reaches. `old` is what oldSelf is (correlated
+ * through fields and map-list keys); `prior` is what ratcheting compares with
+ * (correlated by index too, in lists without a list type).
+ */
+function walk(
+  path: string,
+  s: JSONSchemaProps | undefined,
+  value: unknown,
+  old: unknown,
+  prior: unknown,
+  ctx: WalkContext,
+): void {
   if (!s || value === undefined || value === null) return;
   if (isPlainObject(value)) {
     const oldObj = isPlainObject(old) ? old : undefined;
+    const priorObj = isPlainObject(prior) ? prior : undefined;
     const at = (k: string): string => (path ? `${path}.${k}` : k);
-    for (const [k, sub] of Object.entries(s.properties ?? {})) walk(at(k), sub, value[k], oldObj?.[k], ctx);
+    for (const [k, sub] of Object.entries(s.properties ?? {})) {
+      walk(at(k), sub, value[k], oldObj?.[k], priorObj?.[k], ctx);
+    }
     const values = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
-    if (values) for (const k of Object.keys(value)) walk(at(k), values, value[k], oldObj?.[k], ctx);
+    if (values) for (const k of Object.keys(value)) walk(at(k), values, value[k], oldObj?.[k], priorObj?.[k], ctx);
   } else if (Array.isArray(value)) {
     const items = Array.isArray(s.items) ? s.items[0] : s.items;
-    value.forEach((item, i) => walk(`${path}[${i}]`, items, item, correlatedItem(s, item, old), ctx));
+    value.forEach((item, i) => {
+      walk(`${path}[${i}]`, items, item, correlatedItem(s, item, old), ratchetItem(s, item, i, prior), ctx);
+    });
   }
-  evaluateRules(path, s, value, old, ctx);
+  evaluateRules(path, s, value, old, prior, ctx);
 }
 
 /**
@@ -223,7 +247,7 @@ export function validateCelRules(
     ratchet: opts.ratchet ?? true,
   };
   try {
-    walk('', schema, obj, old, ctx);
+    walk('', schema, obj, old, old, ctx);
   } catch (e) {
     if (!(e instanceof StopWith)) throw e;
     ctx.errs.push(e.error);

@@ -2,7 +2,7 @@ import type { FieldError } from '../../api/errors';
 import { isPlainObject } from '../../api/object';
 import type { JSONSchemaProps } from '../../generated/k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1';
 import { duplicate, goQuote, GoValue, invalid, notSupported, required, tooLong, tooMany } from '../validation/field';
-import { correlatedItem, unchanged } from './cr-correlate';
+import { ratchetItem, unchanged } from './cr-correlate';
 import { matchesFormat } from './cr-schema-formats';
 
 /** The JSON type name kube-openapi reports for a value. */
@@ -125,7 +125,7 @@ function validateArray(path: string, s: JSONSchemaProps, v: unknown[], old: unkn
     errs.push(invalid(path, v.length, `${path} in body should have at least ${s.minItems} items`));
   }
   const items = Array.isArray(s.items) ? s.items[0] : s.items;
-  v.forEach((item, i) => errs.push(...validateValue(`${path}[${i}]`, items, item, correlatedItem(s, item, old))));
+  v.forEach((item, i) => errs.push(...validateValue(`${path}[${i}]`, items, item, ratchetItem(s, item, i, old))));
   validateListType(path, s, v, errs);
 }
 
