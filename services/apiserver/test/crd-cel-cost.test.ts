@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { JSONSchemaProps } from '../src/generated/k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1';
+import type {
+  CustomResourceDefinition,
+  JSONSchemaProps,
+} from '../src/generated/k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1';
+import type { KubeObject } from '../src/api/object';
+import { crdStrategy } from '../src/registry/strategies/customresourcedefinitions';
 import { estimateCost } from '../src/admission/cel/estimate';
 import { compileExpression } from '../src/admission/cel/compile';
 import { schemaDeclType } from '../src/registry/customresources/cr-cel-decl';
@@ -227,5 +232,46 @@ describe('CR validation: runtime cost limits', () => {
     };
     const errs = validateCelRules({ m: { a: 1 } }, undefined, s).map((e) => `${e.field}: ${e.message}`);
     assert.deepEqual(errs, ['m: Invalid value: "object": no such key: missing evaluating rule: self[\'missing\'] > 0']);
+  });
+});
+
+describe('CRD update: unchanged version schemas keep their accepted rules', () => {
+  const withSchema = (openAPIV3Schema: JSONSchemaProps, label?: string): KubeObject => {
+    const c: CustomResourceDefinition = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.example.com', resourceVersion: '1', ...(label ? { labels: { l: label } } : {}) },
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema } }],
+        conversion: { strategy: 'None' },
+      },
+      status: { storedVersions: ['v1'] },
+    };
+    return c as KubeObject;
+  };
+  const expensive = listSchema(
+    "self.all(x, x.contains('gpu'))",
+    { maxItems: 909091 },
+    { type: 'string', maxLength: 16 },
+  );
+  const messages = (errs: Array<{ field: string; message: string }>): string[] =>
+    errs.map((e) => `${e.field}: ${e.message}`);
+  const rulePath =
+    'spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[tags].x-kubernetes-validations[0].rule';
+
+  it('skips the per-expression limit when the schema is unchanged, checks it when it changes', () => {
+    const old = withSchema(expensive);
+    assert.deepEqual(messages(crdStrategy.validateUpdate(withSchema(expensive, 'x'), old)), []);
+    const changed = structuredClone(expensive);
+    changed.description = 'now documented';
+    assert.deepEqual(messages(crdStrategy.validateUpdate(withSchema(changed), old)), [
+      `${rulePath}: Forbidden: estimated rule cost exceeds budget by factor of 1.000000x ${HINT}`,
+    ]);
+    assert.deepEqual(messages(crdStrategy.validate(withSchema(expensive))), [
+      `${rulePath}: Forbidden: estimated rule cost exceeds budget by factor of 1.000000x ${HINT}`,
+    ]);
   });
 });
