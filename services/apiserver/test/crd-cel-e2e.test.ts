@@ -32,6 +32,12 @@ spec:
                 - rule: "oldSelf.hasValue() ? self >= oldSelf.value() : self == 0"
                   message: since starts at 0 and never goes back
                   optionalOldSelf: true
+              nums:
+                type: array
+                maxItems: 1000
+                items: {type: integer}
+                x-kubernetes-validations:
+                - rule: "self.all(x, self.all(y, x + y >= 0))"
               ids:
                 type: array
                 ${listBound}
@@ -90,6 +96,16 @@ describe('CRD CEL cost, optionalOldSelf and ratcheting (real kubectl)', () => {
     assert.match(back.stderr, /spec\.since: Invalid value: "integer": since starts at 0 and never goes back/);
     const dup = await kubectl(kc, ['apply', '-f', '-'], pet('{name: rexrexrex, since: 5, ids: [1, 1]}'));
     assert.match(dup.stderr, /spec\.ids: Invalid value: "array": ids must be unique/);
+  });
+
+  it('a rule cheap enough to be accepted can still hit the per-call limit at run time', async () => {
+    const nums = Array.from({ length: 1000 }, (_, i) => i).join(', ');
+    const r = await kubectl(kc, ['apply', '-f', '-'], pet(`{name: rexrexrex, since: 5, ids: [1, 2], nums: [${nums}]}`));
+    assert.notEqual(r.code, 0);
+    assert.match(
+      r.stderr,
+      /spec\.nums: Invalid value: "array": 'operation cancelled: actual cost limit exceeded': no further validation rules will be run due to call cost exceeds limit for rule: self\.all\(x, self\.all\(y, x \+ y >= 0\)\)/,
+    );
   });
 
   it('ratchets: an existing value that a tightened schema refuses keeps passing until it changes', async () => {
