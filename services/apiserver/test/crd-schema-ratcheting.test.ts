@@ -320,3 +320,61 @@ describe('x-kubernetes-preserve-unknown-fields at the root', () => {
     ]);
   });
 });
+
+describe('x-kubernetes-validations rule fields', () => {
+  const at = `${ROOT}.x-kubernetes-validations[0]`;
+  const cases: Array<{ name: string; rule: Record<string, unknown>; want: string[] }> = [
+    {
+      name: 'blank message',
+      rule: { rule: 'true', message: '  ' },
+      want: [`${at}.message: Invalid value: "  ": message must be non-empty if specified`],
+    },
+    {
+      name: 'message with a line break',
+      rule: { rule: 'true', message: 'a\nb' },
+      want: [`${at}.message: Invalid value: "a\\nb": message must not contain line breaks`],
+    },
+    {
+      name: 'multi-line rule without message',
+      rule: { rule: 'true &&\ntrue' },
+      want: [`${at}.message: Required value: message must be specified if rule contains line breaks`],
+    },
+    {
+      name: 'blank messageExpression',
+      rule: { rule: 'true', messageExpression: ' ' },
+      want: [`${at}.messageExpression: Required value: messageExpression must be non-empty if specified`],
+    },
+    {
+      name: 'fieldPath to a missing field',
+      rule: { rule: 'true', fieldPath: '.spec.nope' },
+      want: [`${at}.fieldPath: Invalid value: ".spec.nope": fieldPath must be a valid path`],
+    },
+    {
+      name: 'fieldPath to a field and a map key',
+      rule: { rule: 'true', fieldPath: ".spec['labels'].anykey" },
+      want: [],
+    },
+    {
+      name: 'non-bool rule',
+      rule: { rule: "'x'" },
+      want: [
+        `${at}.rule: Invalid value: apiextensions.ValidationRule{Rule:"'x'", Message:"", MessageExpression:"", Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:"", OptionalOldSelf:(*bool)(nil)}: cel expression must evaluate to a bool`,
+      ],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const s: JSONSchemaProps = {
+        type: 'object',
+        'x-kubernetes-validations': [c.rule],
+        properties: {
+          spec: {
+            type: 'object',
+            properties: { labels: { type: 'object', additionalProperties: { type: 'string' } } },
+          },
+        },
+      };
+      assert.deepEqual(text(validateOpenApiSchema(s, ROOT)), c.want);
+    });
+  }
+});

@@ -3,6 +3,7 @@ import type { JSONSchemaProps } from '../../generated/k8s.io.apiextensions_apise
 import type { ValidationRule } from '../../generated/k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1';
 import { schemaDeclType } from '../customresources/cr-cel-decl';
 import { compileRule } from '../customresources/cr-schema-cel';
+import { fieldPathValid } from './crd-rule-field-path';
 import { validateJunctorStructure } from './crd-structural-junctors';
 import {
   childCardinality,
@@ -46,11 +47,36 @@ interface NodeErrors {
   cel: FieldError[];
 }
 
-function ruleSchemaErrors(r: ValidationRule, at: string): FieldError[] {
+const hasNewlines = (s: string): boolean => /[\n\r]/.test(s);
+
+/** The checks of a rule's own fields (upstream's schema errors of x-kubernetes-validations). */
+function ruleSchemaErrors(s: JSONSchemaProps, r: ValidationRule, at: string): FieldError[] {
   const errs: FieldError[] = [];
-  if (!(r.rule ?? '').trim()) errs.push(required(child(at, 'rule'), 'rule is not specified'));
+  const rule = (r.rule ?? '').trim();
+  const message = (r.message ?? '').trim();
+  if (!rule) errs.push(required(child(at, 'rule'), 'rule is not specified'));
+  else if (r.message && !message) {
+    errs.push(invalid(child(at, 'message'), r.message, 'message must be non-empty if specified'));
+  } else if (hasNewlines(message)) {
+    errs.push(invalid(child(at, 'message'), r.message ?? '', 'message must not contain line breaks'));
+  } else if (hasNewlines(rule) && !message) {
+    errs.push(required(child(at, 'message'), 'message must be specified if rule contains line breaks'));
+  }
+  if (r.messageExpression && !r.messageExpression.trim()) {
+    errs.push(required(child(at, 'messageExpression'), 'messageExpression must be non-empty if specified'));
+  }
   if (r.reason !== undefined && !RULE_REASONS.includes(r.reason)) {
     errs.push(notSupported(child(at, 'reason'), r.reason, RULE_REASONS));
+  }
+  const fieldPath = r.fieldPath ?? '';
+  if (fieldPath && !fieldPath.trim()) {
+    errs.push(invalid(child(at, 'fieldPath'), fieldPath, 'fieldPath must be non-empty if specified'));
+  }
+  if (hasNewlines(fieldPath)) {
+    errs.push(invalid(child(at, 'fieldPath'), fieldPath, 'fieldPath must not contain line breaks'));
+  }
+  if (fieldPath && !fieldPathValid(s, fieldPath)) {
+    errs.push(invalid(child(at, 'fieldPath'), fieldPath, 'fieldPath must be a valid path'));
   }
   return errs;
 }
@@ -191,7 +217,7 @@ function validateNode(s: JSONSchemaProps, path: string, ctx: RuleContext, specif
     sub(validateNode(items, child(path, 'items'), childContext(s, path, ctx, mapList, embedded), 'array items'));
   }
   (s['x-kubernetes-validations'] ?? []).forEach((r, i) => {
-    errs.push(...ruleSchemaErrors(r, index(child(path, 'x-kubernetes-validations'), i)));
+    errs.push(...ruleSchemaErrors(s, r, index(child(path, 'x-kubernetes-validations'), i)));
   });
   if (errs.length === 0 && !ctx.nested) cel.push(...ruleCelErrors(s, path, ctx));
   return { schema: errs, cel };
