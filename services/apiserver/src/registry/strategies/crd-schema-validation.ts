@@ -4,7 +4,7 @@ import type { ValidationRule } from '../../generated/k8s.io.apiextensions_apiser
 import { schemaDeclType } from '../customresources/cr-cel-decl';
 import { compileRule } from '../customresources/cr-schema-cel';
 import { fieldPathValid } from './crd-rule-field-path';
-import { validateJunctorStructure } from './crd-structural-junctors';
+import { validateStructure } from './crd-structural';
 import {
   childCardinality,
   costErrorMessage,
@@ -128,15 +128,9 @@ function ruleCelErrors(s: JSONSchemaProps, path: string, ctx: RuleContext): Fiel
 
 const SCHEMA_TYPES = ['array', 'boolean', 'integer', 'number', 'object', 'string'];
 
-function untypedAllowed(s: JSONSchemaProps): boolean {
-  return s['x-kubernetes-int-or-string'] === true || s['x-kubernetes-preserve-unknown-fields'] === true;
-}
-
 function itemsOf(s: JSONSchemaProps): JSONSchemaProps | undefined {
   return Array.isArray(s.items) ? s.items[0] : s.items;
 }
-
-type Specified = 'object fields' | 'array items';
 
 /** The context of a child: its cardinality, and whether oldSelf still correlates there. */
 function childContext(
@@ -155,12 +149,11 @@ function childContext(
 }
 
 /**
- * The keyword rules of one schema node (upstream's ValidateCustomResourceDefinitionOpenAPISchema)
- * and the structural ones: a type wherever a field or item is specified, items for arrays.
- * `specified` says why the node needs a type, none at the root. Rules are compiled only
- * where the node and everything below it is free of schema errors, as upstream.
+ * The keyword rules of one schema node (upstream's ValidateCustomResourceDefinitionOpenAPISchema);
+ * the structural ones are crd-structural.ts's. Rules are compiled only where the node and
+ * everything below it is free of schema errors, as upstream.
  */
-function validateNode(s: JSONSchemaProps, path: string, ctx: RuleContext, specified?: Specified): NodeErrors {
+function validateNode(s: JSONSchemaProps, path: string, ctx: RuleContext): NodeErrors {
   const errs: FieldError[] = [];
   const cel: FieldError[] = [];
   const sub = (n: NodeErrors): void => {
@@ -168,9 +161,6 @@ function validateNode(s: JSONSchemaProps, path: string, ctx: RuleContext, specif
     cel.push(...n.cel);
   };
   if (s.type && !SCHEMA_TYPES.includes(s.type)) errs.push(notSupported(child(path, 'type'), s.type, SCHEMA_TYPES));
-  if (!s.type && specified && !untypedAllowed(s) && !ctx.nested) {
-    errs.push(required(child(path, 'type'), `must not be empty for specified ${specified}`));
-  }
   if (s['x-kubernetes-preserve-unknown-fields'] === false) {
     errs.push(invalid(child(path, 'x-kubernetes-preserve-unknown-fields'), false, 'must be true or undefined'));
   }
@@ -196,25 +186,24 @@ function validateNode(s: JSONSchemaProps, path: string, ctx: RuleContext, specif
   if (typeof additional === 'object') {
     const at = child(path, 'additionalProperties');
     const embedded = additional['x-kubernetes-embedded-resource'] === true;
-    sub(validateNode(additional, at, childContext(s, path, ctx, true, embedded), 'object fields'));
+    sub(validateNode(additional, at, childContext(s, path, ctx, true, embedded)));
   }
   const atomicMap = s['x-kubernetes-map-type'] === 'atomic';
   for (const name of Object.keys(props).sort()) {
     const prop = props[name];
     const embedded = prop['x-kubernetes-embedded-resource'] === true;
     const at = key(child(path, 'properties'), name);
-    sub(validateNode(prop, at, childContext(s, path, ctx, !atomicMap, embedded), 'object fields'));
+    sub(validateNode(prop, at, childContext(s, path, ctx, !atomicMap, embedded)));
   }
   for (const junctor of ['allOf', 'anyOf', 'oneOf'] as const) {
     (s[junctor] ?? []).forEach((j, i) => sub(validateNode(j, index(child(path, junctor), i), noRules(ctx))));
   }
   if (s.not) sub(validateNode(s.not, child(path, 'not'), noRules(ctx)));
   const items = itemsOf(s);
-  if (s.type === 'array' && !items && !ctx.nested) errs.push(required(child(path, 'items'), 'must be specified'));
   if (items) {
     const embedded = items['x-kubernetes-embedded-resource'] === true;
     const mapList = s['x-kubernetes-list-type'] === 'map';
-    sub(validateNode(items, child(path, 'items'), childContext(s, path, ctx, mapList, embedded), 'array items'));
+    sub(validateNode(items, child(path, 'items'), childContext(s, path, ctx, mapList, embedded)));
   }
   (s['x-kubernetes-validations'] ?? []).forEach((r, i) => {
     errs.push(...ruleSchemaErrors(s, r, index(child(path, 'x-kubernetes-validations'), i)));
@@ -244,7 +233,7 @@ export function validateOpenApiSchema(
     suppressPerExpressionCost: opts.suppressPerExpressionCost === true,
     resourceRoot: true,
   };
-  const structural = validateJunctorStructure(schema, path);
+  const structural = validateStructure(schema, path);
   const errs = validateNode(schema, path, ctx);
   return [...structural, ...errs.schema, ...errs.cel, ...total.errors(path)];
 }

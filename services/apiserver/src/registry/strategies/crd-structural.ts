@@ -1,6 +1,6 @@
 import type { FieldError } from '../../api/errors';
 import type { JSONSchemaProps } from '../../generated/k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1';
-import { child, forbidden, index, key, required } from '../validation/field';
+import { child, forbidden, index, invalid, key, required } from '../validation/field';
 
 /**
  * Upstream's structural rules for value validation (allOf, anyOf, oneOf, not): a
@@ -114,15 +114,59 @@ function nestedCompleteness(v: JSONSchemaProps, s: JSONSchemaProps, sPath: strin
   return errs;
 }
 
-function walk(s: JSONSchemaProps, path: string): FieldError[] {
+type Level = 'root' | 'array items' | 'object fields';
+
+/**
+ * The structural invariants of one node: a type wherever a field or items are specified
+ * (unless int-or-string or preserving unknown fields), items for arrays, embedded
+ * resources as objects, no additionalProperties at the root.
+ */
+function invariants(s: JSONSchemaProps, path: string, level: Level): FieldError[] {
   const errs: FieldError[] = [];
-  const items = itemsOf(s);
-  if (items) errs.push(...walk(items, child(path, 'items')));
-  for (const [name, prop] of Object.entries(s.properties ?? {})) {
-    errs.push(...walk(prop, key(child(path, 'properties'), name)));
+  const typePath = child(path, 'type');
+  if (s.type === 'array' && !itemsOf(s)) errs.push(required(child(path, 'items'), 'must be specified'));
+  if (s.additionalProperties !== undefined && level === 'root') {
+    errs.push(forbidden(child(path, 'additionalProperties'), 'must not be used at the root'));
   }
-  if (typeof s.additionalProperties === 'object')
-    errs.push(...walk(s.additionalProperties, child(path, 'additionalProperties')));
+  const intOrString = s['x-kubernetes-int-or-string'] === true;
+  const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
+  const embedded = s['x-kubernetes-embedded-resource'] === true;
+  if (intOrString && preserve) {
+    const at = child(path, 'x-kubernetes-preserve-unknown-fields');
+    errs.push(invalid(at, true, 'must be false if x-kubernetes-int-or-string is true'));
+  }
+  if (intOrString && embedded) {
+    const at = child(path, 'x-kubernetes-embedded-resource');
+    errs.push(invalid(at, true, 'must be false if x-kubernetes-int-or-string is true'));
+  }
+  if (embedded && s.type !== 'object') {
+    const detail = 'must be object if x-kubernetes-embedded-resource is true';
+    errs.push(s.type ? invalid(typePath, s.type, detail) : required(typePath, detail));
+  } else if (!s.type && !intOrString && !preserve && level !== 'root') {
+    errs.push(required(typePath, `must not be empty for specified ${level}`));
+  }
+  if (embedded && s.additionalProperties !== undefined) {
+    const at = child(path, 'additionalProperties');
+    errs.push(forbidden(at, 'must not be used if x-kubernetes-embedded-resource is set'));
+  }
+  if (embedded && !preserve && Object.keys(s.properties ?? {}).length === 0) {
+    const detail =
+      'must not be empty if x-kubernetes-embedded-resource is true without x-kubernetes-preserve-unknown-fields';
+    errs.push(required(child(path, 'properties'), detail));
+  }
+  return errs;
+}
+
+function walk(s: JSONSchemaProps, path: string, level: Level = 'root'): FieldError[] {
+  const errs = invariants(s, path, level);
+  const items = itemsOf(s);
+  if (items) errs.push(...walk(items, child(path, 'items'), 'array items'));
+  for (const [name, prop] of Object.entries(s.properties ?? {})) {
+    errs.push(...walk(prop, key(child(path, 'properties'), name), 'object fields'));
+  }
+  if (typeof s.additionalProperties === 'object') {
+    errs.push(...walk(s.additionalProperties, child(path, 'additionalProperties'), 'object fields'));
+  }
   const skipAnyOf = isIntOrStringAnyOf(s.anyOf);
   const skipFirstAllOfAnyOf = isIntOrStringAnyOf(s.allOf?.[0]?.anyOf);
   errs.push(...validateJunctorsOf(s, path, skipAnyOf, skipFirstAllOfAnyOf));
@@ -130,8 +174,11 @@ function walk(s: JSONSchemaProps, path: string): FieldError[] {
   return errs;
 }
 
-/** The junctor errors of a version's schema, sorted by their text as upstream sorts structural errors. */
-export function validateJunctorStructure(schema: JSONSchemaProps, path: string): FieldError[] {
+/**
+ * The structural errors of a version's schema (types and items where values are
+ * specified, and the junctor rules), sorted by their text as upstream sorts them.
+ */
+export function validateStructure(schema: JSONSchemaProps, path: string): FieldError[] {
   const text = (e: FieldError): string => `${e.field}: ${e.message}`;
   return walk(schema, path).sort((a, b) => (text(a) < text(b) ? -1 : text(a) > text(b) ? 1 : 0));
 }
