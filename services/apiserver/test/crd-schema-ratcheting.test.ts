@@ -234,6 +234,25 @@ describe('allOf, anyOf, oneOf and not', () => {
       ],
     },
     {
+      name: 'embedded resources are objects with properties, no additionalProperties at the root',
+      schema: {
+        type: 'object',
+        additionalProperties: { type: 'string' },
+        properties: {
+          e: { 'x-kubernetes-embedded-resource': true },
+          f: { type: 'object', 'x-kubernetes-embedded-resource': true, 'x-kubernetes-int-or-string': true },
+        },
+      },
+      want: [
+        `${ROOT}.additionalProperties: Forbidden: must not be used at the root`,
+        `${ROOT}.properties[e].properties: Required value: must not be empty if x-kubernetes-embedded-resource is true without x-kubernetes-preserve-unknown-fields`,
+        `${ROOT}.properties[e].type: Required value: must be object if x-kubernetes-embedded-resource is true`,
+        `${ROOT}.properties[f].properties: Required value: must not be empty if x-kubernetes-embedded-resource is true without x-kubernetes-preserve-unknown-fields`,
+        `${ROOT}.properties[f].x-kubernetes-embedded-resource: Invalid value: true: must be false if x-kubernetes-int-or-string is true`,
+        `${ROOT}.additionalProperties: Forbidden: additionalProperties and properties are mutual exclusive`,
+      ],
+    },
+    {
       name: 'the int-or-string spelling is allowed',
       schema: {
         type: 'object',
