@@ -211,7 +211,7 @@ describe('CustomResourceDefinitions (real kubectl, two replicas on one etcd)', (
     assert.notEqual(r.code, 0);
     assert.match(
       r.stderr,
-      /The Widget "w9" is invalid: spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"/,
+      /The Widget "w9" is invalid: \n\* spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"\n\* <nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation/,
     );
     const neg = await kubectl(kc, ['apply', '-f', '-'], widget('w9', -1));
     assert.match(

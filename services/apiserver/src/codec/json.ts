@@ -340,9 +340,16 @@ function decodeStruct(
   const tables = tablesFor(ctx.schemas, fullName);
   const struct = shortName(fullName);
   const decoded = new Map<string, unknown>();
+  // a custom resource whose schema preserves unknown fields at its root keeps them as they came
+  const preserved =
+    ctx.schemas.message(fullName).markers.preserveUnknownFields === true ? new Map<string, unknown>() : undefined;
   let typeMeta: { kind?: unknown; apiVersion?: unknown } | undefined;
   for (const [key, v] of Object.entries(value as Record<string, Json>)) {
     const member = tables.byJsonName.get(key);
+    if (!member && preserved && key !== 'apiVersion' && key !== 'kind') {
+      preserved.set(key, ctx.reuseInput ? v : (JSON.parse(JSON.stringify(v)) as unknown));
+      continue;
+    }
     if (!member) {
       if ((key === 'apiVersion' || key === 'kind') && (root || tables.acceptsTypeMeta)) {
         if (v !== null && typeof v !== 'string') mismatch(v, child(where, key, 'TypeMeta'), 'string');
@@ -365,6 +372,7 @@ function decodeStruct(
   for (const m of tables.members) {
     if (decoded.has(m.jsonName)) out[m.jsonName] = decoded.get(m.jsonName);
   }
+  if (preserved) for (const [k, v] of preserved) out[k] = v;
   return out;
 }
 

@@ -34,6 +34,8 @@ export interface CompiledExpression {
   readonly source: string;
   /** the statically known result type ('dyn' when it depends on the input) */
   readonly resultType: string;
+  /** the parsed expression as written (for static cost estimation, see estimate.ts) */
+  readonly ast: unknown;
   /** Throws CelEvaluationError (CelCostLimitError when a limit was hit). */
   evaluate(activation: Activation, opts?: EvaluateOptions): unknown;
 }
@@ -82,6 +84,7 @@ export function compileExpression(source: string, opts: CompileOptions): Compile
   } catch (err) {
     throw new CelCompileError(cleanMessage(err));
   }
+  const ast: unknown = parsed.ast;
   let checked = parsed.check();
   if (!checked.valid) throw new CelCompileError(cleanMessage(checked.error));
   if (environment.matchesCall(parsed.ast)) {
@@ -110,6 +113,7 @@ export function compileExpression(source: string, opts: CompileOptions): Compile
   return {
     source,
     resultType,
+    ast,
     evaluate(activation: Activation, evalOpts?: EvaluateOptions): unknown {
       const budget = evalOpts?.budget;
       const meter = new CostMeter(limit, budget);

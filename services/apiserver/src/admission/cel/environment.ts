@@ -12,7 +12,7 @@ import { registerUrlLibrary } from './libs/url';
 
 /** The types a variable may be declared with. */
 export type CelVariableType =
-  'dyn' | 'map<string, dyn>' | 'bool' | 'string' | 'int' | 'kubernetes.authorization.Authorizer';
+  'dyn' | 'map<string, dyn>' | 'bool' | 'string' | 'int' | 'optional<dyn>' | 'kubernetes.authorization.Authorizer';
 
 export type CelVariables = Readonly<Record<string, CelVariableType>>;
 

@@ -48,7 +48,10 @@ export function customResourceMessage(kind: string, id: number, schema: JSONSche
   ];
   const props = Object.keys(schema?.properties ?? {}).filter((p) => !TYPE_META.has(p));
   props.forEach((p, i) => fields.push(anyJsonField(p, i + 2)));
-  return { fullName: `${CUSTOM_RESOURCE_PACKAGE}.m${id}.${kind}`, fields, markers: {} };
+  // x-kubernetes-preserve-unknown-fields at the root: nothing but metadata is pruned there
+  const markers: Record<string, boolean> =
+    schema?.['x-kubernetes-preserve-unknown-fields'] === true ? { preserveUnknownFields: true } : {};
+  return { fullName: `${CUSTOM_RESOURCE_PACKAGE}.m${id}.${kind}`, fields, markers };
 }
 
 /** The list message of a custom resource version: ListMeta and the items. */

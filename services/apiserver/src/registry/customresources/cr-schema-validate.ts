@@ -2,6 +2,7 @@ import type { FieldError } from '../../api/errors';
 import { isPlainObject } from '../../api/object';
 import type { JSONSchemaProps } from '../../generated/k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1';
 import { duplicate, goQuote, GoValue, invalid, notSupported, required, tooLong, tooMany } from '../validation/field';
+import { ratchetItem, unchanged } from './cr-correlate';
 import { matchesFormat } from './cr-schema-formats';
 
 /** The JSON type name kube-openapi reports for a value. */
@@ -118,17 +119,23 @@ function validateEmbedded(path: string, v: Record<string, unknown>, errs: FieldE
   }
 }
 
-function validateArray(path: string, s: JSONSchemaProps, v: unknown[], errs: FieldError[]): void {
+function validateArray(path: string, s: JSONSchemaProps, v: unknown[], old: unknown, errs: FieldError[]): void {
   if (s.maxItems !== undefined && v.length > s.maxItems) errs.push(tooMany(path, v.length, s.maxItems));
   if (s.minItems !== undefined && v.length < s.minItems) {
     errs.push(invalid(path, v.length, `${path} in body should have at least ${s.minItems} items`));
   }
   const items = Array.isArray(s.items) ? s.items[0] : s.items;
-  v.forEach((item, i) => errs.push(...validateValue(`${path}[${i}]`, items, item)));
+  v.forEach((item, i) => errs.push(...validateValue(`${path}[${i}]`, items, item, ratchetItem(s, item, i, old))));
   validateListType(path, s, v, errs);
 }
 
-function validateObject(path: string, s: JSONSchemaProps, v: Record<string, unknown>, errs: FieldError[]): void {
+function validateObject(
+  path: string,
+  s: JSONSchemaProps,
+  v: Record<string, unknown>,
+  old: unknown,
+  errs: FieldError[],
+): void {
   const keys = Object.keys(v);
   if (s.maxProperties !== undefined && keys.length > s.maxProperties) {
     errs.push(tooMany(path, keys.length, s.maxProperties));
@@ -142,7 +149,57 @@ function validateObject(path: string, s: JSONSchemaProps, v: Record<string, unkn
   const mapValues = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
   for (const k of keys) {
     const sub = props[k] ?? mapValues;
-    if (sub) errs.push(...validateValue(at(k), sub, v[k]));
+    if (sub) errs.push(...validateValue(at(k), sub, v[k], isPlainObject(old) ? old[k] : undefined));
+  }
+}
+
+/** The errors of the junctors' schemas, whose error count decides which branch upstream reports. */
+function branchErrors(path: string, branches: JSONSchemaProps[], v: unknown): FieldError[][] {
+  return branches.map((b) => validateValue(path, b, v));
+}
+
+/** The branch with the fewest errors (upstream reports the closest match's errors). */
+function closest(results: FieldError[][]): FieldError[] {
+  return results.reduce((best, r) => (r.length < best.length ? r : best), results[0] ?? []);
+}
+
+/** kube-openapi's composite errors are not field errors: apiextensions reports them at a nil path. */
+function compositeError(message: string): FieldError {
+  return invalid('<nil>', '', message);
+}
+
+/** anyOf, oneOf, allOf and not, as kube-openapi's schema-props validator checks them. */
+function validateJunctors(path: string, s: JSONSchemaProps, v: unknown, errs: FieldError[]): void {
+  const where = JSON.stringify(path);
+  if (s.anyOf && s.anyOf.length > 0) {
+    const results = branchErrors(path, s.anyOf, v);
+    if (!results.some((r) => r.length === 0)) {
+      errs.push(compositeError(`${where} must validate at least one schema (anyOf)`), ...closest(results));
+    }
+  }
+  if (s.oneOf && s.oneOf.length > 0) {
+    const results = branchErrors(path, s.oneOf, v);
+    const valid = results.filter((r) => r.length === 0).length;
+    if (valid === 0) {
+      errs.push(compositeError(`${where} must validate one and only one schema (oneOf). Found none valid`));
+      errs.push(...closest(results));
+    } else if (valid > 1) {
+      errs.push(
+        compositeError(`${where} must validate one and only one schema (oneOf). Found ${valid} valid alternatives`),
+      );
+    }
+  }
+  if (s.allOf && s.allOf.length > 0) {
+    const results = branchErrors(path, s.allOf, v);
+    const valid = results.filter((r) => r.length === 0).length;
+    for (const r of results) errs.push(...r);
+    if (valid !== results.length) {
+      const none = valid === 0 ? '. None validated' : '';
+      errs.push(compositeError(`${where} must validate all the schemas (allOf)${none}`));
+    }
+  }
+  if (s.not && validateValue(path, s.not, v).length === 0) {
+    errs.push(compositeError(`${where} must not validate the schema (not)`));
   }
 }
 
@@ -150,10 +207,13 @@ function validateObject(path: string, s: JSONSchemaProps, v: Record<string, unkn
  * Upstream's schema validation of a custom resource (kube-openapi's validator, its
  * errors converted to field errors as apiextensions does), for the keywords a
  * structural schema has: type, nullable, enum, bounds, lengths, pattern, items,
- * properties, required.
+ * properties, required, and the junctors allOf, anyOf, oneOf, not. With the old value
+ * (an update), a subtree equal to the old one it correlates with is not validated
+ * again: its errors were there before (CRDValidationRatcheting, on by default in 1.32).
  */
-export function validateValue(path: string, s: JSONSchemaProps | undefined, v: unknown): FieldError[] {
+export function validateValue(path: string, s: JSONSchemaProps | undefined, v: unknown, old?: unknown): FieldError[] {
   if (!s) return [];
+  if (unchanged(v, old)) return [];
   const errs: FieldError[] = [];
   if (v === null) {
     if (s.nullable || !s.type) return errs;
@@ -173,26 +233,33 @@ export function validateValue(path: string, s: JSONSchemaProps | undefined, v: u
       ),
     );
   }
+  validateJunctors(path, s, v, errs);
   if (typeof v === 'number') validateNumber(path, s, v, errs);
   else if (typeof v === 'string') validateString(path, s, v, errs);
-  else if (Array.isArray(v)) validateArray(path, s, v, errs);
+  else if (Array.isArray(v)) validateArray(path, s, v, old, errs);
   else if (isPlainObject(v)) {
     if (s['x-kubernetes-embedded-resource'] && path !== '') validateEmbedded(path, v, errs);
-    validateObject(path, s, v, errs);
+    validateObject(path, s, v, old, errs);
   }
   return errs;
+}
+
+/** The object without what the store checks itself (metadata and type meta), for the schema walk. */
+function bodyOf(obj: Record<string, unknown>): Record<string, unknown> {
+  const rest: Record<string, unknown> = { ...obj };
+  delete rest.metadata;
+  delete rest.apiVersion;
+  delete rest.kind;
+  return rest;
 }
 
 /** The whole object against its version's schema; metadata and type meta are the store's to check. */
 export function validateCustomResource(
   obj: Record<string, unknown>,
   schema: JSONSchemaProps | undefined,
+  old?: Record<string, unknown>,
 ): FieldError[] {
   if (!schema) return [];
-  const rest: Record<string, unknown> = { ...obj };
-  delete rest.metadata;
-  delete rest.apiVersion;
-  delete rest.kind;
   const props = { ...(schema.properties ?? {}) };
   delete props.metadata;
   delete props.apiVersion;
@@ -200,6 +267,7 @@ export function validateCustomResource(
   return validateValue(
     '',
     { ...schema, properties: props, required: (schema.required ?? []).filter((r) => r !== 'metadata') },
-    rest,
+    bodyOf(obj),
+    old && bodyOf(old),
   );
 }

@@ -6,6 +6,7 @@ import { validateCelRules } from './cr-schema-cel';
 import { validateCustomResource } from './cr-schema-validate';
 import { evaluateJsonPath } from './simple-jsonpath';
 import { deepClone, metaOf, nextGeneration, type KindStrategy } from '../strategies/common';
+import { GoValue, invalid } from '../validation/field';
 import { nameIsDNSSubdomain } from '../validation/names';
 import { semanticEqual, validateObjectMetaCreate, validateObjectMetaUpdate } from '../validation/objectmeta';
 
@@ -27,10 +28,41 @@ function selectableValue(path: string, obj: KubeObject): string {
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
 }
 
-/** The schema's errors, then (when the object fits the schema) its x-kubernetes-validations rules'. */
-function schemaErrors(obj: KubeObject, old: KubeObject | undefined, schema: JSONSchemaProps | undefined): FieldError[] {
-  const errs = validateCustomResource(obj, schema);
-  return errs.length > 0 ? errs : validateCelRules(obj, old, schema);
+/** Schema errors that mean the object lacks the shape its rules were written for (upstream's hasBlockingErr). */
+const BLOCKING: ReadonlySet<FieldError['type']> = new Set([
+  'FieldValueNotSupported',
+  'FieldValueRequired',
+  'FieldValueTooLong',
+  'FieldValueTooMany',
+  'FieldValueTypeInvalid',
+]);
+
+const RULES_NOT_CHECKED = invalid(
+  '<nil>',
+  new GoValue('"null"'),
+  'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+);
+
+/** Whether any node has x-kubernetes-validations (upstream builds no CEL validator otherwise). */
+function hasRules(s: JSONSchemaProps | undefined): boolean {
+  if (!s) return false;
+  if ((s['x-kubernetes-validations'] ?? []).length > 0) return true;
+  const items = Array.isArray(s.items) ? s.items : s.items ? [s.items] : [];
+  const values = typeof s.additionalProperties === 'object' ? [s.additionalProperties] : [];
+  return [...Object.values(s.properties ?? {}), ...items, ...values].some(hasRules);
+}
+
+/** The schema's errors, then its x-kubernetes-validations rules' unless a schema error blocks them. */
+function schemaErrors(
+  obj: KubeObject,
+  old: KubeObject | undefined,
+  schema: JSONSchemaProps | undefined,
+  withRules: boolean,
+): FieldError[] {
+  const errs = validateCustomResource(obj, schema, old);
+  if (!withRules) return errs;
+  if (errs.some((e) => BLOCKING.has(e.type))) return [...errs, RULES_NOT_CHECKED];
+  return [...errs, ...validateCelRules(obj, old, schema)];
 }
 
 /** What a write through the main resource may change, for the generation rule. */
@@ -46,6 +78,7 @@ function trackedContent(obj: KubeObject, hasStatus: boolean): KubeObject {
 /** Upstream's custom resource strategy: generation on every change but metadata (and status when split). */
 export function customResourceStrategy(rules: CustomResourceRules): KindStrategy {
   const metaRules = { namespaced: rules.namespaced, nameValidator: nameIsDNSSubdomain };
+  const withRules = hasRules(rules.schema);
   return {
     namespaced: rules.namespaced,
     allowCreateOnUpdate: false,
@@ -95,15 +128,24 @@ export function customResourceStrategy(rules: CustomResourceRules): KindStrategy
     },
 
     validate(obj) {
-      return [...validateObjectMetaCreate(obj.metadata, metaRules), ...schemaErrors(obj, undefined, rules.schema)];
+      return [
+        ...validateObjectMetaCreate(obj.metadata, metaRules),
+        ...schemaErrors(obj, undefined, rules.schema, withRules),
+      ];
     },
 
     validateUpdate(obj, old) {
-      return [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...schemaErrors(obj, old, rules.schema)];
+      return [
+        ...validateObjectMetaUpdate(obj.metadata, old.metadata),
+        ...schemaErrors(obj, old, rules.schema, withRules),
+      ];
     },
 
     validateStatusUpdate(obj, old) {
-      return [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...schemaErrors(obj, old, rules.schema)];
+      return [
+        ...validateObjectMetaUpdate(obj.metadata, old.metadata),
+        ...schemaErrors(obj, old, rules.schema, withRules),
+      ];
     },
   };
 }

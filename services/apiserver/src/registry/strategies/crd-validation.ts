@@ -8,6 +8,8 @@ import type {
 } from '../../generated/k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1';
 import { child, goQuote, GoValue, index, invalid, notSupported, required } from '../validation/field';
 import { isDNS1035Label, isDNS1123Subdomain, nameIsDNSSubdomain, type NameValidator } from '../validation/names';
+import type { JsonValue } from '../../api/object';
+import { deepEqual } from '../../apply/typed-fields';
 import { validateConversion } from './crd-conversion-validation';
 import { validateOpenApiSchema } from './crd-schema-validation';
 import { validateImmutableField, validateObjectMetaCreate, validateObjectMetaUpdate } from '../validation/objectmeta';
@@ -92,16 +94,39 @@ function validateScope(scope: string | undefined): FieldError[] {
 }
 
 /** The root of a version's openAPIV3Schema: present, and an object (the structural rules' first ones). */
-function validateVersionSchema(v: CustomResourceDefinitionVersion, path: string): FieldError[] {
+function validateVersionSchema(v: CustomResourceDefinitionVersion, path: string, unchanged: boolean): FieldError[] {
   const schemaPath = child(child(path, 'schema'), 'openAPIV3Schema');
   const schema = v.schema?.openAPIV3Schema;
   if (!schema) return [required(schemaPath, 'schemas are required')];
   if (!schema.type) return [required(child(schemaPath, 'type'), 'must not be empty at the root')];
   if (schema.type !== 'object') return [invalid(child(schemaPath, 'type'), schema.type, 'must be object at the root')];
-  return validateOpenApiSchema(schema, schemaPath);
+  return validateOpenApiSchema(schema, schemaPath, { suppressPerExpressionCost: unchanged });
 }
 
-function validateVersions(versions: CustomResourceDefinitionVersion[] | undefined): FieldError[] {
+/**
+ * The versions whose schema an update leaves as it was: their rules' per-expression cost
+ * is not checked again, so a definition accepted before stays updatable (upstream's
+ * versionsWithUnchangedSchemas).
+ */
+function unchangedSchemas(
+  spec: CustomResourceDefinitionSpec | undefined,
+  old: CustomResourceDefinitionSpec | undefined,
+): Set<string> {
+  const out = new Set<string>();
+  if (!old) return out;
+  const before = new Map((old.versions ?? []).map((v) => [v.name ?? '', v.schema?.openAPIV3Schema]));
+  for (const v of spec?.versions ?? []) {
+    const prior = before.get(v.name ?? '');
+    if (prior !== undefined && deepEqual(prior as JsonValue, v.schema?.openAPIV3Schema as JsonValue))
+      out.add(v.name ?? '');
+  }
+  return out;
+}
+
+function validateVersions(
+  versions: CustomResourceDefinitionVersion[] | undefined,
+  unchanged: ReadonlySet<string>,
+): FieldError[] {
   const errs: FieldError[] = [];
   const list = versions ?? [];
   const seen = new Set<string>();
@@ -114,7 +139,7 @@ function validateVersions(versions: CustomResourceDefinitionVersion[] | undefine
     seen.add(v.name ?? '');
     const nameErrs = isDNS1035Label(v.name ?? '');
     if (nameErrs.length > 0) errs.push(invalid(child(path, 'name'), v.name ?? '', nameErrs.join(',')));
-    errs.push(...validateVersionSchema(v, path));
+    errs.push(...validateVersionSchema(v, path, unchanged.has(v.name ?? '')));
   });
   if (!unique) errs.push(invalid('spec.versions', goVersions(versions), 'must contain unique version names'));
   if (storageCount !== 1) {
@@ -125,9 +150,16 @@ function validateVersions(versions: CustomResourceDefinitionVersion[] | undefine
   return errs;
 }
 
-function validateSpec(spec: CustomResourceDefinitionSpec | undefined): FieldError[] {
+function validateSpec(
+  spec: CustomResourceDefinitionSpec | undefined,
+  old?: CustomResourceDefinitionSpec,
+): FieldError[] {
   const s = spec ?? {};
-  const errs = [...validateGroup(s.group), ...validateScope(s.scope), ...validateVersions(s.versions)];
+  const errs = [
+    ...validateGroup(s.group),
+    ...validateScope(s.scope),
+    ...validateVersions(s.versions, unchangedSchemas(spec, old)),
+  ];
   const names = s.names ?? {};
   if (!names.plural) errs.push(required('spec.names.plural'));
   if (!names.singular) errs.push(required('spec.names.singular'));
@@ -174,7 +206,7 @@ export function isEstablished(crd: CustomResourceDefinition): boolean {
 }
 
 export function validateCrdUpdate(crd: CustomResourceDefinition, old: CustomResourceDefinition): FieldError[] {
-  const errs = [...validateObjectMetaUpdate(crd.metadata, old.metadata), ...validateSpec(crd.spec)];
+  const errs = [...validateObjectMetaUpdate(crd.metadata, old.metadata), ...validateSpec(crd.spec, old.spec)];
   if (isEstablished(old)) {
     // the scope and kind are what stored objects were written under
     errs.push(...validateImmutableField(crd.spec?.scope, old.spec?.scope, 'spec.scope'));
