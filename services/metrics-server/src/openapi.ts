@@ -4,7 +4,7 @@ import { groupVersionRootPath, resourcePaths } from '../../apiserver/src/openapi
 import { ComponentBuilder } from '../../apiserver/src/openapi/schemas';
 import { openApiV2FromV3Documents } from '../../apiserver/src/openapi/v2';
 import { encodeOpenApiV2Protobuf } from '../../apiserver/src/openapi/v2-proto';
-import { OPENAPI_INFO, openApiV3Hash } from '../../apiserver/src/openapi/v3';
+import { openApiV3Envelope, openApiV3Hash } from '../../apiserver/src/openapi/v3';
 import type { ResourceInfo } from '../../apiserver/src/registry/resources';
 import { loadSchemaSet } from '../../apiserver/src/schema/load';
 import { GROUP, VERSION } from './metrics-api';
@@ -159,23 +159,7 @@ export function metricsOpenApiV3(): JsonObject {
   const all: Record<string, JsonObject> = { ...(metaSchemas() as Record<string, JsonObject>), ...metricsSchemas() };
   const schemas: JsonObject = {};
   for (const k of Object.keys(all).sort()) schemas[k] = all[k];
-  return {
-    openapi: '3.0.0',
-    info: { ...OPENAPI_INFO },
-    paths,
-    components: {
-      schemas,
-      securitySchemes: {
-        BearerToken: {
-          description: 'Bearer token in the Authorization header.',
-          in: 'header',
-          name: 'authorization',
-          type: 'apiKey',
-        },
-      },
-    },
-    security: [{ BearerToken: [] }],
-  };
+  return openApiV3Envelope(paths, schemas);
 }
 
 export interface OpenApiDocuments {

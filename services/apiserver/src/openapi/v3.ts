@@ -137,12 +137,17 @@ export function openApiV3Document(
   const paths: JsonObject = {};
   for (const p of Object.keys(unsortedPaths).sort()) paths[p] = unsortedPaths[p];
 
+  return openApiV3Envelope(paths, builder.result());
+}
+
+/** A group-version document around its paths and component schemas, with upstream's bearer-token security. */
+export function openApiV3Envelope(paths: JsonObject, schemas: JsonObject): JsonObject {
   return {
     openapi: '3.0.0',
     info: { ...OPENAPI_INFO },
     paths,
     components: {
-      schemas: builder.result(),
+      schemas,
       securitySchemes: {
         BearerToken: {
           description: 'Bearer token in the Authorization header.',
