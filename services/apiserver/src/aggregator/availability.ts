@@ -3,7 +3,7 @@ import { timeNow } from '../api/time';
 import { isStatus, sleep, type LeaderController } from '../controllers/util';
 import type { APIService, APIServiceCondition } from '../generated/k8s.io.kube_aggregator.pkg.apis.apiregistration.v1';
 import type { StoreTable } from '../registry/store-table';
-import { resolveEndpoint, ResolveError } from './resolve';
+import { resolveEndpoint, ResolveError, serviceRefOf } from './resolve';
 import { readAll, requestEndpoint, type ProxyClientCert } from './transport';
 
 const MANAGER = 'kube-apiserver';
@@ -21,11 +21,7 @@ export async function checkAvailability(
   const ref = spec.service ?? {};
   let endpoint;
   try {
-    endpoint = await resolveEndpoint(table, {
-      namespace: ref.namespace ?? '',
-      name: ref.name ?? '',
-      port: ref.port ?? 443,
-    });
+    endpoint = await resolveEndpoint(table, serviceRefOf(ref));
   } catch (e) {
     if (e instanceof ResolveError) return { status: 'False', reason: e.reason, message: e.message };
     return { status: 'False', reason: 'ServiceAccessError', message: String(e) };

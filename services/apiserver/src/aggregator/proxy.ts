@@ -7,7 +7,7 @@ import { fetchRemoteResources } from './remote-discovery';
 import type { ApiRequest, ApiResponse } from '../endpoints/types';
 import type { APIService } from '../generated/k8s.io.kube_aggregator.pkg.apis.apiregistration.v1';
 import type { StoreTable } from '../registry/store-table';
-import { resolveEndpoint, ResolveError } from './resolve';
+import { resolveEndpoint, ResolveError, serviceRefOf } from './resolve';
 import { backendTls, type ProxyClientCert } from './transport';
 import { decodedPath } from '../endpoints/request-info';
 import { ProxyFailure, proxyRequest } from '../proxy/upgrade-aware';
@@ -146,11 +146,7 @@ export class AggregatorProxy {
     const ref = svc.spec.service;
     let endpoint;
     try {
-      endpoint = await resolveEndpoint(this.table, {
-        namespace: ref.namespace ?? '',
-        name: ref.name ?? '',
-        port: ref.port ?? 443,
-      });
+      endpoint = await resolveEndpoint(this.table, serviceRefOf(ref));
     } catch (e) {
       if (e instanceof ResolveError) {
         this.log(`error resolving ${ref.namespace ?? ''}/${ref.name ?? ''}: ${e.message}`);

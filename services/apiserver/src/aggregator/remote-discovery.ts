@@ -1,7 +1,7 @@
 import type { APIService } from '../generated/k8s.io.kube_aggregator.pkg.apis.apiregistration.v1';
 import type { ResourceInfo } from '../registry/resources';
 import type { StoreTable } from '../registry/store-table';
-import { resolveEndpoint } from './resolve';
+import { resolveEndpoint, serviceRefOf } from './resolve';
 import { readAll, requestEndpoint, type ProxyClientCert } from './transport';
 
 const DISCOVERY_TIMEOUT_MS = 5000;
@@ -59,11 +59,7 @@ export async function fetchRemoteResources(
 ): Promise<ResourceInfo[]> {
   const spec = svc.spec ?? {};
   const ref = spec.service ?? {};
-  const endpoint = await resolveEndpoint(table, {
-    namespace: ref.namespace ?? '',
-    name: ref.name ?? '',
-    port: ref.port ?? 443,
-  });
+  const endpoint = await resolveEndpoint(table, serviceRefOf(ref));
   const group = spec.group ?? '';
   const version = spec.version ?? '';
   const res = await requestEndpoint(spec, endpoint, clientCert, {

@@ -2,7 +2,7 @@ import type { JsonObject, JsonValue } from '../api/object';
 import { sleep } from '../controllers/util';
 import type { APIService } from '../generated/k8s.io.kube_aggregator.pkg.apis.apiregistration.v1';
 import type { StoreTable } from '../registry/store-table';
-import { resolveEndpoint } from './resolve';
+import { resolveEndpoint, serviceRefOf } from './resolve';
 import { readAll, requestEndpoint, type ProxyClientCert } from './transport';
 
 const DOWNLOAD_TIMEOUT_MS = 10_000;
@@ -80,11 +80,7 @@ async function download(
 ): Promise<{ status: number; body: Buffer; etag?: string }> {
   const spec = svc.spec ?? {};
   const ref = spec.service ?? {};
-  const endpoint = await resolveEndpoint(table, {
-    namespace: ref.namespace ?? '',
-    name: ref.name ?? '',
-    port: ref.port ?? 443,
-  });
+  const endpoint = await resolveEndpoint(table, serviceRefOf(ref));
   const res = await requestEndpoint(spec, endpoint, clientCert, {
     method: 'GET',
     path: pathAndQuery,

@@ -21,6 +21,11 @@ export interface ServiceRef {
   port: number;
 }
 
+/** An APIService's spec.service as a reference, with upstream's default port 443. */
+export function serviceRefOf(ref: { namespace?: string; name?: string; port?: number }): ServiceRef {
+  return { namespace: ref.namespace ?? '', name: ref.name ?? '', port: ref.port ?? 443 };
+}
+
 export interface Endpoint {
   host: string;
   port: number;
