@@ -1,11 +1,11 @@
 import type { JsonObject } from '../api/object';
 
 /** Query and path parameters of the resource operations; descriptions are kapi's own. */
-function query(name: string, type: 'string' | 'integer' | 'boolean', description: string): JsonObject {
+export function query(name: string, type: 'string' | 'integer' | 'boolean', description: string): JsonObject {
   return { description, in: 'query', name, schema: { type, uniqueItems: true } };
 }
 
-function pathParam(name: string, description: string): JsonObject {
+export function pathParam(name: string, description: string): JsonObject {
   return { description, in: 'path', name, required: true, schema: { type: 'string', uniqueItems: true } };
 }
 

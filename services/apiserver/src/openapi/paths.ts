@@ -1,6 +1,8 @@
 import type { JsonObject } from '../api/object';
 import type { ResourceInfo, SubresourceInfo } from '../registry/resources';
+import { connectPaths } from './connect-paths';
 import { capitalized, operationGroupVersion, operationTag } from './names';
+import { operation } from './operation';
 import {
   DELETE_COLLECTION_PARAMS,
   DELETE_PARAMS,
@@ -49,28 +51,6 @@ function responses(ref: string, codes: ReadonlyArray<'200' | '201' | '202'>, med
   for (const code of codes) out[code] = { content: content(media, ref), description: text[code] };
   out['401'] = { description: 'Unauthorized' };
   return out;
-}
-
-interface OperationSpec {
-  description: string;
-  operationId: string;
-  action: string;
-  gvk: { group: string; version: string; kind: string };
-  tag: string;
-  parameters?: readonly JsonObject[];
-  requestBody?: JsonObject;
-  responses: JsonObject;
-}
-
-function operation(o: OperationSpec): JsonObject {
-  const op: JsonObject = { description: o.description, operationId: o.operationId };
-  if (o.parameters && o.parameters.length > 0) op.parameters = [...o.parameters];
-  if (o.requestBody) op.requestBody = o.requestBody;
-  op.responses = o.responses;
-  op.tags = [o.tag];
-  op['x-kubernetes-action'] = o.action;
-  op['x-kubernetes-group-version-kind'] = { group: o.gvk.group, kind: o.gvk.kind, version: o.gvk.version };
-  return op;
 }
 
 function body(ref: string, required = true): JsonObject {
@@ -197,7 +177,10 @@ export function resourcePaths(r: ResourceInfo, resolve: RefResolver): Record<str
   }
 
   for (const sub of r.subresources) {
-    if (sub.connect) continue;
+    if (sub.connect) {
+      Object.assign(out, connectPaths(r, sub, `${root}${nsPrefix}/${r.resource}/{name}/${sub.name}`, nsParams));
+      continue;
+    }
     const path = subresourcePath(r, sub, resolve, { gv, tag, scoped, itemPathParams });
     if (path) out[`${root}${nsPrefix}/${r.resource}/{name}/${sub.name}`] = path;
   }

@@ -108,6 +108,9 @@ function v2Operation(op: JsonObject): JsonObject {
     param.schema = schema ?? {};
     parameters.push(sortedObject(param));
     if (media.length > 0) out.consumes = media;
+  } else if (op['x-kubernetes-action'] === 'connect') {
+    // a connect operation passes any body through, which v3 can only say by omitting requestBody
+    out.consumes = ['*/*'];
   }
   if (Array.isArray(op.parameters)) for (const p of op.parameters) if (isObject(p)) parameters.push(v2Parameter(p));
   if (parameters.length > 0) out.parameters = parameters;
