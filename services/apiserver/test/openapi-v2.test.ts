@@ -162,6 +162,58 @@ describe('openApiV2Document', () => {
     assert.equal(ns.type, 'string');
   });
 
+  test('proxy connect operations: any media in and out, a string reply, no definitions', () => {
+    const item = obj(paths['/api/v1/nodes/{name}/proxy/{path}']);
+    for (const method of ['delete', 'get', 'head', 'options', 'patch', 'post', 'put']) {
+      const op = obj(item[method]);
+      assert.deepEqual(op.consumes, ['*/*'], method);
+      assert.deepEqual(op.produces, ['*/*'], method);
+      assert.deepEqual(op.schemes, ['https']);
+      assert.equal(op.parameters, undefined, 'connect operations take no body parameter');
+      assert.deepEqual(op.responses, {
+        '200': { description: 'OK', schema: { type: 'string' } },
+        '401': { description: 'Unauthorized' },
+      });
+      assert.equal(op['x-kubernetes-action'], 'connect');
+    }
+    assert.equal(obj(item.put).operationId, 'connectCoreV1PutNodeProxyWithPath');
+    assert.deepEqual(item.parameters, [
+      {
+        description: 'name of the NodeProxyOptions',
+        in: 'path',
+        name: 'name',
+        required: true,
+        type: 'string',
+        uniqueItems: true,
+      },
+      {
+        description: 'path to the resource',
+        in: 'path',
+        name: 'path',
+        required: true,
+        type: 'string',
+        uniqueItems: true,
+      },
+      {
+        description: 'Path is the URL path to use for the current proxy request to node.',
+        in: 'query',
+        name: 'path',
+        type: 'string',
+        uniqueItems: true,
+      },
+    ]);
+    assert.equal(
+      obj(obj(paths['/api/v1/namespaces/{namespace}/pods/{name}/proxy']).head).operationId,
+      'connectCoreV1HeadNamespacedPodProxy',
+    );
+    assert.equal(
+      obj(obj(paths['/api/v1/namespaces/{namespace}/services/{name}/proxy/{path}']).options).operationId,
+      'connectCoreV1OptionsNamespacedServiceProxyWithPath',
+    );
+    for (const kind of ['PodProxyOptions', 'ServiceProxyOptions', 'NodeProxyOptions'])
+      assert.equal(definitions[`io.k8s.api.core.v1.${kind}`], undefined, kind);
+  });
+
   test('v2Schema unwraps, renames and drops v3-only members', () => {
     assert.deepEqual(
       v2Schema({ allOf: [{ $ref: '#/components/schemas/a.B' }], default: {}, description: 'd', nullable: true }),
@@ -337,7 +389,7 @@ describe('protobuf form', () => {
     for (const p of list) {
       const item = rec(p.value);
       const out: JsonObject = {};
-      for (const verb of ['get', 'put', 'post', 'delete', 'patch'])
+      for (const verb of ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'])
         if (item[verb]) out[verb] = operationBack(rec(item[verb]));
       if (item.parameters) out.parameters = (item.parameters as Rec[]).map(parameterBack);
       assert.deepEqual(sortDeep(out), sortDeep(paths[String(p.name)]), String(p.name));

@@ -200,4 +200,60 @@ describe('OpenAPI v3 of the built-in resources (real proto/ schemas)', () => {
       version: 'v1',
     });
   });
+
+  test('proxy subresources are connect operations, as upstream 1.32 lists them', () => {
+    const core = obj(doc('api/v1').paths);
+    const methods = ['delete', 'get', 'head', 'options', 'patch', 'post', 'put'];
+    const upstreamPathQuery: Record<string, string> = {
+      Pod: 'Path is the URL path to use for the current proxy request to pod.',
+      Service:
+        'Path is the part of URLs that include service endpoints, suffixes, and parameters to use for the current proxy request to service. For example, the whole request URL is http://localhost/api/v1/namespaces/kube-system/services/elasticsearch-logging/_search?q=user:kimchy. Path is _search?q=user:kimchy.',
+      Node: 'Path is the URL path to use for the current proxy request to node.',
+    };
+    const cases = [
+      { base: '/api/v1/namespaces/{namespace}/pods/{name}/proxy', kind: 'Pod', scope: 'Namespaced' },
+      { base: '/api/v1/namespaces/{namespace}/services/{name}/proxy', kind: 'Service', scope: 'Namespaced' },
+      { base: '/api/v1/nodes/{name}/proxy', kind: 'Node', scope: '' },
+    ];
+    for (const { base, kind, scope } of cases) {
+      for (const [path, suffix] of [
+        [base, ''],
+        [`${base}/{path}`, 'WithPath'],
+      ]) {
+        const item = obj(core[path]);
+        assert.deepEqual(Object.keys(item).sort(), [...methods, 'parameters'].sort(), path);
+        for (const method of methods) {
+          const verb = method.charAt(0).toUpperCase() + method.slice(1);
+          assert.deepEqual(
+            item[method],
+            {
+              description: `connect ${method.toUpperCase()} requests to proxy of ${kind}`,
+              operationId: `connectCoreV1${verb}${scope}${kind}Proxy${suffix}`,
+              responses: {
+                '200': { content: { '*/*': { schema: { type: 'string' } } }, description: 'OK' },
+                '401': { description: 'Unauthorized' },
+              },
+              tags: ['core_v1'],
+              'x-kubernetes-action': 'connect',
+              'x-kubernetes-group-version-kind': { group: '', kind: `${kind}ProxyOptions`, version: 'v1' },
+            },
+            `${path} ${method}`,
+          );
+        }
+        const params = (item.parameters as JsonObject[]).map((p) => ({ ...p }));
+        const str = { type: 'string', uniqueItems: true };
+        const expected: JsonObject[] = [
+          { description: `name of the ${kind}ProxyOptions`, in: 'path', name: 'name', required: true, schema: str },
+        ];
+        if (scope) expected.push(obj(params.find((p) => p.name === 'namespace' && p.in === 'path')));
+        if (suffix)
+          expected.push({ description: 'path to the resource', in: 'path', name: 'path', required: true, schema: str });
+        expected.push({ description: upstreamPathQuery[kind], in: 'query', name: 'path', schema: str });
+        assert.deepEqual(params, expected, path);
+      }
+    }
+    // upstream names the options kinds only in the GVK extension: no component schemas for them
+    for (const kind of ['PodProxyOptions', 'ServiceProxyOptions', 'NodeProxyOptions'])
+      assert.equal(schemas(doc('api/v1'))[`io.k8s.api.core.v1.${kind}`], undefined, kind);
+  });
 });
