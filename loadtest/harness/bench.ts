@@ -24,8 +24,10 @@ import {
   type ClientTls,
   type Encoding,
   type Request,
+  type Sender,
   type Stream,
 } from './h2';
+import { IndexingSession } from './h2-indexing-client';
 import type { CacheBytes } from './cache-bytes';
 import { crScenario } from './bench-cr';
 import { listItems, unwrap, watchEvent as pbWatchEvent } from './pb';
@@ -124,6 +126,8 @@ export interface Target {
   sessions: ClientHttp2Session[];
   /** Sent with every request (a bearer token for the ServiceAccount arms). */
   headers?: Record<string, string>;
+  /** Drive this target with these instead of `sessions` (the HPACK-indexing client's connections). */
+  senders?: Sender[];
 }
 
 async function openSessions(url: string, tls: ClientTls, n: number): Promise<ClientHttp2Session[]> {
@@ -200,6 +204,7 @@ async function interleaved(
   for (const a of arms) {
     await runLoad({
       sessions: a.target.sessions,
+      senders: a.target.senders,
       concurrency,
       durationMs: CONFIG.warmupMs,
       next: a.next,
@@ -210,6 +215,7 @@ async function interleaved(
     for (const a of arms) {
       const res = await runLoad({
         sessions: a.target.sessions,
+        senders: a.target.senders,
         concurrency,
         durationMs: roundMs,
         next: a.next,
@@ -230,14 +236,43 @@ const getReq =
     headers: { accept: ACCEPT[enc], ...extra },
   });
 
-/** Arms bare/kapi x JSON/protobuf for one GET path; keys `<target>/<encoding>`, `kapi-sa/<encoding>` for the token arm. */
-function getArms(targets: Target[], p: string, sa?: Target): Arm[] {
+/** More arms on kapi: a key prefix and a target whose `headers` go with every request. */
+interface ExtraArm {
+  key: string;
+  target: Target;
+}
+
+/** Arms bare/kapi x JSON/protobuf for one GET path, keys `<target>/<encoding>`, plus `<extra.key>/<encoding>`. */
+function getArms(targets: Target[], p: string, extra: ExtraArm[] = []): Arm[] {
   const arms: Arm[] = [];
   for (const enc of ENCODINGS) {
     for (const t of targets) arms.push({ key: `${t.name}/${enc}`, target: t, next: getReq(p, enc) });
-    if (sa) arms.push({ key: `kapi-sa/${enc}`, target: sa, next: getReq(p, enc, sa.headers) });
+    for (const x of extra)
+      arms.push({ key: `${x.key}/${enc}`, target: x.target, next: getReq(p, enc, x.target.headers) });
   }
   return arms;
+}
+
+/**
+ * The admin certificate and the ServiceAccount token through h2-indexing-client.ts, which indexes
+ * request headers as client-go's HTTP/2 transport does, so the token crosses the wire (and the
+ * server's HPACK decoder) once per connection instead of Huffman-coded on every request.
+ */
+async function indexingTargets(
+  url: string,
+  tls: ClientTls,
+  token: Record<string, string>,
+): Promise<{ admin: Target; sa: Target; sessions: IndexingSession[] }> {
+  const open = (creds: ClientTls): Promise<IndexingSession[]> =>
+    Promise.all(Array.from({ length: CONFIG.sessions }, () => IndexingSession.connect(url, creds)));
+  const adminSessions = await open(tls);
+  const saSessions = await open({ ca: tls.ca });
+  const senders = (ss: IndexingSession[]): Sender[] => ss.map((s) => (req: Request) => s.request(req, false));
+  return {
+    admin: { name: 'kapi', url, sessions: [], senders: senders(adminSessions) },
+    sa: { name: 'kapi', url, sessions: [], senders: senders(saSessions), headers: token },
+    sessions: [...adminSessions, ...saSessions],
+  };
 }
 
 /**
@@ -954,14 +989,32 @@ async function mainScenarios(
 
   const sa = sel.has('get') || sel.has('list') ? await serviceAccountTarget(replica.url, admin, tls, NS) : undefined;
   if (sa) toClose.push(...sa.sessions);
-  /** The ServiceAccount arm against the admin-certificate arm: authentication and RBAC cost. */
-  const saRow = (name: string, enc: Encoding, r: Map<string, RunResult>, byThroughput: boolean): string[] => {
-    const k = must(r, `kapi/${enc}`);
-    const s = must(r, `kapi-sa/${enc}`);
+  const ix = sa?.headers ? await indexingTargets(replica.url, tls, sa.headers) : undefined;
+  const tokenArms: ExtraArm[] =
+    sa && ix
+      ? [
+          { key: 'kapi-sa', target: sa },
+          { key: 'ix-admin', target: ix.admin },
+          { key: 'ix-sa', target: ix.sa },
+        ]
+      : [];
+  /**
+   * The ServiceAccount arm against the admin-certificate arm (authentication and RBAC cost), with
+   * Node's http2 client (`kapi`, `kapi-sa`) or the client-go-like indexing client (`ix-admin`, `ix-sa`).
+   */
+  const saRow = (
+    name: string,
+    enc: Encoding,
+    r: Map<string, RunResult>,
+    byThroughput: boolean,
+    client: 'node' | 'indexing',
+  ): string[] => {
+    const k = must(r, client === 'node' ? `kapi/${enc}` : `ix-admin/${enc}`);
+    const s = must(r, client === 'node' ? `kapi-sa/${enc}` : `ix-sa/${enc}`);
     const ratio = byThroughput ? throughput(s) / throughput(k) : s.latency.mean() / k.latency.mean();
     const ok = byThroughput ? ratio >= 0.9 : ratio <= 1.1;
     return [
-      `${name} as ServiceAccount`,
+      `${name} as ServiceAccount, ${client === 'node' ? "Node's http2 client" : 'HPACK-indexing client'}`,
       enc,
       fmt(throughput(k)),
       fmt(throughput(s)),
@@ -975,8 +1028,10 @@ async function mainScenarios(
   };
   if (sel.has('get')) {
     log(`get: ${CONFIG.getConcurrency} in flight, JSON and protobuf, admin certificate and ServiceAccount token`);
-    const r = await interleaved(getArms(targets, PATHS.get, sa), CONFIG.getConcurrency, 200);
-    for (const enc of ENCODINGS) report.rows.push(saRow(`get (c=${CONFIG.getConcurrency})`, enc, r, true));
+    const r = await interleaved(getArms(targets, PATHS.get, tokenArms), CONFIG.getConcurrency, 200);
+    for (const client of ['node', 'indexing'] as const) {
+      for (const enc of ENCODINGS) report.rows.push(saRow(`get (c=${CONFIG.getConcurrency})`, enc, r, true, client));
+    }
     for (const enc of ENCODINGS) {
       const b = must(r, `bare/${enc}`);
       const k = must(r, `kapi/${enc}`);
@@ -996,9 +1051,12 @@ async function mainScenarios(
   }
   if (sel.has('list')) {
     log(`list of ${CONFIG.objects}: ${CONFIG.listConcurrency} in flight, JSON and protobuf`);
-    const r = await interleaved(getArms(targets, PATHS.list, sa), CONFIG.listConcurrency, 200);
-    for (const enc of ENCODINGS)
-      report.rows.push(saRow(`list ${CONFIG.objects} (c=${CONFIG.listConcurrency})`, enc, r, false));
+    const r = await interleaved(getArms(targets, PATHS.list, tokenArms), CONFIG.listConcurrency, 200);
+    for (const client of ['node', 'indexing'] as const) {
+      for (const enc of ENCODINGS) {
+        report.rows.push(saRow(`list ${CONFIG.objects} (c=${CONFIG.listConcurrency})`, enc, r, false, client));
+      }
+    }
     for (const enc of ENCODINGS) {
       const b = must(r, `bare/${enc}`);
       const k = must(r, `kapi/${enc}`);
@@ -1034,6 +1092,7 @@ async function mainScenarios(
         `(ratio ${fmt(pb / js, 2)}) — protobuf list <= JSON list: ${pass(pb <= js)}`,
     );
   }
+  for (const s of ix?.sessions ?? []) s.close();
   if (sel.has('create')) {
     log(`create: ${CONFIG.createConcurrency} in flight (JSON)`);
     let created = 0;

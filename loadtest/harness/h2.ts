@@ -72,8 +72,13 @@ export function request(session: ClientHttp2Session, req: Request, collect = tru
   });
 }
 
+/** Sends one request and resolves with its response (body not collected). */
+export type Sender = (req: Request) => Promise<Response>;
+
 export interface LoadOptions {
   sessions: ClientHttp2Session[];
+  /** Used instead of `sessions` when present: another client's connections (h2-indexing-client.ts). */
+  senders?: Sender[];
   /** Requests in flight at any time (spread round-robin over the sessions). */
   concurrency: number;
   durationMs: number;
@@ -93,11 +98,12 @@ export async function runLoad(opts: LoadOptions): Promise<RunResult> {
   const deadline = start + opts.durationMs;
   const worker = async (w: number): Promise<void> => {
     const session = opts.sessions[w % opts.sessions.length];
+    const send: Sender = opts.senders ? opts.senders[w % opts.senders.length] : (req) => request(session, req, false);
     while (performance.now() < deadline) {
       const req = opts.next(seq++);
       const t0 = performance.now();
       try {
-        const res = await request(session, req, false);
+        const res = await send(req);
         const dt = performance.now() - t0;
         bytes += res.bytes;
         if (res.status === opts.expectStatus) {
