@@ -209,7 +209,11 @@ export class IndexingSession {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.outbox.length === 0 || this.socket.destroyed) return;
+    // frames answered after close() (a PING or SETTINGS ack) have nowhere to go
+    if (this.outbox.length === 0 || this.socket.destroyed || this.socket.writableEnded) {
+      this.outbox = [];
+      return;
+    }
     this.socket.write(this.outbox.length === 1 ? this.outbox[0] : Buffer.concat(this.outbox));
     this.outbox = [];
   }

@@ -28,6 +28,8 @@ async function startServer(settings: http2.Settings = {}): Promise<{ url: string
     settings,
   });
   server.on('stream', (stream, headers) => {
+    // a stream the client already reset or closed (the reset and close tests) has no one to answer
+    stream.on('error', () => undefined);
     const p = String(headers[':path']);
     if (p.startsWith('/status/')) {
       stream.respond({ ':status': Number(p.slice(8)) });
@@ -36,8 +38,7 @@ async function startServer(settings: http2.Settings = {}): Promise<{ url: string
       stream.respond({ ':status': 200 });
       stream.end(Buffer.alloc(Number(p.slice(5)), 'x'));
     } else if (p === '/goaway') {
-      // Last stream id 1: this stream (3, the session's second) is refused, which node:http2 reports as an error here.
-      stream.on('error', () => undefined);
+      // Last stream id 1: this stream (3, the session's second) is refused, which node:http2 reports as an error.
       stream.session?.goaway(http2.constants.NGHTTP2_NO_ERROR, 1);
     } else if (p === '/reset') {
       stream.close(http2.constants.NGHTTP2_CANCEL);
@@ -48,13 +49,22 @@ async function startServer(settings: http2.Settings = {}): Promise<{ url: string
       stream.end(JSON.stringify({ path: p, headers, cn: peer?.subject?.CN ?? null, read: socket?.bytesRead ?? -1 }));
     }
   });
+  const open = new Set<http2.ServerHttp2Session>();
+  server.on('session', (session) => {
+    open.add(session);
+    session.on('close', () => open.delete(session));
+    // a client that closes its socket while the session still writes (a SETTINGS ack) is not a test failure
+    session.on('error', () => undefined);
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return {
     url: `https://127.0.0.1:${port}`,
+    // server.close() waits for every session; one a test left half-open must not hold it
     close: () =>
       new Promise<void>((r) => {
         server.close(() => r());
+        for (const session of open) session.destroy();
       }),
   };
 }
