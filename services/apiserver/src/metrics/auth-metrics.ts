@@ -43,6 +43,16 @@ export function instrumentAuthenticator(inner: Authenticator, metrics: ReplicaMe
     r.attempts.value++;
     r.duration.observe((performance.now() - start) / 1000);
   };
+  // authenticated users are shared objects (a cached token's, a connection certificate's)
+  const userSeries = new WeakMap<object, { value: number }>();
+  const seriesOf = (user: { name: string }): { value: number } => {
+    let s = userSeries.get(user);
+    if (!s) {
+      s = metrics.authenticatedUserRequests.with(compressUsername(user.name));
+      userSeries.set(user, s);
+    }
+    return s;
+  };
   return {
     authenticate: async (req) => {
       const start = performance.now();
@@ -57,7 +67,7 @@ export function instrumentAuthenticator(inner: Authenticator, metrics: ReplicaMe
         observe('failure', start);
         return res;
       }
-      metrics.authenticatedUserRequests.with(compressUsername(res.user.name)).value++;
+      seriesOf(res.user).value++;
       observe('success', start);
       return res;
     },

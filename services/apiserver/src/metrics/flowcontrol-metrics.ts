@@ -249,6 +249,8 @@ function levelSeries(f: Families, pl: string): LevelSeries {
   const executing = f.requestUtilization.with('executing', pl);
   const waiting = f.requestUtilization.with('waiting', pl);
   const demand = f.demand.with(pl);
+  // every dispatch sets these: looked up at the first one (a level that never queues has none)
+  let dispatchSeries: { value: number }[] | undefined;
   return {
     occupancy(seatsInUse, seatsWaiting, executingRequests, waitingRequests, nowMs) {
       seats.set(seatsInUse, nowMs);
@@ -266,12 +268,20 @@ function levelSeries(f: Families, pl: string): LevelSeries {
       currentR.value = r;
     },
     dispatch(r, s, sMin, sMax, dsMin, dsMax) {
-      f.dispatchR.with(pl).value = r;
-      f.latestS.with(pl).value = s;
-      f.nextSBounds.with(pl, 'min').value = sMin;
-      f.nextSBounds.with(pl, 'max').value = sMax;
-      f.nextDiscountedSBounds.with(pl, 'min').value = dsMin;
-      f.nextDiscountedSBounds.with(pl, 'max').value = dsMax;
+      const d = (dispatchSeries ??= [
+        f.dispatchR.with(pl),
+        f.latestS.with(pl),
+        f.nextSBounds.with(pl, 'min'),
+        f.nextSBounds.with(pl, 'max'),
+        f.nextDiscountedSBounds.with(pl, 'min'),
+        f.nextDiscountedSBounds.with(pl, 'max'),
+      ]);
+      d[0].value = r;
+      d[1].value = s;
+      d[2].value = sMin;
+      d[3].value = sMax;
+      d[4].value = dsMin;
+      d[5].value = dsMax;
     },
     epochAdvance(success) {
       f.epochAdvances.with(pl, String(success)).value++;
