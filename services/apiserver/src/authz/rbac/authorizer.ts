@@ -12,10 +12,14 @@ export function aggregateMessage(messages: readonly string[]): string {
 
 const MAX_CACHED_DECISIONS = 10_000;
 
-/** Everything of a request RBAC reads (not uid or extra: rules never name them). */
-function decisionKey(a: Attributes): string {
-  const kind = a.isResourceRequest ? 'r' : 'n';
-  return `${nameAndGroupsKey(a.user)}\u0000${a.verb}\u0000${kind}\u0000${a.path}\u0000${a.apiGroup}\u0000${a.resource}\u0000${a.subresource}\u0000${a.namespace}\u0000${a.name}`;
+/**
+ * Everything of a request RBAC reads besides the user (not uid or extra: rules never name
+ * them): resource rules never look at the path, non-resource rules only at verb and path.
+ */
+function requestKey(a: Attributes): string {
+  return a.isResourceRequest
+    ? `r\u0000${a.verb}\u0000${a.apiGroup}\u0000${a.resource}\u0000${a.subresource}\u0000${a.namespace}\u0000${a.name}`
+    : `n\u0000${a.verb}\u0000${a.path}`;
 }
 
 /**
@@ -27,21 +31,31 @@ export class RbacAuthorizer implements Authorizer {
    * Decisions depend only on the index and on these attributes, so a client's repeated
    * requests are answered from here until any role or binding changes.
    */
-  private readonly decisions = new Map<string, AuthorizerResult>();
+  private readonly decisions = new Map<string, Map<string, AuthorizerResult>>();
+  private decisionsCount = 0;
   private decisionsGeneration = -1;
 
   constructor(private readonly index: RuleIndex) {}
 
   authorize(a: Attributes): AuthorizerResult {
-    if (this.decisionsGeneration !== this.index.generation || this.decisions.size >= MAX_CACHED_DECISIONS) {
+    if (this.decisionsGeneration !== this.index.generation || this.decisionsCount >= MAX_CACHED_DECISIONS) {
       this.decisions.clear();
+      this.decisionsCount = 0;
       this.decisionsGeneration = this.index.generation;
     }
-    const key = decisionKey(a);
-    const cached = this.decisions.get(key);
+    // the user's key is one string per user object, so this lookup hashes it only once
+    const userKey = nameAndGroupsKey(a.user);
+    let forUser = this.decisions.get(userKey);
+    if (!forUser) {
+      forUser = new Map();
+      this.decisions.set(userKey, forUser);
+    }
+    const key = requestKey(a);
+    const cached = forUser.get(key);
     if (cached) return cached;
     const result = this.evaluate(a);
-    this.decisions.set(key, result);
+    forUser.set(key, result);
+    this.decisionsCount++;
     return result;
   }
 
