@@ -71,6 +71,8 @@ export async function startReplica(
       path.join(root, 'services/apiserver/bin/kapi.js'),
       '--secure-port=0',
       `--data-dir=${dataDir}`,
+      // BENCH_KAPI_ARGS (e.g. "--authorization-mode=AlwaysAllow") sets replica flags for an experiment
+      ...(process.env.BENCH_KAPI_ARGS ?? '').split(' ').filter((a) => a !== ''),
     ],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
