@@ -62,6 +62,9 @@ export async function startBare(
     https: { allowHTTP1: true, key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: true, rejectUnauthorized: false },
     logger: false,
     forceCloseConnections: true,
+    // its sessions sit idle while the paired ServiceAccount runs drive kapi alone, longer than
+    // fastify's 72 s default would keep them
+    http2SessionTimeout: 0,
   }) as unknown as FastifyInstance;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
