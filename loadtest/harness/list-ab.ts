@@ -5,15 +5,10 @@
  * 300 sequential lists per encoding, with the replica's CPU per list from /proc.
  * Give two checkouts (e.g. a worktree of an older commit, built) to compare them.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type * as H2 from './h2';
 import type * as ReplicaModule from './replica';
-
-function replicaCpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
+import { processCpuMs } from './stats';
 
 async function measure(root: string): Promise<string> {
   /* eslint-disable @typescript-eslint/no-require-imports */
@@ -43,7 +38,7 @@ async function measure(root: string): Promise<string> {
     for (let round = 0; round < 3; round++) {
       for (const enc of ['json', 'protobuf'] as const) {
         const n = 300;
-        const c0 = replicaCpuMs(r.pid);
+        const c0 = processCpuMs(r.pid);
         const t0 = performance.now();
         for (let i = 0; i < n; i++) {
           const res = await h2.request(
@@ -54,7 +49,7 @@ async function measure(root: string): Promise<string> {
           if (res.status !== 200) throw new Error(`list answered ${res.status}`);
         }
         const ms = (performance.now() - t0) / n;
-        const cpu = (replicaCpuMs(r.pid) - c0) / n;
+        const cpu = (processCpuMs(r.pid) - c0) / n;
         (out[enc] ??= []).push(`${ms.toFixed(2)} ms (CPU ${cpu.toFixed(2)} ms)`);
       }
     }

@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { seedConfigMaps } from '../../services/apiserver/test/helpers/configmap-seeder';
 import { startReplica, type Replica } from './replica';
+import { processCpuMs } from './stats';
 
 const num = (name: string, dflt: number): number => {
   const v = process.env[name];
@@ -41,12 +42,7 @@ function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return Number(m[1]) * 1024;
 }
 
-/** CPU seconds (user + system) the process has used: unlike wall time, not stretched by other load on the machine. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux)
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
+const cpuSeconds = (pid: number): number => processCpuMs(pid) / 1000;
 
 /** The lowest RSS over ms of idling: an upper bound of what the process keeps (no forced GC). */
 async function settledRss(pid: number, ms: number): Promise<number> {

@@ -3,9 +3,10 @@
 // fresh data dir (PKI and store created) and for a restart over the same data dir.
 // Usage after the build: node dist/loadtest/harness/startup.js [runs]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { processCpuMs } from './stats';
 
 const REPO_ROOT = path.resolve(__dirname, '../../..');
 const BIN = path.join(REPO_ROOT, 'services/apiserver/bin/kapi.js');
@@ -15,12 +16,6 @@ interface Sample {
   wallMs: number;
   /** the child's user + system CPU time at that moment (Linux /proc), less sensitive to a busy machine */
   cpuMs: number;
-}
-
-function cpuMsOf(pid: number): number {
-  // /proc/<pid>/stat: utime and stime are fields 14 and 15, in clock ticks (100 per second)
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function timeToReady(dataDir: string, extraArgs: string[] = []): Promise<Sample> {
@@ -38,7 +33,7 @@ function timeToReady(dataDir: string, extraArgs: string[] = []): Promise<Sample>
     const onData = (d: Buffer): void => {
       out += d.toString();
       if (!/kapi ready/.test(out)) return;
-      const sample = { wallMs: Number(process.hrtime.bigint() - start) / 1e6, cpuMs: cpuMsOf(child.pid ?? 0) };
+      const sample = { wallMs: Number(process.hrtime.bigint() - start) / 1e6, cpuMs: processCpuMs(child.pid ?? 0) };
       clearTimeout(timer);
       child.once('exit', () => resolve(sample));
       child.kill('SIGTERM');

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /** Latency samples (milliseconds) and the numbers the report prints. */
 export class Samples {
   private values: number[] = [];
@@ -65,4 +67,11 @@ export function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]): string =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** CPU time (user + system) a process has used, in ms: unlike wall time, not stretched by other load on the machine. */
+export function processCpuMs(pid: number): number {
+  // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux)
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
