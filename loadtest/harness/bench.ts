@@ -64,8 +64,8 @@ const CONFIG = {
   rounds: num('BENCH_ROUNDS', 2),
   sessions: num('BENCH_SESSIONS', 4),
   /** ServiceAccount against admin: ABBA blocks of slices this long, this many blocks per comparison. */
-  pairSliceMs: num('BENCH_PAIR_SLICE_MS', 500),
-  pairBlocks: num('BENCH_PAIR_BLOCKS', 8),
+  pairSliceMs: num('BENCH_PAIR_SLICE_MS', 400),
+  pairBlocks: num('BENCH_PAIR_BLOCKS', 6),
   getConcurrency: num('BENCH_GET_CONCURRENCY', 32),
   listConcurrency: num('BENCH_LIST_CONCURRENCY', 1),
   createConcurrency: num('BENCH_CREATE_CONCURRENCY', 16),
@@ -83,8 +83,8 @@ const CONFIG = {
   memSeedMs: num('BENCH_MEM_SEED_MS', 60_000),
   memSettleMs: num('BENCH_MEM_SETTLE_MS', 10_000),
   watchTimeoutMs: 5000,
-  /** Hard stop for the whole run (the cr scenario adds about a minute to the rest). */
-  deadlineMs: num('BENCH_DEADLINE_MS', 420_000),
+  /** Hard stop for the whole run (the cr scenario adds about a minute, the paired ServiceAccount runs three). */
+  deadlineMs: num('BENCH_DEADLINE_MS', 720_000),
 };
 
 const NS = 'bench';
@@ -1051,13 +1051,6 @@ async function mainScenarios(
 
   const sa = sel.has('get') || sel.has('list') ? await serviceAccountTarget(replica.url, admin, tls, NS) : undefined;
   if (sa) toClose.push(...sa.sessions);
-  const ix = sa?.headers ? await indexingTargets(replica.url, tls, sa.headers) : undefined;
-  const h1 = sa
-    ? {
-        admin: http1Client(replica.url, tls, CONFIG.getConcurrency),
-        sa: http1Client(replica.url, { ca: tls.ca }, CONFIG.getConcurrency),
-      }
-    : undefined;
   const h1Target = (c: Http1Client): Target => ({ name: 'kapi', url: replica.url, sessions: [], senders: [c.sender] });
   /**
    * The ServiceAccount token against the admin certificate (authentication and RBAC cost), in
@@ -1065,19 +1058,23 @@ async function mainScenarios(
    * client, and HTTP/1.1 keep-alive as client-node and the Python client use.
    */
   const saRows = async (name: string, p: string, concurrency: number, byThroughput: boolean): Promise<void> => {
-    if (!sa?.headers || !ix) return;
+    if (!sa?.headers) return;
     const token = sa.headers;
+    // connections of their own for each scenario: a server closes those left idle for 72 s
+    const ix = await indexingTargets(replica.url, tls, token);
+    const h1 = {
+      admin: http1Client(replica.url, tls, concurrency),
+      sa: http1Client(replica.url, { ca: tls.ca }, concurrency),
+    };
     // The token's bytes in a header kapi ignores, kept out of the HPACK table as nghttp2 keeps
     // Authorization: an admin arm that costs the transport what the token does, and nothing else.
     const padding = { 'x-kapi-bench-padding': token.authorization, [http2.sensitiveHeaders]: ['x-kapi-bench-padding'] };
-    const clients = [
-      { label: 'HPACK-indexing client', admin: ix.admin, sa: ix.sa, control: false },
-      { label: "Node's http2 client", admin: targets[1], sa, control: byThroughput },
-      ...(h1
-        ? [{ label: 'HTTP/1.1 keep-alive', admin: h1Target(h1.admin), sa: h1Target(h1.sa), control: byThroughput }]
-        : []),
-    ];
-    for (const c of clients) {
+    const compareTransport = async (c: {
+      label: string;
+      admin: Target;
+      sa: Target;
+      control: boolean;
+    }): Promise<void> => {
       for (const enc of ENCODINGS) {
         const arms: Arm[] = [
           { key: 'admin', target: c.admin, next: getReq(p, enc) },
@@ -1120,6 +1117,18 @@ async function mainScenarios(
           row(`${label}, vs admin + same bytes`, padded, `${fmt(fair, 2)} (${what} sa/padded)`, true, pass(ok(fair))),
         );
       }
+    };
+    const clients = [
+      { label: 'HPACK-indexing client', admin: ix.admin, sa: ix.sa, control: false },
+      { label: "Node's http2 client", admin: targets[1], sa, control: byThroughput },
+      { label: 'HTTP/1.1 keep-alive', admin: h1Target(h1.admin), sa: h1Target(h1.sa), control: byThroughput },
+    ];
+    try {
+      for (const c of clients) await compareTransport(c);
+    } finally {
+      for (const s of ix.sessions) s.close();
+      h1.admin.close();
+      h1.sa.close();
     }
   };
   if (sel.has('get')) {
@@ -1184,9 +1193,6 @@ async function mainScenarios(
         `(ratio ${fmt(pb / js, 2)}) — protobuf list <= JSON list: ${pass(pb <= js)}`,
     );
   }
-  for (const s of ix?.sessions ?? []) s.close();
-  h1?.admin.close();
-  h1?.sa.close();
   if (sel.has('create')) {
     log(`create: ${CONFIG.createConcurrency} in flight (JSON)`);
     let created = 0;
