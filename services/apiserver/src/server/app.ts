@@ -241,6 +241,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logger: false,
     return503OnClosing: true,
     forceCloseConnections: true,
+    // the lifecycle closes idle sessions, and unlike this timer never one that has open streams
+    http2SessionTimeout: 0,
     schemaController: { compilersFactory: { buildValidator: noSchemaCompilers, buildSerializer: noSchemaCompilers } },
   }) as unknown as FastifyInstance;
   lifecycle.attach(app.server as unknown as Server);
@@ -249,8 +251,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.addHook('onRequest', (req, reply, done) => {
     const raw: unknown = req.raw;
-    const http1Socket = raw instanceof Http2ServerRequest ? undefined : req.raw.socket;
-    const release = lifecycle.requestStarted((cb) => reply.raw.once('close', cb), http1Socket);
+    const onClose = (cb: () => void): void => void reply.raw.once('close', cb);
+    const release =
+      raw instanceof Http2ServerRequest
+        ? lifecycle.requestStarted(onClose, undefined, raw.stream.session)
+        : lifecycle.requestStarted(onClose, req.raw.socket);
     requestTracking.set(reply.raw, release);
     done();
   });
