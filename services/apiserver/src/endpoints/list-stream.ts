@@ -119,10 +119,15 @@ export function* listProtobufChunks(
   // the first pass keeps what it encoded while that stays small, so an ordinary list is encoded once
   let kept: Array<Uint8Array | undefined> | undefined = [];
   let keptBytes = 0;
-  for (let i = 0; i < items.length; i++) {
+  const bytesAt = (i: number): Uint8Array | undefined => {
+    const stored = items.protobufAt?.(i, itemMessageType);
+    if (stored) return stored;
     const item = items.at(i);
-    if (item === undefined) continue;
-    const bytes = itemProtobuf(schemas, itemMessageType, item);
+    return item === undefined ? undefined : itemProtobuf(schemas, itemMessageType, item);
+  };
+  for (let i = 0; i < items.length; i++) {
+    const bytes = bytesAt(i);
+    if (bytes === undefined) continue;
     const n = bytes.length;
     rawLength += 1 + varintLength(n) + n;
     if (kept) {
@@ -140,9 +145,9 @@ export function* listProtobufChunks(
   yield Buffer.concat([PROTOBUF_MAGIC, head.finish(), metaField]);
   let written = metaField.length;
   for (let i = 0; i < items.length; i++) {
-    const item = items.at(i);
-    if (item === undefined) continue;
-    const field = lengthDelimited(0x12, kept?.[i] ?? itemProtobuf(schemas, itemMessageType, item));
+    const bytes = kept?.[i] ?? bytesAt(i);
+    if (bytes === undefined) continue;
+    const field = lengthDelimited(0x12, bytes);
     written += field.length;
     yield field;
   }

@@ -219,7 +219,10 @@ export class StoreReads {
         listMeta.continue = encodeContinue(result.continueKey.slice(prefix.length), result.revision);
         if (result.remainingItemCount !== undefined) listMeta.remainingItemCount = result.remainingItemCount;
       }
-      return { metadata: listMeta, items: mapLazyItems(result.items, (o) => this.returned(o)) };
+      // without a decorator, returned() only fills in TypeMeta, which a protobuf message does not carry
+      const onlyTypeMeta = !this.hooks.decorator && this.returned === StoreReads.prototype.returned;
+      const items = mapLazyItems(result.items, (o) => this.returned(o), onlyTypeMeta);
+      return { metadata: listMeta, items };
     } catch (e) {
       if (isStorageError(e, 'Expired') && params.continueToken) {
         throw new StatusError(

@@ -56,21 +56,30 @@ export interface ListResult {
 export interface LazyItems {
   readonly length: number;
   at(index: number): KubeObject | undefined;
+  /**
+   * The item as the protobuf message `messageType`, when the store holds exactly those
+   * bytes (the watch cache's packed form): read without decoding the item. Undefined
+   * when it does not, and the item is encoded from at(index) instead.
+   */
+  protobufAt?(index: number, messageType: string): Uint8Array | undefined;
 }
 
 export interface LazyListResult extends Omit<ListResult, 'items'> {
   items: LazyItems;
 }
 
-/** An item list as a mapped view: each item converted when it is read. */
-export function mapLazyItems(items: LazyItems, f: (o: KubeObject) => KubeObject): LazyItems {
-  return {
-    length: items.length,
-    at: (i) => {
-      const o = items.at(i);
-      return o === undefined ? undefined : f(o);
-    },
+/**
+ * An item list as a mapped view: each item converted when it is read. `keepsMessage`
+ * says f leaves every protobuf message field as it is (it sets TypeMeta at most), so
+ * the items' stored protobuf bytes still are theirs.
+ */
+export function mapLazyItems(items: LazyItems, f: (o: KubeObject) => KubeObject, keepsMessage = false): LazyItems {
+  const at = (i: number): KubeObject | undefined => {
+    const o = items.at(i);
+    return o === undefined ? undefined : f(o);
   };
+  const protobufAt = keepsMessage ? items.protobufAt?.bind(items) : undefined;
+  return protobufAt ? { length: items.length, at, protobufAt } : { length: items.length, at };
 }
 
 export interface WatchOptions {

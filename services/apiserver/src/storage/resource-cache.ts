@@ -433,6 +433,11 @@ export class ResourceCache {
         const e = entries[i];
         return e === undefined ? undefined : read(e);
       },
+      // a protobuf entry is packed as its message: a protobuf list copies it, never decoding it
+      protobufAt: (i, messageType) => {
+        const e = entries[i];
+        return e !== undefined && e.type.messageType === messageType ? Buffer.from(e.bytes, 'latin1') : undefined;
+      },
     };
   }
 
