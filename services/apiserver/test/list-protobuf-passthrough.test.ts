@@ -8,7 +8,7 @@ import { encodeMessage } from '../src/codec/protobuf';
 import { listProtobufChunks } from '../src/endpoints/list-stream';
 import { listProtobuf } from '../src/endpoints/object-encoder';
 import { loadSchemaSet } from '../src/schema/load';
-import { createCacheItemCodec } from '../src/storage/cache-item-codec';
+import { createCacheItemCodec, type CacheItemCodec } from '../src/storage/cache-item-codec';
 import { createCacher, type Cacher } from '../src/storage/cacher';
 import { openStorage, type OpenedStorage } from '../src/storage/factory';
 import { mapLazyItems, type LazyItems } from '../src/storage/interface';
@@ -46,6 +46,17 @@ describe('protobuf lists copy the watch cache’s packed bytes', () => {
   let dataDir: string;
   let opened: OpenedStorage;
   let cacher: Cacher;
+  const inner = createCacheItemCodec(schemas);
+  let unpacked = 0;
+  // the cache's codec, counting the objects it decodes
+  const itemCodec: CacheItemCodec = {
+    pack: (o) => inner.pack(o),
+    unpack: (p) => {
+      unpacked++;
+      return inner.unpack(p);
+    },
+    labelsOf: inner.labelsOf,
+  };
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'kapi-pb-passthrough-'));
@@ -57,7 +68,7 @@ describe('protobuf lists copy the watch cache’s packed bytes', () => {
     cacher = createCacher(opened.storage, {
       prefixes: [PREFIX],
       backend: opened.backend,
-      itemCodec: createCacheItemCodec(schemas),
+      itemCodec,
     });
     await cacher.ready();
   });
@@ -68,9 +79,12 @@ describe('protobuf lists copy the watch cache’s packed bytes', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  async function listed(predicate?: (o: KubeObject) => boolean): Promise<LazyItems> {
+  async function listed(
+    predicate?: (o: KubeObject) => boolean,
+    labelPredicate?: (labels: Readonly<Record<string, string>> | undefined) => boolean,
+  ): Promise<LazyItems> {
     assert.ok(cacher.listLazy);
-    const r = await cacher.listLazy(PREFIX, { recursive: true, resourceVersion: '0', predicate });
+    const r = await cacher.listLazy(PREFIX, { recursive: true, resourceVersion: '0', predicate, labelPredicate });
     return r.items;
   }
 
@@ -116,5 +130,56 @@ describe('protobuf lists copy the watch cache’s packed bytes', () => {
     assert.ok(body.includes(Buffer.from('changed')), 'the change is what is written');
     const typed = mapLazyItems(items, (o) => ({ apiVersion: 'v1', kind: 'ConfigMap', ...o }), true);
     assert.ok(typed.protobufAt, 'a TypeMeta-only view keeps the stored bytes');
+  });
+
+  test('a label selector is tested on labels read from the bytes: a protobuf list then decodes nothing', async () => {
+    const byLabel = (labels: Readonly<Record<string, string>> | undefined): boolean => labels?.n === '2';
+    const pred = (o: KubeObject): boolean => byLabel(o.metadata?.labels);
+    // a cache of its own, with nothing decoded yet
+    const fresh = createCacher(opened.storage, { prefixes: [PREFIX], backend: opened.backend, itemCodec });
+    try {
+      await fresh.ready();
+      assert.ok(fresh.listLazy);
+      unpacked = 0;
+      const r = await fresh.listLazy(PREFIX, {
+        recursive: true,
+        resourceVersion: '0',
+        predicate: pred,
+        labelPredicate: byLabel,
+      });
+      const c = counting(r.items);
+      const body = Buffer.concat([...listProtobufChunks(schemas, CM, c.items, TM, { resourceVersion: '9' })]);
+      assert.equal(unpacked, 0, 'no object decoded to test or to write it');
+      assert.equal(c.reads(), 0);
+
+      const expected = await listed(pred);
+      const decoded = Array.from({ length: c.items.length }, (_, i) => c.items.at(i) as KubeObject);
+      assert.equal(decoded.length, 13);
+      assert.deepEqual(
+        decoded.map((o) => o.metadata?.name),
+        Array.from({ length: expected.length }, (_, i) => expected.at(i)?.metadata?.name),
+        'the same items as the full predicate selects',
+      );
+      assert.ok(body.equals(listProtobuf(schemas, CM, decoded, TM, { resourceVersion: '9' })));
+    } finally {
+      fresh.stop();
+    }
+  });
+
+  test('without the label form, a selector decodes the items it tests', async () => {
+    const fresh = createCacher(opened.storage, { prefixes: [PREFIX], backend: opened.backend, itemCodec });
+    try {
+      await fresh.ready();
+      assert.ok(fresh.listLazy);
+      unpacked = 0;
+      await fresh.listLazy(PREFIX, {
+        recursive: true,
+        resourceVersion: '0',
+        predicate: (o) => o.metadata?.labels?.n === '2',
+      });
+      assert.equal(unpacked, 40);
+    } finally {
+      fresh.stop();
+    }
   });
 });

@@ -2,6 +2,7 @@ import { newBadRequest, newNotFound, StatusError, type GroupResource } from '../
 import type { KubeObject, ObjectMeta } from '../api/object';
 import {
   mapLazyItems,
+  type LabelPredicate,
   type LazyItems,
   type LazyListResult,
   type ListOptions,
@@ -161,6 +162,13 @@ export class StoreReads {
       (!labelMatch || labelMatch(meta(obj).labels)) && (!fieldMatch || fieldMatch(this.selectableFields(obj)));
   }
 
+  /** The predicate when it is a label selector alone (see ListOptions.labelPredicate). */
+  private labelPredicate(params: ListParams): LabelPredicate | undefined {
+    const { labelMatch, fieldMatch } = params;
+    if (!labelMatch || fieldMatch || this.predicate !== StoreReads.prototype.predicate) return undefined;
+    return (labels) => labelMatch(labels as Record<string, string> | undefined);
+  }
+
   async list(namespace: string, params: ListParams): Promise<KubeObject> {
     const r = await this.listView(namespace, params, false);
     const items: KubeObject[] = [];
@@ -204,6 +212,7 @@ export class StoreReads {
         continueKey,
         continueRevision,
         predicate: this.predicate(params),
+        labelPredicate: this.labelPredicate(params),
         indexHint:
           params.requiredLabels || params.requiredFields || onlyKey
             ? { labels: params.requiredLabels, fields: params.requiredFields, keys: onlyKey ? [onlyKey] : undefined }

@@ -3,6 +3,7 @@ import { itemEncodings } from '../codec/item-memo';
 import { decodeMessage, encodeMessage } from '../codec/protobuf';
 import type { SchemaSet } from '../schema/model';
 import { messageForApiVersionKind } from '../schema/kinds';
+import { labelsFromMessage } from './packed-labels';
 
 /** An object's kind as the watch cache keeps it: one shared instance per kind. */
 export interface PackedType {
@@ -28,6 +29,11 @@ export interface CacheItemCodec {
   pack(obj: KubeObject): PackedObject;
   /** A fresh object equal to the one packed; the caller may freeze it. */
   unpack(p: PackedObject): KubeObject;
+  /**
+   * metadata.labels of the packed object as unpack would give them, read without
+   * unpacking it; null when these bytes cannot be read so (then unpack).
+   */
+  labelsOf?(p: PackedObject): Readonly<Record<string, string>> | undefined | null;
 }
 
 function asLatin1(bytes: Uint8Array): string {
@@ -60,7 +66,9 @@ export function createCacheItemCodec(schemas: SchemaSet | undefined): CacheItemC
   const typeOf = typeInterner((apiVersion, kind) =>
     schemas && apiVersion && kind ? messageForApiVersionKind(schemas, apiVersion, kind) : undefined,
   );
+  const labelsOf = schemas ? packedLabelReader(schemas) : undefined;
   return {
+    ...(labelsOf ? { labelsOf } : {}),
     pack(obj) {
       const type = typeOf(obj);
       if (schemas && type.messageType) {
@@ -85,5 +93,29 @@ export function createCacheItemCodec(schemas: SchemaSet | undefined): CacheItemC
       }
       return JSON.parse(buf.toString('utf8')) as KubeObject;
     },
+  };
+}
+
+const OBJECT_META = 'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+
+/** Reads labels from protobuf-packed objects whose message has ObjectMeta as `metadata`. */
+function packedLabelReader(
+  schemas: SchemaSet,
+): (p: PackedObject) => Readonly<Record<string, string>> | undefined | null {
+  const labelsField = schemas.message(OBJECT_META).fields.find((f) => f.name === 'labels')?.number;
+  const metadataFields = new Map<string, number | undefined>();
+  const metadataFieldOf = (messageType: string): number | undefined => {
+    if (!metadataFields.has(messageType)) {
+      const f = schemas.message(messageType).fields.find((x) => x.name === 'metadata');
+      metadataFields.set(messageType, f && f.kind === 'message' && f.type === OBJECT_META ? f.number : undefined);
+    }
+    return metadataFields.get(messageType);
+  };
+  return (p) => {
+    const { messageType } = p.type;
+    if (!messageType || labelsField === undefined) return null;
+    const metadataField = metadataFieldOf(messageType);
+    if (metadataField === undefined) return null;
+    return labelsFromMessage(Buffer.from(p.bytes, 'latin1'), metadataField, labelsField);
   };
 }

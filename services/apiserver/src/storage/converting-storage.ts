@@ -89,7 +89,8 @@ function servedPredicate<T extends ListOptions | WatchOptions>(
 ): T | undefined {
   const p = opts?.predicate;
   if (!opts || !p) return opts;
-  return { ...opts, predicate: (stored: KubeObject) => p(conv.toServed(stored)) };
+  // a conversion may change labels too (a webhook's may): only the converted object is tested
+  return { ...opts, predicate: (stored: KubeObject) => p(conv.toServed(stored)), labelPredicate: undefined };
 }
 
 export function convertingStorage(inner: Storage, conv: VersionConversion): Storage {

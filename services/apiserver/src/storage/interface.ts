@@ -17,6 +17,9 @@ export interface Preconditions {
   resourceVersion?: string;
 }
 
+/** A selection that depends on an object's labels alone (undefined when it has none). */
+export type LabelPredicate = (labels: Readonly<Record<string, string>> | undefined) => boolean;
+
 export interface ListOptions {
   /** "" or undefined: most recent; "0": any; otherwise a revision. */
   resourceVersion?: string;
@@ -28,6 +31,11 @@ export interface ListOptions {
   continueRevision?: number;
   /** Filter applied before the limit is counted, as upstream's SelectionPredicate. */
   predicate?: (obj: KubeObject) => boolean;
+  /**
+   * Set when the predicate reads nothing but the object's labels: the same test on
+   * them, so a cache holding packed objects may run it on labels read from the bytes.
+   */
+  labelPredicate?: LabelPredicate;
   /**
    * What the predicate requires, as data a cache can index on: labels every match
    * carries with exactly these values. The predicate stays authoritative.

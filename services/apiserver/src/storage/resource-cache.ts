@@ -9,7 +9,7 @@ import { deepFreeze } from './deep-freeze';
 import { StorageError } from './errors';
 import { EventRing, type RingEntry } from './event-ring';
 import { IndexTerms, type CacheIndexers } from './index-terms';
-import type { LazyItems, ListOptions, Storage, StorageWatchEvent, Watcher } from './interface';
+import type { LabelPredicate, LazyItems, ListOptions, Storage, StorageWatchEvent, Watcher } from './interface';
 import { NextCallBatcher } from './next-call-batcher';
 import { INITIAL_EVENTS_END_ANNOTATION } from './store';
 import { CacheWatchers, deliverEvent } from './watch-dispatch';
@@ -408,8 +408,14 @@ export class ResourceCache {
     recursive: boolean,
     pred: ((o: KubeObject) => boolean) | undefined,
     hint?: ListOptions['indexHint'],
+    labelPred?: LabelPredicate,
   ): KubeObject[] {
-    const entries = this.listEntries(prefix, recursive, pred, hint, (e) => this.materialize(e));
+    const entries = this.listEntries(
+      prefix,
+      recursive,
+      this.test(pred, labelPred, (e) => this.materialize(e)),
+      hint,
+    );
     return entries.map((e) => this.materialize(e));
   }
 
@@ -423,9 +429,10 @@ export class ResourceCache {
     recursive: boolean,
     pred: ((o: KubeObject) => boolean) | undefined,
     hint?: ListOptions['indexHint'],
+    labelPred?: LabelPredicate,
   ): LazyItems {
     const transient = (e: CacheEntry): KubeObject => e.decoded ?? deepFreeze(this.parts.codec.unpack(e));
-    const entries = this.listEntries(prefix, recursive, pred, hint, transient);
+    const entries = this.listEntries(prefix, recursive, this.test(pred, labelPred, transient), hint);
     const read = entries.length <= WORKING_SET_LIST_ITEMS ? (e: CacheEntry) => this.materialize(e) : transient;
     return {
       length: entries.length,
@@ -441,16 +448,34 @@ export class ResourceCache {
     };
   }
 
+  /**
+   * The predicate as a test of entries: a label-only one reads a packed entry's labels
+   * from its bytes when the codec can (nothing else of it is decoded), the others decode.
+   */
+  private test(
+    pred: ((o: KubeObject) => boolean) | undefined,
+    labelPred: LabelPredicate | undefined,
+    decode: (e: CacheEntry) => KubeObject,
+  ): ((e: CacheEntry) => boolean) | undefined {
+    if (!pred) return undefined;
+    const labelsOf = this.parts.codec.labelsOf;
+    if (!labelPred || !labelsOf) return (e) => pred(decode(e));
+    return (e) => {
+      if (e.decoded) return pred(e.decoded);
+      const labels = labelsOf(e);
+      return labels === null ? pred(decode(e)) : labelPred(labels);
+    };
+  }
+
   private listEntries(
     prefix: string,
     recursive: boolean,
-    pred: ((o: KubeObject) => boolean) | undefined,
+    test: ((e: CacheEntry) => boolean) | undefined,
     hint: ListOptions['indexHint'],
-    decode: (e: CacheEntry) => KubeObject,
   ): CacheEntry[] {
     if (!recursive) {
       const entry = this.contents.get(prefix);
-      return entry && (!pred || pred(decode(entry))) ? [entry] : [];
+      return entry && (!test || test(entry)) ? [entry] : [];
     }
     const items: CacheEntry[] = [];
     const index = hint?.keys
@@ -462,7 +487,7 @@ export class ResourceCache {
       const entry = this.contents.get(k);
       if (!entry) continue;
       fetched++;
-      if (!pred || pred(decode(entry))) items.push(entry);
+      if (!test || test(entry)) items.push(entry);
     }
     this.counters.lists++;
     if (index?.field) this.counters.indexedLists++;

@@ -92,7 +92,7 @@ export function createResourceCacher(
     if (!c) return inner.list(keyPrefix, o);
     // resourceVersion "0" lists are served from the cache whole; the limit is ignored, as upstream does.
     const served = await cache.read(c.key, modeOf(c.rv), (revision): ListResult => ({
-      items: cache.list(c.key, recursive, o.predicate, o.indexHint),
+      items: cache.list(c.key, recursive, o.predicate, o.indexHint, o.labelPredicate),
       revision,
     }));
     return served ? served.value : inner.list(keyPrefix, o);
@@ -104,7 +104,7 @@ export function createResourceCacher(
     const fromStorage = (): Promise<LazyListResult> => inner.listLazy?.(keyPrefix, o) ?? inner.list(keyPrefix, o);
     if (!c) return fromStorage();
     const served = await cache.read(c.key, modeOf(c.rv), (revision): LazyListResult => ({
-      items: cache.listLazy(c.key, recursive, o.predicate, o.indexHint),
+      items: cache.listLazy(c.key, recursive, o.predicate, o.indexHint, o.labelPredicate),
       revision,
     }));
     return served ? served.value : fromStorage();
