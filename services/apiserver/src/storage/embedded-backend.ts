@@ -101,6 +101,18 @@ interface LocalWatcher {
   active: boolean;
 }
 
+/** A write's answer, and the row it appended when it did. */
+interface Written<R> {
+  result: R;
+  row?: Row;
+}
+
+interface PendingWrite {
+  op: () => Written<unknown>;
+  resolve: (result: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
 /** Keys are compared as SQLite compares TEXT (bytewise UTF-8), as etcd compares keys. */
 export class EmbeddedBackend implements Backend {
   readonly name = 'embedded' as const;
@@ -112,6 +124,13 @@ export class EmbeddedBackend implements Backend {
   private revision = 0;
   private closed = false;
   private readonly stmts: ReturnType<EmbeddedBackend['prepare']>;
+  private readonly pending: PendingWrite[] = [];
+  private commits = 0;
+  /** One transaction over a batch of writes, each in a savepoint (a nested transaction). */
+  private readonly groupCommit: (
+    batch: PendingWrite[],
+    outcomes: Array<{ written: Written<unknown> } | { error: unknown }>,
+  ) => void;
 
   /** A connection setting as SQLite reports it (for checks of the durability settings). */
   pragmaValue(name: 'synchronous' | 'journal_mode'): unknown {
@@ -147,6 +166,19 @@ export class EmbeddedBackend implements Backend {
     this.db.pragma('cache_size = -2000');
     this.db.exec(SCHEMA);
     this.stmts = this.prepare();
+    const one = this.db.transaction((op: () => Written<unknown>) => op());
+    const all = this.db.transaction(
+      (batch: PendingWrite[], outcomes: Array<{ written: Written<unknown> } | { error: unknown }>) => {
+        for (const w of batch) {
+          try {
+            outcomes.push({ written: one(w.op) });
+          } catch (error) {
+            outcomes.push({ error });
+          }
+        }
+      },
+    );
+    this.groupCommit = (batch, outcomes) => all.immediate(batch, outcomes);
     this.revision = this.stmts.maxRevision.get()?.seq ?? 0;
     const interval = opts.compactionIntervalMs ?? DEFAULT_COMPACTION_INTERVAL_MS;
     if (interval > 0) {
@@ -331,20 +363,17 @@ export class EmbeddedBackend implements Backend {
   async create(key: string, value: Buffer, opts: { ttlSeconds?: number } = {}): Promise<WriteResult> {
     this.ensureOpen(key);
     const lease = opts.ttlSeconds && opts.ttlSeconds > 0 ? Date.now() + opts.ttlSeconds * 1000 : 0;
-    const write = this.db.transaction((): { result: WriteResult; row?: Row } => {
+    return this.inNextCommit((): Written<WriteResult> => {
       const prev = this.stmts.latest.get(key);
       if (prev && !prev.deleted) return { result: { ok: false, current: rowToKV(prev) } };
       const row = this.append(key, { created: true, deleted: false }, prev, value, lease);
       return { result: { ok: true, revision: row.id }, row };
     });
-    const { result, row } = write.immediate();
-    if (row) this.notify(row);
-    return result;
   }
 
   async update(key: string, value: Buffer, expectedModRevision: number): Promise<WriteResult> {
     this.ensureOpen(key);
-    const write = this.db.transaction((): { result: WriteResult; row?: Row } => {
+    return this.inNextCommit((): Written<WriteResult> => {
       const prev = this.latestLive(key);
       if (!prev || prev.id !== expectedModRevision) {
         return { result: { ok: false, current: prev ? rowToKV(prev) : undefined } };
@@ -352,28 +381,66 @@ export class EmbeddedBackend implements Backend {
       const row = this.append(key, { created: false, deleted: false }, prev, value, prev.lease);
       return { result: { ok: true, revision: row.id }, row };
     });
-    const { result, row } = write.immediate();
-    if (row) this.notify(row);
-    return result;
   }
 
   async delete(key: string, expectedModRevision?: number): Promise<DeleteResult> {
     this.ensureOpen(key);
-    const { result, row } = this.deleteNow(key, expectedModRevision);
-    if (row) this.notify(row);
-    return result;
+    return this.inNextCommit(() => this.deleteRow(key, expectedModRevision));
   }
 
-  private deleteNow(key: string, expectedModRevision?: number): { result: DeleteResult; row?: Row } {
-    const write = this.db.transaction((): { result: DeleteResult; row?: Row } => {
-      const prev = this.latestLive(key);
-      if (!prev || (expectedModRevision !== undefined && prev.id !== expectedModRevision)) {
-        return { result: { ok: false, current: prev ? rowToKV(prev) : undefined } };
-      }
-      const row = this.append(key, { created: false, deleted: true }, prev, prev.value);
-      return { result: { ok: true, revision: row.id, prevKv: rowToKV(prev) }, row };
+  /** Transactions committed by writes (a group commit counts once), for tests and metrics. */
+  get writeCommits(): number {
+    return this.commits;
+  }
+
+  /**
+   * Runs a write in the next group commit: the writes issued in one turn of the event
+   * loop share one transaction, and so one fsync of the WAL, instead of one each. Each
+   * runs in a savepoint of its own (one that throws fails alone), each is answered only
+   * once the transaction committed, and watchers hear of them in revision order.
+   */
+  private inNextCommit<R>(op: () => Written<R>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.pending.push({ op, resolve, reject } as PendingWrite);
+      if (this.pending.length === 1) setImmediate(() => this.commitPending());
     });
-    return write.immediate();
+  }
+
+  private commitPending(): void {
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    if (this.closed) {
+      for (const w of batch) w.reject(new StorageError('Unreachable', '', 'embedded store is closed'));
+      return;
+    }
+    const outcomes: Array<{ written: Written<unknown> } | { error: unknown }> = [];
+    try {
+      this.groupCommit(batch, outcomes);
+    } catch (e) {
+      // the commit itself failed: nothing of the batch was stored
+      for (const w of batch) w.reject(e);
+      return;
+    }
+    this.commits++;
+    batch.forEach((w, i) => {
+      const o = outcomes[i];
+      if ('error' in o) return w.reject(o.error);
+      if (o.written.row) this.notify(o.written.row);
+      w.resolve(o.written.result);
+    });
+  }
+
+  private deleteRow(key: string, expectedModRevision?: number): Written<DeleteResult> {
+    const prev = this.latestLive(key);
+    if (!prev || (expectedModRevision !== undefined && prev.id !== expectedModRevision)) {
+      return { result: { ok: false, current: prev ? rowToKV(prev) : undefined } };
+    }
+    const row = this.append(key, { created: false, deleted: true }, prev, prev.value);
+    return { result: { ok: true, revision: row.id, prevKv: rowToKV(prev) }, row };
+  }
+
+  private deleteNow(key: string, expectedModRevision?: number): Written<DeleteResult> {
+    return this.db.transaction(() => this.deleteRow(key, expectedModRevision)).immediate();
   }
 
   async watch(keyOrPrefix: string, opts: BackendWatchOptions, handlers: BackendWatchHandlers): Promise<BackendWatch> {
@@ -453,6 +520,8 @@ export class EmbeddedBackend implements Backend {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // writes already accepted are committed and answered before the store closes
+    this.commitPending();
     this.closed = true;
     await this.compactor?.stop();
     await this.ttlSweeper?.stop();
