@@ -48,10 +48,14 @@ describe('APIServices (real kubectl, one replica)', () => {
   });
 
   it('lists a Local, available APIService for every built-in group/version', async () => {
-    const table = await until('the built-in APIServices', async () => {
-      const out = await kubectlOk(kc, ['get', 'apiservices']);
-      return /^v1\.apps\s/m.test(out) ? out : undefined;
+    // /readyz holds until every built-in APIService is registered and available, as upstream's
+    // autoregister-completion check: once ready, the table is whole
+    const verbose = await until('/readyz', async () => {
+      const out = await kubectlOk(kc, ['get', '--raw', '/readyz?verbose']);
+      return /readyz check passed/.test(out) ? out : undefined;
     });
+    assert.match(verbose, /^\[\+\]autoregister-completion ok$/m);
+    const table = await kubectlOk(kc, ['get', 'apiservices']);
     assert.match(table, /^NAME\s+SERVICE\s+AVAILABLE\s+AGE$/m);
     for (const name of ['v1.', 'v1.apps', 'v1.apiregistration.k8s.io', 'v2.autoscaling', 'v1.apiextensions.k8s.io'])
       assert.match(table, new RegExp(`^${name.replace(/\./g, '\\.')}\\s+Local\\s+True\\s`, 'm'), table);

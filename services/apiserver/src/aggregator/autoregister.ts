@@ -140,7 +140,8 @@ export class AutoRegisterController implements LeaderController {
     // deciding before both lists arrived would delete what is still served
     if (!this.crdsListed || !this.apiServicesListed) return;
     const desired = desiredApiServices(this.builtins(), this.crds.values() as Iterable<CustomResourceDefinition>);
-    for (const want of desired.values()) await this.ensure(store, want);
+    // issued together, the creates of a fresh store share one commit
+    await Promise.all([...desired.values()].map((want) => this.ensure(store, want)));
     for (const [name, svc] of this.current) {
       if (desired.has(name)) continue;
       const mode = managedMode(svc);
@@ -214,5 +215,35 @@ function mapInformer<T extends object>(into: Map<string, T>, changed: () => void
       else into.set(name, o as T);
       changed();
     },
+  };
+}
+
+/**
+ * Upstream's autoregister-completion readiness check: not ready until an available
+ * APIService exists for every built-in group/version served (whichever replica's
+ * controller registered it), so a client that waited for /readyz finds them all.
+ * Once it passed it stays passed, as upstream's boot-sequence checks do.
+ */
+export function autoregisterCompletion(
+  apiServices: () => GenericStore | undefined,
+  builtins: () => GroupVersion[],
+): () => Promise<void> {
+  let complete = false;
+  return async () => {
+    if (complete) return;
+    const store = apiServices();
+    if (!store) return;
+    const list = await store.list('', { resourceVersion: '0' });
+    const available = new Set<string>();
+    for (const svc of (list.items as APIService[] | undefined) ?? []) {
+      if (svc.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True')) {
+        available.add(svc.metadata?.name ?? '');
+      }
+    }
+    const missing = [...desiredApiServices(builtins(), []).keys()].filter((name) => !available.has(name));
+    if (missing.length > 0) {
+      throw new Error(`missing APIService: ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}`);
+    }
+    complete = true;
   };
 }

@@ -12,7 +12,7 @@ import type { NamespaceStore } from '../registry/namespaces/namespace-store';
 import type { StoreTable } from '../registry/store-table';
 import { AllocatorRepair } from './allocator-repair';
 import { ApfConfigurationController } from './apf-configuration';
-import { AutoRegisterController, type GroupVersion } from '../aggregator/autoregister';
+import { AutoRegisterController, autoregisterCompletion, type GroupVersion } from '../aggregator/autoregister';
 import { AvailabilityController } from '../aggregator/availability';
 import { loadProxyClientCert } from '../aggregator/transport';
 import { BUILTIN_RESOURCES } from '../registry/kinds';
@@ -149,13 +149,10 @@ export async function startClusterComponents(ctx: ClusterContext): Promise<Clust
   ];
   const crds = () => table.store('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
   controllers.push(new CrdNamingController(crds, log), new CrdFinalizerController(table, log));
+  const apiServices = () => table.store('apiregistration.k8s.io', 'v1', 'apiservices');
+  const builtinGroupVersions = () => servedBuiltinGroupVersions(table);
   controllers.push(
-    new AutoRegisterController(
-      () => table.store('apiregistration.k8s.io', 'v1', 'apiservices'),
-      crds,
-      () => servedBuiltinGroupVersions(table),
-      log,
-    ),
+    new AutoRegisterController(apiServices, crds, builtinGroupVersions, log),
     new AvailabilityController(
       table,
       loadProxyClientCert(opts.proxyClientCertFile, opts.proxyClientKeyFile),
@@ -181,7 +178,10 @@ export async function startClusterComponents(ctx: ClusterContext): Promise<Clust
 
   let stopped = false;
   return {
-    readyChecks: [{ name: 'identity-lease', check: () => identityLease.check() }],
+    readyChecks: [
+      { name: 'identity-lease', check: () => identityLease.check() },
+      { name: 'autoregister-completion', check: autoregisterCompletion(apiServices, builtinGroupVersions) },
+    ],
     stop: async () => {
       if (stopped) return;
       stopped = true;
