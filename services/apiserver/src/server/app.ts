@@ -9,7 +9,7 @@ import type { ErrorRenderer } from './filters/errors';
 import type { Handler, RequestContext, Transport } from './filters/types';
 import { ServerLifecycle } from './lifecycle';
 import { peerCertificatesOf } from './peer-certificates';
-import { acceptsGzip, maybeCompressed, writeChunked } from './response-writer';
+import { acceptsGzip, endWhenDrained, LARGE_BODY_BYTES, maybeCompressed, writeChunked } from './response-writer';
 import { queryOf } from './request-target';
 import { serveUpgrades } from './upgrade';
 
@@ -96,7 +96,17 @@ async function send(reply: FastifyReply, res: ApiResponse, head: boolean, lifecy
     const out = res.compressible && !head ? await maybeCompressed(res.body, res.headers, gzip) : res;
     reply.code(res.status);
     for (const [k, v] of Object.entries(out.headers)) reply.header(k, v);
-    await reply.send(head ? undefined : out.body);
+    if (head || reply.raw instanceof Http2ServerResponse || out.body.length < LARGE_BODY_BYTES) {
+      await reply.send(head ? undefined : out.body);
+      return;
+    }
+    // fastify ends a body with one write, which may leave the socket full at the end (endWhenDrained)
+    reply.hijack();
+    const headers: Record<string, string | number | string[]> = {};
+    for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v;
+    headers['content-length'] = String(out.body.length);
+    reply.raw.writeHead(res.status, headers);
+    endWhenDrained(reply.raw, out.body);
     return;
   }
   if (res.kind === 'chunked') {
@@ -134,7 +144,7 @@ async function send(reply: FastifyReply, res: ApiResponse, head: boolean, lifecy
     for (const c of closers) c();
   };
   const endResponse = (): void => {
-    if (!raw.writableEnded) raw.end();
+    if (!raw.writableEnded) endWhenDrained(raw);
     onGone();
   };
   const unregister = lifecycle.watchStarted(endResponse);

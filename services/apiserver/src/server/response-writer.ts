@@ -9,6 +9,8 @@ import type { ChunkedResponse } from '../endpoints/types';
 export const GZIP_THRESHOLD_BYTES = 128 * 1024;
 /** Upstream's level: the cheapest, compressing within a small factor of the best. */
 export const GZIP_LEVEL = 1;
+/** Node's sockets' default writableHighWaterMark: a body this large may leave the socket full. */
+export const LARGE_BODY_BYTES = 16 * 1024;
 /** A streamed body reaches the socket in writes of about this size, not one per item. */
 const BATCH_BYTES = 64 * 1024;
 
@@ -36,6 +38,34 @@ export async function maybeCompressed(
 ): Promise<{ body: Buffer; headers: Record<string, string | string[]> }> {
   if (!gzip || body.length <= GZIP_THRESHOLD_BYTES) return { body, headers };
   return { body: await gzipAsync(body, { level: GZIP_LEVEL }), headers: gzipHeaders(headers) };
+}
+
+/**
+ * Ends a response, handing its last bytes to the socket only once the socket
+ * has room. Node's HTTP/1.1 server pauses its parser when a request arrives on
+ * a connection whose socket has not yet signalled drain, and over TLS the
+ * records already decrypted still reach the paused parser, which fails with
+ * HPE_PAUSED and resets the connection. A client that read a large response
+ * whole can send its next request inside that window; waiting for the drain
+ * before the end closes it.
+ */
+export function endWhenDrained(raw: RawResponse, body?: Buffer): void {
+  if (raw instanceof Http2ServerResponse || (!raw.writableNeedDrain && (body?.length ?? 0) < LARGE_BODY_BYTES)) {
+    if (body) raw.end(body);
+    else raw.end();
+    return;
+  }
+  if (body !== undefined && raw.write(body)) {
+    raw.end();
+    return;
+  }
+  const end = (): void => {
+    raw.off('drain', end);
+    raw.off('close', end);
+    if (!raw.writableEnded && !raw.destroyed) raw.end();
+  };
+  raw.once('drain', end);
+  raw.once('close', end);
 }
 
 function destroyConnection(raw: RawResponse): void {
@@ -75,7 +105,7 @@ export async function writeChunked(
   if (opts.head || done) {
     if (!done) it.return?.();
     if (opts.head) raw.end();
-    else raw.end(Buffer.concat(first, size));
+    else endWhenDrained(raw, Buffer.concat(first, size));
     return;
   }
 
@@ -92,7 +122,8 @@ export async function writeChunked(
   let compressor: zlib.Gzip | undefined;
   if (gzip) {
     compressor = zlib.createGzip({ level: GZIP_LEVEL });
-    compressor.pipe(raw as Writable);
+    compressor.pipe(raw as Writable, { end: false });
+    compressor.once('end', () => endWhenDrained(raw));
     out = compressor;
   }
   const drained = (): Promise<boolean> =>
