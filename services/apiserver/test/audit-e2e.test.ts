@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,15 +59,29 @@ function tokenRequest(server: string, ca: Buffer, token: string, urlPath: string
   });
 }
 
-function readEvents(file: string): AuditEvent[] {
-  if (!existsSync(file)) return [];
-  const text = readFileSync(file, 'utf8');
+/** The file's bytes, or undefined if it is not there (rotation renames and ages files out meanwhile). */
+function readIfPresent(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+function parseEvents(bytes: Buffer | undefined): AuditEvent[] {
+  if (bytes === undefined) return [];
+  const text = bytes.toString('utf8');
   // a line still being written is read next time
   const complete = text.slice(0, text.lastIndexOf('\n') + 1);
   return complete
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l) as AuditEvent);
+}
+
+function readEvents(file: string): AuditEvent[] {
+  return parseEvents(readIfPresent(file));
 }
 
 async function waitFor<T>(what: string, probe: () => T | undefined, ms = 10_000): Promise<T> {
@@ -359,17 +373,20 @@ describe('audit (real replica, real kubectl)', () => {
       assert.equal(r.status, 201, r.body.toString());
     }
     const logDir = path.dirname(logFile);
-    const backups = await waitFor('rotated backups', () => {
+    // one snapshot of the directory: the replica may still rotate (and age a backup out) while it is read
+    const snapshot = await waitFor('rotated backups', () => {
       const names = readdirSync(logDir).filter((f) =>
         /^audit-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}\.\d{3}\.log$/.test(f),
       );
-      const all = [...names, 'audit.log'].flatMap((f) => readEvents(path.join(logDir, f)));
+      const files = [...names, 'audit.log'].map((f) => ({ f, bytes: readIfPresent(path.join(logDir, f)) }));
+      if (files.some((x) => x.bytes === undefined)) return undefined;
+      const all = files.flatMap((x) => parseEvents(x.bytes));
       // old backups go just after the rotation that makes a new one
-      return all.some((e) => e.objectRef?.name === 'big-7') && names.length <= 2 ? names : undefined;
+      return all.some((e) => e.objectRef?.name === 'big-7') && names.length <= 2 ? { names, files } : undefined;
     });
-    assert.equal(backups.length, 2, `backups: ${backups.join(' ')}`);
-    for (const f of [...backups, 'audit.log']) {
-      const size = readFileSync(path.join(logDir, f)).length;
+    assert.equal(snapshot.names.length, 2, `backups: ${snapshot.names.join(' ')}`);
+    for (const { f, bytes } of snapshot.files) {
+      const size = bytes?.length ?? 0;
       assert.ok(size <= 1024 * 1024, `${f} is ${size} bytes`);
     }
   });

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { endWhenDrained } from '../src/server/response-writer';
+import { endWithBody } from '../src/server/response-writer';
 
 const BODY_BYTES = 600 * 1024;
 const REQUESTS = 30;
@@ -80,7 +80,7 @@ describe('a large HTTP/1.1 response ends only once the socket has drained', () =
       req.on('end', () =>
         setImmediate(() => {
           res.setHeader('content-length', String(response.length));
-          endWhenDrained(res, response);
+          endWithBody(res, response);
           const until = Date.now() + 20;
           while (Date.now() < until);
         }),

@@ -9,7 +9,14 @@ import type { ErrorRenderer } from './filters/errors';
 import type { Handler, RequestContext, Transport } from './filters/types';
 import { ServerLifecycle } from './lifecycle';
 import { peerCertificatesOf } from './peer-certificates';
-import { acceptsGzip, endWhenDrained, LARGE_BODY_BYTES, maybeCompressed, writeChunked } from './response-writer';
+import {
+  acceptsGzip,
+  endWithBody,
+  FlushedEnd,
+  LARGE_BODY_BYTES,
+  maybeCompressed,
+  writeChunked,
+} from './response-writer';
 import { queryOf } from './request-target';
 import { serveUpgrades } from './upgrade';
 
@@ -100,13 +107,13 @@ async function send(reply: FastifyReply, res: ApiResponse, head: boolean, lifecy
       await reply.send(head ? undefined : out.body);
       return;
     }
-    // fastify ends a body with one write, which may leave the socket full at the end (endWhenDrained)
+    // fastify ends a body with one write, which may leave the socket full at the end (FlushedEnd)
     reply.hijack();
     const headers: Record<string, string | number | string[]> = {};
     for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v;
     headers['content-length'] = String(out.body.length);
     reply.raw.writeHead(res.status, headers);
-    endWhenDrained(reply.raw, out.body);
+    endWithBody(reply.raw, out.body);
     return;
   }
   if (res.kind === 'chunked') {
@@ -138,13 +145,14 @@ async function send(reply: FastifyReply, res: ApiResponse, head: boolean, lifecy
   if ('flushHeaders' in raw && typeof raw.flushHeaders === 'function') raw.flushHeaders();
   let closed = false;
   const closers: Array<() => void> = [];
+  const out = new FlushedEnd(raw);
   const onGone = (): void => {
     if (closed) return;
     closed = true;
     for (const c of closers) c();
   };
   const endResponse = (): void => {
-    if (!raw.writableEnded) endWhenDrained(raw);
+    if (!raw.writableEnded) out.end();
     onGone();
   };
   const unregister = lifecycle.watchStarted(endResponse);
@@ -152,7 +160,7 @@ async function send(reply: FastifyReply, res: ApiResponse, head: boolean, lifecy
   raw.on('close', onGone);
   raw.on('error', onGone);
   res.start({
-    write: (chunk) => (closed ? true : raw.write(chunk)),
+    write: (chunk) => (closed ? true : out.write(chunk)),
     drained: (timeoutMs) =>
       new Promise<boolean>((resolve) => {
         if (closed) return resolve(false);

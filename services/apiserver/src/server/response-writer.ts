@@ -9,8 +9,11 @@ import type { ChunkedResponse } from '../endpoints/types';
 export const GZIP_THRESHOLD_BYTES = 128 * 1024;
 /** Upstream's level: the cheapest, compressing within a small factor of the best. */
 export const GZIP_LEVEL = 1;
-/** Node's sockets' default writableHighWaterMark: a body this large may leave the socket full. */
-export const LARGE_BODY_BYTES = 16 * 1024;
+/**
+ * Below this a body and its headers stay under a socket's default 16 KiB high-water mark,
+ * so one write of both never leaves the socket full (FlushedEnd).
+ */
+export const LARGE_BODY_BYTES = 8 * 1024;
 /** A streamed body reaches the socket in writes of about this size, not one per item. */
 const BATCH_BYTES = 64 * 1024;
 
@@ -41,31 +44,56 @@ export async function maybeCompressed(
 }
 
 /**
- * Ends a response, handing its last bytes to the socket only once the socket
- * has room. Node's HTTP/1.1 server pauses its parser when a request arrives on
- * a connection whose socket has not yet signalled drain, and over TLS the
- * records already decrypted still reach the paused parser, which fails with
- * HPE_PAUSED and resets the connection. A client that read a large response
- * whole can send its next request inside that window; waiting for the drain
- * before the end closes it.
+ * Writes an HTTP/1.1 response and ends it only once everything written before
+ * has reached the socket, and with a last write too small to fill it. Node's
+ * server pauses its parser when a request arrives on a connection whose socket
+ * is over its high-water mark, and over TLS the records already decrypted still
+ * reach the paused parser, which fails with HPE_PAUSED and resets the
+ * connection. A client that has the whole response sends its next request at
+ * once, so the response must not be complete on the wire while the socket
+ * still counts it as full. HTTP/2 has no such parser: it passes through.
  */
-export function endWhenDrained(raw: RawResponse, body?: Buffer): void {
-  if (raw instanceof Http2ServerResponse || (!raw.writableNeedDrain && (body?.length ?? 0) < LARGE_BODY_BYTES)) {
-    if (body) raw.end(body);
+export class FlushedEnd {
+  private unflushed = 0;
+  private ending = false;
+  private tail: Buffer | undefined;
+
+  constructor(private readonly raw: RawResponse) {}
+
+  write(chunk: Buffer): boolean {
+    const raw = this.raw;
+    if (raw instanceof Http2ServerResponse) return raw.write(chunk);
+    this.unflushed++;
+    return raw.write(chunk, () => {
+      if (--this.unflushed === 0 && this.ending) this.finish();
+    });
+  }
+
+  /** `tail` must be small: it is written into an emptied socket, and must not fill it. */
+  end(tail?: Buffer): void {
+    if (this.ending) return;
+    this.ending = true;
+    this.tail = tail;
+    if (this.unflushed === 0 || this.raw instanceof Http2ServerResponse) this.finish();
+  }
+
+  private finish(): void {
+    const raw = this.raw;
+    if (raw.writableEnded || raw.destroyed) return;
+    if (this.tail) raw.end(this.tail);
     else raw.end();
+  }
+}
+
+/** Ends a response with a body that has a Content-Length: a large one keeps its last byte back (FlushedEnd). */
+export function endWithBody(raw: RawResponse, body: Buffer): void {
+  if (raw instanceof Http2ServerResponse || body.length < LARGE_BODY_BYTES) {
+    raw.end(body);
     return;
   }
-  if (body !== undefined && raw.write(body)) {
-    raw.end();
-    return;
-  }
-  const end = (): void => {
-    raw.off('drain', end);
-    raw.off('close', end);
-    if (!raw.writableEnded && !raw.destroyed) raw.end();
-  };
-  raw.once('drain', end);
-  raw.once('close', end);
+  const out = new FlushedEnd(raw);
+  out.write(body.subarray(0, body.length - 1));
+  out.end(body.subarray(body.length - 1));
 }
 
 function destroyConnection(raw: RawResponse): void {
@@ -105,7 +133,7 @@ export async function writeChunked(
   if (opts.head || done) {
     if (!done) it.return?.();
     if (opts.head) raw.end();
-    else endWhenDrained(raw, Buffer.concat(first, size));
+    else endWithBody(raw, Buffer.concat(first, size));
     return;
   }
 
@@ -118,24 +146,33 @@ export async function writeChunked(
   };
   raw.once('close', onGone);
   raw.once('error', onGone);
-  let out: Writable = raw as Writable;
+  const sink = new FlushedEnd(raw);
+  let out: Writable | FlushedEnd = sink;
+  let drainsOn: NodeJS.EventEmitter = raw;
   let compressor: zlib.Gzip | undefined;
   if (gzip) {
-    compressor = zlib.createGzip({ level: GZIP_LEVEL });
-    compressor.pipe(raw as Writable, { end: false });
-    compressor.once('end', () => endWhenDrained(raw));
-    out = compressor;
+    const z = zlib.createGzip({ level: GZIP_LEVEL });
+    z.on('data', (chunk: Buffer) => {
+      if (sink.write(chunk) || gone) return;
+      z.pause();
+      raw.once('drain', () => z.resume());
+    });
+    z.once('end', () => sink.end());
+    z.once('error', () => destroyConnection(raw));
+    compressor = z;
+    out = z;
+    drainsOn = z;
   }
   const drained = (): Promise<boolean> =>
     new Promise<boolean>((resolve) => {
       if (gone) return resolve(false);
       const done = (ok: boolean): void => {
-        out.off('drain', onDrain);
+        drainsOn.off('drain', onDrain);
         waiters.delete(done);
         resolve(ok);
       };
       const onDrain = (): void => done(true);
-      out.once('drain', onDrain);
+      drainsOn.once('drain', onDrain);
       waiters.add(done);
     });
   let batch = first;
