@@ -9,14 +9,7 @@ import type { ErrorRenderer } from './filters/errors';
 import type { Handler, RequestContext, Transport } from './filters/types';
 import { ServerLifecycle } from './lifecycle';
 import { peerCertificatesOf } from './peer-certificates';
-import {
-  acceptsGzip,
-  endWithBody,
-  FlushedEnd,
-  LARGE_BODY_BYTES,
-  maybeCompressed,
-  writeChunked,
-} from './response-writer';
+import { acceptsGzip, endsInOneWrite, endWithBody, FlushedEnd, maybeCompressed, writeChunked } from './response-writer';
 import { queryOf } from './request-target';
 import { serveUpgrades } from './upgrade';
 
@@ -103,7 +96,7 @@ async function send(reply: FastifyReply, res: ApiResponse, head: boolean, lifecy
     const out = res.compressible && !head ? await maybeCompressed(res.body, res.headers, gzip) : res;
     reply.code(res.status);
     for (const [k, v] of Object.entries(out.headers)) reply.header(k, v);
-    if (head || reply.raw instanceof Http2ServerResponse || out.body.length < LARGE_BODY_BYTES) {
+    if (head || endsInOneWrite(reply.raw, out.body.length)) {
       await reply.send(head ? undefined : out.body);
       return;
     }

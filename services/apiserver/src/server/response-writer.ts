@@ -13,7 +13,7 @@ export const GZIP_LEVEL = 1;
  * Below this a body and its headers stay under a socket's default 16 KiB high-water mark,
  * so one write of both never leaves the socket full (FlushedEnd).
  */
-export const LARGE_BODY_BYTES = 8 * 1024;
+const LARGE_BODY_BYTES = 8 * 1024;
 /** A streamed body reaches the socket in writes of about this size, not one per item. */
 const BATCH_BYTES = 64 * 1024;
 
@@ -64,10 +64,13 @@ export class FlushedEnd {
     const raw = this.raw;
     if (raw instanceof Http2ServerResponse) return raw.write(chunk);
     this.unflushed++;
-    return raw.write(chunk, () => {
-      if (--this.unflushed === 0 && this.ending) this.finish();
-    });
+    return raw.write(chunk, this.flushed);
   }
+
+  /** One callback for every write: a watch writes once per event, and allocates nothing for it. */
+  private readonly flushed = (): void => {
+    if (--this.unflushed === 0 && this.ending) this.finish();
+  };
 
   /** `tail` must be small: it is written into an emptied socket, and must not fill it. */
   end(tail?: Buffer): void {
@@ -85,9 +88,14 @@ export class FlushedEnd {
   }
 }
 
+/** Whether one `end(body)` may finish the response: HTTP/2, or a body too small to fill the socket. */
+export function endsInOneWrite(raw: RawResponse, bodyBytes: number): boolean {
+  return raw instanceof Http2ServerResponse || bodyBytes < LARGE_BODY_BYTES;
+}
+
 /** Ends a response with a body that has a Content-Length: a large one keeps its last byte back (FlushedEnd). */
 export function endWithBody(raw: RawResponse, body: Buffer): void {
-  if (raw instanceof Http2ServerResponse || body.length < LARGE_BODY_BYTES) {
+  if (endsInOneWrite(raw, body.length)) {
     raw.end(body);
     return;
   }
