@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { controllerEnabled } from '../src/controllers/selection';
-import { firstServiceIP, formatHelp, parseGoDuration, parseOptions, type ServerOptions } from '../src/options';
+import { formatHelp, parseOptions, type ServerOptions } from '../src/options';
+import { firstServiceIP, parseGoDuration } from '../src/options-values';
 import { enabledPluginNames } from '../src/admission/chain';
 
 function parse(argv: string[]): ServerOptions {

@@ -1,4 +1,5 @@
-import { firstServiceIP, type ServerOptions } from '../options';
+import type { ServerOptions } from '../options';
+import { firstServiceIP } from '../options-values';
 import { repairAllocators } from '../registry/services/repair';
 import type { Backend } from '../storage/backend';
 import type { Storage } from '../storage/interface';
